@@ -1,0 +1,47 @@
+# Two commands for a newcomer: `make run` and `make test`. Both do the whole set-up.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTHON ?= python3
+
+.PHONY: install setup run test lint format countries bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Migrate, then load the UN M49 reference data and the 2020 report seed (both idempotent).
+setup: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_reference
+	$(PY) manage.py load_seed
+
+run: setup
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: setup
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Regenerate fixtures/m49.json from hdx-python-country, installed with --no-deps into a
+# throwaway venv (the package pulls many dependencies we do not need at run time).
+HDX_VERSION ?= 4.2.5
+countries:
+	rm -rf /tmp/tacbapp-hdx && $(PYTHON) -m venv /tmp/tacbapp-hdx
+	/tmp/tacbapp-hdx/bin/pip install --quiet --no-deps hdx-python-country==$(HDX_VERSION)
+	/tmp/tacbapp-hdx/bin/python scripts/build_m49_fixture.py fixtures/m49.json
+	rm -rf /tmp/tacbapp-hdx
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

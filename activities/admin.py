@@ -1,0 +1,278 @@
+from django import forms
+from django.contrib import admin
+from django.db.models import Count, Sum
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import (
+    Activity,
+    Audience,
+    BeneficiaryGroup,
+    Country,
+    Donor,
+    Language,
+    Mandate,
+    Mentor,
+    Partner,
+    Region,
+    ReportedFigure,
+    SourceDocument,
+    Theme,
+    validate_geographic_scope,
+)
+
+
+class YearFilter(admin.SimpleListFilter):
+    """Activities whose period overlaps the year (the same rule as the API's `year`)."""
+
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = model_admin.get_queryset(request).dates("start_date", "year", order="DESC")
+        return [(str(d.year), str(d.year)) for d in years]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.in_year(int(self.value()))
+        return queryset
+
+
+class RegionFilter(admin.SimpleListFilter):
+    """Activities in a country under the region, or scoped to it or a region below."""
+
+    title = "region"
+    parameter_name = "region"
+
+    def lookups(self, request, model_admin):
+        return [
+            (r.code, f"{'— ' * r.level}{r.name}")
+            for r in Region.objects.order_by("path").only("code", "name", "level")
+        ]
+
+    def queryset(self, request, queryset):
+        region = Region.objects.filter(code=self.value()).first() if self.value() else None
+        return queryset.in_region(region) if region else queryset
+
+
+class ActivityAdminForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = "__all__"
+
+    def clean(self):
+        cleaned = super().clean()
+        try:
+            validate_geographic_scope(cleaned.get("countries"), cleaned.get("regions"))
+        except forms.ValidationError as error:
+            self.add_error("countries", error)
+        return cleaned
+
+
+class BeneficiaryGroupInline(admin.TabularInline):
+    model = BeneficiaryGroup
+    extra = 1
+    fields = ["audience", "country", "female", "male", "not_recorded", "total", "qualifier", "note"]
+    autocomplete_fields = ["country"]
+
+
+@admin.register(Activity)
+class ActivityAdmin(SimpleHistoryAdmin):
+    form = ActivityAdminForm
+    inlines = [BeneficiaryGroupInline]
+    list_display = [
+        "title",
+        "kind",
+        "period_label",
+        "modality",
+        "status",
+        "participants",
+        "provenance",
+    ]
+    list_filter = [
+        RegionFilter,
+        ("countries", admin.RelatedOnlyFieldListFilter),
+        ("themes", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "modality",
+        YearFilter,
+        "status",
+        "delivery",
+        "is_synthetic",
+    ]
+    search_fields = ["title", "description", "reference", "source_paragraph"]
+    date_hierarchy = "start_date"
+    autocomplete_fields = ["countries", "regions", "partners", "mentors"]
+    filter_horizontal = ["languages", "audiences", "themes", "mandates", "donors"]
+    readonly_fields = ["scope_region", "created_by", "created_at", "updated_at", "version"]
+    fieldsets = [
+        (None, {"fields": ["kind", "title", "description", "status", "delivery"]}),
+        ("When", {"fields": [("start_date", "end_date", "date_precision")]}),
+        ("How", {"fields": ["modality", "languages"]}),
+        (
+            "Where",
+            {"fields": ["countries", "regions", "reported_countries_count", "scope_region"]},
+        ),
+        ("For whom and with whom", {"fields": ["audiences", "themes", "partners", "mentors"]}),
+        ("Why and funded by", {"fields": ["mandates", "donors"]}),
+        (
+            "Provenance",
+            {
+                "fields": [
+                    "source_document",
+                    "source_paragraph",
+                    "source_note",
+                    "reference",
+                    "is_synthetic",
+                    ("created_by", "created_at", "updated_at", "version"),
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        # Participants per activity in the same query: no N+1 on the changelist.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("source_document")
+            .annotate(participants_total=Sum("beneficiaries__total"))
+        )
+
+    @admin.display(description="participants", ordering="participants_total")
+    def participants(self, obj):
+        return obj.participants_total if obj.participants_total is not None else "—"
+
+    @admin.display(description="source")
+    def provenance(self, obj):
+        if not obj.source_document:
+            return "—"
+        paragraph = f", para. {obj.source_paragraph}" if obj.source_paragraph else ""
+        return f"{obj.source_document.symbol or obj.source_document.key}{paragraph}"
+
+    def save_model(self, request, obj, form, change):
+        if not change and obj.created_by_id is None:
+            obj.created_by = request.user
+        if change:
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Countries, regions and beneficiary rows are saved now: refresh the places
+        # people are attributed to, inside the admin's transaction.
+        services.refresh_attribution(activity=form.instance)
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "level", "parent", "country_count"]
+    list_filter = ["level"]
+    search_fields = ["code", "name"]
+    readonly_fields = ["path", "m49_region", "m49_subregion"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("parent").annotate(n=Count("countries"))
+
+    @admin.display(description="countries", ordering="n")
+    def country_count(self, obj):
+        return obj.n
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["name", "iso2", "iso3", "m49_code", "region", "m49_subregion", "m49_region"]
+    list_filter = ["m49_region", "m49_subregion"]
+    search_fields = ["name", "iso2", "iso3", "m49_code"]
+    readonly_fields = ["path"]
+    list_select_related = ["region", "m49_region", "m49_subregion"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "source_paragraph"]
+    list_filter = [("parent", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    list_select_related = ["parent"]
+
+
+@admin.register(Audience)
+class AudienceAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+
+
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["name", "code"]
+    search_fields = ["name", "code"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "country", "name_is_descriptive", "source"]
+    list_filter = ["kind", "name_is_descriptive"]
+    search_fields = ["name", "short_name"]
+    autocomplete_fields = ["country"]
+    list_select_related = ["country"]
+
+    @admin.display(description="paragraph")
+    def source(self, obj):
+        return obj.source_paragraph or "—"
+
+
+@admin.register(Mandate)
+class MandateAdmin(admin.ModelAdmin):
+    list_display = ["symbol", "body", "year", "title", "source_paragraph"]
+    list_filter = ["body", "year"]
+    search_fields = ["symbol", "title", "summary"]
+
+
+@admin.register(Donor)
+class DonorAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "country"]
+    search_fields = ["name"]
+    autocomplete_fields = ["country"]
+    list_select_related = ["country"]
+
+
+@admin.register(Mentor)
+class MentorAdmin(admin.ModelAdmin):
+    list_display = ["shown_name", "hub_country", "source_paragraph"]
+    list_filter = ["hub_country"]
+    search_fields = ["name", "hub_country__name"]
+    autocomplete_fields = ["hub_country", "regions_covered"]
+    filter_horizontal = ["themes"]
+    list_select_related = ["hub_country"]
+
+    @admin.display(description="name", ordering="name")
+    def shown_name(self, obj):
+        return obj.display_name
+
+
+@admin.register(SourceDocument)
+class SourceDocumentAdmin(admin.ModelAdmin):
+    list_display = ["title", "symbol", "issued", "file_name"]
+    search_fields = ["title", "symbol", "key"]
+
+
+@admin.register(ReportedFigure)
+class ReportedFigureAdmin(admin.ModelAdmin):
+    list_display = ["code", "subject", "shown_value", "unit", "role", "period_text", "paragraph"]
+    list_filter = ["role", "category", "source_document"]
+    search_fields = ["code", "subject", "note"]
+    autocomplete_fields = ["countries", "regions", "partners", "activities", "mentors"]
+    filter_horizontal = ["audiences", "languages", "themes"]
+
+    @admin.display(description="value", ordering="value")
+    def shown_value(self, obj):
+        if obj.value is None:
+            return "—"
+        prefix = {"more_than": "more than ", "about": "about "}.get(obj.qualifier, "")
+        return format_html("{}{}", prefix, f"{obj.value:,}")
+
+    @admin.display(description="paragraph", ordering="source_paragraph")
+    def paragraph(self, obj):
+        return obj.source_paragraph

@@ -1,0 +1,77 @@
+"""Chainable QuerySet methods: Activity.objects.published().in_region(region)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Exists, OuterRef
+
+if TYPE_CHECKING:
+    from .models import Country, Region
+
+
+class ActivityQuerySet(models.QuerySet):
+    def published(self) -> ActivityQuerySet:
+        return self.filter(status="published")
+
+    def visible_to(self, user) -> ActivityQuerySet:
+        """Published records for everyone; drafts only for users who may see them.
+
+        The role rules (issue: officers scoped to regions) refine this in access.py; here
+        the floor is that anonymous users never see a draft.
+        """
+        if user is not None and user.is_authenticated and user.has_perm("activities.view_activity"):
+            return self
+        return self.published()
+
+    def in_region(self, region: Region) -> ActivityQuerySet:
+        """Activities in any country under `region`, or scoped to it or a region below.
+
+        An activity scoped to a wider region does not match: all of Asia is not
+        South-eastern Asia.
+        """
+        through_countries = self.model.countries.through
+        through_regions = self.model.regions.through
+        return self.filter(
+            Exists(
+                through_countries.objects.filter(
+                    activity_id=OuterRef("pk"), country__path__startswith=region.path
+                )
+            )
+            | Exists(
+                through_regions.objects.filter(
+                    activity_id=OuterRef("pk"), region__path__startswith=region.path
+                )
+            )
+        )
+
+    def in_country(self, country: Country) -> ActivityQuerySet:
+        """Activities that list the country; region-scoped activities do not match."""
+        through_countries = self.model.countries.through
+        return self.filter(
+            Exists(through_countries.objects.filter(activity_id=OuterRef("pk"), country=country))
+        )
+
+    def overlapping(
+        self, start: datetime.date | None = None, end: datetime.date | None = None
+    ) -> ActivityQuerySet:
+        """Activities whose period overlaps [start, end]; either bound may be open."""
+        queryset = self
+        if start is not None:
+            queryset = queryset.filter(end_date__gte=start)
+        if end is not None:
+            queryset = queryset.filter(start_date__lte=end)
+        return queryset
+
+    def in_year(self, year: int) -> ActivityQuerySet:
+        return self.overlapping(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+
+    def real(self) -> ActivityQuerySet:
+        return self.filter(is_synthetic=False)
+
+
+class BeneficiaryGroupQuerySet(models.QuerySet):
+    def of_activities(self, activities: models.QuerySet) -> BeneficiaryGroupQuerySet:
+        return self.filter(activity__in=activities)

@@ -1,0 +1,47 @@
+"""Shared fixtures: the seeded database, users, clients.
+
+The reference data (M49) and the 2020 report seed are loaded once per test session into
+the test database; each test runs in a transaction that is rolled back, so every test
+starts from the seed. Tests that need a live server (browser tests) flush the database
+after themselves, so they reload the seed through `seeded_transactional_db`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from activities import seeding
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        seeding.load_reference()
+        seeding.load_report_seed()
+
+
+@pytest.fixture
+def seeded_transactional_db(transactional_db):
+    """A transactional database (for live_server) with the seed loaded again."""
+    seeding.load_reference()
+    seeding.load_report_seed()
+
+
+@pytest.fixture
+def superuser(django_user_model):
+    return django_user_model.objects.create_superuser(
+        username="root", email="root@example.org", password="correct horse battery staple"
+    )
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("REQUIRE_POSTGRES") and "postgres" not in os.environ.get("DATABASE_URL", ""):
+        raise pytest.UsageError("REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL")
