@@ -1,6 +1,17 @@
+"""URLs: public pages, officer pages, accounts, the API and the admin.
+
+Each area has its own module so that its routes stay together:
+- activities/urls.py: public browsing pages (dashboard, lists, region/country pages)
+- activities/officer_urls.py: logging, editing, publishing and history (signed-in staff)
+- activities/api/urls.py: the REST API under /api/v1/
+"""
+
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("activities.api.urls")),
+    path("", include("activities.officer_urls")),
+    path("", include("activities.urls")),
 ]

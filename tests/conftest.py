@@ -14,6 +14,9 @@ import pytest
 
 from activities import seeding
 
+# Fixture modules of each area, kept apart so that they stay readable.
+pytest_plugins: list[str] = []
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
