@@ -7,6 +7,8 @@ the field on a page), never silently ignored.
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
@@ -49,6 +51,29 @@ class CountryCodeFilter(django_filters.Filter):
     field_class = CountryCodeField
 
 
+class MonthField(forms.CharField):
+    """A calendar month as YYYY-MM, cleaned to a (year, month) pair."""
+
+    default_error_messages = {"invalid_month": "Give a month as YYYY-MM, e.g. 2020-02."}
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            datetime.date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_month"], code="invalid_month"
+            ) from None
+        return year, month
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField
+
+
 class ActivityFilterSet(django_filters.FilterSet):
     year = django_filters.NumberFilter(
         method="filter_year",
@@ -61,6 +86,13 @@ class ActivityFilterSet(django_filters.FilterSet):
     )
     date_to = django_filters.DateFilter(
         method="filter_date_to", help_text="Activities started on or before this date."
+    )
+    month = MonthFilter(
+        method="filter_month",
+        help_text=(
+            "YYYY-MM. Activities whose known period lies within this month; an activity "
+            "known only by its year is in no month."
+        ),
     )
     region = django_filters.ModelChoiceFilter(
         queryset=Region.objects.all(),
@@ -118,6 +150,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             "year",
             "date_from",
             "date_to",
+            "month",
             "region",
             "country",
             "theme",
@@ -141,6 +174,10 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def filter_date_to(self, queryset, name, value):
         return queryset.overlapping(end=value)
+
+    def filter_month(self, queryset, name, value):
+        year, month = value
+        return queryset.within_month(year, month)
 
     def filter_region(self, queryset, name, value):
         return queryset.in_region(value)

@@ -68,6 +68,17 @@ class ActivityQuerySet(models.QuerySet):
     def in_year(self, year: int) -> ActivityQuerySet:
         return self.overlapping(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
 
+    def within_month(self, year: int, month: int) -> ActivityQuerySet:
+        """Activities known to lie within one calendar month (precision month or day).
+
+        An activity the source dates only by its year lies in no particular month.
+        """
+        first = datetime.date(year, month, 1)
+        last = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+        return self.filter(
+            start_date__gte=first, end_date__lte=last, date_precision__in=["month", "day"]
+        )
+
     def real(self) -> ActivityQuerySet:
         return self.filter(is_synthetic=False)
 
