@@ -1,0 +1,148 @@
+"""Read paths shared by the pages and the API, with their joins already applied.
+
+Every function starts from `Activity.objects.visible_to(user)`, so that a page, an
+export and the API show the same records to the same user.
+"""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from .models import (
+    Activity,
+    BeneficiaryGroup,
+    Mandate,
+    Mentor,
+    Partner,
+    Qualifier,
+    ReportedFigure,
+)
+
+# --- Public pages ----------------------------------------------------------------------
+
+
+def _people_sum(field: str) -> Subquery:
+    rows = (
+        BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"))
+        .order_by()
+        .values("activity_id")
+        .annotate(people=Sum(field))
+        .values("people")
+    )
+    return Subquery(rows, output_field=IntegerField())
+
+
+def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Annotate each activity with its own people: `participants_total` (None when it has
+    no beneficiary row), `participants_female`, `_male`, `_not_recorded` and
+    `participants_qualifier` ("exact", "at_least", "about": rule 3 of counting.py,
+    evaluated in SQL). One activity's own rows are never double counted: they are its
+    groups, each person in one of them."""
+    rows = BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"))
+    return activities.annotate(
+        participants_total=_people_sum("total"),
+        participants_female=_people_sum("female"),
+        participants_male=_people_sum("male"),
+        participants_not_recorded=_people_sum("not_recorded"),
+        participants_qualifier=Case(
+            When(Exists(rows.filter(qualifier=Qualifier.ABOUT)), then=Value("about")),
+            When(Exists(rows.filter(qualifier=Qualifier.MORE_THAN)), then=Value("at_least")),
+            default=Value("exact"),
+        ),
+    )
+
+
+def activity_list(user) -> QuerySet[Activity]:
+    """Activities for the list page and its exports: places, themes and partners in
+    four prefetch queries, whatever the page size."""
+    return with_participants(
+        Activity.objects.visible_to(user)
+        .select_related("source_document")
+        .prefetch_related("countries", "regions", "themes", "partners")
+    )
+
+
+# Sort orders of the activity list: the key in the URL, its label, and the ordering.
+ACTIVITY_SORTS: dict[str, tuple[str, list]] = {
+    "newest": ("Newest first", ["-start_date", "title", "pk"]),
+    "oldest": ("Oldest first", ["start_date", "title", "pk"]),
+    "title": ("Title A–Z", ["title", "pk"]),
+    "people": (
+        "Most people reached",
+        [Coalesce("participants_total", Value(-1)).desc(), "-start_date", "pk"],
+    ),
+}
+
+
+def activity_detail(user, pk: int) -> Activity | None:
+    """One activity with everything its page shows, or None when the user may not see
+    it (a draft for an anonymous visitor looks exactly like a missing record)."""
+    return (
+        Activity.objects.visible_to(user)
+        .select_related("source_document", "scope_region")
+        .prefetch_related(
+            "countries",
+            "regions",
+            "themes__parent",
+            "partners",
+            "mandates",
+            "donors",
+            "languages",
+            "audiences",
+            Prefetch("mentors", queryset=Mentor.objects.select_related("hub_country")),
+            Prefetch(
+                "beneficiaries",
+                queryset=BeneficiaryGroup.objects.select_related("audience", "country"),
+            ),
+            Prefetch("figures", queryset=ReportedFigure.objects.order_by("code")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def mentor_list() -> QuerySet[Mentor]:
+    return Mentor.objects.select_related("hub_country").prefetch_related(
+        "regions_covered", "themes"
+    )
+
+
+def partner_list() -> QuerySet[Partner]:
+    return Partner.objects.select_related("country")
+
+
+def mandate_list(user) -> QuerySet[Mandate]:
+    """Mandates, each with the activities (visible to the user) that serve it."""
+    return Mandate.objects.prefetch_related(
+        Prefetch(
+            "activities",
+            queryset=Activity.objects.visible_to(user).order_by("-start_date", "title"),
+            to_attr="visible_activities",
+        )
+    )
+
+
+def figure_list(user) -> QuerySet[ReportedFigure]:
+    """Reported figures with their places and the activity records (visible to the
+    user) that back them."""
+    return ReportedFigure.objects.select_related("source_document").prefetch_related(
+        "countries",
+        "regions",
+        Prefetch(
+            "activities",
+            queryset=Activity.objects.visible_to(user).order_by("-start_date", "title"),
+            to_attr="visible_activities",
+        ),
+    )

@@ -1,0 +1,90 @@
+"""Numbers as people read them, with their qualifier never dropped.
+
+The counting engine says "exact", "at_least" or "about"; stored rows and reported
+figures say "exact", "more_than" or "about". Both are accepted:
+
+    5600, "at_least"  -> "5,600+"            (short, for tables and charts)
+                      -> "more than 5,600"   (words, for sentences)
+    5600, "about"     -> "about 5,600"
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.http import QueryDict
+
+register = template.Library()
+
+AT_LEAST = {"at_least", "more_than"}
+
+
+def format_count(value: int | None, qualifier: str | None = "exact") -> str:
+    if value is None:
+        return "not recorded"
+    number = f"{value:,}"
+    if qualifier in AT_LEAST:
+        return f"{number}+"
+    if qualifier == "about":
+        return f"about {number}"
+    return number
+
+
+def format_count_words(value: int | None, qualifier: str | None = "exact") -> str:
+    if value is None:
+        return "not recorded"
+    number = f"{value:,}"
+    if qualifier in AT_LEAST:
+        return f"more than {number}"
+    if qualifier == "about":
+        return f"about {number}"
+    return number
+
+
+@register.filter
+def count(measure) -> str:
+    """A measure dict of the counting engine ({"total", "qualifier"}) or a plain int."""
+    if isinstance(measure, dict):
+        return format_count(measure.get("total"), measure.get("qualifier"))
+    return format_count(measure)
+
+
+@register.filter
+def count_words(measure) -> str:
+    if isinstance(measure, dict):
+        return format_count_words(measure.get("total"), measure.get("qualifier"))
+    return format_count_words(measure)
+
+
+@register.filter
+def qualified(value, qualifier) -> str:
+    """{{ row.total|qualified:row.qualifier }}"""
+    return format_count(value, qualifier)
+
+
+@register.filter
+def qualified_words(value, qualifier) -> str:
+    return format_count_words(value, qualifier)
+
+
+@register.filter
+def countries_count(measure) -> str:
+    """The engine's countries measure: named countries, or the reported "from N"."""
+    if not isinstance(measure, dict):
+        return format_count(measure)
+    return format_count(measure.get("at_least"), measure.get("qualifier"))
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None or "" removes them);
+    "page" is dropped whenever anything else changes, so a new sort starts on page 1."""
+    params: QueryDict = context["request"].GET.copy()
+    if set(changes) - {"page"}:
+        params.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"
