@@ -1,0 +1,943 @@
+"""The counts engine behind /api/v1/stats/, the dashboard, and the region and country pages.
+
+It applies the rules of `counting.py` in SQL. Every measure of every group is one
+aggregate query over relations that each hold one row per (record, group key), so
+nothing is multiplied by a join and nothing is counted in a Python loop:
+
+- `activities`: COUNT(DISTINCT activity) per group. An activity in five countries is in
+  five country rows and counts once in the totals.
+- `participants`: SUM over beneficiary rows, each row joined to at most one key of a
+  dimension that places people (country, region, audience...) and to each key of a
+  dimension that tags the whole activity (theme, partner, language). Rows that cannot be
+  placed in one group of the dimension go to the row whose key is None: the
+  "unattributed" row for places, "not recorded" for the other dimensions.
+- `countries`: COUNT(DISTINCT country) named by the group's activities, and the largest
+  "from N countries" count the source gives where it names none. Both are lower bounds of
+  the countries reached, so they combine as `at_least = max(named, reported_max)`; they
+  are never summed (two webinars "from 15 countries" may be the same 15).
+
+Totals are computed over the whole filtered set, never by adding rows, and `additive`
+says whether the rows happen to add up to them.
+
+A restriction (a country, a region, an audience) limits the people counted to those who
+certainly belong to it; the other people of the matched activities are reported apart as
+`unattributed`, with the activities they come from. They are never spread or guessed.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+
+from .counting import QUALIFIER_ABOUT, QUALIFIER_AT_LEAST, QUALIFIER_EXACT
+from .models import (
+    Activity,
+    Audience,
+    BeneficiaryGroup,
+    Country,
+    Language,
+    Partner,
+    Region,
+    Theme,
+)
+
+MEASURES = ("activities", "participants", "countries")
+MAX_GROUP_BY = 3
+QUALIFIER_BY_RANK = {0: QUALIFIER_EXACT, 1: QUALIFIER_AT_LEAST, 2: QUALIFIER_ABOUT}
+SEXES = ("female", "male", "not_recorded")
+UNATTRIBUTED_LISTED = 50
+
+
+class StatsError(ValueError):
+    """A request the engine cannot answer honestly; the message says why."""
+
+    def __init__(self, message: str, *, param: str = "group_by"):
+        super().__init__(message)
+        self.param = param
+
+
+@dataclass(frozen=True)
+class Restriction:
+    """What the people counted must certainly belong to (from the request's filters)."""
+
+    place: Country | Region | None = None
+    audience: Audience | None = None
+    theme: Theme | None = None
+    partner: Partner | None = None
+    language: Language | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+@dataclass
+class Relation:
+    """A SQL subquery with its parameters."""
+
+    sql: str
+    params: list[Any] = field(default_factory=list)
+
+
+def _relation(queryset: QuerySet) -> Relation:
+    sql, params = queryset.order_by().query.sql_with_params()
+    return Relation(sql, list(params))
+
+
+def _union(*querysets: QuerySet) -> Relation:
+    parts = [_relation(qs) for qs in querysets]
+    return Relation(
+        " UNION ".join(f"SELECT * FROM ({part.sql}) u{i}" for i, part in enumerate(parts)),
+        [param for part in parts for param in part.params],
+    )
+
+
+# --- Dimensions ---------------------------------------------------------------------------
+
+
+class Dimension:
+    """A way of splitting the counts.
+
+    `activity_keys` says which groups an activity is in (the same rule as the filter of
+    the same name, so a row's `activities_href` lists exactly its activities);
+    `row_keys` says which group a beneficiary row's people certainly belong to.
+    """
+
+    name: str = ""
+    param: str = ""  # the filter a row drills down with
+    geographic = False
+    splits_measures: tuple[str, ...] = MEASURES
+    none_label = "not recorded"
+
+    def activity_keys(self, restriction: Restriction) -> Relation:
+        """Columns a_id, k (and kp, the key's M49 path, for geographic dimensions)."""
+        raise NotImplementedError
+
+    def row_keys(self, restriction: Restriction) -> Relation:
+        """Columns b_id, k: at most one k per row for dimensions that place people."""
+        raise NotImplementedError
+
+    def labels(self, keys: set) -> dict[Any, dict[str, Any]]:
+        return {key: {"code": key, "name": str(key)} for key in keys}
+
+    def href_value(self, key, label: dict[str, Any]) -> str:
+        return str(label["code"])
+
+
+class _ActivityTagDimension(Dimension):
+    """A dimension that tags the whole activity: its people count under each tag."""
+
+    def activity_key_queryset(self, restriction: Restriction) -> QuerySet:
+        raise NotImplementedError
+
+    def activity_keys(self, restriction: Restriction) -> Relation:
+        return _relation(self.activity_key_queryset(restriction))
+
+    def row_keys(self, restriction: Restriction) -> Relation:
+        keys = self.activity_keys(restriction)
+        rows = _relation(BeneficiaryGroup.objects.values("id", "activity_id"))
+        return Relation(
+            f"SELECT DISTINCT r.id AS b_id, ak.k AS k FROM ({rows.sql}) r "
+            f"JOIN ({keys.sql}) ak ON ak.a_id = r.activity_id",
+            rows.params + keys.params,
+        )
+
+
+class KindDimension(_ActivityTagDimension):
+    name = param = "kind"
+
+    def activity_key_queryset(self, restriction):
+        return Activity.objects.values(a_id=F("pk"), k=F("kind"))
+
+    def labels(self, keys):
+        names = dict(Activity.Kind.choices)
+        return {key: {"code": key, "name": names.get(key, key)} for key in keys}
+
+
+class ModalityDimension(KindDimension):
+    name = param = "modality"
+
+    def activity_key_queryset(self, restriction):
+        return Activity.objects.values(a_id=F("pk"), k=F("modality"))
+
+    def labels(self, keys):
+        names = dict(Activity.Modality.choices)
+        return {key: {"code": key, "name": names.get(key, key)} for key in keys}
+
+
+class ThemeDimension(_ActivityTagDimension):
+    """Top-level themes; a training topic counts under the theme it belongs to."""
+
+    name = param = "theme"
+
+    def activity_key_queryset(self, restriction):
+        through = Activity.themes.through.objects.annotate(
+            top=Coalesce(F("theme__parent_id"), F("theme_id"))
+        )
+        if restriction.theme is not None:
+            top = restriction.theme.parent_id or restriction.theme.pk
+            through = through.filter(top=top)
+        return through.values(a_id=F("activity_id"), k=F("top")).distinct()
+
+    def labels(self, keys):
+        themes = Theme.objects.filter(pk__in=keys).values("pk", "slug", "name")
+        return {t["pk"]: {"code": t["slug"], "name": t["name"]} for t in themes}
+
+
+class PartnerDimension(_ActivityTagDimension):
+    name = param = "partner"
+
+    def activity_key_queryset(self, restriction):
+        through = Activity.partners.through.objects.all()
+        if restriction.partner is not None:
+            through = through.filter(partner=restriction.partner)
+        return through.values(a_id=F("activity_id"), k=F("partner_id"))
+
+    def labels(self, keys):
+        partners = Partner.objects.filter(pk__in=keys).values("pk", "name", "short_name")
+        return {p["pk"]: {"code": p["pk"], "name": p["short_name"] or p["name"]} for p in partners}
+
+
+class LanguageDimension(_ActivityTagDimension):
+    name = param = "language"
+
+    def activity_key_queryset(self, restriction):
+        through = Activity.languages.through.objects.all()
+        if restriction.language is not None:
+            through = through.filter(language=restriction.language)
+        return through.values(a_id=F("activity_id"), k=F("language_id"))
+
+    def labels(self, keys):
+        languages = Language.objects.filter(pk__in=keys).values("pk", "code", "name")
+        return {lang["pk"]: {"code": lang["code"], "name": lang["name"]} for lang in languages}
+
+
+class YearDimension(Dimension):
+    """Calendar years an activity's period overlaps (as the `year` filter).
+
+    People are placed in a year only when their activity lies within that one year.
+    """
+
+    name = param = "year"
+
+    def _years(self, restriction: Restriction) -> list[int]:
+        bounds = Activity.objects.aggregate(
+            first=ExtractYear(_min("start_date")), last=ExtractYear(_max("end_date"))
+        )
+        if bounds["first"] is None:
+            return []
+        first = max(int(bounds["first"]), restriction.year_from or int(bounds["first"]))
+        last = min(int(bounds["last"]), restriction.year_to or int(bounds["last"]))
+        return list(range(first, last + 1))
+
+    def activity_keys(self, restriction):
+        years = self._years(restriction)
+        periods = _relation(
+            Activity.objects.values(
+                "id", start_year=ExtractYear("start_date"), end_year=ExtractYear("end_date")
+            )
+        )
+        if not years:
+            return Relation("SELECT NULL AS a_id, NULL AS k WHERE 1 = 0")
+        # The years are integers we computed, not user input, so they are inlined.
+        calendar = " UNION ALL ".join(f"SELECT {int(year)} AS y" for year in years)
+        return Relation(
+            f"SELECT p.id AS a_id, cal.y AS k FROM ({periods.sql}) p "
+            f"JOIN ({calendar}) cal ON cal.y >= p.start_year AND cal.y <= p.end_year",
+            periods.params,
+        )
+
+    def row_keys(self, restriction):
+        years = set(self._years(restriction))
+        single_year = (
+            BeneficiaryGroup.objects.annotate(
+                start_year=ExtractYear("activity__start_date"),
+                end_year=ExtractYear("activity__end_date"),
+            )
+            .filter(start_year=F("end_year"))
+            .values(b_id=F("pk"), k=F("start_year"))
+        )
+        if years:
+            single_year = single_year.filter(start_year__in=sorted(years))
+        return _relation(single_year)
+
+    def labels(self, keys):
+        return {key: {"code": int(key), "name": str(int(key))} for key in keys}
+
+
+class MonthDimension(Dimension):
+    """The month an activity is known to lie within (as the `month` filter).
+
+    An activity dated only by its year lies in no month: it is in the "not recorded" row.
+    """
+
+    name = param = "month"
+    none_label = "month not known"
+
+    @staticmethod
+    def _within_one_month(queryset: QuerySet, prefix: str = "") -> QuerySet:
+        return (
+            queryset.annotate(
+                sy=ExtractYear(f"{prefix}start_date"),
+                sm=ExtractMonth(f"{prefix}start_date"),
+                ey=ExtractYear(f"{prefix}end_date"),
+                em=ExtractMonth(f"{prefix}end_date"),
+            )
+            .filter(**{f"{prefix}date_precision__in": ["month", "day"]})
+            .filter(sy=F("ey"), sm=F("em"))
+        )
+
+    def activity_keys(self, restriction):
+        within = self._within_one_month(Activity.objects.all())
+        return _relation(within.values(a_id=F("pk"), k=F("sy") * 100 + F("sm")))
+
+    def row_keys(self, restriction):
+        within = self._within_one_month(BeneficiaryGroup.objects.all(), "activity__")
+        return _relation(within.values(b_id=F("pk"), k=F("sy") * 100 + F("sm")))
+
+    def labels(self, keys):
+        return {
+            key: {"code": f"{int(key) // 100:04d}-{int(key) % 100:02d}", "name": _month(key)}
+            for key in keys
+        }
+
+
+class AudienceDimension(Dimension):
+    """Who was reached. People are placed by their row's audience; a row that mixes
+    several audiences without a split is "not split by audience"."""
+
+    name = param = "audience"
+    none_label = "not split by audience"
+
+    def activity_keys(self, restriction):
+        declared = Activity.audiences.through.objects.values(
+            a_id=F("activity_id"), k=F("audience_id")
+        )
+        counted = BeneficiaryGroup.objects.filter(audience__isnull=False).values(
+            a_id=F("activity_id"), k=F("audience_id")
+        )
+        if restriction.audience is not None:
+            declared = declared.filter(audience=restriction.audience)
+            counted = counted.filter(audience=restriction.audience)
+        return _union(declared, counted)
+
+    def row_keys(self, restriction):
+        rows = BeneficiaryGroup.objects.filter(audience__isnull=False)
+        return _relation(rows.values(b_id=F("pk"), k=F("audience_id")))
+
+    def labels(self, keys):
+        audiences = Audience.objects.filter(pk__in=keys).values("pk", "slug", "name")
+        return {a["pk"]: {"code": a["slug"], "name": a["name"]} for a in audiences}
+
+
+class _GeographicDimension(Dimension):
+    geographic = True
+    none_label = "unattributed"
+
+    def labels(self, keys):
+        regions = Region.objects.filter(pk__in=keys).values("pk", "code", "name")
+        return {r["pk"]: {"code": r["code"], "name": r["name"]} for r in regions}
+
+
+def _place_q(restriction: Restriction, prefix: str) -> Q:
+    """Records under the restriction's place; `prefix` leads to a Country or Region."""
+    place = restriction.place
+    if place is None:
+        return Q()
+    if isinstance(place, Country):
+        return Q(**{f"{prefix}path": place.path})
+    return Q(**{f"{prefix}path__startswith": place.path})
+
+
+class CountryDimension(_GeographicDimension):
+    """The countries an activity lists; people placed in a country (counting rule 2)."""
+
+    name = param = "country"
+
+    def activity_keys(self, restriction):
+        through = Activity.countries.through.objects.filter(_place_q(restriction, "country__"))
+        return _relation(
+            through.values(a_id=F("activity_id"), k=F("country_id"), kp=F("country__path"))
+        )
+
+    def row_keys(self, restriction):
+        rows = BeneficiaryGroup.objects.filter(place_country__isnull=False)
+        return _relation(rows.values(b_id=F("pk"), k=F("place_country_id")))
+
+    def labels(self, keys):
+        countries = Country.objects.filter(pk__in=keys).values("pk", "iso2", "iso3", "name")
+        return {
+            c["pk"]: {"code": c["iso2"], "iso3": c["iso3"], "name": c["name"]} for c in countries
+        }
+
+
+class RegionLevelDimension(_GeographicDimension):
+    """M49 regions at one level. An activity is in a region when one of its countries
+    or scope regions lies under it (as the `region` filter); people are placed there
+    when their attributed place lies under it."""
+
+    def __init__(self, name: str, ancestor_field: str):
+        self.name = name
+        self.param = "region"
+        self.ancestor = ancestor_field  # m49_region or m49_subregion
+
+    def activity_keys(self, restriction):
+        by_country = (
+            Activity.countries.through.objects.filter(_place_q(restriction, "country__"))
+            .filter(**{f"country__{self.ancestor}__isnull": False})
+            .values(
+                a_id=F("activity_id"),
+                k=F(f"country__{self.ancestor}_id"),
+                kp=F(f"country__{self.ancestor}__path"),
+            )
+        )
+        by_region = (
+            Activity.regions.through.objects.filter(_place_q(restriction, "region__"))
+            .filter(**{f"region__{self.ancestor}__isnull": False})
+            .values(
+                a_id=F("activity_id"),
+                k=F(f"region__{self.ancestor}_id"),
+                kp=F(f"region__{self.ancestor}__path"),
+            )
+        )
+        return _union(by_country, by_region)
+
+    def row_keys(self, restriction):
+        rows = BeneficiaryGroup.objects.annotate(
+            k=Coalesce(
+                F(f"place_country__{self.ancestor}_id"), F(f"place_region__{self.ancestor}_id")
+            )
+        ).filter(k__isnull=False)
+        return _relation(rows.values("k", b_id=F("pk")))
+
+
+class SexDimension(Dimension):
+    """Splits people by recorded sex. Only participants can be split so."""
+
+    name = "sex"
+    param = ""
+    splits_measures = ("participants",)
+
+    def labels(self, keys):
+        names = {"female": "female", "male": "male", "not_recorded": "not recorded"}
+        return {key: {"code": key, "name": names[key]} for key in keys}
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    "region": RegionLevelDimension("region", "m49_region"),
+    "subregion": RegionLevelDimension("subregion", "m49_subregion"),
+    "country": CountryDimension(),
+    "year": YearDimension(),
+    "month": MonthDimension(),
+    "theme": ThemeDimension(),
+    "kind": KindDimension(),
+    "modality": ModalityDimension(),
+    "audience": AudienceDimension(),
+    "sex": SexDimension(),
+    "partner": PartnerDimension(),
+    "language": LanguageDimension(),
+}
+
+
+# --- The engine ---------------------------------------------------------------------------
+
+
+def parse_group_by(text: str | None) -> list[str]:
+    """'country,year' -> ['country', 'year'], or StatsError naming what is wrong."""
+    names = [name.strip() for name in (text or "").split(",") if name.strip()]
+    unknown = [name for name in names if name not in DIMENSIONS]
+    if unknown:
+        raise StatsError(
+            f"Unknown group_by value {', '.join(unknown)}: use up to {MAX_GROUP_BY} of "
+            f"{', '.join(DIMENSIONS)}."
+        )
+    if len(names) > MAX_GROUP_BY:
+        raise StatsError(f"group_by takes at most {MAX_GROUP_BY} dimensions, not {len(names)}.")
+    if len(set(names)) != len(names):
+        raise StatsError("group_by names a dimension twice.")
+    geographic = [name for name in names if DIMENSIONS[name].geographic]
+    if len(geographic) > 1:
+        raise StatsError(
+            f"group_by takes one geographic dimension at a time, not {' and '.join(geographic)}."
+        )
+    return names
+
+
+def parse_measures(text: str | None, group_by: Sequence[str]) -> list[str]:
+    """The measures asked for, or by default all that the grouping can split."""
+    splittable = [
+        measure
+        for measure in MEASURES
+        if all(measure in DIMENSIONS[name].splits_measures for name in group_by)
+    ]
+    if not text:
+        return splittable
+    asked = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in asked if name not in MEASURES]
+    if unknown:
+        raise StatsError(
+            f"Unknown measure {', '.join(unknown)}: use {', '.join(MEASURES)}.", param="measures"
+        )
+    for measure in asked:
+        for name in group_by:
+            if measure not in DIMENSIONS[name].splits_measures:
+                raise StatsError(
+                    f"{measure} cannot be split by {name}: "
+                    f"only {', '.join(DIMENSIONS[name].splits_measures)} can.",
+                    param="measures",
+                )
+    return [measure for measure in MEASURES if measure in asked]
+
+
+def restriction_from_filters(cleaned_data: dict[str, Any]) -> Restriction:
+    """The restriction that the filters of a request imply (see ActivityFilterSet)."""
+    place = cleaned_data.get("country") or cleaned_data.get("region")
+    year = cleaned_data.get("year")
+    date_from = cleaned_data.get("date_from")
+    date_to = cleaned_data.get("date_to")
+    lower = [int(year) if year else None, date_from.year if date_from else None]
+    upper = [int(year) if year else None, date_to.year if date_to else None]
+    year_from = max((y for y in lower if y is not None), default=None)
+    year_to = min((y for y in upper if y is not None), default=None)
+    return Restriction(
+        place=place,
+        audience=cleaned_data.get("audience"),
+        theme=cleaned_data.get("theme"),
+        partner=cleaned_data.get("partner"),
+        language=cleaned_data.get("language"),
+        year_from=year_from,
+        year_to=year_to,
+    )
+
+
+def place_from_filters(cleaned_data: dict[str, Any]) -> Country | Region | None:
+    """The most specific place a request filters by: its country, else its region."""
+    return cleaned_data.get("country") or cleaned_data.get("region")
+
+
+def compute(
+    activities: QuerySet,
+    *,
+    group_by: Sequence[str] = (),
+    place: Country | Region | None = None,
+    measures: Sequence[str] | None = None,
+    restriction: Restriction | None = None,
+) -> dict[str, Any]:
+    """Counts of the given (already filtered, visibility-scoped) activities.
+
+    Returns {"rows": [...], "totals": {...}, "additive": {...}} as described in the
+    module docstring; `place` (or a full `restriction`) limits the people counted to
+    those who certainly belong to it.
+    """
+    group_by = parse_group_by(",".join(group_by))
+    measures = list(measures) if measures is not None else parse_measures(None, group_by)
+    if restriction is None:
+        restriction = Restriction(place=place)
+    engine = _Engine(activities, group_by, restriction)
+    rows = engine.rows(measures) if group_by else []
+    totals = engine.totals(measures)
+    additive = {
+        measure: _adds_up(measure, rows, totals[measure]) for measure in measures if group_by
+    }
+    return {
+        "group_by": list(group_by),
+        "measures": measures,
+        "rows": rows,
+        "totals": totals,
+        "additive": additive,
+    }
+
+
+class _Engine:
+    def __init__(self, activities: QuerySet, group_by: Sequence[str], restriction: Restriction):
+        self.group_by = list(group_by)
+        self.dimensions = [DIMENSIONS[name] for name in group_by]
+        self.restriction = restriction
+        matched = activities.order_by().values("pk")
+        self.activities = Activity.objects.filter(pk__in=matched)
+        rows = BeneficiaryGroup.objects.filter(activity__in=matched)
+        self.rows_in = rows.filter(self._belongs_q())
+        self.rows_out = rows.exclude(pk__in=self.rows_in.values("pk"))
+
+    def _belongs_q(self) -> Q:
+        """Beneficiary rows whose people certainly belong to the restriction."""
+        restriction = self.restriction
+        condition = Q()
+        place = restriction.place
+        if isinstance(place, Country):
+            condition &= Q(place_country=place)
+        elif isinstance(place, Region):
+            condition &= Q(place_country__path__startswith=place.path) | Q(
+                place_region__path__startswith=place.path
+            )
+        if restriction.audience is not None:
+            condition &= Q(audience=restriction.audience)
+        return condition
+
+    # -- relations
+
+    def _activity_relation(self) -> Relation:
+        region_scoped = Activity.regions.through.objects.filter(activity_id=OuterRef("pk"))
+        return _relation(
+            self.activities.annotate(
+                region_scoped=Exists(region_scoped),
+                scope_path=Coalesce(F("scope_region__path"), Value("")),
+            ).values("id", "reported_countries_count", "region_scoped", "scope_path")
+        )
+
+    def _row_relation(self, rows: QuerySet) -> Relation:
+        return _relation(
+            rows.values("id", "activity_id", "total", "female", "male", "not_recorded", "qualifier")
+        )
+
+    # -- rows
+
+    def rows(self, measures: Sequence[str]) -> list[dict[str, Any]]:
+        groups: dict[tuple, dict[str, Any]] = {}
+        if "activities" in measures or "countries" in measures:
+            for key, values in self._activity_measures(measures).items():
+                groups.setdefault(key, {}).update(values)
+        if "participants" in measures:
+            for key, values in self._participant_measures().items():
+                groups.setdefault(key, {}).update(values)
+        labels = self._labels(groups)
+        result = []
+        for key in sorted(groups, key=lambda k: self._sort_key(k, labels)):
+            values = groups[key]
+            row: dict[str, Any] = {}
+            for dimension, part in zip(self.dimensions, key, strict=True):
+                row[dimension.name] = None if part is None else labels[dimension.name][part]
+            row["unattributed"] = any(part is None for part in key)
+            if "activities" in measures:
+                row["activities"] = values.get("activities", 0)
+            if "participants" in measures:
+                row["participants"] = values.get("participants", _no_people())
+            if "countries" in measures:
+                row["countries"] = values.get("countries", _countries(0, None, False))
+            result.append(row)
+        return result
+
+    def _activity_measures(
+        self, measures, dimensions: Sequence[Dimension] | None = None
+    ) -> dict[tuple, dict[str, Any]]:
+        dimensions = self.dimensions if dimensions is None else dimensions
+        activity = self._activity_relation()
+        joins, params, keys = [], list(activity.params), []
+        for index, dimension in enumerate(dimensions):
+            relation = self._activity_keys_with_unattributed(dimension)
+            joins.append(f"LEFT JOIN ({relation.sql}) k{index} ON k{index}.a_id = a.id")
+            params += relation.params
+            keys.append(f"k{index}.k")
+        countries = _relation(
+            Activity.countries.through.objects.filter(
+                _place_q(self.restriction, "country__")
+            ).values(
+                a_id=F("activity_id"),
+                c_id=F("country_id"),
+                c_path=F("country__path"),
+            )
+        )
+        geographic = [i for i, d in enumerate(dimensions) if d.geographic]
+        country_join = f"LEFT JOIN ({countries.sql}) ac ON ac.a_id = a.id"
+        reported = "a.reported_countries_count"
+        scope_ok = self._reported_scope_condition()
+        if geographic:
+            i = geographic[0]
+            country_join += f" AND (k{i}.k IS NULL OR ac.c_path LIKE k{i}.kp || '%%')"
+            scope_ok.append(f"(k{i}.k IS NULL OR a.scope_path LIKE k{i}.kp || '%%')")
+        params += countries.params
+        reported_expr = (
+            f"MAX(CASE WHEN {' AND '.join(scope_ok)} THEN {reported} END)"
+            if scope_ok
+            else f"MAX({reported})"
+        )
+        sql = (
+            f"SELECT {''.join(key + ', ' for key in keys)}COUNT(DISTINCT a.id), "
+            f"COUNT(DISTINCT ac.c_id), {reported_expr}, "
+            f"MAX(CASE WHEN a.region_scoped THEN 1 ELSE 0 END) "
+            f"FROM ({activity.sql}) a {' '.join(joins)} {country_join}"
+            + (f" GROUP BY {', '.join(keys)}" if keys else "")
+        )
+        result = {}
+        for record in _fetch(sql, params):
+            key = tuple(_key(v) for v in record[: len(keys)])
+            n_activities, named, reported_max, region_scoped = record[len(keys) :]
+            result[key] = {
+                "activities": n_activities,
+                "countries": _countries(named, reported_max, bool(region_scoped)),
+            }
+        return result
+
+    def _reported_scope_condition(self) -> list[str]:
+        """A "from N countries" count holds for a place only if the activity's whole
+        scope lies within it; for a single country the named country says it all."""
+        place = self.restriction.place
+        if place is None:
+            return []
+        if isinstance(place, Country):
+            return ["1 = 0"]
+        return [f"a.scope_path LIKE '{_sql_path(place.path)}%%'"]
+
+    def _activity_keys_with_unattributed(self, dimension: Dimension) -> Relation:
+        """The activity's keys, plus a None key when some of its people (counted under
+        the restriction) cannot be placed in any group of the dimension."""
+        keys = dimension.activity_keys(self.restriction)
+        if isinstance(dimension, SexDimension):
+            return Relation("SELECT NULL AS a_id, NULL AS k, NULL AS kp WHERE 1 = 0")
+        rows = self._row_relation(self.rows_in)
+        row_keys = dimension.row_keys(self.restriction)
+        kp_select = ", kp" if dimension.geographic else ""
+        kp_null = ", NULL AS kp" if dimension.geographic else ""
+        return Relation(
+            f"SELECT a_id, k{kp_select} FROM ({keys.sql}) keys "
+            f"UNION SELECT r.activity_id AS a_id, NULL AS k{kp_null} FROM ({rows.sql}) r "
+            f"LEFT JOIN ({row_keys.sql}) rk ON rk.b_id = r.id WHERE rk.b_id IS NULL",
+            keys.params + rows.params + row_keys.params,
+        )
+
+    def _participant_measures(self) -> dict[tuple, dict[str, Any]]:
+        rows = self._people_relation(self.rows_in)
+        joins, params, keys = [], list(rows.params), []
+        for index, dimension in enumerate(self.dimensions):
+            if isinstance(dimension, SexDimension):
+                keys.append("r.sex")
+                continue
+            relation = dimension.row_keys(self.restriction)
+            joins.append(f"LEFT JOIN ({relation.sql}) k{index} ON k{index}.b_id = r.id")
+            params += relation.params
+            keys.append(f"k{index}.k")
+        sql = (
+            f"SELECT {', '.join(keys)}, SUM(r.total), SUM(r.female), SUM(r.male), "
+            f"SUM(r.not_recorded), MAX(r.qrank) FROM ({rows.sql}) r {' '.join(joins)} "
+            f"GROUP BY {', '.join(keys)}"
+        )
+        result = {}
+        for record in _fetch(sql, params):
+            key = tuple(_key(v) for v in record[: len(keys)])
+            total, female, male, not_recorded, rank = record[len(keys) :]
+            result[key] = {"participants": _people(total, female, male, not_recorded, rank)}
+        return result
+
+    def _people_relation(self, rows: QuerySet) -> Relation:
+        """One record per beneficiary row (or per row and sex when grouping by sex)."""
+        base = self._row_relation(rows)
+        rank = (
+            "CASE WHEN b.qualifier = 'about' THEN 2 WHEN b.qualifier = 'more_than' THEN 1 "
+            "ELSE 0 END"
+        )
+        if "sex" not in self.group_by:
+            return Relation(
+                f"SELECT b.id AS id, b.total AS total, b.female AS female, b.male AS male, "
+                f"b.not_recorded AS not_recorded, {rank} AS qrank FROM ({base.sql}) b",
+                base.params,
+            )
+        parts, params = [], []
+        for sex in SEXES:
+            columns = ", ".join(
+                f"b.{other} AS {other}" if other == sex else f"0 AS {other}" for other in SEXES
+            )
+            parts.append(
+                f"SELECT b.id AS id, '{sex}' AS sex, b.{sex} AS total, {columns}, "
+                f"{rank} AS qrank FROM ({base.sql}) b"
+            )
+            params += base.params
+        return Relation(" UNION ALL ".join(parts), params)
+
+    # -- totals
+
+    def totals(self, measures: Sequence[str]) -> dict[str, Any]:
+        totals: dict[str, Any] = {}
+        if "activities" in measures or "countries" in measures:
+            overall = self._activity_measures(measures, dimensions=[]).get((), {})
+            if "activities" in measures:
+                totals["activities"] = overall.get("activities", 0)
+            if "countries" in measures:
+                totals["countries"] = overall.get("countries", _countries(0, None, False))
+        if "participants" in measures:
+            totals["participants"] = _aggregate_people(self.rows_in)
+            totals["unattributed"] = self._unattributed()
+        return totals
+
+    def _unattributed(self) -> dict[str, Any] | None:
+        """The people of the matched activities who do not certainly belong to the
+        restriction, with the activities they come from and where they do belong."""
+        if not self._belongs_q():
+            return None
+        people = _aggregate_people(self.rows_out)
+        by_activity = (
+            self.rows_out.values("activity_id", "activity__title")
+            .annotate(
+                total=_sum("total"),
+                female=_sum("female"),
+                male=_sum("male"),
+                not_recorded=_sum("not_recorded"),
+                rank=_max_rank(),
+                country_code=_max("place_country__iso2"),
+                country_name=_max("place_country__name"),
+                region_code=_max("place_region__code"),
+                region_name=_max("place_region__name"),
+            )
+            .order_by("-total", "activity_id")
+        )
+        count = by_activity.count()
+        listed = []
+        for item in by_activity[:UNATTRIBUTED_LISTED]:
+            if item["region_code"]:
+                where = {"type": "region", "code": item["region_code"], "name": item["region_name"]}
+            elif item["country_code"]:
+                where = {
+                    "type": "country",
+                    "code": item["country_code"],
+                    "name": item["country_name"],
+                }
+            else:
+                where = None
+            listed.append(
+                {
+                    "id": item["activity_id"],
+                    "title": item["activity__title"],
+                    "participants": _people(
+                        item["total"],
+                        item["female"],
+                        item["male"],
+                        item["not_recorded"],
+                        item["rank"],
+                    ),
+                    "attributed_to": where,
+                }
+            )
+        return {"participants": people, "activities_count": count, "activities": listed}
+
+    # -- labels
+
+    def _labels(self, groups: dict[tuple, Any]) -> dict[str, dict]:
+        labels = {}
+        for index, dimension in enumerate(self.dimensions):
+            keys = {key[index] for key in groups if key[index] is not None}
+            labels[dimension.name] = dimension.labels(keys) if keys else {}
+        return labels
+
+    def _sort_key(self, key: tuple, labels) -> tuple:
+        parts = []
+        for dimension, part in zip(self.dimensions, key, strict=True):
+            if part is None:
+                parts.append((1, ""))
+            elif isinstance(dimension, YearDimension | MonthDimension):
+                parts.append((0, f"{int(part):08d}"))
+            elif isinstance(dimension, SexDimension):
+                parts.append((0, str(SEXES.index(part))))
+            else:
+                parts.append((0, str(labels[dimension.name][part]["name"]).lower()))
+        return tuple(parts)
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _fetch(sql: str, params: list[Any]) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _key(value):
+    """Group keys come back as int, str or (on PostgreSQL, for EXTRACT) Decimal."""
+    if value is None or isinstance(value, str | int):
+        return value
+    return int(value)
+
+
+def _sql_path(path: str) -> str:
+    # M49 paths are digits, letters and slashes (checked by the loader); refuse anything
+    # else rather than inlining it.
+    if not all(ch.isalnum() or ch == "/" for ch in path):
+        raise ValueError(f"unexpected path {path!r}")
+    return path
+
+
+def _no_people() -> dict[str, Any]:
+    return _people(0, 0, 0, 0, 0)
+
+
+def _people(total, female, male, not_recorded, rank) -> dict[str, Any]:
+    return {
+        "total": int(total or 0),
+        "female": int(female or 0),
+        "male": int(male or 0),
+        "not_recorded": int(not_recorded or 0),
+        "qualifier": QUALIFIER_BY_RANK[int(rank or 0)],
+    }
+
+
+def _countries(named, reported_max, region_scoped: bool) -> dict[str, Any]:
+    named = int(named or 0)
+    reported = int(reported_max) if reported_max is not None else None
+    at_least = max(named, reported or 0)
+    exact = reported is None and not region_scoped
+    return {
+        "named": named,
+        "reported_max": reported,
+        "at_least": at_least,
+        "qualifier": QUALIFIER_EXACT if exact else QUALIFIER_AT_LEAST,
+    }
+
+
+def _aggregate_people(rows: QuerySet) -> dict[str, Any]:
+    values = rows.aggregate(
+        total=_sum("total"),
+        female=_sum("female"),
+        male=_sum("male"),
+        not_recorded=_sum("not_recorded"),
+        rank=_max_rank(),
+    )
+    return _people(
+        values["total"], values["female"], values["male"], values["not_recorded"], values["rank"]
+    )
+
+
+def _adds_up(measure: str, rows: list[dict[str, Any]], total) -> bool:
+    if measure == "activities":
+        return sum(row["activities"] for row in rows) == total
+    if measure == "participants":
+        return sum(row["participants"]["total"] for row in rows) == total["total"]
+    return sum(row["countries"]["at_least"] for row in rows) == total["at_least"]
+
+
+def _month(key) -> str:
+    key = int(key)
+    return datetime.date(key // 100, key % 100, 1).strftime("%B %Y")
+
+
+def _sum(name: str):
+    from django.db.models import Sum
+
+    return Coalesce(Sum(name), 0)
+
+
+def _max(name: str):
+    from django.db.models import Max
+
+    return Max(name)
+
+
+def _min(name: str):
+    from django.db.models import Min
+
+    return Min(name)
+
+
+def _max_rank():
+    from django.db.models import Case, IntegerField, Max, When
+
+    return Max(
+        Case(
+            When(qualifier="about", then=Value(2)),
+            When(qualifier="more_than", then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
