@@ -23,11 +23,15 @@ from django.db.models.functions import Coalesce
 from .models import (
     Activity,
     BeneficiaryGroup,
+    Country,
+    Donor,
     Mandate,
     Mentor,
     Partner,
     Qualifier,
+    Region,
     ReportedFigure,
+    Theme,
 )
 
 # --- Public pages ----------------------------------------------------------------------
@@ -143,6 +147,71 @@ def figure_list(user) -> QuerySet[ReportedFigure]:
         Prefetch(
             "activities",
             queryset=Activity.objects.visible_to(user).order_by("-start_date", "title"),
+            to_attr="visible_activities",
+        ),
+    )
+
+
+# --- API -------------------------------------------------------------------------------
+# One function per resource of /api/v1/, each fetching in a fixed number of queries
+# whatever the page size (tests/test_api_query_counts.py pins them).
+
+
+def api_activities(*, user) -> QuerySet[Activity]:
+    """Activities `user` may see, with every nested list the API serves."""
+    return with_participants(
+        Activity.objects.visible_to(user)
+        .select_related("source_document", "scope_region")
+        .prefetch_related(
+            "countries",
+            "regions",
+            "themes",
+            "audiences",
+            "languages",
+            "partners",
+            Prefetch("mentors", queryset=Mentor.objects.select_related("hub_country")),
+            "mandates",
+            "donors",
+            Prefetch(
+                "beneficiaries",
+                queryset=BeneficiaryGroup.objects.select_related(
+                    "audience", "country", "place_country", "place_region"
+                ).order_by("id"),
+            ),
+            Prefetch("figures", queryset=ReportedFigure.objects.order_by("code")),
+        )
+    )
+
+
+def api_countries() -> QuerySet[Country]:
+    return Country.objects.select_related("region", "m49_region", "m49_subregion")
+
+
+def api_regions() -> QuerySet[Region]:
+    return Region.objects.select_related("parent")
+
+
+def api_themes() -> QuerySet[Theme]:
+    return Theme.objects.select_related("parent")
+
+
+def api_donors() -> QuerySet[Donor]:
+    return Donor.objects.select_related("country")
+
+
+def api_figures(*, user) -> QuerySet[ReportedFigure]:
+    """Reported figures with all their tags and the activities `user` may see."""
+    return ReportedFigure.objects.select_related("source_document").prefetch_related(
+        "countries",
+        "regions",
+        "themes",
+        "audiences",
+        "languages",
+        "partners",
+        Prefetch("mentors", queryset=Mentor.objects.select_related("hub_country")),
+        Prefetch(
+            "activities",
+            queryset=Activity.objects.visible_to(user).order_by("-start_date", "title", "pk"),
             to_attr="visible_activities",
         ),
     )
