@@ -406,6 +406,13 @@ class Activity(models.Model):
     class Meta:
         verbose_name_plural = "activities"
         ordering = ["-start_date", "title"]
+        # The role rules (activities/access.py, activities/roles.py) rest on these.
+        permissions = [
+            ("publish_activity", "Can publish an activity"),
+            ("edit_any_activity", "Can edit activities in every country and region"),
+            ("view_draft_aggregates", "Can see drafts counted in aggregate statistics"),
+            ("view_activity_history", "Can read the audit history of activities"),
+        ]
         indexes = [
             models.Index(fields=["status", "start_date"]),
             models.Index(fields=["start_date", "end_date"]),
@@ -628,3 +635,29 @@ def format_period(start, end, precision: str) -> str:
     if (start.year, start.month) == (end.year, end.month):
         return f"{start.day}–{end.day} {end:%B %Y}"
     return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+
+
+# --- Who may log what ------------------------------------------------------------------
+
+
+class OfficerScope(models.Model):
+    """The countries and M49 regions a programme officer logs and edits activities for.
+
+    An activity is within the scope when every one of its countries and regions lies
+    under one of these countries or regions (by M49 path prefix): a Central America
+    officer (region 013) may edit an El Salvador training, not a Senegal one, and not
+    one scoped to all of the Americas either. The rules live in activities/access.py.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="officer_scope"
+    )
+    countries = models.ManyToManyField(Country, blank=True, related_name="officer_scopes")
+    regions = models.ManyToManyField(Region, blank=True, related_name="officer_scopes")
+    note = models.CharField(max_length=200, blank=True, help_text="e.g. the hub they work from")
+
+    class Meta:
+        verbose_name = "officer scope"
+
+    def __str__(self) -> str:
+        return f"Scope of {self.user}"

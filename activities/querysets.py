@@ -17,14 +17,24 @@ class ActivityQuerySet(models.QuerySet):
         return self.filter(status="published")
 
     def visible_to(self, user) -> ActivityQuerySet:
-        """Published records for everyone; drafts only for users who may see them.
-
-        The role rules (issue: officers scoped to regions) refine this in access.py; here
-        the floor is that anonymous users never see a draft.
+        """The records the user may read one by one: published ones for everyone, drafts
+        only within an officer's scope or for managers. The rules: activities/access.py.
         """
-        if user is not None and user.is_authenticated and user.has_perm("activities.view_activity"):
-            return self
-        return self.published()
+        from .access import filter_visible
+
+        return filter_visible(self, user)
+
+    def aggregated_for(self, user) -> ActivityQuerySet:
+        """The records counted in the user's statistics: `visible_to`, plus every draft
+        for donor viewers and managers (activities/access.py)."""
+        from .access import filter_aggregated
+
+        return filter_aggregated(self, user)
+
+    def editable_by(self, user) -> ActivityQuerySet:
+        from .access import filter_editable
+
+        return filter_editable(self, user)
 
     def in_region(self, region: Region) -> ActivityQuerySet:
         """Activities in any country under `region`, or scoped to it or a region below.

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.signals import post_save
 
 from . import counting
 from .models import Activity, BeneficiaryGroup
@@ -26,3 +30,214 @@ def refresh_attribution(*, activity: Activity) -> None:
     rows = BeneficiaryGroup.objects.filter(activity=activity)
     rows.filter(country__isnull=False).update(place_country=F("country"), place_region=None)
     rows.filter(country__isnull=True).update(place_country=scope_country, place_region=scope_region)
+
+
+# --- Logging, editing, publishing (the officer form and the API write through these) ---
+
+# The many-to-many relations a write may set, by field name.
+ACTIVITY_RELATIONS = (
+    "languages",
+    "countries",
+    "regions",
+    "audiences",
+    "themes",
+    "partners",
+    "mentors",
+    "mandates",
+    "donors",
+)
+BENEFICIARY_FIELDS = ("audience", "country", "female", "male", "not_recorded", "qualifier", "note")
+# Set by services only: never taken from a form or a request body.
+PROTECTED_FIELDS = {"id", "pk", "version", "status", "created_by", "scope_region", "reference"}
+
+
+class StaleVersion(Exception):
+    """Someone saved the activity since the version the writer started from."""
+
+    def __init__(self, activity: Activity, expected_version: int) -> None:
+        super().__init__(
+            f"Activity {activity.pk} is at version {activity.version}, not {expected_version}"
+        )
+        self.activity = activity
+        self.expected_version = expected_version
+
+
+def _claim_version(*, activity: Activity, expected_version: int | None) -> None:
+    """Bump the version in one conditional UPDATE; raise StaleVersion if it moved.
+
+    `UPDATE ... SET version = version + 1 WHERE id = %s AND version = %s`: on
+    PostgreSQL a concurrent writer waits for the row lock, then finds the version moved
+    and updates nothing, so exactly one of two simultaneous saves wins.
+    """
+    rows = Activity.objects.filter(pk=activity.pk)
+    if expected_version is not None:
+        rows = rows.filter(version=expected_version)
+    if rows.update(version=F("version") + 1) != 1:
+        current = Activity.objects.get(pk=activity.pk)
+        raise StaleVersion(current, expected_version if expected_version is not None else -1)
+    activity.version = Activity.objects.values_list("version", flat=True).get(pk=activity.pk)
+
+
+def _record_history(activity: Activity, *, created: bool, by) -> None:
+    """One audit entry for the whole write, with the final many-to-many values."""
+    activity._history_user = by
+    # simple-history writes its record from post_save; sent once, after the m2m sets.
+    post_save.send(sender=Activity, instance=activity, created=created, raw=False, using="default")
+
+
+def _set_relations(activity: Activity, relations: Mapping[str, Iterable]) -> None:
+    for name, values in relations.items():
+        if name not in ACTIVITY_RELATIONS:
+            raise ValueError(f"Unknown relation {name!r}")
+        getattr(activity, name).set(values)
+
+
+def _save_rows(*, activity: Activity, rows: Sequence[Mapping], by) -> None:
+    """Make the activity's beneficiary rows exactly `rows`.
+
+    A row with an "id" updates that row (saved only if a value changed, so the history
+    shows real changes such as "not recorded 650 → 660"); a row without one is created;
+    an existing row left out is deleted. Each save or delete leaves its audit entry.
+    """
+    existing = {row.pk: row for row in BeneficiaryGroup.objects.filter(activity=activity)}
+    kept: set[int] = set()
+    for data in rows:
+        values = {name: data[name] for name in BENEFICIARY_FIELDS if name in data}
+        for count in ("female", "male", "not_recorded"):
+            values[count] = values.get(count) or 0
+        values["qualifier"] = values.get("qualifier") or "exact"
+        values["note"] = values.get("note") or ""
+        values["total"] = values["female"] + values["male"] + values["not_recorded"]
+        row_id = data.get("id")
+        row = existing.get(row_id) if row_id is not None else None
+        if row_id is not None and row is None:
+            raise ValueError(f"Beneficiary row {row_id} is not a row of activity {activity.pk}")
+        if row is None:
+            row = BeneficiaryGroup(activity=activity, **values)
+        else:
+            kept.add(row.pk)
+            changed = [name for name, value in values.items() if getattr(row, name) != value]
+            if not changed:
+                continue
+            for name, value in values.items():
+                setattr(row, name, value)
+        row._history_user = by
+        row.full_clean(exclude=["activity"])
+        row.save()
+    for row_id, row in existing.items():
+        if row_id not in kept:
+            row._history_user = by
+            row.delete()
+
+
+def _apply_fields(activity: Activity, fields: Mapping) -> None:
+    for name, value in fields.items():
+        if name in PROTECTED_FIELDS or name in ACTIVITY_RELATIONS:
+            raise ValueError(f"{name!r} cannot be set through fields")
+        setattr(activity, name, value)
+
+
+@transaction.atomic
+def activity_create(
+    *,
+    fields: Mapping,
+    relations: Mapping[str, Iterable] | None = None,
+    beneficiary_rows: Sequence[Mapping] = (),
+    by,
+) -> Activity:
+    """Log a new activity as a draft, with its relations and beneficiary rows."""
+    activity = Activity(status=Activity.Status.DRAFT, created_by=by, version=1)
+    _apply_fields(activity, fields)
+    activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by"])
+    activity.skip_history_when_saving = True
+    try:
+        activity.save()
+        _set_relations(activity, relations or {})
+    finally:
+        del activity.skip_history_when_saving
+    _record_history(activity, created=True, by=by)
+    _save_rows(activity=activity, rows=beneficiary_rows, by=by)
+    refresh_attribution(activity=activity)
+    return activity
+
+
+@transaction.atomic
+def activity_update(
+    *,
+    activity: Activity,
+    expected_version: int | None,
+    fields: Mapping | None = None,
+    relations: Mapping[str, Iterable] | None = None,
+    beneficiary_rows: Sequence[Mapping] | None = None,
+    by,
+) -> Activity:
+    """Change an activity, if nobody saved it since `expected_version` (else
+    StaleVersion, and nothing is written). `beneficiary_rows=None` leaves the rows as
+    they are; a list replaces them (see _save_rows). `expected_version=None` skips the
+    check (only for internal callers that hold the row already)."""
+    _claim_version(activity=activity, expected_version=expected_version)
+    _apply_fields(activity, fields or {})
+    activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by", "reference"])
+    activity.skip_history_when_saving = True
+    try:
+        activity.save()
+        _set_relations(activity, relations or {})
+    finally:
+        del activity.skip_history_when_saving
+    _record_history(activity, created=False, by=by)
+    if beneficiary_rows is not None:
+        _save_rows(activity=activity, rows=beneficiary_rows, by=by)
+    refresh_attribution(activity=activity)
+    return activity
+
+
+@transaction.atomic
+def activity_publish(*, activity: Activity, by, expected_version: int | None = None) -> Activity:
+    """Make a draft public (managers: the caller checks access.can_publish)."""
+    if not activity.countries.exists() and not activity.regions.exists():
+        raise ValidationError("An activity with no country or region cannot be published.")
+    _claim_version(activity=activity, expected_version=expected_version)
+    activity.status = Activity.Status.PUBLISHED
+    activity._history_user = by
+    activity.save()
+    refresh_attribution(activity=activity)
+    return activity
+
+
+@transaction.atomic
+def activity_unpublish(*, activity: Activity, by, expected_version: int | None = None) -> Activity:
+    """Take a published activity back to draft (it leaves every public page at once)."""
+    _claim_version(activity=activity, expected_version=expected_version)
+    activity.status = Activity.Status.DRAFT
+    activity._history_user = by
+    activity.save()
+    return activity
+
+
+@transaction.atomic
+def activity_duplicate(*, activity: Activity, by, overrides: Mapping | None = None) -> Activity:
+    """A new draft like `activity` ("log another like this one"): same fields and
+    relations, no reference, no beneficiary rows (people reached by the original are not
+    copied: they would be counted twice)."""
+    copied = {
+        field.name: getattr(activity, field.name)
+        for field in Activity._meta.concrete_fields
+        if field.editable
+        and field.name not in PROTECTED_FIELDS
+        and field.name not in {"created_at", "updated_at", "is_synthetic"}
+    }
+    relations = {name: list(getattr(activity, name).all()) for name in ACTIVITY_RELATIONS}
+    return activity_create(
+        fields={**copied, **(overrides or {})}, relations=relations, beneficiary_rows=(), by=by
+    )
+
+
+@transaction.atomic
+def activity_delete(*, activity: Activity, by, expected_version: int | None) -> None:
+    """Delete the activity and its rows, if nobody saved it since `expected_version`."""
+    _claim_version(activity=activity, expected_version=expected_version)
+    for row in BeneficiaryGroup.objects.filter(activity=activity):
+        row._history_user = by
+        row.delete()
+    activity._history_user = by
+    activity.delete()

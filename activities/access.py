@@ -1,0 +1,213 @@
+"""Who may see and edit which activity: the one place the role rules are written.
+
+Pages, API, statistics, exports and the map all start from
+`Activity.objects.visible_to(user)`, which delegates here.
+
+The rules, in plain words (roles are set up in activities/roles.py)
+- Anonymous users and users with no role see published activities only.
+- Donor viewers see published records only (lists, details, exports); the aggregate
+  statistics include drafts for them (`can_see_draft_aggregates`), so a donor can follow
+  what is being logged without reading unreviewed records one by one.
+- Programme officers see published activities and the drafts within their scope, and
+  edit (published or draft) only activities within their scope. An activity is within
+  the scope when it has at least one country or region and every one of its countries
+  and regions lies under a country or region of the officer's OfficerScope (M49 path
+  prefix). An officer without a scope edits nothing.
+- Programme managers and administrators (permission `edit_any_activity`; superusers
+  have every permission) see and edit everything; managers publish.
+- An activity the user cannot see is a 404; one they see but may not edit is a 403
+  when they ask to edit it.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from operator import or_
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from .models import Activity, Country, Region
+
+
+def _perm(user, codename: str) -> bool:
+    return bool(
+        user is not None and user.is_authenticated and user.has_perm(f"activities.{codename}")
+    )
+
+
+def edits_everything(user) -> bool:
+    return _perm(user, "edit_any_activity") and _perm(user, "change_activity")
+
+
+def is_scoped_officer(user) -> bool:
+    """May log and edit activities, but only within an OfficerScope."""
+    return _perm(user, "change_activity") and not edits_everything(user)
+
+
+def can_log(user) -> bool:
+    """May open the "Log a training" form (officers, managers, administrators)."""
+    return _perm(user, "add_activity")
+
+
+def can_publish(user) -> bool:
+    return _perm(user, "publish_activity")
+
+
+def can_see_draft_aggregates(user) -> bool:
+    """Statistics (totals, charts, map) include drafts for managers and donor viewers."""
+    return _perm(user, "view_draft_aggregates")
+
+
+def can_read_history(user) -> bool:
+    """The audit history, in full, through the API (managers and administrators)."""
+    return _perm(user, "view_activity_history")
+
+
+# --- Scope ----------------------------------------------------------------------------
+
+
+def scope_paths(user) -> tuple[list[int], list[str]]:
+    """(country ids, region paths) of the user's OfficerScope; empty when none.
+
+    Cached on the user object: one request asks several times (list, pickers, checks).
+    """
+    if user is None or not user.is_authenticated:
+        return [], []
+    cached = getattr(user, "_officer_scope_paths", None)
+    if cached is not None:
+        return cached
+    paths: tuple[list[int], list[str]] = (
+        list(Country.objects.filter(officer_scopes__user=user).values_list("pk", flat=True)),
+        list(Region.objects.filter(officer_scopes__user=user).values_list("path", flat=True)),
+    )
+    user._officer_scope_paths = paths
+    return paths
+
+
+def forget_scope(user) -> None:
+    """Drop the cached scope (after it was changed in the same request or test)."""
+    user.__dict__.pop("_officer_scope_paths", None)
+
+
+def _under(prefix_field: str, region_paths: list[str]) -> Q:
+    """Matches rows whose `prefix_field` path lies under one of the region paths."""
+    return reduce(or_, (Q(**{f"{prefix_field}__startswith": p}) for p in region_paths), Q())
+
+
+def scope_countries(user) -> QuerySet[Country]:
+    """The countries the user may pick: all for managers, their scope's for officers."""
+    if edits_everything(user):
+        return Country.objects.all()
+    country_ids, region_paths = scope_paths(user)
+    if not country_ids and not region_paths:
+        return Country.objects.none()
+    condition = Q(pk__in=country_ids)
+    if region_paths:
+        condition |= _under("path", region_paths)
+    return Country.objects.filter(condition)
+
+
+def scope_regions(user) -> QuerySet[Region]:
+    """The regions the user may pick: those under a region of their scope."""
+    if edits_everything(user):
+        return Region.objects.all()
+    _country_ids, region_paths = scope_paths(user)
+    if not region_paths:
+        return Region.objects.none()
+    return Region.objects.filter(_under("path", region_paths))
+
+
+def within_scope(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
+    """The activities of `queryset` whose whole geographic scope lies in the user's."""
+    country_ids, region_paths = scope_paths(user)
+    if not country_ids and not region_paths:
+        return queryset.none()
+    through_countries = Activity.countries.through
+    through_regions = Activity.regions.through
+    country_ok = Q(country_id__in=country_ids)
+    if region_paths:
+        country_ok |= _under("country__path", region_paths)
+    region_ok = _under("region__path", region_paths) if region_paths else Q(pk__in=[])
+    outside_country = through_countries.objects.filter(activity_id=OuterRef("pk")).exclude(
+        country_ok
+    )
+    outside_region = through_regions.objects.filter(activity_id=OuterRef("pk")).exclude(region_ok)
+    has_place = Exists(through_countries.objects.filter(activity_id=OuterRef("pk"))) | Exists(
+        through_regions.objects.filter(activity_id=OuterRef("pk"))
+    )
+    return queryset.filter(has_place, ~Exists(outside_country), ~Exists(outside_region))
+
+
+def places_within_scope(user, *, countries, regions) -> tuple[list[Country], list[Region]]:
+    """The countries and regions given that lie outside the user's scope (for forms)."""
+    if edits_everything(user):
+        return [], []
+    allowed_countries = set(scope_countries(user).values_list("pk", flat=True))
+    allowed_regions = set(scope_regions(user).values_list("pk", flat=True))
+    return (
+        [c for c in countries if c.pk not in allowed_countries],
+        [r for r in regions if r.pk not in allowed_regions],
+    )
+
+
+# --- Querysets and the one access function --------------------------------------------
+
+
+def filter_visible(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
+    """The activities of `queryset` the user may read one by one (lists, details, CSV)."""
+    if edits_everything(user):
+        return queryset
+    if is_scoped_officer(user):
+        in_scope = within_scope(Activity.objects.all(), user).values("pk")
+        return queryset.filter(Q(status=Activity.Status.PUBLISHED) | Q(pk__in=in_scope))
+    return queryset.filter(status=Activity.Status.PUBLISHED)
+
+
+def filter_editable(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
+    if edits_everything(user):
+        return queryset
+    if is_scoped_officer(user):
+        return within_scope(queryset, user)
+    return queryset.none()
+
+
+def filter_aggregated(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
+    """The activities counted in the user's statistics: drafts too for donor viewers and
+    managers, otherwise exactly what they may read."""
+    if can_see_draft_aggregates(user):
+        return queryset
+    return filter_visible(queryset, user)
+
+
+def visible_activities(user) -> QuerySet[Activity]:
+    return filter_visible(Activity.objects.all(), user)
+
+
+def editable_activities(user) -> QuerySet[Activity]:
+    return filter_editable(Activity.objects.all(), user)
+
+
+def aggregated_activities(user) -> QuerySet[Activity]:
+    return filter_aggregated(Activity.objects.all(), user)
+
+
+def get_activity_for_user(user, pk, *, for_edit: bool = False) -> Activity:
+    """The activity, if the user may see it (else Http404) and, with `for_edit`, edit it
+    (else PermissionDenied: they can see it exists, so a 404 would be a lie)."""
+    try:
+        activity = visible_activities(user).get(pk=pk)
+    except (Activity.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such activity.") from None
+    if for_edit and not can_edit(user, activity):
+        raise PermissionDenied("This activity is outside what you may edit.")
+    return activity
+
+
+def can_edit(user, activity: Activity) -> bool:
+    if edits_everything(user):
+        return True
+    if not is_scoped_officer(user):
+        return False
+    return filter_editable(Activity.objects.filter(pk=activity.pk), user).exists()
