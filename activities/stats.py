@@ -740,9 +740,15 @@ class _Engine:
             columns = ", ".join(
                 f"b.{other} AS {other}" if other == sex else f"0 AS {other}" for other in SEXES
             )
+            # "More than 100: 60 female, 40 male" makes each recorded part a lower bound,
+            # but a part with nobody recorded is exactly nobody; the people beyond the
+            # figure are of unknown sex, so "not recorded" always keeps the qualifier.
+            part_rank = (
+                rank if sex == "not_recorded" else f"CASE WHEN b.{sex} > 0 THEN {rank} ELSE 0 END"
+            )
             parts.append(
                 f"SELECT b.id AS id, '{sex}' AS sex, b.{sex} AS total, {columns}, "
-                f"{rank} AS qrank FROM ({base.sql}) b"
+                f"{part_rank} AS qrank FROM ({base.sql}) b"
             )
             params += base.params
         return Relation(" UNION ALL ".join(parts), params)

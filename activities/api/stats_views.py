@@ -1,0 +1,244 @@
+"""GET /api/v1/stats/: counts of activities, people and countries, grouped on request.
+
+The view is thin: it validates the request (the shared ActivityFilterSet, `group_by`,
+`measures`), asks `activities.stats` for the numbers, and adds to each row the link that
+lists exactly its activities.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import NoReverseMatch, reverse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import stats
+from ..filters import ActivityFilterSet
+from ..models import Activity, Region
+
+# Parameters of the stats endpoint itself, beside the filters.
+STATS_PARAMS = {"group_by", "measures"}
+ALWAYS_ALLOWED = {"format", "hxl"}
+
+
+# --- The response, described for OpenAPI ---------------------------------------------------
+
+
+class GroupValueSerializer(serializers.Serializer):
+    code = serializers.JSONField(help_text="ISO alpha-2, M49 code, slug, year, id...")
+    name = serializers.CharField()
+    iso3 = serializers.CharField(required=False)
+
+
+class ParticipantsSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    female = serializers.IntegerField()
+    male = serializers.IntegerField()
+    not_recorded = serializers.IntegerField(help_text="People whose sex the source does not give.")
+    qualifier = serializers.ChoiceField(
+        choices=["exact", "at_least", "about"],
+        help_text="at_least as soon as one value counted is 'more than'; about if one is 'about'.",
+    )
+
+
+class CountriesSerializer(serializers.Serializer):
+    named = serializers.IntegerField(help_text="Distinct countries the activities name.")
+    reported_max = serializers.IntegerField(
+        allow_null=True,
+        help_text="Largest 'from N countries' count given where the countries are not named.",
+    )
+    at_least = serializers.IntegerField(
+        help_text="max(named, reported_max): the counts may overlap, so they are never added."
+    )
+    qualifier = serializers.ChoiceField(choices=["exact", "at_least"])
+
+
+class UnattributedActivitySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    participants = ParticipantsSerializer()
+    attributed_to = serializers.DictField(allow_null=True)
+
+
+class UnattributedSerializer(serializers.Serializer):
+    participants = ParticipantsSerializer()
+    activities_count = serializers.IntegerField()
+    activities = UnattributedActivitySerializer(many=True)
+
+
+class StatsRowSerializer(serializers.Serializer):
+    unattributed = serializers.BooleanField(
+        help_text="A group value is null: people or activities that cannot be placed."
+    )
+    activities = serializers.IntegerField(required=False)
+    participants = ParticipantsSerializer(required=False)
+    countries = CountriesSerializer(required=False)
+    activities_href = serializers.URLField(allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in stats.DIMENSIONS:
+            fields[name] = GroupValueSerializer(required=False, allow_null=True)
+        return fields
+
+
+class StatsTotalsSerializer(serializers.Serializer):
+    activities = serializers.IntegerField(required=False)
+    participants = ParticipantsSerializer(required=False)
+    countries = CountriesSerializer(required=False)
+    unattributed = UnattributedSerializer(required=False, allow_null=True)
+    activities_href = serializers.URLField()
+
+
+class StatsResponseSerializer(serializers.Serializer):
+    filters = serializers.DictField(child=serializers.CharField())
+    group_by = serializers.ListField(child=serializers.CharField())
+    measures = serializers.ListField(child=serializers.CharField())
+    rows = StatsRowSerializer(many=True)
+    totals = StatsTotalsSerializer()
+    additive = serializers.DictField(child=serializers.BooleanField())
+
+
+STATS_DESCRIPTION = """
+Counts over the activities that match the filters (the same filters as
+`/api/v1/activities/`), optionally grouped by up to three dimensions.
+
+**Measures.** `activities`: distinct activities. `participants`: people reached, with
+the sex split (`female + male + not_recorded = total`) and a qualifier: `at_least` as
+soon as one value counted is "more than", `about` if one is "about". `countries`:
+distinct countries named, and the largest "from N countries" count where the countries
+are not named; they combine as `at_least = max(named, reported_max)`, never summed.
+
+**Attribution.** People count for a place only when all of them certainly belong there:
+a beneficiary row naming its country belongs to it; the people of a single-country
+activity belong to that country; those of a multi-country activity belong to the
+smallest M49 region holding all its countries. Under a `country` or `region` (or
+`audience`) filter, the people of the matched activities who do not certainly belong to
+it are reported apart in `totals.unattributed`, with the activities they come from. With
+a `group_by`, what cannot be placed in one group goes to a row whose group value is
+`null` (`unattributed: true`).
+
+**Totals** are computed over the whole filtered set, never by adding rows: an activity
+in five countries is one activity. `additive` says, for each measure, whether the rows
+add up to the totals. Reported figures (umbrella totals, context statistics,
+impressions, views) are never participants: see `/api/v1/figures/`.
+
+Every row has `activities_href`, the activities list with the same filters plus the
+row's group values; a `null` group value cannot be expressed as a filter, so its row
+has `activities_href: null`.
+"""
+
+
+@extend_schema(
+    summary="Counts of activities, participants and countries",
+    description=STATS_DESCRIPTION,
+    parameters=[
+        OpenApiParameter(
+            "group_by",
+            OpenApiTypes.STR,
+            description=(
+                "Comma-separated, up to three of: "
+                + ", ".join(stats.DIMENSIONS)
+                + ". One geographic dimension (region, subregion, country) at a time."
+            ),
+        ),
+        OpenApiParameter(
+            "measures",
+            OpenApiTypes.STR,
+            description=(
+                "Comma-separated subset of activities, participants, countries (default: "
+                "all that the grouping can split; `sex` splits participants only)."
+            ),
+        ),
+    ],
+    responses={200: StatsResponseSerializer},
+)
+class StatsView(APIView):
+    permission_classes = [AllowAny]
+    # Declared so that the filters appear in the OpenAPI schema; applied in get().
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ActivityFilterSet
+
+    def get_queryset(self):
+        return Activity.objects.visible_to(self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        params = request.query_params
+        filter_names = set(ActivityFilterSet.base_filters)
+        unknown = sorted(set(params) - filter_names - STATS_PARAMS - ALWAYS_ALLOWED)
+        if unknown:
+            raise ValidationError(
+                {name: [f"Unknown parameter {name!r}."] for name in unknown}, code="unknown"
+            )
+        filterset = ActivityFilterSet(params, queryset=self.get_queryset(), request=request)
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        try:
+            group_by = stats.parse_group_by(params.get("group_by"))
+            measures = stats.parse_measures(params.get("measures"), group_by)
+        except stats.StatsError as error:
+            raise ValidationError({error.param: [str(error)]}) from error
+        cleaned = filterset.form.cleaned_data
+        result = stats.compute(
+            filterset.qs,
+            group_by=group_by,
+            measures=measures,
+            restriction=stats.restriction_from_filters(cleaned),
+        )
+        base = {name: params[name] for name in filter_names if params.get(name, "") != ""}
+        links = DrillDown(request, base, cleaned)
+        for row in result["rows"]:
+            row["activities_href"] = links.for_row(row, group_by)
+        result["totals"]["activities_href"] = links.href(base)
+        return Response({"filters": base, **result})
+
+
+class DrillDown:
+    """Links from a stats row to the activities list that holds exactly its activities."""
+
+    def __init__(self, request, base: dict[str, str], cleaned: dict[str, Any]):
+        self.request = request
+        self.base = base
+        self.cleaned = cleaned
+        try:
+            self.list_url = reverse("api-activity-list")
+        except NoReverseMatch:  # the resource routes are registered separately
+            self.list_url = reverse("api-stats").replace("stats/", "activities/")
+        self._paths: dict[str, str] = {}
+
+    def href(self, params: dict[str, Any]) -> str:
+        query = urlencode(sorted(params.items()))
+        return self.request.build_absolute_uri(self.list_url + (f"?{query}" if query else ""))
+
+    def for_row(self, row: dict[str, Any], group_by: list[str]) -> str | None:
+        params = dict(self.base)
+        for name in group_by:
+            dimension = stats.DIMENSIONS[name]
+            value = row[name]
+            if value is None:
+                return None
+            if not dimension.param:
+                continue  # sex: the list cannot be split by sex, its activities are the same
+            if dimension.param in params:
+                if dimension.param == "region" and self._is_below(value["code"], params["region"]):
+                    params["region"] = value["code"]
+                # Otherwise the filter already limits the group to its own value.
+                continue
+            if dimension.param == "region" and self.cleaned.get("country") is not None:
+                continue  # a country filter is narrower than any region holding it
+            params[dimension.param] = dimension.href_value(None, value)
+        return self.href(params)
+
+    def _is_below(self, code: str, other: str) -> bool:
+        if not self._paths:
+            self._paths = dict(Region.objects.values_list("code", "path"))
+        path, other_path = self._paths.get(code, ""), self._paths.get(other, "")
+        return path != other_path and path.startswith(other_path)
