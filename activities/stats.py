@@ -242,7 +242,7 @@ class YearDimension(Dimension):
             )
         )
         if not years:
-            return Relation("SELECT NULL AS a_id, NULL AS k WHERE 1 = 0")
+            years = [0]  # no activity is dated in year 0: an empty, well-typed relation
         # The years are integers we computed, not user input, so they are inlined.
         calendar = " UNION ALL ".join(f"SELECT {int(year)} AS y" for year in years)
         return Relation(
@@ -534,7 +534,7 @@ def compute(
     those who certainly belong to it.
     """
     group_by = parse_group_by(",".join(group_by))
-    measures = list(measures) if measures is not None else parse_measures(None, group_by)
+    measures = parse_measures(",".join(measures) if measures else None, group_by)
     if restriction is None:
         restriction = Restriction(place=place)
     engine = _Engine(activities, group_by, restriction)
@@ -686,8 +686,6 @@ class _Engine:
         """The activity's keys, plus a None key when some of its people (counted under
         the restriction) cannot be placed in any group of the dimension."""
         keys = dimension.activity_keys(self.restriction)
-        if isinstance(dimension, SexDimension):
-            return Relation("SELECT NULL AS a_id, NULL AS k, NULL AS kp WHERE 1 = 0")
         rows = self._row_relation(self.rows_in)
         row_keys = dimension.row_keys(self.restriction)
         kp_select = ", kp" if dimension.geographic else ""

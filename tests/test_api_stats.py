@@ -372,3 +372,15 @@ def test_group_by_values_can_be_drilled_into_on_the_row(client):
         "region": ["013"],
         "year": ["2020"],
     }
+
+
+@pytest.mark.parametrize("dimension", list(stats.DIMENSIONS))
+def test_an_empty_selection_gives_zeros_not_errors(client, dimension):
+    data = get_stats(client, f"year=1990&group_by={dimension}")
+    assert data["rows"] == []
+    assert data["totals"]["participants"]["total"] == 0
+
+
+def test_the_engine_refuses_a_measure_the_grouping_cannot_split():
+    with pytest.raises(stats.StatsError):
+        stats.compute(Activity.objects.all(), group_by=["sex"], measures=["activities"])
