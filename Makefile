@@ -17,6 +17,7 @@ install: $(VENV)/.installed
 # Migrate, then load the UN M49 reference data and the 2020 report seed (both idempotent).
 setup: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py setup_roles
 	$(PY) manage.py load_reference
 	$(PY) manage.py load_seed
 

@@ -1,0 +1,115 @@
+"""Create (or update) a user with a role and, for officers, a scope.
+
+    manage.py create_role_user olga --role officer --regions 013 --email olga@example.org
+    manage.py create_role_user wale --role officer --countries SEN BFA
+    manage.py create_role_user mona --role manager
+    manage.py create_role_user dana --role donor
+    manage.py create_role_user ada --role administrator
+
+The password is asked for interactively, or read from the environment variable named by
+--password-env (for scripts); without either the user gets an unusable password and
+can be given one with `manage.py changepassword`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from activities.models import Country, OfficerScope, Region
+from activities.roles import (
+    ADMINISTRATOR,
+    DONOR_VIEWER,
+    PROGRAMME_MANAGER,
+    PROGRAMME_OFFICER,
+    ROLES,
+    setup_roles,
+)
+
+ROLE_NAMES = {
+    "officer": PROGRAMME_OFFICER,
+    "manager": PROGRAMME_MANAGER,
+    "donor": DONOR_VIEWER,
+    "administrator": ADMINISTRATOR,
+}
+
+
+class Command(BaseCommand):
+    help = "Create or update a user with a role (officer, manager, donor, administrator)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, choices=sorted(ROLE_NAMES))
+        parser.add_argument("--email", default="")
+        parser.add_argument(
+            "--countries", nargs="*", default=[], help="ISO alpha-3 codes (officers)"
+        )
+        parser.add_argument("--regions", nargs="*", default=[], help="M49 codes (officers)")
+        parser.add_argument(
+            "--password-env", help="Read the password from this environment variable"
+        )
+        parser.add_argument("--no-password", action="store_true", help="Unusable password")
+
+    @transaction.atomic
+    def handle(self, *args, username, role, email, countries, regions, **options):
+        groups = setup_roles()
+        role_name = ROLE_NAMES[role]
+        found_countries = list(Country.objects.filter(iso3__in=[c.upper() for c in countries]))
+        found_regions = list(Region.objects.filter(code__in=regions))
+        unknown = sorted(
+            {c.upper() for c in countries} - {c.iso3 for c in found_countries}
+            | set(regions) - {r.code for r in found_regions}
+        )
+        if unknown:
+            raise CommandError(f"Unknown country or region codes: {', '.join(unknown)}")
+        if role == "officer" and not (found_countries or found_regions):
+            raise CommandError("An officer needs --countries and/or --regions (their scope).")
+
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(
+            username=username, defaults={"email": email}
+        )
+        if email:
+            user.email = email
+        user.is_staff = role == "administrator"
+        password = self._password(user, options)
+        if password is not None:
+            user.set_password(password)
+        elif created:
+            user.set_unusable_password()
+        user.save()
+        user.groups.remove(*[groups[name] for name in ROLES])
+        user.groups.add(Group.objects.get(name=role_name))
+        if found_countries or found_regions:
+            scope, _ = OfficerScope.objects.get_or_create(user=user)
+            scope.countries.set(found_countries)
+            scope.regions.set(found_regions)
+        codes = [c.iso3 for c in found_countries] + [r.code for r in found_regions]
+        scope_text = f", scope {', '.join(codes)}" if codes else ""
+        self.stdout.write(
+            f"{'Created' if created else 'Updated'} {username}: {role_name}{scope_text}"
+        )
+
+    def _password(self, user, options) -> str | None:
+        if options.get("no_password"):
+            return None
+        if options.get("password_env"):
+            password = os.environ.get(options["password_env"], "")
+            if not password:
+                raise CommandError(f"{options['password_env']} is empty")
+        elif options.get("interactive", True) and os.isatty(0):
+            password = getpass.getpass(f"Password for {user.username}: ")
+        else:
+            return None
+        try:
+            validate_password(password, user)
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from None
+        return password
