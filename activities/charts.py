@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from .templatetags.figures import format_count
 
-WIDTH = 640
-LABEL_HEIGHT = 18
-BAR_HEIGHT = 18
-ROW_GAP = 12
-VALUE_SPACE = 110  # room right of the longest bar for its value text
+WIDTH = 400
+LABEL_HEIGHT = 17
+BAR_HEIGHT = 16
+ROW_GAP = 10
+VALUE_SPACE = 80  # room right of the longest bar for its value text
 PADDING = 4
 
 

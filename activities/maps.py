@@ -77,22 +77,23 @@ class LegendClass:
 
 
 def colour_classes(maximum: int) -> list[LegendClass]:
-    """Classes 1-9, 10-99, 100-999... up to the one holding `maximum`; at most five, the
-    last then open-ended. Colours are spread over the palette so that two classes still
-    use its light and dark ends."""
+    """At most five classes with round lower bounds (1, 2, 5, 10, 20, 50...) up to
+    `maximum`, the last open-ended; powers of ten when the values span too many of those.
+    Colours are spread over the palette so that two classes still use both its ends."""
     if maximum < 1:
         return []
-    count = min(len(str(int(maximum))), len(SCALE_COLOURS))
+    steps = [step * 10**power for power in range(10) for step in (1, 2, 5)]
+    lows = [low for low in steps if low <= maximum]
+    if len(lows) > len(SCALE_COLOURS):
+        lows = [10**power for power in range(10) if 10**power <= maximum]
+    lows = lows[: len(SCALE_COLOURS)]
+    count = len(lows)
     last_index = len(SCALE_COLOURS) - 1
     classes = []
-    for i in range(count):
-        low = 10**i
-        open_ended = i == count - 1 and maximum >= 10 ** (i + 1)
-        high = None if open_ended else 10 ** (i + 1) - 1
+    for i, low in enumerate(lows):
+        high = lows[i + 1] - 1 if i + 1 < count else None
         colour = (
-            SCALE_COLOURS[round(i * last_index / max(count - 1, 1))]
-            if count > 1
-            else SCALE_COLOURS[2]
+            SCALE_COLOURS[round(i * last_index / (count - 1))] if count > 1 else SCALE_COLOURS[3]
         )
         classes.append(LegendClass(low, high, colour))
     return classes
@@ -175,7 +176,16 @@ def build_world_map(
         else:
             label = f"{legend_class.low:,}–{legend_class.high:,}"
         legend.append({"label": label, "colour": legend_class.colour})
+    table = sorted(
+        (
+            {"name": c.name, "href": url_pattern.format(iso2=c.iso2), "label": c.label}
+            for c in countries
+            if c.value
+        ),
+        key=lambda row: row["name"],
+    )
     return {
+        "table": table,
         "width": WIDTH,
         "height": height,
         "view_box": f"0 0 {WIDTH} {height}",

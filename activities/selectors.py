@@ -90,6 +90,16 @@ ACTIVITY_SORTS: dict[str, tuple[str, list]] = {
 }
 
 
+def region_scoped_activities(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """Activities the source places in regions without naming countries (shown on the
+    map beside the countries: they are never spread onto countries)."""
+    return with_participants(
+        activities.filter(countries__isnull=True)
+        .prefetch_related("regions")
+        .order_by("-start_date", "title")
+    )
+
+
 def activity_detail(user, pk: int) -> Activity | None:
     """One activity with everything its page shows, or None when the user may not see
     it (a draft for an anonymous visitor looks exactly like a missing record)."""

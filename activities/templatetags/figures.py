@@ -88,3 +88,9 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """{{ row|get_item:dimension }}: a dict value by a key held in a variable."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
