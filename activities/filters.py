@@ -12,6 +12,7 @@ import datetime
 import django_filters
 from django import forms
 from django.db.models import Exists, OuterRef, Q
+from drf_spectacular.utils import extend_schema_field
 
 from .models import (
     Activity,
@@ -47,6 +48,7 @@ class CountryCodeField(forms.CharField):
         return country
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2,3}$"})
 class CountryCodeFilter(django_filters.Filter):
     field_class = CountryCodeField
 
@@ -70,6 +72,7 @@ class MonthField(forms.CharField):
         return year, month
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{1,2}$"})
 class MonthFilter(django_filters.Filter):
     field_class = MonthField
 
@@ -81,12 +84,17 @@ def unknown(what: str) -> dict[str, str]:
 
 def code_of(model, field: str, what: str, **kwargs) -> django_filters.ModelChoiceFilter:
     """A filter on a related record looked up by its code (slug, M49 code, id...)."""
-    return django_filters.ModelChoiceFilter(
+    filter_ = django_filters.ModelChoiceFilter(
         queryset=model.objects.all(),
         to_field_name=field,
         error_messages=unknown(what),
         **kwargs,
     )
+    # OpenAPI: what the code looks like (drf-spectacular cannot see through `method`).
+    schema: dict = {"type": "integer"} if field == "pk" else {"type": "string"}
+    if model is Region:
+        schema["pattern"] = "^[0-9]{3}$"
+    return extend_schema_field(schema)(filter_)
 
 
 def choice_of(choices, what: str, **kwargs) -> django_filters.ChoiceFilter:

@@ -158,8 +158,17 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # A page size the consumer chooses (up to 1000), a 400 for a bad one: api/pagination.py
+    "DEFAULT_PAGINATION_CLASS": "activities.api.pagination.Pagination",
     "PAGE_SIZE": 50,
+    # JSON by default; ?format=csv (flattened, &hxl=1 for HXL hashtags) for every view.
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "activities.api.renderers.CSVRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # An unknown ?format= is a 400 naming the parameter (DRF's default is a bare 404).
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "activities.api.params.StrictContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute")},
@@ -176,6 +185,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Request bodies name related records by code, responses nest them: two components.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # A stored value says "more than"; a sum of values says "at least" (counting.py).
+    "ENUM_NAME_OVERRIDES": {
+        "RecordQualifierEnum": "activities.models.Qualifier",
+        "SumQualifierEnum": ["exact", "at_least", "about"],
+        "CountriesQualifierEnum": ["exact", "at_least"],
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "activities.api.schema.postprocess",  # CSV as text; the error responses
+    ],
 }
 
 CACHES = {

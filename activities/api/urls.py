@@ -1,11 +1,30 @@
-"""The REST API under /api/v1/."""
+"""The REST API under /api/v1/: the resources (a router), the stats, the schema, the docs."""
 
 from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
 
-from . import stats_views
+from . import stats_views, views
 
-# The stats rows link to the activity list by the URL name "api-activity-list"
-# (register the activity viewset with basename "api-activity").
+# URL names are "api-<resource>-list" and "api-<resource>-detail"; the stats rows link
+# to "api-activity-list".
+router = DefaultRouter(trailing_slash=True)
+router.include_format_suffixes = False  # ?format=csv, not .csv: one way to ask
+router.register("activities", views.ActivityViewSet, basename="api-activity")
+router.register("countries", views.CountryViewSet, basename="api-country")
+router.register("regions", views.RegionViewSet, basename="api-region")
+router.register("themes", views.ThemeViewSet, basename="api-theme")
+router.register("partners", views.PartnerViewSet, basename="api-partner")
+router.register("mentors", views.MentorViewSet, basename="api-mentor")
+router.register("mandates", views.MandateViewSet, basename="api-mandate")
+router.register("donors", views.DonorViewSet, basename="api-donor")
+router.register("figures", views.FigureViewSet, basename="api-figure")
+router.register("audiences", views.AudienceViewSet, basename="api-audience")
+router.register("languages", views.LanguageViewSet, basename="api-language")
+
 urlpatterns = [
     path("stats/", stats_views.StatsView.as_view(), name="api-stats"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    *router.urls,
 ]

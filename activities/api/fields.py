@@ -1,0 +1,99 @@
+"""Related records as consumers use them: written as a code, read as a small object.
+
+`"countries": ["SV", "GTM"]` in a request body; `"countries": [{"code": "SV", "iso3":
+"SLV", "name": "El Salvador"}]` in the response. Codes are the ones the filters take
+(ISO alpha-2 or -3, M49 codes, slugs, ids), so a consumer never has to learn database ids
+for reference data.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from rest_framework import serializers
+
+from activities.models import Country
+
+
+class CodeRelatedField(serializers.SlugRelatedField):
+    """A related record looked up by `slug_field`, shown through the `nested` serializer."""
+
+    default_error_messages = {
+        "does_not_exist": "Unknown {what} {value}.",
+        "invalid": "Give the {what} as a code (a string or a number).",
+    }
+
+    def __init__(self, *, nested: type[serializers.Serializer], what: str, **kwargs) -> None:
+        self.nested = nested
+        self.what = what
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj):
+        return self.nested(obj, context=self.context).data
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            self.fail("invalid", what=self.what)
+        queryset = self.get_queryset()
+        try:
+            return queryset.get(**{self.slug_field: str(data).strip()})
+        except (queryset.model.DoesNotExist, ValueError, TypeError):
+            self.fail("does_not_exist", what=self.what, value=data)
+        except queryset.model.MultipleObjectsReturned:  # pragma: no cover - unique fields
+            self.fail("does_not_exist", what=self.what, value=data)
+
+    def fail(self, key, **kwargs):
+        kwargs.setdefault("what", self.what)
+        kwargs.setdefault("value", "")
+        super().fail(key, **kwargs)
+
+
+class CountryCodeRelatedField(CodeRelatedField):
+    """A country written as its ISO alpha-2 or alpha-3 code, in any case."""
+
+    default_error_messages = {
+        "does_not_exist": "Unknown country code {value}: use ISO alpha-2 or -3.",
+        "invalid": "Give the country as its ISO alpha-2 or -3 code.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("queryset", Country.objects.all())
+        kwargs.setdefault("what", "country code")
+        super().__init__(slug_field="iso2", **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        code = data.strip().upper()
+        lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
+        country = self.get_queryset().filter(**lookup).first()
+        if country is None:
+            self.fail("does_not_exist", value=code)
+        return country
+
+
+class CodeRelatedFieldSchema(OpenApiSerializerFieldExtension):
+    """OpenAPI: a code (string or integer) in requests, the nested object in responses."""
+
+    target_class = CodeRelatedField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        if direction == "response":
+            return auto_schema.resolve_serializer(field.nested, direction).ref
+        queryset = field.get_queryset() if not field.read_only else None
+        if queryset is None:
+            return build_basic_type(OpenApiTypes.STR)
+        meta = queryset.model._meta
+        model_field = meta.pk if field.slug_field == "pk" else meta.get_field(field.slug_field)
+        is_integer = model_field.get_internal_type() in {
+            "AutoField",
+            "BigAutoField",
+            "IntegerField",
+            "BigIntegerField",
+        }
+        schema = build_basic_type(OpenApiTypes.INT if is_integer else OpenApiTypes.STR)
+        schema["description"] = f"The {field.what}."
+        return schema

@@ -1,0 +1,143 @@
+"""Query parameters: a misspelt or unknown name is a 400 naming it, never ignored.
+
+`?regoin=013` must not silently return every activity of the world. Every view of the
+API checks its parameters against what it understands: its filters plus the few names
+every list takes (ALWAYS_ALLOWED). The stats view calls `reject_unknown_params` too.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from django.db.models import F
+from django_filters.widgets import SuffixedMultiWidget
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from .renderers import hxl_requested
+
+# Pagination, ordering and output format: understood by every list.
+ALWAYS_ALLOWED = frozenset({"page", "page_size", "ordering", "format", "hxl"})
+
+
+def reject_unknown_params(request, allowed: Iterable[str]) -> None:
+    """Raise a 400 naming each query parameter that is neither in `allowed` nor in
+    ALWAYS_ALLOWED, with the closest known name as a hint."""
+    known = set(allowed) | ALWAYS_ALLOWED
+    unknown = sorted(set(request.query_params) - known)
+    if not unknown:
+        return
+    errors = {}
+    for name in unknown:
+        message = f"Unknown query parameter {name!r}."
+        close = difflib.get_close_matches(name, known, n=1)
+        if close:
+            message += f" Did you mean {close[0]!r}?"
+        message += " Known parameters: " + ", ".join(sorted(known)) + "."
+        errors[name] = [message]
+    raise ValidationError(errors)
+
+
+def filterset_params(filterset_class) -> set[str]:
+    """The query parameter names a django-filter FilterSet reads.
+
+    Most filters read their own name; range-like filters read suffixed names
+    (`date_after`, `date_before`), which the widget knows.
+    """
+    if filterset_class is None:
+        return set()
+    names: set[str] = set()
+    for name, filter_ in filterset_class.base_filters.items():
+        widget = filter_.field_class.widget
+        widget = widget() if isinstance(widget, type) else widget
+        if isinstance(widget, SuffixedMultiWidget):
+            names.update(f"{name}_{suffix}" for suffix in widget.suffixes)
+        else:
+            names.add(name)
+    return names
+
+
+class StrictQueryParamsMixin:
+    """For API views: reject unknown query parameters after authentication and
+    throttling (so a 401 or 429 still comes first)."""
+
+    #: Names a view reads beyond its FilterSet and ALWAYS_ALLOWED.
+    extra_query_params: frozenset[str] = frozenset()
+
+    def allowed_query_params(self) -> set[str]:
+        return filterset_params(getattr(self, "filterset_class", None)) | set(
+            self.extra_query_params
+        )
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        reject_unknown_params(request, self.allowed_query_params())
+        hxl_requested(request)  # a bad value is a 400 now, not an error while rendering
+
+
+class StrictContentNegotiation(DefaultContentNegotiation):
+    """`?format=xml` is a 400 naming the parameter, not DRF's bare 404."""
+
+    def filter_renderers(self, renderers, format):
+        matching = [renderer for renderer in renderers if renderer.format == format]
+        if not matching:
+            formats = ", ".join(sorted({renderer.format for renderer in renderers}))
+            raise ValidationError({"format": [f"Unknown format {format!r}: use one of {formats}."]})
+        return matching
+
+
+class StrictOrderingFilter(BaseFilterBackend):
+    """`?ordering=-start_date,title`: API names (the view's `ordering_fields`, a mapping
+    of API name to model field), an unknown name is a 400 naming it. Nulls sort last on
+    every database, and the primary key breaks ties so that pages never overlap."""
+
+    ordering_param = "ordering"
+
+    def filter_queryset(self, request, queryset, view):
+        mapping: dict[str, str] = getattr(view, "ordering_fields", {}) or {}
+        text = request.query_params.get(self.ordering_param, "")
+        terms = [term.strip() for term in text.split(",") if term.strip()]
+        unknown = [term for term in terms if term.lstrip("-") not in mapping]
+        if unknown:
+            raise ValidationError(
+                {
+                    self.ordering_param: [
+                        f"Cannot order by {', '.join(unknown)}: use "
+                        + ", ".join(sorted(mapping))
+                        + " (a leading - reverses)."
+                    ]
+                }
+            )
+        if not terms:
+            terms = list(getattr(view, "ordering", []) or [])
+        order_by = []
+        for term in terms:
+            name = term.lstrip("-")
+            expression = F(mapping.get(name, name))
+            order_by.append(
+                expression.desc(nulls_last=True)
+                if term.startswith("-")
+                else expression.asc(nulls_last=True)
+            )
+        return queryset.order_by(*order_by, "pk")
+
+    def get_schema_operation_parameters(self, view):
+        mapping = getattr(view, "ordering_fields", {}) or {}
+        if not mapping:
+            return []
+        default = ",".join(getattr(view, "ordering", []) or [])
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Comma-separated sort keys, - for descending: "
+                    + ", ".join(sorted(mapping))
+                    + (f". Default: {default}." if default else ".")
+                ),
+                "schema": {"type": "string"},
+            }
+        ]

@@ -1,0 +1,271 @@
+"""CSV for every list (`?format=csv`), optionally with an HXL hashtag row (`&hxl=1`).
+
+Flattening, the same for every resource and for the stats rows:
+- a nested object becomes `parent.child` columns (`participants.female`);
+- a list of values is joined with "; " (`"en; fr"`), and a list of objects gives one
+  column per key, each joined with "; " (`countries.code` = `"SV; GT; HN"`);
+- an empty value (null, no nested object) is an empty cell; numbers stay numbers.
+What is rendered: `data["results"]` (a page of a list) when present, else `data["rows"]`
+(the stats response), else the list itself, else the one object (a detail).
+
+HXL (https://hxlstandard.org) puts one row of hashtags under the header, so that
+humanitarian tools recognise the columns. The hashtags come from HXL_TAGS below, one
+mapping for every resource; a column with no tag gets an empty cell.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping
+
+from drf_spectacular.drainage import get_override
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import BaseRenderer
+
+# Column name -> HXL hashtag. Keys are the flattened column names of the activities,
+# figures and stats CSVs; resources whose generic columns ("code", "name", "id") mean
+# something else have their own table in HXL_TAGS_BY_RESOURCE.
+HXL_TAGS: dict[str, str] = {
+    # Activities
+    "id": "#activity+id",
+    "reference": "#activity+code",
+    "title": "#activity+name",
+    "kind": "#activity+type",
+    "description": "#description",
+    "start_date": "#date+start",
+    "end_date": "#date+end",
+    "period_label": "#date+reported",
+    "modality": "#modality",
+    "delivery": "#status+delivery",
+    "status": "#status+publication",
+    "countries.code": "#country+code",
+    "countries.iso3": "#country+code+iso3",
+    "countries.name": "#country+name",
+    "regions.code": "#region+code",
+    "regions.name": "#region+name",
+    "reported_countries_count": "#country+num+reported",
+    "scope_region.code": "#region+code+scope",
+    "scope_region.name": "#region+name+scope",
+    "themes.slug": "#sector+code",
+    "themes.name": "#sector+name",
+    "partners.name": "#org+partner+name",
+    "donors.name": "#org+funder+name",
+    "participants.total": "#reached+total",
+    "participants.female": "#reached+f",
+    "participants.male": "#reached+m",
+    "participants.not_recorded": "#reached+sex_not_recorded",
+    "participants.qualifier": "#meta+reached+qualifier",
+    "source_document.symbol": "#meta+source",
+    "source_paragraph": "#meta+source+paragraph",
+    # Figures
+    "code": "#indicator+code",
+    "subject": "#indicator+name",
+    "value": "#indicator+value",
+    "role": "#indicator+type",
+    "qualifier": "#meta+qualifier",
+    "unit": "#indicator+unit",
+    # Stats rows (GET /api/v1/stats/): one key per group_by dimension, then the measures
+    "region.code": "#region+code",
+    "region.name": "#region+name",
+    "subregion.code": "#region+sub+code",
+    "subregion.name": "#region+sub+name",
+    "country.code": "#country+code",
+    "country.name": "#country+name",
+    "year": "#date+year",
+    "year.code": "#date+year",
+    "month": "#date+month",
+    "month.code": "#date+month",
+    "theme.code": "#sector+code",
+    "theme.name": "#sector+name",
+    "kind.code": "#activity+type+code",
+    "kind.name": "#activity+type",
+    "modality.code": "#modality+code",
+    "modality.name": "#modality",
+    "partner.code": "#org+partner+code",
+    "partner.name": "#org+partner+name",
+    "activities": "#activity+num",
+    "participants.at_least": "#reached+total+at_least",
+    "countries.named": "#country+num+named",
+    "countries.reported_max": "#country+num+reported",
+    "countries.at_least": "#country+num+at_least",
+    "countries.qualifier": "#meta+country+qualifier",
+}
+
+HXL_TAGS_BY_RESOURCE: dict[str, dict[str, str]] = {
+    "country": {
+        "code": "#country+code",
+        "iso3": "#country+code+iso3",
+        "m49_code": "#country+code+m49",
+        "name": "#country+name",
+        "region.code": "#region+code",
+        "region.name": "#region+name",
+        "latitude": "#geo+lat",
+        "longitude": "#geo+lon",
+    },
+    "region": {"code": "#region+code", "name": "#region+name", "parent.code": "#region+parent"},
+    "theme": {"slug": "#sector+code", "name": "#sector+name", "parent.slug": "#sector+parent"},
+    "partner": {"id": "#org+id", "name": "#org+name", "kind": "#org+type"},
+    "donor": {"id": "#org+funder+id", "name": "#org+funder+name"},
+    "figure": {"countries.code": "#country+code", "regions.code": "#region+code"},
+}
+
+LIST_SEPARATOR = "; "
+
+
+def hxl_requested(request) -> bool:
+    """`hxl=1` (or true/yes); anything else but 0/false/no is a 400 naming `hxl`."""
+    if request is None:
+        return False
+    value = request.query_params.get("hxl")
+    if value is None or value.strip().lower() in {"", "0", "false", "no"}:
+        return False
+    if value.strip().lower() in {"1", "true", "yes"}:
+        return True
+    raise ValidationError({"hxl": [f"Give hxl=1 or hxl=0, not {value!r}."]})
+
+
+def hxl_row(columns: Iterable[str], resource: str | None = None) -> list[str]:
+    tags = {**HXL_TAGS, **HXL_TAGS_BY_RESOURCE.get(resource or "", {})}
+    return [tags.get(column, "") for column in columns]
+
+
+def cell(value):
+    """A CSV cell: numbers stay numbers, booleans are true/false, null is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def flatten(value, prefix: str = "") -> dict[str, object]:
+    """{"a": {"b": 1}, "c": [{"d": 2}, {"d": 3}]} -> {"a.b": 1, "c.d": "2; 3"}."""
+    if isinstance(value, Mapping):
+        flat: dict[str, object] = {}
+        for key, child in value.items():
+            flat.update(flatten(child, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(value, list | tuple):
+        if any(isinstance(item, Mapping) for item in value):
+            columns: dict[str, list[str]] = {}
+            items = [flatten(item) if isinstance(item, Mapping) else {} for item in value]
+            for item in items:
+                for key in item:
+                    columns.setdefault(key, [])
+            for item in items:
+                for key, cells in columns.items():
+                    cells.append(str(cell(item.get(key))))
+            return {f"{prefix}.{key}": LIST_SEPARATOR.join(cells) for key, cells in columns.items()}
+        return {prefix: LIST_SEPARATOR.join(str(cell(item)) for item in value)}
+    return {prefix: value}
+
+
+def serializer_columns(serializer, prefix: str = "") -> list[str]:
+    """The flattened column names a serializer produces, in its field order, so that a
+    CSV has the same columns on every page (even an empty one)."""
+    columns: list[str] = []
+    for name, field in serializer.fields.items():
+        if getattr(field, "write_only", False):
+            continue
+        path = f"{prefix}.{name}" if prefix else name
+        nested = _nested_serializer(serializer, field)
+        if nested is None:
+            columns.append(path)
+        else:
+            columns.extend(serializer_columns(nested, path))
+    return columns
+
+
+def _nested_serializer(parent, field):
+    if isinstance(field, serializers.ListSerializer):
+        return field.child
+    if isinstance(field, serializers.BaseSerializer):
+        return field
+    if isinstance(field, serializers.ManyRelatedField):
+        field = field.child_relation
+    nested = getattr(field, "nested", None)  # fields.CodeRelatedField
+    if nested is not None:
+        return nested()
+    if isinstance(field, serializers.SerializerMethodField):
+        method = getattr(parent, field.method_name or f"get_{field.field_name}", None)
+        override = get_override(method, "field") if method is not None else None
+        if isinstance(override, serializers.BaseSerializer):
+            return override.child if isinstance(override, serializers.ListSerializer) else override
+    return None
+
+
+def _rows_of(data) -> tuple[list, bool]:
+    """(the records to render, whether they are records of the view's serializer)."""
+    if isinstance(data, Mapping):
+        if isinstance(data.get("results"), list):
+            return data["results"], True
+        if isinstance(data.get("rows"), list):
+            return data["rows"], False
+        return [data], True
+    if isinstance(data, list):
+        return data, True
+    return [], False
+
+
+def _columns(flat_rows: list[dict], known: list[str]) -> list[str]:
+    """The known columns, then any other key, minus a bare key that is also a parent
+    (a null nested object in one row and an object in another)."""
+    columns = list(dict.fromkeys(known))
+    seen = set(columns)
+    for row in flat_rows:
+        for key in row:
+            if key not in seen:
+                seen.add(key)
+                columns.append(key)
+    parents = {prefix for column in columns for prefix in _prefixes(column)}
+    return [column for column in columns if column not in parents]
+
+
+def _prefixes(column: str) -> list[str]:
+    parts = column.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+class CSVRenderer(BaseRenderer):
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        response = renderer_context.get("response")
+        request = renderer_context.get("request")
+        view = renderer_context.get("view")
+        if response is not None and response.status_code >= 400:
+            return self._errors(data)
+        rows, of_serializer = _rows_of(data)
+        known: list[str] = []
+        if of_serializer and view is not None and hasattr(view, "get_serializer_class"):
+            known = serializer_columns(view.get_serializer_class()(context={}))
+        flat_rows = [flatten(row) if isinstance(row, Mapping) else {"value": row} for row in rows]
+        columns = _columns(flat_rows, known)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(columns)
+        if hxl_requested(request):
+            writer.writerow(hxl_row(columns, getattr(view, "hxl_resource", None)))
+        for row in flat_rows:
+            writer.writerow([cell(row.get(column)) for column in columns])
+        if response is not None and view is not None:
+            name = (getattr(view, "basename", None) or "export").removeprefix("api-")
+            response["Content-Disposition"] = f'attachment; filename="tacbapp-{name}.csv"'
+        return buffer.getvalue().encode(self.charset)
+
+    def _errors(self, data) -> bytes:
+        """An error in CSV: one row per parameter (or field) and message."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["parameter", "error"])
+        if isinstance(data, Mapping):
+            for key, messages in flatten(data).items():
+                writer.writerow([key, messages])
+        else:
+            writer.writerow(["", data])
+        return buffer.getvalue().encode(self.charset)

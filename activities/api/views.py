@@ -1,0 +1,305 @@
+"""The resources of /api/v1/: thin viewsets over selectors, FilterSets and services.
+
+- Reads: everyone, on published records (activities start from `visible_to(user)`, so a
+  draft is a 404 to whoever may not see it). Nested data comes prefetched from
+  activities/selectors.py; tests/test_api_query_counts.py pins the queries.
+- Writes: signed-in users with the model permission (session or token). Activities are
+  written through activities/services.py (version check, attribution, audit history)
+  and only within the writer's scope (activities/access.py). Countries and regions are
+  the UN M49 reference data (`make countries`): read-only here.
+- Every list: `count`/`next`/`previous`/`results`, `page_size` up to 1000, `ordering`,
+  `?format=csv` (with `&hxl=1`); an unknown parameter or value is a 400 naming it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, viewsets
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+
+from activities import access, selectors
+from activities.filters import (
+    ActivityFilterSet,
+    CountryFilterSet,
+    DonorFilterSet,
+    MandateFilterSet,
+    MentorFilterSet,
+    PartnerFilterSet,
+    RegionFilterSet,
+    ReportedFigureFilterSet,
+    ThemeFilterSet,
+)
+from activities.models import Activity, Audience, Language, Mandate, Region
+
+from . import serializers
+from .pagination import Pagination
+from .params import StrictContentNegotiation, StrictOrderingFilter, StrictQueryParamsMixin
+from .renderers import CSVRenderer
+
+FORMAT_PARAMETERS = [
+    OpenApiParameter(
+        "format",
+        OpenApiTypes.STR,
+        enum=["json", "csv"],
+        description="json (default) or csv: the same records, nested objects flattened to "
+        'parent.child columns and lists joined with "; ".',
+    ),
+    OpenApiParameter(
+        "hxl",
+        OpenApiTypes.STR,
+        enum=["0", "1"],
+        description="With format=csv, 1 adds an HXL hashtag row under the header "
+        "(#country+code, #reached+f, #sector, #date+start...).",
+    ),
+]
+
+
+def documented(name: str, plural: str):
+    """OpenAPI text for the actions of a resource, and the format parameters of lists."""
+    return extend_schema_view(
+        list=extend_schema(
+            summary=f"List {plural}",
+            parameters=FORMAT_PARAMETERS,
+        ),
+        retrieve=extend_schema(summary=f"One {name}", parameters=FORMAT_PARAMETERS[:1]),
+        create=extend_schema(summary=f"Create a {name}"),
+        update=extend_schema(summary=f"Replace a {name}"),
+        partial_update=extend_schema(summary=f"Change a {name}"),
+        destroy=extend_schema(summary=f"Delete a {name}"),
+    )
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "This record is still in use."
+    default_code = "conflict"
+
+
+class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
+    """What every resource shares: formats, strict parameters, paging, ordering."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer, BrowsableAPIRenderer]
+    content_negotiation_class = StrictContentNegotiation
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    #: API sort key -> model field; the default order is `ordering`.
+    ordering_fields: dict[str, str] = {}
+    ordering: list[str] = []
+    #: Which HXL table of renderers.HXL_TAGS_BY_RESOURCE applies to its CSV.
+    hxl_resource: str | None = None
+
+    def perform_destroy(self, instance):
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            blocking = {type(obj)._meta.verbose_name_plural for obj in exc.protected_objects}
+            raise Conflict(
+                f"{instance} cannot be deleted while {', '.join(sorted(blocking))} refer to "
+                "it: change or delete those first."
+            ) from exc
+
+
+class ReadOnlyApiViewSet(ApiViewSet):
+    http_method_names = ["get", "head", "options"]
+
+
+@documented("activity", "activities")
+class ActivityViewSet(ApiViewSet):
+    """Activities (trainings, courses, webinars, assessments...): where, for whom, how
+    many people by sex, and the source paragraph of every record."""
+
+    serializer_class = serializers.ActivitySerializer
+    filterset_class = ActivityFilterSet
+    lookup_value_regex = "[0-9]+"
+    ordering_fields = {
+        "start_date": "start_date",
+        "end_date": "end_date",
+        "title": "title",
+        "kind": "kind",
+        "id": "id",
+        "participants": "participants_total",
+        "updated_at": "updated_at",
+    }
+    ordering = ["-start_date", "title"]
+    queryset = Activity.objects.none()  # for the permission class; see get_queryset
+
+    def get_queryset(self):
+        return selectors.api_activities(user=self.request.user)
+
+    def get_object(self):
+        activity = super().get_object()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") and not access.can_edit(
+            self.request.user, activity
+        ):
+            raise exceptions.PermissionDenied("This activity is outside what you may edit.")
+        return activity
+
+
+@documented("country", "countries")
+class CountryViewSet(ReadOnlyApiViewSet):
+    """Countries and areas of the UN M49 standard, by ISO alpha-2 code (alpha-3 works
+    too): /api/v1/countries/SV/."""
+
+    serializer_class = serializers.CountrySerializer
+    filterset_class = CountryFilterSet
+    lookup_field = "iso2"
+    lookup_url_kwarg = "code"
+    lookup_value_regex = "[A-Za-z]{2,3}"
+    ordering_fields = {"name": "name", "code": "iso2", "iso3": "iso3", "m49_code": "m49_code"}
+    ordering = ["name"]
+    hxl_resource = "country"
+
+    def get_queryset(self):
+        return selectors.api_countries()
+
+    def get_object(self):
+        code = self.kwargs[self.lookup_url_kwarg].upper()
+        lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
+        return get_object_or_404(self.get_queryset(), **lookup)
+
+
+@documented("region", "regions")
+class RegionViewSet(ReadOnlyApiViewSet):
+    """The UN M49 tree, by three-digit code: /api/v1/regions/013/ is Central America."""
+
+    serializer_class = serializers.RegionSerializer
+    filterset_class = RegionFilterSet
+    lookup_field = "code"
+    lookup_value_regex = "[0-9]{3}"
+    ordering_fields = {"code": "code", "name": "name", "level": "level", "path": "path"}
+    ordering = ["path"]
+    queryset = Region.objects.none()
+    hxl_resource = "region"
+
+    def get_queryset(self):
+        return selectors.api_regions()
+
+
+@documented("theme", "themes")
+class ThemeViewSet(ApiViewSet):
+    """Thematic areas and, under each, the training topics."""
+
+    serializer_class = serializers.ThemeSerializer
+    filterset_class = ThemeFilterSet
+    lookup_field = "slug"
+    ordering_fields = {"name": "name", "slug": "slug", "id": "id"}
+    ordering = ["name"]
+    hxl_resource = "theme"
+
+    def get_queryset(self):
+        return selectors.api_themes()
+
+
+@documented("audience", "audiences")
+class AudienceViewSet(ApiViewSet):
+    """Who activities were for and who was counted: police, prosecutors, teachers..."""
+
+    serializer_class = serializers.AudienceSerializer
+    lookup_field = "slug"
+    ordering_fields = {"name": "name", "slug": "slug"}
+    ordering = ["name"]
+    queryset = Audience.objects.all()
+
+
+@documented("language", "languages")
+class LanguageViewSet(ApiViewSet):
+    """Languages of delivery, by ISO 639-1 code."""
+
+    serializer_class = serializers.LanguageSerializer
+    lookup_field = "code"
+    ordering_fields = {"name": "name", "code": "code"}
+    ordering = ["name"]
+    queryset = Language.objects.all()
+
+
+@documented("partner", "partners")
+class PartnerViewSet(ApiViewSet):
+    """Organizations activities were delivered with."""
+
+    serializer_class = serializers.PartnerSerializer
+    filterset_class = PartnerFilterSet
+    lookup_value_regex = "[0-9]+"
+    ordering_fields = {"name": "name", "kind": "kind", "id": "id"}
+    ordering = ["name"]
+    hxl_resource = "partner"
+
+    def get_queryset(self):
+        return selectors.partner_list()
+
+
+@documented("mentor", "mentors")
+class MentorViewSet(ApiViewSet):
+    """Mentors at the regional hubs (the report names none: `name` is empty then)."""
+
+    serializer_class = serializers.MentorSerializer
+    filterset_class = MentorFilterSet
+    lookup_value_regex = "[0-9]+"
+    ordering_fields = {"hub_country": "hub_country__name", "name": "name", "id": "id"}
+    ordering = ["hub_country", "name"]
+
+    def get_queryset(self):
+        return selectors.mentor_list()
+
+
+@documented("mandate", "mandates")
+class MandateViewSet(ApiViewSet):
+    """Resolutions and decisions that ask for the work."""
+
+    serializer_class = serializers.MandateSerializer
+    filterset_class = MandateFilterSet
+    lookup_value_regex = "[0-9]+"
+    ordering_fields = {"year": "year", "symbol": "symbol", "id": "id"}
+    ordering = ["year", "symbol"]
+    queryset = Mandate.objects.all()
+
+
+@documented("donor", "donors")
+class DonorViewSet(ApiViewSet):
+    """Funding sources (the 2020 report names none)."""
+
+    serializer_class = serializers.DonorSerializer
+    filterset_class = DonorFilterSet
+    lookup_value_regex = "[0-9]+"
+    ordering_fields = {"name": "name", "id": "id"}
+    ordering = ["name"]
+    hxl_resource = "donor"
+
+    def get_queryset(self):
+        return selectors.api_donors()
+
+
+@documented("reported figure", "reported figures")
+class FigureViewSet(ApiViewSet):
+    """Every number a source gives, with its role, by code (/api/v1/figures/F16/).
+
+    Only `delivery` figures are backed by activity records, and they are counted through
+    those records; umbrella totals (the 2,440 trained "from 64 countries"), context
+    statistics, reach (impressions, views) and outcomes are never participants.
+    """
+
+    serializer_class = serializers.ReportedFigureSerializer
+    filterset_class = ReportedFigureFilterSet
+    lookup_field = "code"
+    lookup_value_regex = "[^/]+"
+    ordering_fields = {"code": "code", "role": "role", "value": "value"}
+    ordering = ["code"]
+    hxl_resource = "figure"
+
+    def get_queryset(self):
+        return selectors.api_figures(user=self.request.user)
+
+    def perform_create(self, serializer):
+        with transaction.atomic():
+            figure = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=figure.pk)
+
+    def perform_update(self, serializer):
+        with transaction.atomic():
+            figure = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=figure.pk)
