@@ -1,1 +1,48 @@
-urlpatterns: list = []
+"""Pages for signed-in staff: logging, editing, publishing, history; sign-in and tokens.
+
+Included at "/" before the public pages. No namespace, so that `LOGIN_URL = "login"`
+and the admin's "log out" work as Django expects.
+"""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import officer_views
+
+urlpatterns = [
+    path("log/", officer_views.activity_log, name="officer-log"),
+    path("my/activities/", officer_views.my_activities, name="officer-my-activities"),
+    path("activities/<int:pk>/edit/", officer_views.activity_edit, name="officer-activity-edit"),
+    path(
+        "activities/<int:pk>/duplicate/",
+        officer_views.activity_duplicate,
+        name="officer-activity-duplicate",
+    ),
+    path(
+        "activities/<int:pk>/publish/",
+        officer_views.activity_publish,
+        name="officer-activity-publish",
+    ),
+    path(
+        "activities/<int:pk>/history/",
+        officer_views.activity_history,
+        name="officer-activity-history",
+    ),
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password/",
+        auth_views.PasswordChangeView.as_view(success_url="/accounts/password/done/"),
+        name="password_change",
+    ),
+    path(
+        "accounts/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
+    path("accounts/token/", officer_views.api_token, name="officer-api-token"),
+]

@@ -1,0 +1,390 @@
+"""The "Log a training" form: the activity and its beneficiary rows, forgiving of input.
+
+Forgiving means: few required fields (a title, when and where), sensible defaults (a
+training, this year, sex not recorded), dates as precise as the officer knows them
+("only the year is known" fills 1 January..31 December), empty extra rows ignored, and
+every error next to its field with what to do about it. The form validates; writes go
+through activities/services.py.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+
+from . import access
+from .models import (
+    Activity,
+    Audience,
+    BeneficiaryGroup,
+    Country,
+    DatePrecision,
+    Donor,
+    Language,
+    Partner,
+    Region,
+    Theme,
+    validate_geographic_scope,
+)
+
+# Up to this many choices a picker is a list of checkboxes; above it, a multi-select.
+CHECKBOX_LIMIT = 40
+
+
+def _picker(field: forms.ModelMultipleChoiceField, choices_queryset) -> None:
+    """Show only `choices_queryset` but keep validating against everything, so that a
+    place outside the scope gets a clear message rather than "not a valid choice"."""
+    choices = [(obj.pk, str(obj)) for obj in choices_queryset]
+    widget_class = forms.CheckboxSelectMultiple if len(choices) <= CHECKBOX_LIMIT else None
+    if widget_class is not None:
+        field.widget = widget_class()
+    else:
+        field.widget.attrs["size"] = 10
+    field.widget.choices = choices
+
+
+def _month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+class ActivityForm(forms.ModelForm):
+    """The activity's own fields. `user` limits the country and region pickers."""
+
+    date_precision = forms.ChoiceField(
+        label="How precise are the dates?",
+        choices=[
+            (DatePrecision.DAY, "I know the days"),
+            (DatePrecision.MONTH, "Only the month is known"),
+            (DatePrecision.YEAR, "Only the year is known"),
+        ],
+        initial=DatePrecision.DAY,
+        widget=forms.RadioSelect,
+    )
+    year = forms.IntegerField(
+        label="Year",
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        help_text="Used when only the year is known.",
+    )
+    start_date = forms.DateField(
+        label="Start",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="When only the month is known, any day of that month.",
+    )
+    end_date = forms.DateField(
+        label="End",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for a one-day activity (or the same month).",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "kind",
+            "title",
+            "description",
+            "date_precision",
+            "start_date",
+            "end_date",
+            "modality",
+            "delivery",
+            "countries",
+            "regions",
+            "reported_countries_count",
+            "languages",
+            "audiences",
+            "themes",
+            "partners",
+            "donors",
+            "source_paragraph",
+            "source_note",
+        ]
+        labels = {
+            "kind": "What was it?",
+            "countries": "Countries",
+            "regions": "Regions (when no country is named)",
+            "reported_countries_count": "From how many countries (if not named)",
+            "source_paragraph": "Source reference (paragraph, mission report...)",
+            "source_note": "What the source does not say",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "source_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["title"].widget.attrs.update({"autofocus": True, "maxlength": 300})
+        if not self.instance.pk:
+            self.fields["year"].initial = timezone.localdate().year
+        elif self.instance.date_precision == DatePrecision.YEAR:
+            self.fields["year"].initial = self.instance.start_date.year
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        self.fields["countries"].queryset = Country.objects.all()
+        self.fields["regions"].queryset = Region.objects.all()
+        _picker(self.fields["countries"], access.scope_countries(user).only("pk", "name"))
+        _picker(self.fields["regions"], access.scope_regions(user))
+        self.fields["languages"].queryset = Language.objects.all()
+        self.fields["audiences"].queryset = Audience.objects.all()
+        self.fields["themes"].queryset = Theme.objects.select_related("parent")
+        self.fields["partners"].queryset = Partner.objects.all()
+        self.fields["donors"].queryset = Donor.objects.all()
+        if not Donor.objects.exists():
+            del self.fields["donors"]  # none recorded yet: no empty picker
+        for name in ("languages", "audiences", "themes", "partners", "donors"):
+            if name not in self.fields:
+                continue
+            field = self.fields[name]
+            field.required = False
+            choices = list(field.queryset)
+            if len(choices) <= CHECKBOX_LIMIT:
+                field.widget = forms.CheckboxSelectMultiple()
+                field.widget.choices = field.choices
+
+    def clean_countries(self):
+        countries = list(self.cleaned_data.get("countries") or [])
+        outside, _ = access.places_within_scope(self.user, countries=countries, regions=[])
+        if outside:
+            names = ", ".join(c.name for c in outside)
+            raise forms.ValidationError(
+                f"{names} {'is' if len(outside) == 1 else 'are'} outside the countries and "
+                "regions you log for. Ask a programme manager to log it, or to widen your "
+                "scope."
+            )
+        return countries
+
+    def clean_regions(self):
+        regions = list(self.cleaned_data.get("regions") or [])
+        _, outside = access.places_within_scope(self.user, countries=[], regions=regions)
+        if outside:
+            names = ", ".join(r.name for r in outside)
+            raise forms.ValidationError(
+                f"{names} {'is' if len(outside) == 1 else 'are'} outside the regions you log "
+                "for. Pick the countries instead, or ask a programme manager."
+            )
+        return regions
+
+    def clean(self):
+        cleaned = super().clean()
+        self._clean_period(cleaned)
+        if "countries" in cleaned and "regions" in cleaned:
+            try:
+                validate_geographic_scope(cleaned["countries"], cleaned["regions"])
+            except forms.ValidationError as error:
+                self.add_error("countries", error)
+        if self.instance.pk and cleaned.get("version") is None:
+            self.add_error(None, "The form lost its version: reload the page and try again.")
+        return cleaned
+
+    def _clean_period(self, cleaned) -> None:
+        """Fill start and end from what the officer knows, at the precision they chose."""
+        precision = cleaned.get("date_precision")
+        start, end, year = cleaned.get("start_date"), cleaned.get("end_date"), cleaned.get("year")
+        if precision == DatePrecision.YEAR:
+            if start is None and year is None:
+                self.add_error("year", "Give the year.")
+                return
+            first_year = start.year if start else year
+            last_year = end.year if end else first_year
+            start, end = datetime.date(first_year, 1, 1), datetime.date(last_year, 12, 31)
+        elif precision == DatePrecision.MONTH:
+            if start is None:
+                self.add_error("start_date", "Give a day in the month it started.")
+                return
+            start, end = start.replace(day=1), _month_end(end or start)
+        elif precision == DatePrecision.DAY:
+            if start is None:
+                if "start_date" not in self.errors:
+                    self.add_error(
+                        "start_date",
+                        "Give the first day, or choose “Only the year is known”.",
+                    )
+                return
+            end = end or start
+        else:
+            return
+        if end < start:
+            self.add_error(
+                "end_date",
+                f"The end ({end:%d %B %Y}) is before the start ({start:%d %B %Y}).",
+            )
+            return
+        cleaned["start_date"], cleaned["end_date"] = start, end
+
+    def service_arguments(self) -> tuple[dict, dict]:
+        """(fields, relations) for services.activity_create / activity_update."""
+        relations = {
+            name: self.cleaned_data.get(name) or []
+            for name in ("countries", "regions", "languages", "audiences", "themes")
+        }
+        relations["partners"] = self.cleaned_data.get("partners") or []
+        if "donors" in self.fields:
+            relations["donors"] = self.cleaned_data.get("donors") or []
+        fields = {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name not in relations and name in self.cleaned_data
+        }
+        return fields, relations
+
+
+class BeneficiaryRowForm(forms.ModelForm):
+    """One row of people reached. Blank counts are 0; the total is optional and, when
+    given, must equal female + male + not recorded."""
+
+    total = forms.IntegerField(
+        label="Total (if you know it)",
+        required=False,
+        min_value=0,
+        help_text="Checked against the sex split.",
+    )
+
+    class Meta:
+        model = BeneficiaryGroup
+        fields = ["audience", "country", "female", "male", "not_recorded", "total", "qualifier"]
+        labels = {"not_recorded": "Sex not recorded", "qualifier": "The count is"}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("female", "male", "not_recorded"):
+            self.fields[name].required = False
+            self.fields[name].widget.attrs.update(
+                {"min": 0, "inputmode": "numeric", "class": "count", "data-count": name}
+            )
+        self.fields["total"].widget.attrs.update(
+            {"min": 0, "inputmode": "numeric", "data-count": "total"}
+        )
+        self.fields["audience"].queryset = Audience.objects.all()
+        self.fields["audience"].empty_label = "several or not known"
+        self.fields["country"].queryset = Country.objects.all()
+        self.fields["country"].empty_label = "not split by country"
+        if user is not None:
+            self.fields["country"].widget.choices = [("", "not split by country")] + [
+                (c.pk, c.name) for c in access.scope_countries(user).only("pk", "name")
+            ]
+
+    def has_changed(self):
+        # A new row with nothing but zeros or blanks (and the default qualifier) is no row:
+        # an untouched extra row, or one the officer emptied again.
+        if self.instance.pk is None:
+            typed = [
+                str(self.data.get(self.add_prefix(name), "") or "").strip()
+                for name in ("audience", "country", "female", "male", "not_recorded", "total")
+            ]
+            if all(value in {"", "0"} for value in typed):
+                return False
+        return super().has_changed()
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("female", "male", "not_recorded"):
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0
+        if any(name in self.errors for name in ("female", "male", "not_recorded")):
+            return cleaned
+        female, male, not_recorded = (cleaned[n] for n in ("female", "male", "not_recorded"))
+        split = female + male + not_recorded
+        total = cleaned.get("total")
+        if total is not None and total != split:
+            self.add_error(
+                "total",
+                f"Female ({female}) + male ({male}) + not recorded ({not_recorded}) = {split}, "
+                f"not {total}. Put the people whose sex is not known under “sex not "
+                "recorded”.",
+            )
+        elif split == 0 and not cleaned.get("DELETE"):
+            self.add_error("not_recorded", "How many people? Give at least one count.")
+        else:
+            cleaned["total"] = split
+        return cleaned
+
+    def _post_clean(self):
+        # Keep the model's own checks (the sex split CHECK) once the total is filled.
+        if "total" in self.cleaned_data and self.cleaned_data["total"] is not None:
+            super()._post_clean()
+
+    def service_row(self) -> dict:
+        row = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        row.pop("total", None)
+        if self.instance.pk:
+            row["id"] = self.instance.pk
+        return row
+
+
+class BaseBeneficiaryFormSet(BaseInlineFormSet):
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "user": self.user}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            user=self.user,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def check_places(self, *, countries, regions) -> None:
+        """A row's country must be one of the activity's places (or lie under one of its
+        regions): people in Senegal cannot have been reached by a training in Honduras."""
+        region_paths = [r.path for r in regions]
+        country_ids = {c.pk for c in countries}
+        for form in self.forms:
+            country = form.cleaned_data.get("country") if hasattr(form, "cleaned_data") else None
+            if country is None or form.cleaned_data.get("DELETE"):
+                continue
+            inside = country.pk in country_ids or any(
+                country.path.startswith(p) for p in region_paths
+            )
+            if not inside:
+                form.add_error(
+                    "country",
+                    f"{country.name} is not among the activity's countries or regions: add it "
+                    "there, or pick “not split by country”.",
+                )
+            elif self.user is not None:
+                outside, _ = access.places_within_scope(self.user, countries=[country], regions=[])
+                if outside:
+                    form.add_error("country", f"{country.name} is outside your scope.")
+
+    def service_rows(self) -> list[dict]:
+        return [
+            form.service_row()
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not (self.can_delete and form.cleaned_data.get("DELETE"))
+            if form.cleaned_data
+        ]
+
+
+BeneficiaryFormSet = inlineformset_factory(
+    Activity,
+    BeneficiaryGroup,
+    form=BeneficiaryRowForm,
+    formset=BaseBeneficiaryFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=200,
+    validate_max=True,
+)
+
+
+class ActivityDeleteForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
