@@ -422,6 +422,9 @@ class ActivitySerializer(serializers.ModelSerializer):
             return getattr(instance, name) if instance is not None else None
 
         validate_period(current("start_date"), current("end_date"), current("date_precision"))
+        # The API's If-Match header (api/concurrency.py) carries the version read.
+        if "if_match_version" in self.context:
+            attrs["version"] = self.context["if_match_version"]
         if instance is not None and "version" not in attrs:
             raise serializers.ValidationError(
                 {"version": "Send the version you read, so that nobody's work is overwritten."}

@@ -37,6 +37,8 @@ from activities.filters import (
 from activities.models import Activity, Audience, Language, Mandate, Region
 
 from . import serializers
+from .concurrency import ActivityConcurrencyMixin
+from .history import ActivityHistoryMixin
 from .pagination import Pagination
 from .params import StrictContentNegotiation, StrictOrderingFilter, StrictQueryParamsMixin
 from .renderers import CSVRenderer
@@ -110,7 +112,7 @@ class ReadOnlyApiViewSet(ApiViewSet):
 
 
 @documented("activity", "activities")
-class ActivityViewSet(ApiViewSet):
+class ActivityViewSet(ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet):
     """Activities (trainings, courses, webinars, assessments...): where, for whom, how
     many people by sex, and the source paragraph of every record."""
 

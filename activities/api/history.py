@@ -1,0 +1,64 @@
+"""GET /api/v1/activities/<id>/history/: the audit history, for managers.
+
+The same entries as the history tab (activities/audit.py), newest first: who, when,
+what (created, changed, deleted), which object (the activity or one of its beneficiary
+rows) and each changed field with its old and new value, as text.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from activities import access, audit
+
+HISTORY_ENTRIES = inline_serializer(
+    name="HistoryEntry",
+    many=True,
+    fields={
+        "when": serializers.DateTimeField(),
+        "who": serializers.CharField(help_text='Username, or "system" (seed, import).'),
+        "action": serializers.ChoiceField(choices=["created", "changed", "deleted"]),
+        "subject": serializers.CharField(
+            help_text='"activity" or "beneficiary row <id>: <audience>, <country>"'
+        ),
+        "version": serializers.IntegerField(allow_null=True),
+        "beneficiary_row": serializers.IntegerField(allow_null=True),
+        "changes": inline_serializer(
+            name="HistoryChange",
+            many=True,
+            fields={
+                "field": serializers.CharField(),
+                "label": serializers.CharField(),
+                "old": serializers.CharField(),
+                "new": serializers.CharField(),
+            },
+        ),
+    },
+)
+
+
+class ActivityHistoryMixin:
+    """Adds the `history` action to the activity viewset."""
+
+    @extend_schema(
+        summary="The audit history of an activity (managers)",
+        responses={200: HISTORY_ENTRIES},
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="history",
+        renderer_classes=[JSONRenderer, BrowsableAPIRenderer],
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def history(self, request, *args, **kwargs):
+        if not access.can_read_history(request.user):
+            self.permission_denied(request, message="The audit history is for programme managers.")
+        activity = self.get_object()
+        entries = audit.activity_history(activity.pk)
+        return Response([entry.as_dict() for entry in entries])
