@@ -15,7 +15,7 @@ import pytest
 from activities import seeding
 
 # Fixture modules of each area, kept apart so that they stay readable.
-pytest_plugins: list[str] = ["tests.fixtures_roles"]
+pytest_plugins: list[str] = ["tests.fixtures_roles", "tests.fixtures_api"]
 
 
 @pytest.fixture(scope="session")
