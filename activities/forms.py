@@ -261,6 +261,9 @@ class BeneficiaryRowForm(forms.ModelForm):
             self.fields[name].widget.attrs.update(
                 {"min": 0, "inputmode": "numeric", "class": "count", "data-count": name}
             )
+        # The total is a check of what the officer types, not a stored value to keep in
+        # step: an edit of the split must not collide with the old total.
+        self.initial["total"] = None
         self.fields["total"].widget.attrs.update(
             {"min": 0, "inputmode": "numeric", "data-count": "total"}
         )

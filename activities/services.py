@@ -100,6 +100,7 @@ def _save_rows(*, activity: Activity, rows: Sequence[Mapping], by) -> None:
     an existing row left out is deleted. Each save or delete leaves its audit entry.
     """
     existing = {row.pk: row for row in BeneficiaryGroup.objects.filter(activity=activity)}
+    _ensure_history_baseline(activity=activity, rows=list(existing.values()))
     kept: set[int] = set()
     for data in rows:
         values = {name: data[name] for name in BENEFICIARY_FIELDS if name in data}
@@ -128,6 +129,22 @@ def _save_rows(*, activity: Activity, rows: Sequence[Mapping], by) -> None:
         if row_id not in kept:
             row._history_user = by
             row.delete()
+
+
+def _ensure_history_baseline(*, activity: Activity, rows: list[BeneficiaryGroup]) -> None:
+    """Rows loaded in bulk (the seed, imports, synthetic data) have no history record;
+    give them one, as they were, before their first change, so that the history can say
+    "650 → 660" rather than "→ 660". Dated when the activity was created, by nobody."""
+    if not rows:
+        return
+    recorded = set(
+        BeneficiaryGroup.history.filter(id__in=[row.pk for row in rows])
+        .values_list("id", flat=True)
+        .distinct()
+    )
+    missing = [row for row in rows if row.pk not in recorded]
+    if missing:
+        BeneficiaryGroup.history.bulk_history_create(missing, default_date=activity.created_at)
 
 
 def _apply_fields(activity: Activity, fields: Mapping) -> None:

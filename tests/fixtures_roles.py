@@ -172,3 +172,25 @@ def role_users(donor_viewer, officer, west_africa_officer, manager, administrato
         "manager": manager,
         "administrator": administrator,
     }
+
+
+def resubmitted(response) -> dict:
+    """The data a browser would post back from an officer form page, unchanged: every
+    field of the activity form and of the beneficiary formset, with its current value."""
+    data: dict = {}
+    forms = [response.context["form"], response.context["formset"].management_form]
+    forms += list(response.context["formset"].forms)
+    for form in forms:
+        for bound in form:
+            value = bound.value()
+            if value is None:
+                value = ""
+            if isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+                continue
+            if isinstance(value, list | tuple):
+                data[bound.html_name] = [str(item) for item in value]
+            else:
+                data[bound.html_name] = str(value)
+    return data
