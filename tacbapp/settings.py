@@ -147,9 +147,11 @@ STORAGES = {
 }
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous write is then a 401 with WWW-Authenticate: Token (the
+    # first class decides), not a 403. Sessions work as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly",

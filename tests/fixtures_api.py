@@ -48,3 +48,9 @@ def officer_api(officer):
 @pytest.fixture
 def donor_api(donor_viewer):
     return token_client(donor_viewer)
+
+
+@pytest.fixture
+def administrator_api(administrator):
+    """Every permission of the app: reference data (themes, figures...) too."""
+    return token_client(administrator)

@@ -20,7 +20,8 @@ ERROR_SCHEMAS = {
         "type": "object",
         "properties": {
             "detail": {"type": "string"},
-            "version": {"type": "integer", "description": "Current version (409 only)."},
+            "current_etag": {"type": "string", "description": "412: the ETag to send now."},
+            "version": {"description": "412: the current version."},
         },
         "required": ["detail"],
     },
@@ -31,7 +32,9 @@ ERRORS = {
     "401": ("ErrorDetail", "Not signed in (writes need a session or a token)."),
     "403": ("ErrorDetail", "Signed in, but without the permission or outside your scope."),
     "404": ("ErrorDetail", "No such record, or not one you may see; or no such page."),
-    "409": ("ErrorDetail", "The record changed since you read it, or is still in use."),
+    "409": ("ErrorDetail", "The record is still in use (e.g. a theme with topics)."),
+    "412": ("ErrorDetail", "If-Match is not the current ETag: someone saved it since."),
+    "428": ("ErrorDetail", "If-Match is missing: send the ETag of the version you read."),
     "429": ("ErrorDetail", "Too many requests: wait for the Retry-After seconds."),
 }
 READ_ONLY_ERRORS = ("400", "404", "429")

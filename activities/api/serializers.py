@@ -351,10 +351,10 @@ class ActivitySerializer(serializers.ModelSerializer):
     )
     source_document = source_document_field()
     version = serializers.IntegerField(
-        required=False,
-        min_value=1,
-        help_text="Required to change an activity: the version you read. If someone saved "
-        "it since, the answer is 409 Conflict and nothing is written.",
+        read_only=True,
+        help_text="Bumped by every write. To change or delete the activity, send the ETag "
+        'of the version you read, W/"activity-<id>-v<version>", in If-Match: if someone '
+        "saved it since, the answer is 412 and nothing is written.",
     )
 
     class Meta:
@@ -427,7 +427,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             attrs["version"] = self.context["if_match_version"]
         if instance is not None and "version" not in attrs:
             raise serializers.ValidationError(
-                {"version": "Send the version you read, so that nobody's work is overwritten."}
+                {"version": "Send the ETag you read in If-Match, so that nobody's work is lost."}
             )
         countries = attrs.get("countries")
         regions = attrs.get("regions")

@@ -100,7 +100,7 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             with transaction.atomic():
                 instance.delete()
         except (ProtectedError, RestrictedError) as exc:
-            blocking = {type(obj)._meta.verbose_name_plural for obj in exc.protected_objects}
+            blocking = {str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects}
             raise Conflict(
                 f"{instance} cannot be deleted while {', '.join(sorted(blocking))} refer to "
                 "it: change or delete those first."
