@@ -42,17 +42,23 @@ class ActivityQuerySet(models.QuerySet):
         An activity scoped to a wider region does not match: all of Asia is not
         South-eastern Asia.
         """
+        from .models import Country, Region
+
+        # The places under the region are a small set, computed once by the database
+        # (a hashed subplan), so each activity costs one index probe, not a join.
+        countries_below = Country.objects.filter(path__startswith=region.path).values("pk")
+        regions_below = Region.objects.filter(path__startswith=region.path).values("pk")
         through_countries = self.model.countries.through
         through_regions = self.model.regions.through
         return self.filter(
             Exists(
                 through_countries.objects.filter(
-                    activity_id=OuterRef("pk"), country__path__startswith=region.path
+                    activity_id=OuterRef("pk"), country_id__in=countries_below
                 )
             )
             | Exists(
                 through_regions.objects.filter(
-                    activity_id=OuterRef("pk"), region__path__startswith=region.path
+                    activity_id=OuterRef("pk"), region_id__in=regions_below
                 )
             )
         )

@@ -32,7 +32,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from .counting import QUALIFIER_ABOUT, QUALIFIER_AT_LEAST, QUALIFIER_EXACT
@@ -91,7 +104,9 @@ def _relation(queryset: QuerySet) -> Relation:
 def _union(*querysets: QuerySet) -> Relation:
     parts = [_relation(qs) for qs in querysets]
     return Relation(
-        " UNION ".join(f"SELECT * FROM ({part.sql}) u{i}" for i, part in enumerate(parts)),
+        # UNION ALL: the relations feed COUNT(DISTINCT) and MAX only, which duplicates
+        # cannot change, so the sort a plain UNION would need is saved.
+        " UNION ALL ".join(f"SELECT * FROM ({part.sql}) u{i}" for i, part in enumerate(parts)),
         [param for part in parts for param in part.params],
     )
 
@@ -102,24 +117,33 @@ def _union(*querysets: QuerySet) -> Relation:
 class Dimension:
     """A way of splitting the counts.
 
-    `activity_keys` says which groups an activity is in (the same rule as the filter of
-    the same name, so a row's `activities_href` lists exactly its activities);
-    `row_keys` says which group a beneficiary row's people certainly belong to.
+    Which groups an activity is in follows the filter of the same name, so that a row's
+    `activities_href` lists exactly its activities:
+    - `activity_key_expression()`: the one key of a single-valued dimension (kind), or
+    - `activity_keys()`: a relation (a_id, k[, kp]) for a multi-valued one (country).
+    Which group a beneficiary row's people certainly belong to:
+    - `row_key_expression()`: at most one key per row (its place, audience, year...), or
+      None for a dimension that tags the whole activity (theme, partner, language),
+      whose people count under each of the activity's keys.
     """
 
     name: str = ""
     param: str = ""  # the filter a row drills down with
     geographic = False
     splits_measures: tuple[str, ...] = MEASURES
-    none_label = "not recorded"
+
+    def activity_key_expression(self):
+        return None
 
     def activity_keys(self, restriction: Restriction) -> Relation:
-        """Columns a_id, k (and kp, the key's M49 path, for geographic dimensions)."""
         raise NotImplementedError
 
-    def row_keys(self, restriction: Restriction) -> Relation:
-        """Columns b_id, k: at most one k per row for dimensions that place people."""
-        raise NotImplementedError
+    def row_key_expression(self, restriction: Restriction):
+        return None
+
+    @property
+    def tags_activity(self) -> bool:
+        return self.row_key_expression(Restriction()) is None
 
     def labels(self, keys: set) -> dict[Any, dict[str, Any]]:
         return {key: {"code": key, "name": str(key)} for key in keys}
@@ -128,88 +152,69 @@ class Dimension:
         return str(label["code"])
 
 
-class _ActivityTagDimension(Dimension):
-    """A dimension that tags the whole activity: its people count under each tag."""
-
-    def activity_key_queryset(self, restriction: Restriction) -> QuerySet:
-        raise NotImplementedError
-
-    def activity_keys(self, restriction: Restriction) -> Relation:
-        return _relation(self.activity_key_queryset(restriction))
-
-    def row_keys(self, restriction: Restriction) -> Relation:
-        keys = self.activity_keys(restriction)
-        rows = _relation(BeneficiaryGroup.objects.values("id", "activity_id"))
-        return Relation(
-            f"SELECT DISTINCT r.id AS b_id, ak.k AS k FROM ({rows.sql}) r "
-            f"JOIN ({keys.sql}) ak ON ak.a_id = r.activity_id",
-            rows.params + keys.params,
-        )
-
-
-class KindDimension(_ActivityTagDimension):
+class KindDimension(Dimension):
     name = param = "kind"
+    field = "kind"
+    choices = dict(Activity.Kind.choices)
 
-    def activity_key_queryset(self, restriction):
-        return Activity.objects.values(a_id=F("pk"), k=F("kind"))
+    def activity_key_expression(self):
+        return F(self.field)
+
+    def row_key_expression(self, restriction):
+        return F(f"activity__{self.field}")
 
     def labels(self, keys):
-        names = dict(Activity.Kind.choices)
-        return {key: {"code": key, "name": names.get(key, key)} for key in keys}
+        return {key: {"code": key, "name": self.choices.get(key, key)} for key in keys}
 
 
 class ModalityDimension(KindDimension):
     name = param = "modality"
-
-    def activity_key_queryset(self, restriction):
-        return Activity.objects.values(a_id=F("pk"), k=F("modality"))
-
-    def labels(self, keys):
-        names = dict(Activity.Modality.choices)
-        return {key: {"code": key, "name": names.get(key, key)} for key in keys}
+    field = "modality"
+    choices = dict(Activity.Modality.choices)
 
 
-class ThemeDimension(_ActivityTagDimension):
+class ThemeDimension(Dimension):
     """Top-level themes; a training topic counts under the theme it belongs to."""
 
     name = param = "theme"
 
-    def activity_key_queryset(self, restriction):
+    def activity_keys(self, restriction):
         through = Activity.themes.through.objects.annotate(
             top=Coalesce(F("theme__parent_id"), F("theme_id"))
         )
         if restriction.theme is not None:
             top = restriction.theme.parent_id or restriction.theme.pk
             through = through.filter(top=top)
-        return through.values(a_id=F("activity_id"), k=F("top")).distinct()
+        # DISTINCT: a topic and its theme on one activity are one key.
+        return _relation(through.values(a_id=F("activity_id"), k=F("top")).distinct())
 
     def labels(self, keys):
         themes = Theme.objects.filter(pk__in=keys).values("pk", "slug", "name")
         return {t["pk"]: {"code": t["slug"], "name": t["name"]} for t in themes}
 
 
-class PartnerDimension(_ActivityTagDimension):
+class PartnerDimension(Dimension):
     name = param = "partner"
 
-    def activity_key_queryset(self, restriction):
+    def activity_keys(self, restriction):
         through = Activity.partners.through.objects.all()
         if restriction.partner is not None:
             through = through.filter(partner=restriction.partner)
-        return through.values(a_id=F("activity_id"), k=F("partner_id"))
+        return _relation(through.values(a_id=F("activity_id"), k=F("partner_id")))
 
     def labels(self, keys):
         partners = Partner.objects.filter(pk__in=keys).values("pk", "name", "short_name")
         return {p["pk"]: {"code": p["pk"], "name": p["short_name"] or p["name"]} for p in partners}
 
 
-class LanguageDimension(_ActivityTagDimension):
+class LanguageDimension(Dimension):
     name = param = "language"
 
-    def activity_key_queryset(self, restriction):
+    def activity_keys(self, restriction):
         through = Activity.languages.through.objects.all()
         if restriction.language is not None:
             through = through.filter(language=restriction.language)
-        return through.values(a_id=F("activity_id"), k=F("language_id"))
+        return _relation(through.values(a_id=F("activity_id"), k=F("language_id")))
 
     def labels(self, keys):
         languages = Language.objects.filter(pk__in=keys).values("pk", "code", "name")
@@ -235,15 +240,13 @@ class YearDimension(Dimension):
         return list(range(first, last + 1))
 
     def activity_keys(self, restriction):
-        years = self._years(restriction)
+        years = self._years(restriction) or [0]  # no activity is dated in year 0
         periods = _relation(
             Activity.objects.values(
                 "id", start_year=ExtractYear("start_date"), end_year=ExtractYear("end_date")
             )
         )
-        if not years:
-            years = [0]  # no activity is dated in year 0: an empty, well-typed relation
-        # The years are integers we computed, not user input, so they are inlined.
+        # The years are integers computed here, not user input, so they are inlined.
         calendar = " UNION ALL ".join(f"SELECT {int(year)} AS y" for year in years)
         return Relation(
             f"SELECT p.id AS a_id, cal.y AS k FROM ({periods.sql}) p "
@@ -251,19 +254,14 @@ class YearDimension(Dimension):
             periods.params,
         )
 
-    def row_keys(self, restriction):
-        years = set(self._years(restriction))
-        single_year = (
-            BeneficiaryGroup.objects.annotate(
-                start_year=ExtractYear("activity__start_date"),
-                end_year=ExtractYear("activity__end_date"),
-            )
-            .filter(start_year=F("end_year"))
-            .values(b_id=F("pk"), k=F("start_year"))
-        )
-        if years:
-            single_year = single_year.filter(start_year__in=sorted(years))
-        return _relation(single_year)
+    def row_key_expression(self, restriction):
+        start = ExtractYear("activity__start_date")
+        single_year = Q(activity__start_date__year=ExtractYear("activity__end_date"))
+        if restriction.year_from is not None:
+            single_year &= Q(activity__start_date__year__gte=restriction.year_from)
+        if restriction.year_to is not None:
+            single_year &= Q(activity__start_date__year__lte=restriction.year_to)
+        return Case(When(single_year, then=start), default=None)
 
     def labels(self, keys):
         return {key: {"code": int(key), "name": str(int(key))} for key in keys}
@@ -272,32 +270,26 @@ class YearDimension(Dimension):
 class MonthDimension(Dimension):
     """The month an activity is known to lie within (as the `month` filter).
 
-    An activity dated only by its year lies in no month: it is in the "not recorded" row.
+    An activity dated only by its year lies in no month: it is in the None row.
     """
 
     name = param = "month"
-    none_label = "month not known"
 
     @staticmethod
-    def _within_one_month(queryset: QuerySet, prefix: str = "") -> QuerySet:
-        return (
-            queryset.annotate(
-                sy=ExtractYear(f"{prefix}start_date"),
-                sm=ExtractMonth(f"{prefix}start_date"),
-                ey=ExtractYear(f"{prefix}end_date"),
-                em=ExtractMonth(f"{prefix}end_date"),
-            )
-            .filter(**{f"{prefix}date_precision__in": ["month", "day"]})
-            .filter(sy=F("ey"), sm=F("em"))
+    def _month_key(prefix: str):
+        start, end = f"{prefix}start_date", f"{prefix}end_date"
+        within = (
+            Q(**{f"{prefix}date_precision__in": ["month", "day"]})
+            & Q(**{f"{start}__year": ExtractYear(end)})
+            & Q(**{f"{start}__month": ExtractMonth(end)})
         )
+        return Case(When(within, then=ExtractYear(start) * 100 + ExtractMonth(start)), default=None)
 
-    def activity_keys(self, restriction):
-        within = self._within_one_month(Activity.objects.all())
-        return _relation(within.values(a_id=F("pk"), k=F("sy") * 100 + F("sm")))
+    def activity_key_expression(self):
+        return self._month_key("")
 
-    def row_keys(self, restriction):
-        within = self._within_one_month(BeneficiaryGroup.objects.all(), "activity__")
-        return _relation(within.values(b_id=F("pk"), k=F("sy") * 100 + F("sm")))
+    def row_key_expression(self, restriction):
+        return self._month_key("activity__")
 
     def labels(self, keys):
         return {
@@ -308,10 +300,9 @@ class MonthDimension(Dimension):
 
 class AudienceDimension(Dimension):
     """Who was reached. People are placed by their row's audience; a row that mixes
-    several audiences without a split is "not split by audience"."""
+    several audiences without a split is in the None row ("not split by audience")."""
 
     name = param = "audience"
-    none_label = "not split by audience"
 
     def activity_keys(self, restriction):
         declared = Activity.audiences.through.objects.values(
@@ -325,9 +316,8 @@ class AudienceDimension(Dimension):
             counted = counted.filter(audience=restriction.audience)
         return _union(declared, counted)
 
-    def row_keys(self, restriction):
-        rows = BeneficiaryGroup.objects.filter(audience__isnull=False)
-        return _relation(rows.values(b_id=F("pk"), k=F("audience_id")))
+    def row_key_expression(self, restriction):
+        return F("audience_id")
 
     def labels(self, keys):
         audiences = Audience.objects.filter(pk__in=keys).values("pk", "slug", "name")
@@ -336,7 +326,6 @@ class AudienceDimension(Dimension):
 
 class _GeographicDimension(Dimension):
     geographic = True
-    none_label = "unattributed"
 
     def labels(self, keys):
         regions = Region.objects.filter(pk__in=keys).values("pk", "code", "name")
@@ -364,9 +353,8 @@ class CountryDimension(_GeographicDimension):
             through.values(a_id=F("activity_id"), k=F("country_id"), kp=F("country__path"))
         )
 
-    def row_keys(self, restriction):
-        rows = BeneficiaryGroup.objects.filter(place_country__isnull=False)
-        return _relation(rows.values(b_id=F("pk"), k=F("place_country_id")))
+    def row_key_expression(self, restriction):
+        return F("place_country_id")
 
     def labels(self, keys):
         countries = Country.objects.filter(pk__in=keys).values("pk", "iso2", "iso3", "name")
@@ -406,13 +394,10 @@ class RegionLevelDimension(_GeographicDimension):
         )
         return _union(by_country, by_region)
 
-    def row_keys(self, restriction):
-        rows = BeneficiaryGroup.objects.annotate(
-            k=Coalesce(
-                F(f"place_country__{self.ancestor}_id"), F(f"place_region__{self.ancestor}_id")
-            )
-        ).filter(k__isnull=False)
-        return _relation(rows.values("k", b_id=F("pk")))
+    def row_key_expression(self, restriction):
+        return Coalesce(
+            F(f"place_country__{self.ancestor}_id"), F(f"place_region__{self.ancestor}_id")
+        )
 
 
 class SexDimension(Dimension):
@@ -421,6 +406,9 @@ class SexDimension(Dimension):
     name = "sex"
     param = ""
     splits_measures = ("participants",)
+
+    def row_key_expression(self, restriction):
+        return Value("sex")  # placeholder: the engine unpivots the rows by sex
 
     def labels(self, keys):
         names = {"female": "female", "male": "male", "not_recorded": "not recorded"}
@@ -538,7 +526,7 @@ def compute(
     if restriction is None:
         restriction = Restriction(place=place)
     engine = _Engine(activities, group_by, restriction)
-    rows = engine.rows(measures) if group_by else []
+    rows = engine.rows_for(measures) if group_by else []
     totals = engine.totals(measures)
     additive = {
         measure: _adds_up(measure, rows, totals[measure]) for measure in measures if group_by
@@ -559,9 +547,14 @@ class _Engine:
         self.restriction = restriction
         matched = activities.order_by().values("pk")
         self.activities = Activity.objects.filter(pk__in=matched)
-        rows = BeneficiaryGroup.objects.filter(activity__in=matched)
-        self.rows_in = rows.filter(self._belongs_q())
-        self.rows_out = rows.exclude(pk__in=self.rows_in.values("pk"))
+        # Every beneficiary row of the matched activities, marked by whether its people
+        # certainly belong to the restriction (a CASE, so that unknown places are "no").
+        belongs = self._belongs_q()
+        self.restricted = bool(belongs)
+        self.rows = BeneficiaryGroup.objects.filter(activity__in=matched).annotate(
+            belongs=Case(When(belongs, then=Value(1)), default=Value(0)) if belongs else Value(1)
+        )
+        self.rows_in = self.rows.filter(belongs=1)
 
     def _belongs_q(self) -> Q:
         """Beneficiary rows whose people certainly belong to the restriction."""
@@ -571,35 +564,19 @@ class _Engine:
         if isinstance(place, Country):
             condition &= Q(place_country=place)
         elif isinstance(place, Region):
-            condition &= Q(place_country__path__startswith=place.path) | Q(
-                place_region__path__startswith=place.path
-            )
+            countries_below = Country.objects.filter(path__startswith=place.path).values("pk")
+            regions_below = Region.objects.filter(path__startswith=place.path).values("pk")
+            condition &= Q(place_country__in=countries_below) | Q(place_region__in=regions_below)
         if restriction.audience is not None:
             condition &= Q(audience=restriction.audience)
         return condition
 
-    # -- relations
-
-    def _activity_relation(self) -> Relation:
-        region_scoped = Activity.regions.through.objects.filter(activity_id=OuterRef("pk"))
-        return _relation(
-            self.activities.annotate(
-                region_scoped=Exists(region_scoped),
-                scope_path=Coalesce(F("scope_region__path"), Value("")),
-            ).values("id", "reported_countries_count", "region_scoped", "scope_path")
-        )
-
-    def _row_relation(self, rows: QuerySet) -> Relation:
-        return _relation(
-            rows.values("id", "activity_id", "total", "female", "male", "not_recorded", "qualifier")
-        )
-
     # -- rows
 
-    def rows(self, measures: Sequence[str]) -> list[dict[str, Any]]:
+    def rows_for(self, measures: Sequence[str]) -> list[dict[str, Any]]:
         groups: dict[tuple, dict[str, Any]] = {}
         if "activities" in measures or "countries" in measures:
-            for key, values in self._activity_measures(measures).items():
+            for key, values in self._activity_measures(self.dimensions).items():
                 groups.setdefault(key, {}).update(values)
         if "participants" in measures:
             for key, values in self._participant_measures().items():
@@ -621,35 +598,45 @@ class _Engine:
             result.append(row)
         return result
 
-    def _activity_measures(
-        self, measures, dimensions: Sequence[Dimension] | None = None
-    ) -> dict[tuple, dict[str, Any]]:
-        dimensions = self.dimensions if dimensions is None else dimensions
-        activity = self._activity_relation()
+    def _activity_measures(self, dimensions: Sequence[Dimension]) -> dict[tuple, dict[str, Any]]:
+        region_scoped = Activity.regions.through.objects.filter(activity_id=OuterRef("pk"))
+        annotated = self.activities.annotate(
+            region_scoped=Exists(region_scoped),
+            scope_path=Coalesce(F("scope_region__path"), Value("")),
+        )
+        single = {}
+        for index, dimension in enumerate(dimensions):
+            expression = dimension.activity_key_expression()
+            if expression is not None:
+                single[f"k{index}"] = expression
+        activity = _relation(
+            annotated.values(
+                "id", "reported_countries_count", "region_scoped", "scope_path", **single
+            )
+        )
         joins, params, keys = [], list(activity.params), []
         for index, dimension in enumerate(dimensions):
-            relation = self._activity_keys_with_unattributed(dimension)
+            if f"k{index}" in single:
+                keys.append(f"a.k{index}")
+                continue
+            relation = self._activity_keys_with_unplaced(dimension)
             joins.append(f"LEFT JOIN ({relation.sql}) k{index} ON k{index}.a_id = a.id")
             params += relation.params
             keys.append(f"k{index}.k")
         countries = _relation(
             Activity.countries.through.objects.filter(
                 _place_q(self.restriction, "country__")
-            ).values(
-                a_id=F("activity_id"),
-                c_id=F("country_id"),
-                c_path=F("country__path"),
-            )
+            ).values(a_id=F("activity_id"), c_id=F("country_id"), c_path=F("country__path"))
         )
-        geographic = [i for i, d in enumerate(dimensions) if d.geographic]
         country_join = f"LEFT JOIN ({countries.sql}) ac ON ac.a_id = a.id"
-        reported = "a.reported_countries_count"
         scope_ok = self._reported_scope_condition()
+        geographic = [i for i, d in enumerate(dimensions) if d.geographic]
         if geographic:
             i = geographic[0]
             country_join += f" AND (k{i}.k IS NULL OR ac.c_path LIKE k{i}.kp || '%%')"
             scope_ok.append(f"(k{i}.k IS NULL OR a.scope_path LIKE k{i}.kp || '%%')")
         params += countries.params
+        reported = "a.reported_countries_count"
         reported_expr = (
             f"MAX(CASE WHEN {' AND '.join(scope_ok)} THEN {reported} END)"
             if scope_ok
@@ -682,32 +669,41 @@ class _Engine:
             return ["1 = 0"]
         return [f"a.scope_path LIKE '{_sql_path(place.path)}%%'"]
 
-    def _activity_keys_with_unattributed(self, dimension: Dimension) -> Relation:
+    def _activity_keys_with_unplaced(self, dimension: Dimension) -> Relation:
         """The activity's keys, plus a None key when some of its people (counted under
-        the restriction) cannot be placed in any group of the dimension."""
+        the restriction) cannot be placed in one group of the dimension."""
         keys = dimension.activity_keys(self.restriction)
-        rows = self._row_relation(self.rows_in)
-        row_keys = dimension.row_keys(self.restriction)
-        kp_select = ", kp" if dimension.geographic else ""
-        kp_null = ", NULL AS kp" if dimension.geographic else ""
+        if dimension.tags_activity:
+            return keys  # its people count under each of its keys: none is left over
+        unplaced = (
+            self.rows_in.annotate(row_key=dimension.row_key_expression(self.restriction))
+            .filter(row_key__isnull=True)
+            .values(a_id=F("activity_id"))
+        )
+        unplaced = _relation(unplaced)
+        kp = ", NULL AS kp" if dimension.geographic else ""
         return Relation(
-            f"SELECT a_id, k{kp_select} FROM ({keys.sql}) keys "
-            f"UNION SELECT r.activity_id AS a_id, NULL AS k{kp_null} FROM ({rows.sql}) r "
-            f"LEFT JOIN ({row_keys.sql}) rk ON rk.b_id = r.id WHERE rk.b_id IS NULL",
-            keys.params + rows.params + row_keys.params,
+            f"{keys.sql} UNION ALL SELECT u.a_id, NULL AS k{kp} FROM ({unplaced.sql}) u",
+            keys.params + unplaced.params,
         )
 
     def _participant_measures(self) -> dict[tuple, dict[str, Any]]:
-        rows = self._people_relation(self.rows_in)
+        placed = {}
+        for index, dimension in enumerate(self.dimensions):
+            if not dimension.tags_activity and not isinstance(dimension, SexDimension):
+                placed[f"k{index}"] = dimension.row_key_expression(self.restriction)
+        rows = self._people_relation(self.rows_in, placed)
         joins, params, keys = [], list(rows.params), []
         for index, dimension in enumerate(self.dimensions):
             if isinstance(dimension, SexDimension):
                 keys.append("r.sex")
-                continue
-            relation = dimension.row_keys(self.restriction)
-            joins.append(f"LEFT JOIN ({relation.sql}) k{index} ON k{index}.b_id = r.id")
-            params += relation.params
-            keys.append(f"k{index}.k")
+            elif f"k{index}" in placed:
+                keys.append(f"r.k{index}")
+            else:
+                relation = dimension.activity_keys(self.restriction)
+                joins.append(f"LEFT JOIN ({relation.sql}) t{index} ON t{index}.a_id = r.a_id")
+                params += relation.params
+                keys.append(f"t{index}.k")
         sql = (
             f"SELECT {', '.join(keys)}, SUM(r.total), SUM(r.female), SUM(r.male), "
             f"SUM(r.not_recorded), MAX(r.qrank) FROM ({rows.sql}) r {' '.join(joins)} "
@@ -720,19 +716,24 @@ class _Engine:
             result[key] = {"participants": _people(total, female, male, not_recorded, rank)}
         return result
 
-    def _people_relation(self, rows: QuerySet) -> Relation:
-        """One record per beneficiary row (or per row and sex when grouping by sex)."""
-        base = self._row_relation(rows)
-        rank = (
-            "CASE WHEN b.qualifier = 'about' THEN 2 WHEN b.qualifier = 'more_than' THEN 1 "
-            "ELSE 0 END"
+    def _people_relation(self, rows: QuerySet, placed: dict[str, Any]) -> Relation:
+        """One record per beneficiary row (or per row and sex when grouping by sex),
+        with the keys of the dimensions that place people."""
+        base = _relation(
+            rows.annotate(qrank=_rank()).values(
+                "id",
+                "total",
+                "female",
+                "male",
+                "not_recorded",
+                "qrank",
+                a_id=F("activity_id"),
+                **placed,
+            )
         )
         if "sex" not in self.group_by:
-            return Relation(
-                f"SELECT b.id AS id, b.total AS total, b.female AS female, b.male AS male, "
-                f"b.not_recorded AS not_recorded, {rank} AS qrank FROM ({base.sql}) b",
-                base.params,
-            )
+            return base
+        key_columns = "".join(f", b.{name} AS {name}" for name in placed)
         parts, params = [], []
         for sex in SEXES:
             columns = ", ".join(
@@ -742,11 +743,13 @@ class _Engine:
             # but a part with nobody recorded is exactly nobody; the people beyond the
             # figure are of unknown sex, so "not recorded" always keeps the qualifier.
             part_rank = (
-                rank if sex == "not_recorded" else f"CASE WHEN b.{sex} > 0 THEN {rank} ELSE 0 END"
+                "b.qrank"
+                if sex == "not_recorded"
+                else f"CASE WHEN b.{sex} > 0 THEN b.qrank ELSE 0 END"
             )
             parts.append(
-                f"SELECT b.id AS id, '{sex}' AS sex, b.{sex} AS total, {columns}, "
-                f"{part_rank} AS qrank FROM ({base.sql}) b"
+                f"SELECT b.id AS id, b.a_id AS a_id, '{sex}' AS sex, b.{sex} AS total, {columns}, "
+                f"{part_rank} AS qrank{key_columns} FROM ({base.sql}) b"
             )
             params += base.params
         return Relation(" UNION ALL ".join(parts), params)
@@ -756,54 +759,74 @@ class _Engine:
     def totals(self, measures: Sequence[str]) -> dict[str, Any]:
         totals: dict[str, Any] = {}
         if "activities" in measures or "countries" in measures:
-            overall = self._activity_measures(measures, dimensions=[]).get((), {})
+            overall = self._activity_measures([]).get((), {})
             if "activities" in measures:
                 totals["activities"] = overall.get("activities", 0)
             if "countries" in measures:
                 totals["countries"] = overall.get("countries", _countries(0, None, False))
         if "participants" in measures:
-            totals["participants"] = _aggregate_people(self.rows_in)
-            totals["unattributed"] = self._unattributed()
+            inside, outside = self._people_inside_and_outside()
+            totals["participants"] = inside
+            totals["unattributed"] = self._unattributed(outside) if self.restricted else None
         return totals
 
-    def _unattributed(self) -> dict[str, Any] | None:
+    def _people_inside_and_outside(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """One pass over the rows: the people who belong to the restriction, and the rest."""
+        sums = {}
+        for side, flag in (("in", 1), ("out", 0)):
+            only = Q(belongs=flag)
+            for column in ("total", *SEXES):
+                sums[f"{side}_{column}"] = Coalesce(Sum(column, filter=only), 0)
+            sums[f"{side}_rank"] = Max(_rank(), filter=only)
+        values = self.rows.aggregate(**sums)
+        return tuple(
+            _people(
+                values[f"{side}_total"],
+                values[f"{side}_female"],
+                values[f"{side}_male"],
+                values[f"{side}_not_recorded"],
+                values[f"{side}_rank"],
+            )
+            for side in ("in", "out")
+        )
+
+    def _unattributed(self, people: dict[str, Any]) -> dict[str, Any]:
         """The people of the matched activities who do not certainly belong to the
         restriction, with the activities they come from and where they do belong."""
-        if not self._belongs_q():
-            return None
-        people = _aggregate_people(self.rows_out)
+        # exclude() rather than the CASE column: the planner estimates it far better.
+        rows_out = self.rows.exclude(self._belongs_q())
         by_activity = (
-            self.rows_out.values("activity_id", "activity__title")
+            rows_out.values("activity_id")
             .annotate(
-                total=_sum("total"),
-                female=_sum("female"),
-                male=_sum("male"),
-                not_recorded=_sum("not_recorded"),
-                rank=_max_rank(),
-                country_code=_max("place_country__iso2"),
-                country_name=_max("place_country__name"),
-                region_code=_max("place_region__code"),
-                region_name=_max("place_region__name"),
+                total=Coalesce(Sum("total"), 0),
+                female=Coalesce(Sum("female"), 0),
+                male=Coalesce(Sum("male"), 0),
+                not_recorded=Coalesce(Sum("not_recorded"), 0),
+                rank=Max(_rank()),
+                country_id=Max("place_country_id"),
+                region_id=Max("place_region_id"),
             )
             .order_by("-total", "activity_id")
         )
         count = by_activity.count()
-        listed = []
-        for item in by_activity[:UNATTRIBUTED_LISTED]:
-            if item["region_code"]:
-                where = {"type": "region", "code": item["region_code"], "name": item["region_name"]}
-            elif item["country_code"]:
-                where = {
-                    "type": "country",
-                    "code": item["country_code"],
-                    "name": item["country_name"],
-                }
-            else:
-                where = None
-            listed.append(
+        listed = list(by_activity[:UNATTRIBUTED_LISTED]) if count else []
+        titles = (
+            dict(
+                Activity.objects.filter(pk__in=[i["activity_id"] for i in listed]).values_list(
+                    "pk", "title"
+                )
+            )
+            if listed
+            else {}
+        )
+        places = self._place_labels(listed)
+        return {
+            "participants": people,
+            "activities_count": count,
+            "activities": [
                 {
                     "id": item["activity_id"],
-                    "title": item["activity__title"],
+                    "title": titles.get(item["activity_id"], ""),
                     "participants": _people(
                         item["total"],
                         item["female"],
@@ -811,10 +834,28 @@ class _Engine:
                         item["not_recorded"],
                         item["rank"],
                     ),
-                    "attributed_to": where,
+                    "attributed_to": places.get((item["country_id"], item["region_id"])),
                 }
-            )
-        return {"participants": people, "activities_count": count, "activities": listed}
+                for item in listed
+            ],
+        }
+
+    @staticmethod
+    def _place_labels(listed) -> dict[tuple, dict[str, str]]:
+        country_ids = {i["country_id"] for i in listed if i["country_id"]}
+        region_ids = {i["region_id"] for i in listed if i["region_id"]}
+        labels: dict[tuple, dict[str, str]] = {}
+        if country_ids:
+            for pk, code, name in Country.objects.filter(pk__in=country_ids).values_list(
+                "pk", "iso2", "name"
+            ):
+                labels[(pk, None)] = {"type": "country", "code": code, "name": name}
+        if region_ids:
+            for pk, code, name in Region.objects.filter(pk__in=region_ids).values_list(
+                "pk", "code", "name"
+            ):
+                labels[(None, pk)] = {"type": "region", "code": code, "name": name}
+        return labels
 
     # -- labels
 
@@ -890,19 +931,6 @@ def _countries(named, reported_max, region_scoped: bool) -> dict[str, Any]:
     }
 
 
-def _aggregate_people(rows: QuerySet) -> dict[str, Any]:
-    values = rows.aggregate(
-        total=_sum("total"),
-        female=_sum("female"),
-        male=_sum("male"),
-        not_recorded=_sum("not_recorded"),
-        rank=_max_rank(),
-    )
-    return _people(
-        values["total"], values["female"], values["male"], values["not_recorded"], values["rank"]
-    )
-
-
 def _adds_up(measure: str, rows: list[dict[str, Any]], total) -> bool:
     if measure == "activities":
         return sum(row["activities"] for row in rows) == total
@@ -916,32 +944,19 @@ def _month(key) -> str:
     return datetime.date(key // 100, key % 100, 1).strftime("%B %Y")
 
 
-def _sum(name: str):
-    from django.db.models import Sum
-
-    return Coalesce(Sum(name), 0)
-
-
-def _max(name: str):
-    from django.db.models import Max
-
-    return Max(name)
-
-
 def _min(name: str):
-    from django.db.models import Min
-
     return Min(name)
 
 
-def _max_rank():
-    from django.db.models import Case, IntegerField, Max, When
+def _max(name: str):
+    return Max(name)
 
-    return Max(
-        Case(
-            When(qualifier="about", then=Value(2)),
-            When(qualifier="more_than", then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
+
+def _rank():
+    """The qualifier as a number, so that MAX combines them (counting rule 3)."""
+    return Case(
+        When(qualifier="about", then=Value(2)),
+        When(qualifier="more_than", then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
