@@ -259,8 +259,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     activities = filterset.qs
     year = filterset.form.cleaned_data.get("year")
     extra = {"year": int(year)} if year else {}
-    overall = stats.compute(activities)
-    by_region = stats.compute(activities, group_by=["region"], measures=["participants"])
+    # The totals come with the grouping (computed over the whole set, never summed).
+    by_region = stats.compute(activities, group_by=["region"])
+    overall = by_region
     by_theme = stats.compute(activities, group_by=["theme"], measures=["participants"])
     people = overall["totals"]["participants"]
     paragraphs = sorted(
@@ -403,13 +404,14 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     visible = Activity.objects.visible_to(request.user)
     activities = visible if region.level == Region.Level.WORLD else visible.in_region(region)
     place = None if region.level == Region.Level.WORLD else region
-    overall = stats.compute(activities, place=place)
     countries = list(
         Country.objects.filter(path__startswith=region.path)
         .order_by("name")
         .values("iso2", "name", "region__name")
     )
+    # The totals come with the grouping: computed over the whole set, never summed.
     by_country = stats.compute(activities, group_by=["country"], place=place)
+    overall = by_country
     in_region = {country["iso2"] for country in countries}
     country_rows = [
         row for row in by_country["rows"] if row["country"] and row["country"]["code"] in in_region
@@ -423,7 +425,6 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "region": region,
         "ancestors": _ancestors(region.path)[:-1],
         "children": region.children.order_by("name"),
-        "direct_countries": region.countries.order_by("name"),
         "totals": overall["totals"],
         "country_rows": country_rows,
         "countries_without_records": [
@@ -463,7 +464,9 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
         "totals": overall["totals"],
         "context_figures": [f for f in figures if f.role == FigureRole.CONTEXT],
         "other_figures": [f for f in figures if f.role != FigureRole.CONTEXT],
-        "mentors": Mentor.objects.filter(hub_country=country).prefetch_related("regions_covered"),
+        "mentors": Mentor.objects.filter(hub_country=country)
+        .select_related("hub_country")
+        .prefetch_related("regions_covered"),
         "activities": selectors.with_participants(
             activities.prefetch_related("countries", "regions")
         ).order_by("-start_date", "title"),

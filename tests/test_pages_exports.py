@@ -1,0 +1,111 @@
+"""The CSV and Excel downloads hold exactly the filtered activities, one row each."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from activities.exports import COLUMNS
+from activities.filters import ActivityFilterSet
+from activities.models import Activity
+
+pytestmark = pytest.mark.django_db
+
+CENTRAL_AMERICA_2020 = {
+    "report-2020/F04",
+    "report-2020/F12",
+    "report-2020/F16",
+    "report-2020/F18",
+    "report-2020/F19",
+    "report-2020/F26-SLV",
+    "report-2020/F26-GTM",
+    "report-2020/F28",
+}
+
+
+def csv_rows(client, query: str) -> list[dict[str, str]]:
+    response = client.get(f"/activities/download.csv?{query}")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def xlsx_rows(client, query: str) -> list[dict]:
+    response = client.get(f"/activities/download.xlsx?{query}")
+    assert response.status_code == 200
+    assert "spreadsheetml" in response["Content-Type"]
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    values = list(sheet.values)
+    header = list(values[0])
+    return [dict(zip(header, row, strict=True)) for row in values[1:]]
+
+
+def test_the_csv_holds_exactly_the_central_america_2020_activities(client):
+    rows = csv_rows(client, "region=013&year=2020")
+    assert {row["reference"] for row in rows} == CENTRAL_AMERICA_2020
+    assert list(rows[0]) == COLUMNS
+
+
+def test_the_excel_file_holds_the_same_rows_as_the_csv(client):
+    query = "region=013&year=2020"
+    from_csv = {row["reference"]: row for row in csv_rows(client, query)}
+    from_xlsx = {row["reference"]: row for row in xlsx_rows(client, query)}
+    assert set(from_xlsx) == set(from_csv) == CENTRAL_AMERICA_2020
+    teachers = from_xlsx["report-2020/F16"]
+    assert teachers["participants"] == 5600
+    assert teachers["participants_qualifier"] == "at_least"
+    assert teachers["participants_label"] == "5,600+"
+
+
+def test_downloads_follow_every_filter_of_the_list(client):
+    for query, params in [
+        ("country=SV", {"country": "SV"}),
+        ("theme=ocsea", {"theme": "ocsea"}),
+        ("kind=training&year=2020", {"kind": "training", "year": "2020"}),
+        ("region=035", {"region": "035"}),
+        ("q=teachers", {"q": "teachers"}),
+    ]:
+        expected = ActivityFilterSet(params, queryset=Activity.objects.published()).qs
+        references = set(expected.values_list("reference", flat=True))
+        assert {row["reference"] for row in csv_rows(client, query)} == references, query
+
+
+def test_the_unfiltered_download_has_one_row_per_published_activity(client):
+    rows = csv_rows(client, "")
+    assert len(rows) == Activity.objects.published().count() == 25
+    assert len({row["id"] for row in rows}) == len(rows)
+
+
+def test_a_row_carries_places_people_sex_split_themes_partners_and_source(client):
+    rows = {row["reference"]: row for row in csv_rows(client, "region=013&year=2020")}
+    evidence = rows["report-2020/F19"]
+    # Countries by name: Belize, Costa Rica, El Salvador, Guatemala, Honduras.
+    assert evidence["country_codes"] == "BZ; CR; SV; GT; HN"
+    assert evidence["participants"] == "655"
+    assert evidence["participants_qualifier"] == "exact"
+    assert evidence["sex_not_recorded"] == "655"
+    assert evidence["female"] == "0" and evidence["male"] == "0"
+    assert "Facebook" in evidence["partners"]
+    assert evidence["source_paragraph"] == "27"
+    assert evidence["period"] == "2020"
+    assert evidence["url"].endswith(f"/activities/{evidence['id']}/")
+    mechanism = rows["report-2020/F12"]
+    assert mechanism["participants"] == ""  # no people recorded: empty, not 0
+    assert mechanism["period"] == "February 2020"
+
+
+def test_a_bad_filter_gives_no_file_but_the_form_with_the_error(client):
+    response = client.get("/activities/download.xlsx?country=XX")
+    assert response.status_code == 400
+    assert b'id="country-error"' in response.content
+
+
+def test_the_list_links_its_downloads_with_the_same_filters(client):
+    html = client.get("/activities/?region=013&year=2020").content.decode()
+    assert 'href="/activities/download.csv?region=013&amp;year=2020"' in html
+    assert 'href="/activities/download.xlsx?region=013&amp;year=2020"' in html
