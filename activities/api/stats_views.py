@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -23,11 +23,7 @@ from rest_framework.views import APIView
 from .. import stats
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
-
-# Parameters of the stats endpoint itself, beside the filters.
-STATS_PARAMS = {"group_by", "measures"}
-ALWAYS_ALLOWED = {"format", "hxl"}
-
+from .params import StrictQueryParamsMixin
 
 # --- The response, described for OpenAPI ---------------------------------------------------
 
@@ -161,8 +157,9 @@ has `activities_href: null`.
     ],
     responses={200: StatsResponseSerializer},
 )
-class StatsView(APIView):
+class StatsView(StrictQueryParamsMixin, APIView):
     permission_classes = [AllowAny]
+    extra_query_params = frozenset({"group_by", "measures"})
     # Declared so that the filters appear in the OpenAPI schema; applied in get().
     filter_backends = [DjangoFilterBackend]
     filterset_class = ActivityFilterSet
@@ -173,11 +170,6 @@ class StatsView(APIView):
     def get(self, request, *args, **kwargs):
         params = request.query_params
         filter_names = set(ActivityFilterSet.base_filters)
-        unknown = sorted(set(params) - filter_names - STATS_PARAMS - ALWAYS_ALLOWED)
-        if unknown:
-            raise ValidationError(
-                {name: [f"Unknown parameter {name!r}."] for name in unknown}, code="unknown"
-            )
         filterset = ActivityFilterSet(params, queryset=self.get_queryset(), request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
@@ -208,10 +200,7 @@ class DrillDown:
         self.request = request
         self.base = base
         self.cleaned = cleaned
-        try:
-            self.list_url = reverse("api-activity-list")
-        except NoReverseMatch:  # the resource routes are registered separately
-            self.list_url = reverse("api-stats").replace("stats/", "activities/")
+        self.list_url = reverse("api-activity-list")
         self._paths: dict[str, str] = {}
 
     def href(self, params: dict[str, Any]) -> str:
