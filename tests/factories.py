@@ -71,6 +71,7 @@ class PartnerFactory(DjangoModelFactory):
 class MentorFactory(DjangoModelFactory):
     class Meta:
         model = Mentor
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Mentor {n}")
     hub_country = factory.LazyFunction(lambda: country("SLV"))
