@@ -257,3 +257,23 @@ def test_an_officer_creates_and_revokes_an_api_token(officer_client, officer):
     assert key in response.content.decode()
     officer_client.post("/accounts/token/", {"action": "revoke"})
     assert not Token.objects.filter(user=officer).exists()
+
+
+def test_the_activity_page_has_history_and_edit_tabs_for_those_who_may(
+    officer_client, west_africa_officer_client, client
+):
+    f28 = Activity.objects.get(reference="report-2020/F28")
+    page = officer_client.get(f"/activities/{f28.pk}/").content.decode()
+    assert f'href="/activities/{f28.pk}/history/"' in page
+    assert f'href="/activities/{f28.pk}/edit/"' in page
+    outside = west_africa_officer_client.get(f"/activities/{f28.pk}/").content.decode()
+    assert f'href="/activities/{f28.pk}/history/"' in outside
+    assert f'href="/activities/{f28.pk}/edit/"' not in outside
+    anonymous = client.get(f"/activities/{f28.pk}/").content.decode()
+    assert "/history/" not in anonymous
+    assert 'href="/accounts/login/' in anonymous
+
+
+def test_the_navigation_offers_log_a_training_to_officers_only(officer_client, donor_client):
+    assert 'href="/log/"' in officer_client.get("/").content.decode()
+    assert 'href="/log/"' not in donor_client.get("/").content.decode()
