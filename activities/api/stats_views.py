@@ -165,7 +165,9 @@ class StatsView(StrictQueryParamsMixin, APIView):
     filterset_class = ActivityFilterSet
 
     def get_queryset(self):
-        return Activity.objects.visible_to(self.request.user)
+        # Aggregates: drafts count for donor viewers and managers, never for anonymous
+        # users (activities/access.py, filter_aggregated).
+        return Activity.objects.aggregated_for(self.request.user)
 
     def get(self, request, *args, **kwargs):
         params = request.query_params
