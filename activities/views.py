@@ -30,11 +30,18 @@ NBSP = "\u00a0"
 # --- Filter form ----------------------------------------------------------------------
 
 
+DEFAULT_SORT = "newest"
+
+
 class ListOptionsForm(forms.Form):
     """What the list shows besides the filters: its order (validated like a filter)."""
 
     sort = forms.ChoiceField(
-        choices=[(key, label) for key, (label, _) in selectors.ACTIVITY_SORTS.items()],
+        # The default order has the empty value, so that it stays out of shared URLs.
+        choices=[
+            ("" if key == DEFAULT_SORT else key, label)
+            for key, (label, _) in selectors.ACTIVITY_SORTS.items()
+        ],
         required=False,
         label="Sort by",
     )
@@ -66,7 +73,7 @@ def _tree_choices(empty_label: str) -> list[tuple[str, str]]:
     """The M49 tree as indented options: World, Africa, Northern Africa..."""
     regions = Region.objects.order_by("path").values_list("code", "name", "level")
     return [("", empty_label)] + [
-        (code, f"{NBSP * 3 * level}{name}") for code, name, level in regions
+        (code, f"{NBSP * 3 * max(level - 1, 0)}{name}") for code, name, level in regions
     ]
 
 
@@ -334,8 +341,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"filterset": filterset, "options": options}
     if not valid:
         return render(request, "activities/activity_list.html", context, status=400)
-    sort = options.cleaned_data.get("sort") or "newest"
-    activities = filterset.qs.order_by(*selectors.ACTIVITY_SORTS[sort][1])
+    sort = options.cleaned_data.get("sort") or ""
+    activities = filterset.qs.order_by(*selectors.ACTIVITY_SORTS[sort or DEFAULT_SORT][1])
     cleaned = filterset.form.cleaned_data
     summary = stats.compute(filterset.qs, restriction=stats.restriction_from_filters(cleaned))
     page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -366,7 +373,7 @@ def activity_export(request: HttpRequest, file_format: str) -> HttpResponse:
             {"filterset": filterset, "options": ListOptionsForm(request.GET)},
             status=400,
         )
-    activities = filterset.qs.order_by(*selectors.ACTIVITY_SORTS["newest"][1])
+    activities = filterset.qs.order_by(*selectors.ACTIVITY_SORTS[DEFAULT_SORT][1])
     if file_format == "csv":
         return exports.activities_csv(activities, request=request)
     return exports.activities_xlsx(activities, request=request)
