@@ -15,7 +15,11 @@ import pytest
 from activities import seeding
 
 # Fixture modules of each area, kept apart so that they stay readable.
-pytest_plugins: list[str] = ["tests.fixtures_roles", "tests.fixtures_api"]
+pytest_plugins: list[str] = [
+    "tests.fixtures_roles",
+    "tests.fixtures_api",
+    "tests.fixtures_browser",
+]
 
 
 @pytest.fixture(scope="session")
