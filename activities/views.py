@@ -117,7 +117,16 @@ def _prepare_filter_form(filterset: ActivityFilterSet, user) -> None:
     # Only users who may see drafts can filter by status (the rule of visible_to).
     if not (user.is_authenticated and user.has_perm("activities.view_activity")):
         del fields["status"]
+    _label_unnamed(fields)
     filterset.form.order_fields(FILTER_LABELS)
+
+
+def _label_unnamed(fields: dict[str, forms.Field]) -> None:
+    """django-filter labels filters with a method "[invalid name]": name them, so that
+    a filter added to the shared FilterSet later still gets a readable label."""
+    for name, field in fields.items():
+        if not field.label or field.label == "[invalid name]":
+            field.label = name.replace("_", " ").capitalize()
 
 
 def _filter_query(cleaned_data: dict[str, Any], request: HttpRequest) -> str:
@@ -440,9 +449,9 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             if c["iso2"] not in {row["country"]["code"] for row in country_rows}
         ],
         "breakdown": breakdown,
-        "activities": activities.select_related("source_document")
-        .prefetch_related("countries", "regions")
-        .order_by("-start_date", "title")[:20],
+        "activities": selectors.with_participants(
+            activities.prefetch_related("countries", "regions")
+        ).order_by("-start_date", "title")[:20],
         "activities_count": overall["totals"]["activities"],
         "list_url": _activities_url(region=region.code)
         if region.level != Region.Level.WORLD
@@ -519,9 +528,9 @@ def figure_list(request: HttpRequest) -> HttpResponse:
     fields["theme"].widget = forms.Select(choices=_theme_choices())
     fields["role"].empty_label = "Any role"
     fields["role"].choices = FigureRole.choices
-    for name, label in [("role", "Role"), ("region", "Region"), ("country", "Country")]:
-        fields[name].label = label
-    fields["theme"].label = "Theme"
+    if "activity" in fields:
+        fields["activity"].label = "Backed by activity (id)"
+    _label_unnamed(fields)
     valid = filterset.is_valid()
     context = {
         "filterset": filterset,

@@ -301,3 +301,13 @@ def test_pages_have_no_inline_script_or_style_attribute(client):
 def test_region_pages_exist_for_every_m49_region(client):
     for code in Region.objects.values_list("code", flat=True):
         assert client.get(f"/regions/{code}/").status_code == 200, code
+
+
+def test_activity_tables_show_each_activitys_own_people(client):
+    for url in ["/regions/013/", "/countries/SV/", "/activities/?region=013"]:
+        activities = {a.reference: a for a in client.get(url).context["activities"]}
+        teachers = activities["report-2020/F16"]
+        assert (teachers.participants_total, teachers.participants_qualifier) == (
+            5600,
+            "at_least",
+        ), url
