@@ -57,6 +57,15 @@ def browser_page(chromium, live_server, seeded_transactional_db):
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.url_for = lambda path: f"{live_server.url}{path}"
+    # Console errors, CSP violations among them (an inline script or style attribute
+    # refused by the Content-Security-Policy shows up here).
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda message: (
+            page.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
     yield page
     context.close()
 

@@ -109,3 +109,11 @@ def test_the_keyboard_reaches_the_skip_link_first(browser_page):
     assert page.evaluate("document.activeElement.className") == "skip-link"
     page.keyboard.press("Enter")
     assert page.evaluate("location.hash") == "#main"
+
+
+def test_the_pages_raise_no_console_or_content_security_policy_error(browser_page):
+    page = browser_page
+    for path in ["/", "/activities/?region=013", "/countries/SV/", "/regions/001/", "/figures/"]:
+        page.goto(page.url_for(path))
+        page.wait_for_load_state("load")
+    assert page.console_errors == []
