@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import stats
+from .. import access, stats
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
 from .params import StrictQueryParamsMixin
@@ -96,6 +96,9 @@ class StatsTotalsSerializer(serializers.Serializer):
 
 class StatsResponseSerializer(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
+    includes_drafts = serializers.BooleanField(
+        help_text="True for donor viewers and managers, whose counts include drafts."
+    )
     group_by = serializers.ListField(child=serializers.CharField())
     measures = serializers.ListField(child=serializers.CharField())
     rows = StatsRowSerializer(many=True)
@@ -192,7 +195,9 @@ class StatsView(StrictQueryParamsMixin, APIView):
         for row in result["rows"]:
             row["activities_href"] = links.for_row(row, group_by)
         result["totals"]["activities_href"] = links.href(base)
-        return Response({"filters": base, **result})
+        # Donor viewers and managers count drafts that the public list does not show.
+        includes_drafts = access.can_see_draft_aggregates(request.user)
+        return Response({"filters": base, "includes_drafts": includes_drafts, **result})
 
 
 class DrillDown:
