@@ -48,9 +48,20 @@ class CountryCodeField(forms.CharField):
         return country
 
 
-@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2,3}$"})
+def with_schema(filter_, schema: dict):
+    """Tell drf-spectacular what the parameter looks like (it cannot see through a
+    `method` or a custom field), keeping the help text as its description."""
+    help_text = filter_.extra.get("help_text")
+    documented = {**schema, **({"description": str(help_text)} if help_text else {})}
+    return extend_schema_field(documented)(filter_)
+
+
 class CountryCodeFilter(django_filters.Filter):
     field_class = CountryCodeField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "string", "pattern": "^[A-Za-z]{2,3}$"})
 
 
 class MonthField(forms.CharField):
@@ -72,9 +83,12 @@ class MonthField(forms.CharField):
         return year, month
 
 
-@extend_schema_field({"type": "string", "pattern": "^[0-9]{4}-[0-9]{1,2}$"})
 class MonthFilter(django_filters.Filter):
     field_class = MonthField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "string", "pattern": "^[0-9]{4}-[0-9]{1,2}$"})
 
 
 def unknown(what: str) -> dict[str, str]:
@@ -90,11 +104,10 @@ def code_of(model, field: str, what: str, **kwargs) -> django_filters.ModelChoic
         error_messages=unknown(what),
         **kwargs,
     )
-    # OpenAPI: what the code looks like (drf-spectacular cannot see through `method`).
     schema: dict = {"type": "integer"} if field == "pk" else {"type": "string"}
     if model is Region:
         schema["pattern"] = "^[0-9]{3}$"
-    return extend_schema_field(schema)(filter_)
+    return with_schema(filter_, schema)
 
 
 def choice_of(choices, what: str, **kwargs) -> django_filters.ChoiceFilter:

@@ -82,7 +82,8 @@ class CodeRelatedFieldSchema(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema, direction):
         field = self.target
         if direction == "response":
-            return auto_schema.resolve_serializer(field.nested, direction).ref
+            ref = auto_schema.resolve_serializer(field.nested, direction).ref
+            return {"allOf": [ref], "nullable": True} if field.allow_null else ref
         queryset = field.get_queryset() if not field.read_only else None
         if queryset is None:
             return build_basic_type(OpenApiTypes.STR)

@@ -323,6 +323,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         what="M49 region code",
         slug_field="code",
         read_only=True,
+        allow_null=True,
         help_text="The smallest M49 region holding the activity's whole scope.",
     )
     audiences = audiences_field(many=True, required=False)
@@ -585,10 +586,18 @@ class CountrySerializer(serializers.ModelSerializer):
         help_text="The deepest M49 region of the country.",
     )
     m49_region = CodeRelatedField(
-        nested=RegionRefSerializer, what="M49 region code", slug_field="code", read_only=True
+        nested=RegionRefSerializer,
+        what="M49 region code",
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
     )
     m49_subregion = CodeRelatedField(
-        nested=RegionRefSerializer, what="M49 region code", slug_field="code", read_only=True
+        nested=RegionRefSerializer,
+        what="M49 region code",
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
     )
 
     class Meta:
@@ -611,7 +620,11 @@ class CountrySerializer(serializers.ModelSerializer):
 class RegionSerializer(serializers.ModelSerializer):
     level_name = serializers.CharField(source="get_level_display", read_only=True)
     parent = CodeRelatedField(
-        nested=RegionRefSerializer, what="M49 region code", slug_field="code", read_only=True
+        nested=RegionRefSerializer,
+        what="M49 region code",
+        slug_field="code",
+        read_only=True,
+        allow_null=True,
     )
 
     class Meta:

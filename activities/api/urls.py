@@ -1,7 +1,7 @@
 """The REST API under /api/v1/: the resources (a router), the stats, the schema, the docs."""
 
-from django.urls import path
 from csp.decorators import csp_update
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -36,4 +36,7 @@ urlpatterns = [
         name="api-docs",
     ),
     *router.urls,
+    # Last: any other path ending in / is a JSON 404 (and one without the slash is first
+    # redirected to it by CommonMiddleware, as everywhere else).
+    re_path(r"^[\s\S]*/$", views.NotFoundView.as_view(), name="api-not-found"),
 ]

@@ -20,7 +20,9 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, viewsets
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.views import APIView
 
 from activities import access, selectors
 from activities.filters import (
@@ -190,6 +192,7 @@ class ThemeViewSet(ApiViewSet):
     serializer_class = serializers.ThemeSerializer
     filterset_class = ThemeFilterSet
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     ordering_fields = {"name": "name", "slug": "slug", "id": "id"}
     ordering = ["name"]
     hxl_resource = "theme"
@@ -204,6 +207,7 @@ class AudienceViewSet(ApiViewSet):
 
     serializer_class = serializers.AudienceSerializer
     lookup_field = "slug"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     ordering_fields = {"name": "name", "slug": "slug"}
     ordering = ["name"]
     queryset = Audience.objects.all()
@@ -215,6 +219,7 @@ class LanguageViewSet(ApiViewSet):
 
     serializer_class = serializers.LanguageSerializer
     lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9]+"
     ordering_fields = {"name": "name", "code": "code"}
     ordering = ["name"]
     queryset = Language.objects.all()
@@ -288,7 +293,7 @@ class FigureViewSet(ApiViewSet):
     serializer_class = serializers.ReportedFigureSerializer
     filterset_class = ReportedFigureFilterSet
     lookup_field = "code"
-    lookup_value_regex = "[^/]+"
+    lookup_value_regex = "[-A-Za-z0-9_.]+"
     ordering_fields = {"code": "code", "role": "role", "value": "value"}
     ordering = ["code"]
     hxl_resource = "figure"
@@ -305,3 +310,15 @@ class FigureViewSet(ApiViewSet):
         with transaction.atomic():
             figure = serializer.save()
         serializer.instance = self.get_queryset().get(pk=figure.pk)
+
+
+class NotFoundView(APIView):
+    """Any other URL under /api/v1/: a 404 in the API's format (JSON), not an HTML page."""
+
+    permission_classes = [AllowAny]
+    schema = None  # not an operation of the API
+
+    def handle(self, request, *args, **kwargs):
+        raise exceptions.NotFound("No such resource in the API: /api/v1/ lists them.")
+
+    get = post = put = patch = delete = head = options = handle

@@ -1,0 +1,190 @@
+"""OpenAPI 3 at /api/v1/schema/, Swagger UI at /api/v1/docs/ (offline), and schemathesis
+fuzzing every operation the schema lists: no 5xx, no response outside the schema."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import schemathesis
+from django.contrib.staticfiles import finders
+from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from hypothesis import HealthCheck, Phase, given, settings
+from rest_framework.throttling import AnonRateThrottle
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from activities.filters import ActivityFilterSet
+
+pytestmark = pytest.mark.django_db
+
+JSON_SCHEMA = "application/vnd.oai.openapi+json"
+
+
+@pytest.fixture
+def openapi(api) -> dict:
+    response = api.get("/api/v1/schema/", HTTP_ACCEPT=JSON_SCHEMA)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_schema_validates_with_no_warning(tmp_path):
+    # --fail-on-warn: an undocumented filter type or a clashing component is a failure.
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml")
+    )
+    assert (tmp_path / "schema.yaml").read_text().startswith("openapi: 3")
+
+
+def test_every_activity_filter_is_documented_with_its_help_text(openapi):
+    parameters = {
+        parameter["name"]: parameter
+        for parameter in openapi["paths"]["/api/v1/activities/"]["get"]["parameters"]
+    }
+    for name, filter_ in ActivityFilterSet.base_filters.items():
+        assert name in parameters, name
+        assert parameters[name].get("description"), name
+        help_text = filter_.extra.get("help_text")
+        if help_text:
+            assert str(help_text) in parameters[name]["description"]
+    assert {"page", "page_size", "ordering", "format", "hxl"} <= set(parameters)
+    assert parameters["region"]["schema"]["pattern"] == "^[0-9]{3}$"
+
+
+def test_every_resource_is_in_the_schema_with_its_errors(openapi):
+    paths = openapi["paths"]
+    for resource in [
+        "activities",
+        "countries",
+        "regions",
+        "themes",
+        "partners",
+        "mentors",
+        "mandates",
+        "donors",
+        "figures",
+        "audiences",
+        "languages",
+    ]:
+        assert f"/api/v1/{resource}/" in paths, resource
+        listing = paths[f"/api/v1/{resource}/"]["get"]["responses"]
+        assert {"200", "400", "404", "429"} <= set(listing), resource
+        assert listing["200"]["content"]["text/csv"]["schema"] == {"type": "string"}
+    assert "/api/v1/countries/{code}/" in paths
+    assert "/api/v1/regions/{code}/" in paths
+
+
+def test_requests_name_related_records_by_code_and_responses_nest_them(openapi):
+    schemas = openapi["components"]["schemas"]
+    request_countries = schemas["ActivityRequest"]["properties"]["countries"]
+    assert request_countries["items"]["type"] == "string"
+    response_countries = schemas["Activity"]["properties"]["countries"]
+    assert response_countries["items"]["$ref"] == "#/components/schemas/CountryRef"
+
+
+def test_the_docs_page_loads_nothing_from_another_site(api):
+    response = api.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "swagger-ui" in html
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls, "the page references its scripts and styles"
+    for url in urls:
+        assert not re.match(r"^(https?:)?//", url), url
+        if url.startswith("/static/"):
+            assert finders.find(url.removeprefix("/static/")), f"{url} is not a static file"
+    script = api.get("/api/v1/docs/", {"script": ""}).content.decode()
+    assert "validatorUrl" in script and '"validatorUrl": null' in script
+    assert not re.search(r"https?://", script)
+
+
+@pytest.mark.browser
+def test_swagger_ui_renders_offline_in_a_browser(browser_page):
+    """Every request the page makes goes to the site itself (no CDN, no validator)."""
+    from urllib.parse import urlsplit
+
+    seen: list[str] = []
+    browser_page.on("request", lambda request: seen.append(request.url))
+    browser_page.goto(browser_page.url_for("/api/v1/docs/"))
+    browser_page.wait_for_selector(".swagger-ui .info .title")
+    assert "tacbapp API" in browser_page.inner_text(".swagger-ui .info .title")
+    browser_page.wait_for_selector("text=/api/v1/activities/")
+    own = urlsplit(browser_page.url_for("/")).netloc
+    outside = [url for url in seen if urlsplit(url).netloc not in {own, ""}]
+    assert outside == []
+    assert any("/api/v1/schema/" in url for url in seen)
+
+
+# --- schemathesis ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def api_schema(db, monkeypatch):
+    """The live schema, served by the WSGI application in this test's transaction.
+
+    Django closes the database connection at the end of each request; the test client
+    stops that, and so does this fixture, so that every request sees the seed inside
+    the test transaction. The anonymous throttle is lifted: schemathesis sends hundreds
+    of requests a minute.
+    """
+    from django.core.wsgi import get_wsgi_application
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": None})
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(
+            "/api/v1/schema/", get_wsgi_application(), headers={"Accept": JSON_SCHEMA}
+        )
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+# Per operation and mode: enough to walk every parameter, few enough for a minute or two.
+EXAMPLES = 12
+
+
+def run_operation(operation, mode: GenerationMode) -> None:
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.generate],
+    )
+    def run(case):
+        case.call_and_validate(checks=CHECKS)
+
+    run()
+
+
+def test_no_operation_answers_a_server_error_or_breaks_its_schema(api_schema):
+    """Every operation of the schema (the stats endpoint included once it is listed),
+    with valid and invalid inputs, anonymously: writes are refused (401), reads answer
+    200, 400 or 404, and every answer matches what the schema documents."""
+    failures: list[str] = []
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) >= 40
+    for operation in operations:
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            try:
+                run_operation(operation, mode)
+            except (Exception, BaseExceptionGroup) as failure:  # one report for all
+                failures.append(f"{operation.label} ({mode.value}): {failure}")
+    assert not failures, "\n\n".join(failures)
