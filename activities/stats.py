@@ -792,34 +792,42 @@ class _Engine:
 
     def _unattributed(self, people: dict[str, Any]) -> dict[str, Any]:
         """The people of the matched activities who do not certainly belong to the
-        restriction, with the activities they come from and where they do belong."""
+        restriction: the activities they come from (the largest first) and, for each,
+        the places where they do belong (one activity may have people in several)."""
         # exclude() rather than the CASE column: the planner estimates it far better.
         rows_out = self.rows.exclude(self._belongs_q())
+        sums = {
+            "total": Coalesce(Sum("total"), 0),
+            "female": Coalesce(Sum("female"), 0),
+            "male": Coalesce(Sum("male"), 0),
+            "not_recorded": Coalesce(Sum("not_recorded"), 0),
+            "rank": Max(_rank()),
+        }
         by_activity = (
-            rows_out.values("activity_id")
-            .annotate(
-                total=Coalesce(Sum("total"), 0),
-                female=Coalesce(Sum("female"), 0),
-                male=Coalesce(Sum("male"), 0),
-                not_recorded=Coalesce(Sum("not_recorded"), 0),
-                rank=Max(_rank()),
-                country_id=Max("place_country_id"),
-                region_id=Max("place_region_id"),
-            )
-            .order_by("-total", "activity_id")
+            rows_out.values("activity_id").annotate(**sums).order_by("-total", "activity_id")
         )
         count = by_activity.count()
         listed = list(by_activity[:UNATTRIBUTED_LISTED]) if count else []
-        titles = (
-            dict(
-                Activity.objects.filter(pk__in=[i["activity_id"] for i in listed]).values_list(
-                    "pk", "title"
-                )
+        ids = [item["activity_id"] for item in listed]
+        by_place: dict[int, list[dict[str, Any]]] = {pk: [] for pk in ids}
+        titles: dict[int, str] = {}
+        if ids:
+            titles = dict(Activity.objects.filter(pk__in=ids).values_list("pk", "title"))
+            parts = list(
+                rows_out.filter(activity_id__in=ids)
+                .values("activity_id", "place_country_id", "place_region_id")
+                .annotate(**sums)
+                .order_by("activity_id", "-total")
             )
-            if listed
-            else {}
-        )
-        places = self._place_labels(listed)
+            labels = self._place_labels(parts)
+            for part in parts:
+                where = labels.get((part["place_country_id"], part["place_region_id"]))
+                by_place[part["activity_id"]].append(
+                    {
+                        **(where or {"type": None, "code": None, "name": "no place recorded"}),
+                        "participants": _people_of(part),
+                    }
+                )
         return {
             "participants": people,
             "activities_count": count,
@@ -827,34 +835,26 @@ class _Engine:
                 {
                     "id": item["activity_id"],
                     "title": titles.get(item["activity_id"], ""),
-                    "participants": _people(
-                        item["total"],
-                        item["female"],
-                        item["male"],
-                        item["not_recorded"],
-                        item["rank"],
-                    ),
-                    "attributed_to": places.get((item["country_id"], item["region_id"])),
+                    "participants": _people_of(item),
+                    "attributed_to": by_place[item["activity_id"]],
                 }
                 for item in listed
             ],
         }
 
     @staticmethod
-    def _place_labels(listed) -> dict[tuple, dict[str, str]]:
-        country_ids = {i["country_id"] for i in listed if i["country_id"]}
-        region_ids = {i["region_id"] for i in listed if i["region_id"]}
+    def _place_labels(parts) -> dict[tuple, dict[str, str]]:
+        country_ids = {p["place_country_id"] for p in parts if p["place_country_id"]}
+        region_ids = {p["place_region_id"] for p in parts if p["place_region_id"]}
         labels: dict[tuple, dict[str, str]] = {}
-        if country_ids:
-            for pk, code, name in Country.objects.filter(pk__in=country_ids).values_list(
-                "pk", "iso2", "name"
-            ):
-                labels[(pk, None)] = {"type": "country", "code": code, "name": name}
-        if region_ids:
-            for pk, code, name in Region.objects.filter(pk__in=region_ids).values_list(
-                "pk", "code", "name"
-            ):
-                labels[(None, pk)] = {"type": "region", "code": code, "name": name}
+        for pk, code, name in Country.objects.filter(pk__in=country_ids).values_list(
+            "pk", "iso2", "name"
+        ):
+            labels[(pk, None)] = {"type": "country", "code": code, "name": name}
+        for pk, code, name in Region.objects.filter(pk__in=region_ids).values_list(
+            "pk", "code", "name"
+        ):
+            labels[(None, pk)] = {"type": "region", "code": code, "name": name}
         return labels
 
     # -- labels
@@ -916,6 +916,12 @@ def _people(total, female, male, not_recorded, rank) -> dict[str, Any]:
         "not_recorded": int(not_recorded or 0),
         "qualifier": QUALIFIER_BY_RANK[int(rank or 0)],
     }
+
+
+def _people_of(values: dict[str, Any]) -> dict[str, Any]:
+    return _people(
+        values["total"], values["female"], values["male"], values["not_recorded"], values["rank"]
+    )
 
 
 def _countries(named, reported_max, region_scoped: bool) -> dict[str, Any]:

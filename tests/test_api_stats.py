@@ -63,7 +63,14 @@ def test_el_salvador_2020_counts_only_the_650_who_certainly_trained_there(client
     teachers = by_reference["report-2020/F16"]
     assert teachers["participants"]["total"] == 5600
     assert teachers["participants"]["qualifier"] == "at_least"
-    assert teachers["attributed_to"] == {"type": "region", "code": "013", "name": "Central America"}
+    assert teachers["attributed_to"] == [
+        {
+            "type": "region",
+            "code": "013",
+            "name": "Central America",
+            "participants": teachers["participants"],
+        }
+    ]
     assert by_reference["report-2020/F19"]["participants"]["total"] == 655
     assert by_reference["report-2020/F19"]["participants"]["qualifier"] == "exact"
 
@@ -386,3 +393,24 @@ def test_an_empty_selection_gives_zeros_not_errors(client, dimension):
 def test_the_engine_refuses_a_measure_the_grouping_cannot_split():
     with pytest.raises(stats.StatsError):
         stats.compute(Activity.objects.all(), group_by=["sex"], measures=["activities"])
+
+
+def test_unattributed_people_of_one_activity_in_several_places_are_each_placed(client):
+    activity = make_activity(people=5, country="SV")  # a row with no country of its own
+    activity.countries.add(Country.objects.get(iso2="SN"))
+    BeneficiaryGroup.objects.create(
+        activity=activity, country=Country.objects.get(iso2="SN"), male=4, total=4
+    )
+    BeneficiaryGroup.objects.create(
+        activity=activity, country=Country.objects.get(iso2="SV"), male=2, total=2
+    )
+    services.refresh_attribution(activity=activity)
+    data = get_stats(client, "region=013&q=synthetic+check")
+    unattributed = data["totals"]["unattributed"]["activities"]
+    item = next(i for i in unattributed if i["id"] == activity.pk)
+    # El Salvador and Senegal: the 5 unsplit people belong to the World as a whole.
+    places = {(p["type"], p["code"]): p["participants"]["total"] for p in item["attributed_to"]}
+    assert places == {("region", "001"): 5, ("country", "SN"): 4}
+    assert item["participants"]["total"] == 5 + 4
+    # The 2 on El Salvador's own row are in Central America: they are counted.
+    assert data["totals"]["participants"]["total"] == 2

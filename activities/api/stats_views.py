@@ -57,11 +57,20 @@ class CountriesSerializer(serializers.Serializer):
     qualifier = serializers.ChoiceField(choices=["exact", "at_least"])
 
 
+class PlaceSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["country", "region"], allow_null=True)
+    code = serializers.CharField(allow_null=True)
+    name = serializers.CharField()
+    participants = ParticipantsSerializer()
+
+
 class UnattributedActivitySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     participants = ParticipantsSerializer()
-    attributed_to = serializers.DictField(allow_null=True)
+    attributed_to = PlaceSerializer(
+        many=True, help_text="Where these people do belong, with how many at each place."
+    )
 
 
 class UnattributedSerializer(serializers.Serializer):
