@@ -128,7 +128,7 @@ class ActivityRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PlaceSerializer(serializers.Serializer):
+class AttributedPlaceSerializer(serializers.Serializer):
     """Where people are attributed: a country, or else the smallest region holding them."""
 
     type = serializers.ChoiceField(choices=["country", "region"])
@@ -282,7 +282,7 @@ class BeneficiaryGroupSerializer(serializers.ModelSerializer):
             "attributed_to",
         ]
 
-    @extend_schema_field(PlaceSerializer(allow_null=True))
+    @extend_schema_field(AttributedPlaceSerializer(allow_null=True))
     def get_attributed_to(self, row: BeneficiaryGroup) -> dict | None:
         if row.place_country_id is not None:
             place = row.place_country
