@@ -265,10 +265,14 @@ def test_countries_and_regions_are_read_only_reference_data(administrator_api):
 
 
 def test_a_theme_still_holding_topics_cannot_be_deleted(administrator_api):
-    response = administrator_api.delete("/api/v1/themes/investigations-forensics/")
+    from tests.factories import ThemeFactory
+
+    area = ThemeFactory()
+    ThemeFactory(parent=area)
+    response = administrator_api.delete(f"/api/v1/themes/{area.slug}/")
     assert response.status_code == 409
     assert "themes" in response.json()["detail"]
-    assert Theme.objects.filter(slug="investigations-forensics").exists()
+    assert Theme.objects.filter(pk=area.pk).exists()
 
 
 def test_a_figure_value_needs_a_qualifier(administrator_api):
@@ -277,3 +281,20 @@ def test_a_figure_value_needs_a_qualifier(administrator_api):
     )
     assert response.status_code == 400
     assert "qualifier" in response.json()
+
+
+def test_a_partner_still_named_by_activities_cannot_be_deleted(administrator_api):
+    from activities.models import Partner
+
+    partner = Partner.objects.filter(activities__isnull=False).first()
+    response = administrator_api.delete(f"/api/v1/partners/{partner.pk}/")
+    assert response.status_code == 409
+    assert "activities" in response.json()["detail"]
+    assert Partner.objects.filter(pk=partner.pk).exists()
+
+
+def test_an_unused_record_can_be_deleted(administrator_api):
+    from tests.factories import DonorFactory
+
+    donor = DonorFactory()
+    assert administrator_api.delete(f"/api/v1/donors/{donor.pk}/").status_code == 204

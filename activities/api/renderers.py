@@ -72,6 +72,7 @@ HXL_TAGS: dict[str, str] = {
     "subregion.code": "#region+sub+code",
     "subregion.name": "#region+sub+name",
     "country.code": "#country+code",
+    "country.iso3": "#country+code+iso3",
     "country.name": "#country+name",
     "year": "#date+year",
     "year.code": "#date+year",

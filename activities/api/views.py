@@ -98,6 +98,17 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     hxl_resource: str | None = None
 
     def perform_destroy(self, instance):
+        # Deleting a partner, theme, mandate... would silently strip it from every
+        # activity and figure that names it (many-to-many rows cascade): refuse instead.
+        in_use = [
+            f"{count} {name}"
+            for name in ("activities", "figures")
+            if hasattr(instance, name) and (count := getattr(instance, name).count())
+        ]
+        if in_use:
+            raise Conflict(
+                f"{instance} is still named by {' and '.join(in_use)}: remove it from those first."
+            )
         try:
             with transaction.atomic():
                 instance.delete()
