@@ -201,3 +201,16 @@ def test_the_api_root_lists_every_resource(api):
         "audiences",
         "languages",
     }
+
+
+def test_the_browsable_api_renders_its_forms_for_a_writer(manager):
+    """The HTML forms list related records by code (a nested object is no form value)."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(manager)
+    teachers = Activity.objects.get(reference="report-2020/F16")
+    for url in ["/api/v1/activities/", f"/api/v1/activities/{teachers.pk}/"]:
+        response = client.get(url, {"format": "api"})
+        assert response.status_code == 200, url
+        assert '<option value="SV"' in response.content.decode()

@@ -32,6 +32,19 @@ class CodeRelatedField(serializers.SlugRelatedField):
     def to_representation(self, obj):
         return self.nested(obj, context=self.context).data
 
+    def get_choices(self, cutoff=None):
+        """Choices keyed by code (the browsable API's forms): the nested object would not
+        do as a key."""
+        queryset = self.get_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {self.code_of(item): self.display_value(item) for item in queryset}
+
+    def code_of(self, obj) -> str:
+        return str(getattr(obj, self.slug_field))
+
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid", what=self.what)
