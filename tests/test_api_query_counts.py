@@ -180,3 +180,28 @@ def test_the_theme_list_needs_no_query_per_topic(api, django_assert_num_queries)
     with django_assert_num_queries(2):
         response = api.get("/api/v1/themes/", {"page_size": 50})
     assert response.json()["count"] == Theme.objects.count()
+
+
+@pytest.mark.parametrize(
+    "make, url, queries",
+    [
+        # 1 the theme with its parent joined.
+        (lambda: factories.ThemeFactory(), "/api/v1/themes/{obj.slug}/", 1),
+        # 1 the partner with its country joined.
+        (lambda: factories.PartnerFactory(), "/api/v1/partners/{obj.pk}/", 1),
+        # 1 the mentor with its hub country; 2 regions covered; 3 themes.
+        (lambda: factories.MentorFactory(), "/api/v1/mentors/{obj.pk}/", 3),
+        # 1 the mandate.
+        (lambda: factories.MandateFactory(), "/api/v1/mandates/{obj.pk}/", 1),
+        # 1 the donor with its country joined.
+        (lambda: factories.DonorFactory(), "/api/v1/donors/{obj.pk}/", 1),
+        # 1 the audience.
+        (lambda: factories.AudienceFactory(), "/api/v1/audiences/{obj.slug}/", 1),
+        # 1 the language.
+        (lambda: factories.LanguageFactory(), "/api/v1/languages/{obj.code}/", 1),
+    ],
+)
+def test_the_other_details(api, django_assert_num_queries, make, url, queries):
+    obj = make()
+    with django_assert_num_queries(queries):
+        assert api.get(url.format(obj=obj)).status_code == 200
