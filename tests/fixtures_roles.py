@@ -14,9 +14,11 @@ Every user's password is PASSWORD.
 from __future__ import annotations
 
 import datetime
+import functools
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -39,11 +41,18 @@ def roles(db):
     return setup_roles()
 
 
+@functools.cache
+def _password_hash() -> str:
+    # Hashed once per test run: the password hasher is slow on purpose, and matrix tests
+    # create five users per test. The hash is real, so signing in works as in production.
+    return make_password(PASSWORD)
+
+
 def make_role_user(username, role, *, countries=(), regions=(), staff=False):
-    user = get_user_model().objects.create_user(
+    user = get_user_model().objects.create(
         username=username,
         email=f"{username}@example.org",
-        password=PASSWORD,
+        password=_password_hash(),
         is_staff=staff,
     )
     if role:
