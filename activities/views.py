@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from . import charts, exports, maps, selectors, stats
+from .access import can_see_draft_aggregates
 from .filters import ActivityFilterSet, ReportedFigureFilterSet
 from .models import Activity, Country, FigureRole, Mentor, Region, ReportedFigure, Theme
 from .templatetags.figures import format_count
@@ -127,6 +128,16 @@ def _label_unnamed(fields: dict[str, forms.Field]) -> None:
     for name, field in fields.items():
         if not field.label or field.label == "[invalid name]":
             field.label = name.replace("_", " ").capitalize()
+
+
+def _totals(result: dict) -> dict:
+    """The engine's totals, with each unattributed activity's places as a list (the
+    engine gives one place, or a list of places with their people)."""
+    totals = result["totals"]
+    for item in (totals.get("unattributed") or {}).get("activities", []):
+        if isinstance(item.get("attributed_to"), dict):
+            item["attributed_to"] = [item["attributed_to"]]
+    return totals
 
 
 def _filter_query(cleaned_data: dict[str, Any], request: HttpRequest) -> str:
@@ -261,8 +272,10 @@ def _count(people: dict) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Headline figures with their provenance, people by region and by theme, the sex
     split, and the world map. The year filter (?year=2020) narrows all of them."""
+    # Counts are over the activities the user's statistics include (drafts too for
+    # donor viewers and managers, as in /api/v1/stats/); lists show readable records.
     filterset = ActivityFilterSet(
-        request.GET, queryset=Activity.objects.visible_to(request.user), request=request
+        request.GET, queryset=Activity.objects.aggregated_for(request.user), request=request
     )
     map_measure = "participants" if request.GET.get("map") == "participants" else "activities"
     if not filterset.is_valid():
@@ -292,7 +305,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "year": int(year) if year else None,
         "years": _years(),
-        "totals": overall["totals"],
+        "totals": _totals(overall),
         "people_paragraphs": paragraphs,
         "umbrella_figures": ReportedFigure.objects.filter(role=FigureRole.UMBRELLA)
         .select_related("source_document")
@@ -328,7 +341,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "world_map": _world_map(activities, measure=map_measure, filter_params=extra),
         "map_measure": map_measure,
-        "region_scoped": selectors.region_scoped_activities(activities),
+        "region_scoped": selectors.region_scoped_activities(
+            activities & Activity.objects.visible_to(request.user)
+        ),
+        "drafts_in_counts": can_see_draft_aggregates(request.user),
         "list_url": _activities_url(**extra),
     }
     return render(request, "activities/dashboard.html", context)
@@ -361,7 +377,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "activities": page.object_list,
             "sort": sort,
-            "totals": summary["totals"],
+            "totals": _totals(summary),
             "place": stats.place_from_filters(cleaned),
             "filter_query": query,
             "is_filtered": bool(query),
@@ -417,8 +433,10 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A node of the M49 tree with its totals under the attribution rule, its
     sub-regions or countries, and its activities."""
     region = get_object_or_404(Region, code=code)
+    counted = Activity.objects.aggregated_for(request.user)
     visible = Activity.objects.visible_to(request.user)
-    activities = visible if region.level == Region.Level.WORLD else visible.in_region(region)
+    if region.level != Region.Level.WORLD:
+        counted, visible = counted.in_region(region), visible.in_region(region)
     place = None if region.level == Region.Level.WORLD else region
     countries = list(
         Country.objects.filter(path__startswith=region.path)
@@ -426,7 +444,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         .values("iso2", "name", "region__name")
     )
     # The totals come with the grouping: computed over the whole set, never summed.
-    by_country = stats.compute(activities, group_by=["country"], place=place)
+    by_country = stats.compute(counted, group_by=["country"], place=place)
     overall = by_country
     in_region = {country["iso2"] for country in countries}
     country_rows = [
@@ -435,13 +453,13 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     breakdown = None
     dimension = BREAKDOWN_BY_LEVEL.get(region.level)
     if dimension:
-        grouped = stats.compute(activities, group_by=[dimension], place=place)
+        grouped = stats.compute(counted, group_by=[dimension], place=place)
         breakdown = {"dimension": dimension, "rows": grouped["rows"]}
     context = {
         "region": region,
         "ancestors": _ancestors(region.path)[:-1],
         "children": region.children.order_by("name"),
-        "totals": overall["totals"],
+        "totals": _totals(overall),
         "country_rows": country_rows,
         "countries_without_records": [
             c
@@ -450,9 +468,10 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         ],
         "breakdown": breakdown,
         "activities": selectors.with_participants(
-            activities.prefetch_related("countries", "regions")
+            visible.prefetch_related("countries", "regions")
         ).order_by("-start_date", "title")[:20],
         "activities_count": overall["totals"]["activities"],
+        "drafts_in_counts": can_see_draft_aggregates(request.user),
         "list_url": _activities_url(region=region.code)
         if region.level != Region.Level.WORLD
         else _activities_url(),
@@ -467,7 +486,9 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
         return redirect("pages:country_detail", iso2=iso2.upper(), permanent=True)
     country = get_object_or_404(Country.objects.select_related("region"), iso2=iso2)
     activities = Activity.objects.visible_to(request.user).in_country(country)
-    overall = stats.compute(activities, place=country)
+    overall = stats.compute(
+        Activity.objects.aggregated_for(request.user).in_country(country), place=country
+    )
     figures = (
         ReportedFigure.objects.filter(countries=country)
         .exclude(role=FigureRole.DELIVERY)
@@ -477,7 +498,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     context = {
         "country": country,
         "ancestors": _ancestors(country.path),
-        "totals": overall["totals"],
+        "totals": _totals(overall),
         "context_figures": [f for f in figures if f.role == FigureRole.CONTEXT],
         "other_figures": [f for f in figures if f.role != FigureRole.CONTEXT],
         "mentors": Mentor.objects.filter(hub_country=country)
@@ -487,6 +508,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
             activities.prefetch_related("countries", "regions")
         ).order_by("-start_date", "title"),
         "list_url": _activities_url(country=country.iso2),
+        "drafts_in_counts": can_see_draft_aggregates(request.user),
     }
     return render(request, "activities/country_detail.html", context)
 
@@ -499,7 +521,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
 
 
 def partner_list(request: HttpRequest) -> HttpResponse:
-    activities = Activity.objects.visible_to(request.user)
+    activities = Activity.objects.aggregated_for(request.user)
     by_partner = stats.compute(activities, group_by=["partner"], measures=["activities"])
     counts = {
         row["partner"]["code"]: row["activities"] for row in by_partner["rows"] if row["partner"]

@@ -311,3 +311,17 @@ def test_activity_tables_show_each_activitys_own_people(client):
             5600,
             "at_least",
         ), url
+
+
+def test_donor_viewers_see_drafts_in_counts_but_not_in_lists(donor_client, client, salvador_draft):
+    """As in /api/v1/stats/: a donor viewer's statistics include drafts, the records
+    they may read do not (activities/access.py)."""
+    anonymous = client.get("/countries/SV/").context["totals"]["participants"]["total"]
+    donor = donor_client.get("/countries/SV/")
+    assert donor.context["totals"]["participants"]["total"] == anonymous + 21
+    assert "include draft records" in text_of(donor)
+    assert "San Salvador prosecutors" not in donor.content.decode()
+    assert "San Salvador prosecutors" not in donor_client.get("/activities/").content.decode()
+    dashboard = donor_client.get("/").context["totals"]["participants"]["total"]
+    assert dashboard == client.get("/").context["totals"]["participants"]["total"] + 21
+    assert "include draft records" not in text_of(client.get("/"))
