@@ -243,7 +243,14 @@ class CSVRenderer(BaseRenderer):
             return self._errors(data)
         rows, of_serializer = _rows_of(data)
         known: list[str] = []
-        if of_serializer and view is not None and hasattr(view, "get_serializer_class"):
+        # The view's serializer gives stable columns for its own list and detail only (an
+        # extra action such as an activity's history has rows of another shape).
+        if (
+            of_serializer
+            and view is not None
+            and hasattr(view, "get_serializer_class")
+            and getattr(view, "action", None) in {"list", "retrieve"}
+        ):
             known = serializer_columns(view.get_serializer_class()(context={}))
         flat_rows = [flatten(row) if isinstance(row, Mapping) else {"value": row} for row in rows]
         columns = _columns(flat_rows, known)
