@@ -14,6 +14,7 @@ from .models import (
     Language,
     Mandate,
     Mentor,
+    OfficerScope,
     Partner,
     Region,
     ReportedFigure,
@@ -276,3 +277,22 @@ class ReportedFigureAdmin(admin.ModelAdmin):
     @admin.display(description="paragraph", ordering="source_paragraph")
     def paragraph(self, obj):
         return obj.source_paragraph
+
+
+@admin.register(OfficerScope)
+class OfficerScopeAdmin(admin.ModelAdmin):
+    """The countries and regions a programme officer logs for (activities/access.py)."""
+
+    list_display = ["user", "places", "note"]
+    search_fields = ["user__username", "user__email", "countries__name", "regions__name"]
+    autocomplete_fields = ["user", "countries", "regions"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user").prefetch_related(
+            "countries", "regions"
+        )
+
+    @admin.display(description="countries and regions")
+    def places(self, obj):
+        names = [c.name for c in obj.countries.all()] + [r.name for r in obj.regions.all()]
+        return ", ".join(names) or "— (edits nothing)"
