@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`, `make bench-smoke`): see bench/README.md."""

@@ -1,0 +1,345 @@
+"""The ten stats queries of the benchmark, each with the same aggregate in hand-written SQL.
+
+The SQL is the floor for a live answer: it reads the base tables (activities, their
+countries, regions and themes, beneficiary rows with their stored places) with the same
+rules as the API, and nothing else. Each query asks the API for
+`measures=activities,participants` (sex: participants), so that both sides compute the
+same aggregates; the API also lists the activities behind unattributed people, which the
+SQL only totals.
+
+`compare()` turns both answers into one shape, so that the smoke run can require them to
+be identical.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+RANK = "CASE b.qualifier WHEN 'about' THEN 2 WHEN 'more_than' THEN 1 ELSE 0 END"
+QUALIFIER_OF_RANK = {0: "exact", 1: "at_least", 2: "about"}
+PEOPLE_JOINS = """
+    FROM activities_beneficiarygroup b
+    JOIN pub ON pub.id = b.activity_id
+    LEFT JOIN activities_country pc ON pc.id = b.place_country_id
+    LEFT JOIN activities_region pr ON pr.id = b.place_region_id"""
+
+
+@dataclass
+class Filters:
+    """The filters of one query, resolved to what SQL needs (codes to paths and ids)."""
+
+    year: int | None = None
+    region: str | None = None  # M49 code
+    country: str | None = None  # ISO alpha-2
+    theme: str | None = None  # slug
+    q: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class StatsQuery:
+    name: str
+    query: str
+    filters: Filters
+    group_by: tuple[str, ...] = ()
+
+    @property
+    def measures(self) -> str:
+        return "participants" if "sex" in self.group_by else "activities,participants"
+
+    @property
+    def path(self) -> str:
+        parts = [self.query] if self.query else []
+        parts.append(f"measures={self.measures}")
+        return "/api/v1/stats/?" + "&".join(parts)
+
+
+QUERIES = [
+    StatsQuery("ungrouped", "", Filters()),
+    StatsQuery("by region", "group_by=region", Filters(), ("region",)),
+    StatsQuery("by country", "group_by=country", Filters(), ("country",)),
+    StatsQuery("by year and theme", "group_by=year,theme", Filters(), ("year", "theme")),
+    StatsQuery("by sex", "group_by=sex", Filters(), ("sex",)),
+    StatsQuery(
+        "Central America 2020 by country",
+        "region=013&year=2020&group_by=country",
+        Filters(year=2020, region="013"),
+        ("country",),
+    ),
+    StatsQuery("text search", "q=cryptocurrencies", Filters(q="cryptocurrencies")),
+    StatsQuery("El Salvador 2020", "country=SV&year=2020", Filters(year=2020, country="SV")),
+    StatsQuery("Africa by kind", "region=002&group_by=kind", Filters(region="002"), ("kind",)),
+    StatsQuery("a theme by year", "theme=ocsea&group_by=year", Filters(theme="ocsea"), ("year",)),
+]
+
+
+def resolve(cursor, filters: Filters) -> None:
+    """Codes to the paths and ids the SQL uses (the API validates them the same way)."""
+    if filters.region:
+        cursor.execute("SELECT path FROM activities_region WHERE code = %s", [filters.region])
+        filters.params["region_path"] = cursor.fetchone()[0] + "%"
+    if filters.country:
+        cursor.execute("SELECT id FROM activities_country WHERE iso2 = %s", [filters.country])
+        filters.params["country_id"] = cursor.fetchone()[0]
+    if filters.theme:
+        cursor.execute("SELECT id FROM activities_theme WHERE slug = %s", [filters.theme])
+        filters.params["theme_id"] = cursor.fetchone()[0]
+    if filters.q:
+        filters.params["q"] = f"%{filters.q}%"
+    if filters.year:
+        filters.params["year_start"] = f"{filters.year}-01-01"
+        filters.params["year_end"] = f"{filters.year}-12-31"
+
+
+def _pub(filters: Filters) -> str:
+    where = ["a.status = 'published'"]
+    if filters.year:
+        where.append("a.start_date <= %(year_end)s AND a.end_date >= %(year_start)s")
+    if filters.region:
+        where.append(
+            "(EXISTS (SELECT 1 FROM activities_activity_countries ac"
+            " JOIN activities_country c ON c.id = ac.country_id"
+            " WHERE ac.activity_id = a.id AND c.path LIKE %(region_path)s)"
+            " OR EXISTS (SELECT 1 FROM activities_activity_regions ar"
+            " JOIN activities_region r ON r.id = ar.region_id"
+            " WHERE ar.activity_id = a.id AND r.path LIKE %(region_path)s))"
+        )
+    if filters.country:
+        where.append(
+            "EXISTS (SELECT 1 FROM activities_activity_countries ac"
+            " WHERE ac.activity_id = a.id AND ac.country_id = %(country_id)s)"
+        )
+    if filters.theme:
+        where.append(
+            "EXISTS (SELECT 1 FROM activities_activity_themes at"
+            " JOIN activities_theme t ON t.id = at.theme_id WHERE at.activity_id = a.id"
+            " AND (t.id = %(theme_id)s OR t.parent_id = %(theme_id)s))"
+        )
+    if filters.q:
+        where.append("(UPPER(a.title) LIKE UPPER(%(q)s) OR UPPER(a.description) LIKE UPPER(%(q)s))")
+    return (
+        "pub AS (SELECT a.id, a.kind, a.start_date, a.end_date FROM activities_activity a"
+        f" WHERE {' AND '.join(where)})"
+    )
+
+
+def _within(filters: Filters) -> str:
+    """People who certainly belong to the filter's place (all people without one)."""
+    if filters.country:
+        return "coalesce(b.place_country_id = %(country_id)s, false)"
+    if filters.region:
+        return "coalesce(coalesce(pc.path, pr.path) LIKE %(region_path)s, false)"
+    return "true"
+
+
+def totals_sql(filters: Filters) -> str:
+    within = _within(filters)
+    sums = []
+    for condition in (within, f"NOT {within}"):
+        sums += [
+            f"coalesce(sum(b.{column}) FILTER (WHERE {condition}), 0)"
+            for column in ("total", "female", "male", "not_recorded")
+        ]
+        sums.append(f"coalesce(max({RANK}) FILTER (WHERE {condition}), 0)")
+        sums.append(f"count(DISTINCT b.activity_id) FILTER (WHERE {condition})")
+    return (
+        f"WITH {_pub(filters)} SELECT (SELECT count(*) FROM pub), {', '.join(sums)} {PEOPLE_JOINS}"
+    )
+
+
+YEAR_OF_PEOPLE = (
+    "CASE WHEN extract(year FROM pub.start_date) = extract(year FROM pub.end_date)"
+    " THEN extract(year FROM pub.start_date)::int END"
+)
+YEARS_OF_ACTIVITY = (
+    "SELECT id AS a, generate_series(extract(year FROM start_date)::int,"
+    " extract(year FROM end_date)::int) AS k FROM pub"
+)
+
+
+def _keys(dimension: str, filters: Filters) -> tuple[str, str, str]:
+    """(activity keys as (a, k), the people's key, the SQL naming a key k)."""
+    if dimension == "country":
+        place = ""
+        if filters.region:
+            place = (
+                " JOIN activities_country c ON c.id = ac.country_id"
+                " WHERE c.path LIKE %(region_path)s"
+            )
+        activity_keys = (
+            "SELECT ac.activity_id AS a, ac.country_id AS k FROM activities_activity_countries ac"
+            f" JOIN pub ON pub.id = ac.activity_id{place}"
+        )
+        name = "(SELECT iso2 FROM activities_country WHERE id = counted.k)"
+        return activity_keys, "b.place_country_id", name
+    if dimension == "region":
+        activity_keys = (
+            "SELECT ac.activity_id AS a, c.m49_region_id AS k FROM activities_activity_countries ac"
+            " JOIN pub ON pub.id = ac.activity_id JOIN activities_country c ON c.id = ac.country_id"
+            " WHERE c.m49_region_id IS NOT NULL"
+            " UNION SELECT ar.activity_id, r.m49_region_id FROM activities_activity_regions ar"
+            " JOIN pub ON pub.id = ar.activity_id JOIN activities_region r ON r.id = ar.region_id"
+            " WHERE r.m49_region_id IS NOT NULL"
+        )
+        name = "(SELECT code FROM activities_region WHERE id = counted.k)"
+        return activity_keys, "coalesce(pc.m49_region_id, pr.m49_region_id)", name
+    if dimension == "kind":
+        return "SELECT id AS a, kind AS k FROM pub", "pub.kind", "counted.k"
+    if dimension == "year":
+        return YEARS_OF_ACTIVITY, YEAR_OF_PEOPLE, "counted.k"
+    raise ValueError(dimension)
+
+
+def grouped_sql(dimension: str, filters: Filters) -> str:
+    activity_keys, people_key, name = _keys(dimension, filters)
+    return f"""
+WITH {_pub(filters)},
+akeys AS ({activity_keys}),
+people AS (
+    SELECT b.activity_id AS a, {people_key} AS k, b.total, b.female, b.male, b.not_recorded,
+           {RANK} AS q {PEOPLE_JOINS}
+    WHERE {_within(filters)}),
+cells AS (
+    SELECT a, k FROM akeys
+    UNION SELECT a, k FROM people
+    UNION SELECT id, NULL FROM pub WHERE NOT EXISTS (SELECT 1 FROM akeys WHERE akeys.a = pub.id)),
+counted AS (SELECT k, count(*) AS n FROM cells GROUP BY k),
+summed AS (
+    SELECT k, sum(total) AS t, sum(female) AS f, sum(male) AS m, sum(not_recorded) AS nr,
+           max(q) AS q
+    FROM people GROUP BY k)
+SELECT {name}, counted.n, coalesce(summed.t, 0), coalesce(summed.f, 0), coalesce(summed.m, 0),
+       coalesce(summed.nr, 0), coalesce(summed.q, 0)
+FROM counted LEFT JOIN summed ON summed.k IS NOT DISTINCT FROM counted.k"""
+
+
+def year_theme_sql(filters: Filters) -> str:
+    return f"""
+WITH {_pub(filters)},
+ky AS ({YEARS_OF_ACTIVITY}),
+kt AS (
+    SELECT DISTINCT at.activity_id AS a, coalesce(t.parent_id, t.id) AS k
+    FROM activities_activity_themes at
+    JOIN pub ON pub.id = at.activity_id JOIN activities_theme t ON t.id = at.theme_id),
+people AS (
+    SELECT b.activity_id AS a, {YEAR_OF_PEOPLE} AS y, kt.k AS t, b.total, b.female, b.male,
+           b.not_recorded, {RANK} AS q {PEOPLE_JOINS}
+    LEFT JOIN kt ON kt.a = b.activity_id),
+cells AS (
+    SELECT ky.a, ky.k AS y, kt.k AS t FROM ky LEFT JOIN kt ON kt.a = ky.a
+    UNION SELECT a, y, t FROM people),
+counted AS (SELECT y, t, count(*) AS n FROM cells GROUP BY y, t),
+summed AS (
+    SELECT y, t, sum(total) AS t_, sum(female) AS f, sum(male) AS m, sum(not_recorded) AS nr,
+           max(q) AS q
+    FROM people GROUP BY y, t)
+SELECT counted.y, (SELECT slug FROM activities_theme WHERE id = counted.t), counted.n,
+       coalesce(summed.t_, 0), coalesce(summed.f, 0), coalesce(summed.m, 0),
+       coalesce(summed.nr, 0), coalesce(summed.q, 0)
+FROM counted
+LEFT JOIN summed ON summed.y IS NOT DISTINCT FROM counted.y
+                AND summed.t IS NOT DISTINCT FROM counted.t"""
+
+
+def sex_sql(filters: Filters) -> str:
+    parts = []
+    for sex in ("female", "male", "not_recorded"):
+        parts.append(f"coalesce(sum(b.{sex}), 0)")
+        parts.append(f"coalesce(max({RANK}) FILTER (WHERE b.{sex} > 0), 0)")
+    return f"WITH {_pub(filters)} SELECT {', '.join(parts)} {PEOPLE_JOINS}"
+
+
+def statements(query: StatsQuery) -> list[str]:
+    """The SQL that answers the query: its rows (if grouped), then its totals."""
+    if not query.group_by:
+        return [totals_sql(query.filters)]
+    if query.group_by == ("sex",):
+        return [sex_sql(query.filters), totals_sql(query.filters)]
+    if query.group_by == ("year", "theme"):
+        return [year_theme_sql(query.filters), totals_sql(query.filters)]
+    (dimension,) = query.group_by
+    return [grouped_sql(dimension, query.filters), totals_sql(query.filters)]
+
+
+# --- One shape for both answers -------------------------------------------------------
+
+
+def _people(total, female, male, not_recorded, rank) -> tuple:
+    return (int(total), int(female), int(male), int(not_recorded), QUALIFIER_OF_RANK[int(rank)])
+
+
+def from_sql(query: StatsQuery, results: list[list[tuple]]) -> dict[str, Any]:
+    (totals,) = results[-1]
+    answer: dict[str, Any] = {"totals": {"participants": _people(*totals[1:6])}}
+    if query.group_by != ("sex",):
+        answer["totals"]["activities"] = int(totals[0])
+    if query.filters.region or query.filters.country:
+        answer["totals"]["unattributed"] = _people(*totals[7:12])
+    if not query.group_by:
+        return answer
+    rows: dict[tuple, tuple] = {}
+    if query.group_by == ("sex",):
+        ((female, female_rank, male, male_rank, other, other_rank),) = results[0]
+        rows[("female",)] = _people(female, female, 0, 0, female_rank)
+        rows[("male",)] = _people(male, 0, male, 0, male_rank)
+        rows[("not_recorded",)] = _people(other, 0, 0, other, other_rank)
+    else:
+        width = len(query.group_by)
+        for record in results[0]:
+            key = tuple(
+                None if k is None else (int(k) if isinstance(k, float) else k)
+                for k in record[:width]
+            )
+            rows[key] = (int(record[width]), _people(*record[width + 1 :]))
+    answer["rows"] = rows
+    return answer
+
+
+def from_api(query: StatsQuery, data: dict[str, Any]) -> dict[str, Any]:
+    def people(value) -> tuple:
+        return _people(
+            value["total"],
+            value["female"],
+            value["male"],
+            value["not_recorded"],
+            {"exact": 0, "at_least": 1, "about": 2}[value["qualifier"]],
+        )
+
+    totals = data["totals"]
+    answer: dict[str, Any] = {"totals": {"participants": people(totals["participants"])}}
+    if query.group_by != ("sex",):
+        answer["totals"]["activities"] = totals["activities"]
+    if query.filters.region or query.filters.country:
+        unattributed = totals.get("unattributed")
+        answer["totals"]["unattributed"] = (
+            people(unattributed["participants"]) if unattributed else _people(0, 0, 0, 0, 0)
+        )
+    if not query.group_by:
+        return answer
+    rows: dict[tuple, Any] = {}
+    for row in data["rows"]:
+        key = tuple(row[d]["code"] if row[d] else None for d in query.group_by)
+        if query.group_by == ("sex",):
+            rows[key] = people(row["participants"])
+        else:
+            rows[key] = (row["activities"], people(row["participants"]))
+    if query.group_by == ("sex",):
+        # A sex nobody was recorded with may be left out by the API: the SQL has it as 0.
+        for sex in ("female", "male", "not_recorded"):
+            rows.setdefault((sex,), _people(0, 0, 0, 0, 0))
+    answer["rows"] = rows
+    return answer
+
+
+def differences(api: dict[str, Any], sql: dict[str, Any], limit: int = 5) -> list[str]:
+    """What differs between the two answers (empty when they are identical)."""
+    found = []
+    for key in sorted(set(api["totals"]) | set(sql["totals"])):
+        if api["totals"].get(key) != sql["totals"].get(key):
+            found.append(f"totals.{key}: API {api['totals'].get(key)} SQL {sql['totals'].get(key)}")
+    api_rows, sql_rows = api.get("rows", {}), sql.get("rows", {})
+    for key in sorted(set(api_rows) | set(sql_rows), key=str):
+        if api_rows.get(key) != sql_rows.get(key):
+            found.append(f"row {key}: API {api_rows.get(key)} SQL {sql_rows.get(key)}")
+    return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])

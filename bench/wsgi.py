@@ -1,0 +1,31 @@
+"""The app as gunicorn serves it, plus an `X-Query-Count` header for the benchmark.
+
+Only bench/run.py serves this module; production uses tacbapp.wsgi. Django renders the
+whole response before it calls start_response, so the count is complete by then.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tacbapp.settings")
+
+from django.core.wsgi import get_wsgi_application
+from django.db import connection
+
+django_application = get_wsgi_application()
+
+
+def application(environ, start_response):
+    executed = 0
+
+    def count(execute, sql, params, many, context):
+        nonlocal executed
+        executed += 1
+        return execute(sql, params, many, context)
+
+    def start_response_with_count(status, headers, exc_info=None):
+        return start_response(status, [*headers, ("X-Query-Count", str(executed))], exc_info)
+
+    with connection.execute_wrapper(count):
+        return django_application(environ, start_response_with_count)
