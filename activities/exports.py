@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 from collections.abc import Iterable, Iterator
-from io import BytesIO
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -100,24 +100,16 @@ def _file_name(extension: str) -> str:
     return f"tacbapp-activities-{datetime.date.today():%Y-%m-%d}.{extension}"
 
 
-class _Echo:
-    """A file-like object whose write() returns the line, for a streaming CSV."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def activities_csv(activities: QuerySet[Activity], *, request: HttpRequest) -> HttpResponse:
     base_url = request.build_absolute_uri("/").rstrip("/")
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        # A byte-order mark so that Excel opens accents (Curaçao, Côte d'Ivoire) right.
-        yield "\ufeff" + writer.writerow(COLUMNS)
-        for row in activity_rows(activities, base_url=base_url):
-            yield writer.writerow(["" if cell is None else cell for cell in row])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    buffer = io.StringIO()
+    # A byte-order mark so that Excel opens accents (Curaçao, Côte d'Ivoire) right.
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    for row in activity_rows(activities, base_url=base_url):
+        writer.writerow(["" if cell is None else cell for cell in row])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name("csv")}"'
     return response
 
@@ -135,7 +127,7 @@ def activities_xlsx(activities: QuerySet[Activity], *, request: HttpRequest) -> 
     sheet.freeze_panes = "A2"
     for letter, width in {"C": 60, "K": 40, "M": 40, "V": 40, "W": 40}.items():
         sheet.column_dimensions[letter].width = width
-    buffer = BytesIO()
+    buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
         buffer.getvalue(),

@@ -130,13 +130,27 @@ def _label_unnamed(fields: dict[str, forms.Field]) -> None:
             field.label = name.replace("_", " ").capitalize()
 
 
-def _totals(result: dict) -> dict:
-    """The engine's totals, with each unattributed activity's places as a list (the
-    engine gives one place, or a list of places with their people)."""
+def _totals(result: dict, user=None) -> dict:
+    """The engine's totals, ready for the templates:
+    - each unattributed activity's places as a list (the engine gives one place, or a
+      list of places with their people);
+    - for users whose statistics count drafts they may not read (donor viewers), the
+      unattributed activities they may not read lose their title and link: their people
+      stay counted, the record stays unread."""
     totals = result["totals"]
-    for item in (totals.get("unattributed") or {}).get("activities", []):
+    listed = (totals.get("unattributed") or {}).get("activities", [])
+    for item in listed:
         if isinstance(item.get("attributed_to"), dict):
             item["attributed_to"] = [item["attributed_to"]]
+    if listed and user is not None and can_see_draft_aggregates(user):
+        readable = set(
+            Activity.objects.visible_to(user)
+            .filter(pk__in=[item["id"] for item in listed])
+            .values_list("pk", flat=True)
+        )
+        for item in listed:
+            if item["id"] not in readable:
+                item.update(id=None, title="A draft record, not yet published")
     return totals
 
 
@@ -305,7 +319,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "year": int(year) if year else None,
         "years": _years(),
-        "totals": _totals(overall),
+        "totals": _totals(overall, request.user),
         "people_paragraphs": paragraphs,
         "umbrella_figures": ReportedFigure.objects.filter(role=FigureRole.UMBRELLA)
         .select_related("source_document")
@@ -377,7 +391,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "activities": page.object_list,
             "sort": sort,
-            "totals": _totals(summary),
+            "totals": _totals(summary, request.user),
             "place": stats.place_from_filters(cleaned),
             "filter_query": query,
             "is_filtered": bool(query),
@@ -459,7 +473,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "region": region,
         "ancestors": _ancestors(region.path)[:-1],
         "children": region.children.order_by("name"),
-        "totals": _totals(overall),
+        "totals": _totals(overall, request.user),
         "country_rows": country_rows,
         "countries_without_records": [
             c
@@ -498,7 +512,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     context = {
         "country": country,
         "ancestors": _ancestors(country.path),
-        "totals": _totals(overall),
+        "totals": _totals(overall, request.user),
         "context_figures": [f for f in figures if f.role == FigureRole.CONTEXT],
         "other_figures": [f for f in figures if f.role != FigureRole.CONTEXT],
         "mentors": Mentor.objects.filter(hub_country=country)

@@ -105,10 +105,7 @@ def assert_flat(client, make_activities, engine_queries, django_assert_num_queri
             engine_per_size.append(engine)
             with django_assert_num_queries(own + engine):
                 response = client.get(url)
-                if hasattr(response, "streaming_content"):
-                    body = b"".join(response.streaming_content)
-                else:
-                    body = response.content
+                body = response.content
             assert response.status_code == 200, url
             if expect:
                 expect(response, body, 1 if count == 1 else 50)

@@ -325,3 +325,15 @@ def test_donor_viewers_see_drafts_in_counts_but_not_in_lists(donor_client, clien
     dashboard = donor_client.get("/").context["totals"]["participants"]["total"]
     assert dashboard == client.get("/").context["totals"]["participants"]["total"] + 21
     assert "include draft records" not in text_of(client.get("/"))
+
+
+def test_a_donor_never_reads_a_draft_title_among_the_unattributed(donor_client, officer):
+    from tests.fixtures_roles import make_draft
+
+    make_draft("Draft regional workshop", ["SLV", "GTM"], by=officer, not_recorded=77)
+    response = donor_client.get("/countries/SV/")
+    unattributed = response.context["totals"]["unattributed"]
+    assert unattributed["participants"]["total"] == 5600 + 655 + 77  # counted...
+    html = response.content.decode()
+    assert "Draft regional workshop" not in html  # ...but not shown as a record
+    assert "A draft record, not yet published" in html
