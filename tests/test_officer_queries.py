@@ -1,0 +1,49 @@
+"""Query counts of the officer pages: the same for one activity and for many."""
+
+import pytest
+
+from tests.fixtures_roles import make_draft
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("drafts", [1, 12])
+def test_my_activities_costs_the_same_for_one_draft_and_for_twelve(
+    officer_client, officer, drafts, django_assert_num_queries
+):
+    for number in range(drafts):
+        make_draft(f"Draft {number}", ["SLV"], by=officer)
+    # 1 session, 2 user, 3-4 the user's permissions (user and group), 5-6 the officer's
+    # scope (countries, regions), 7 the editable activities with their creator.
+    with django_assert_num_queries(7):
+        response = officer_client.get("/my/activities/")
+    assert response.status_code == 200
+    assert response.content.decode().count("log another like this") >= drafts
+
+
+@pytest.mark.parametrize("rows", [1, 8])
+def test_the_history_page_costs_the_same_for_one_row_and_for_eight(
+    manager_client, manager, rows, django_assert_num_queries
+):
+    from activities import services
+    from activities.models import Audience, Country
+
+    activity = services.activity_create(
+        fields={
+            "title": "Many rows",
+            "start_date": "2021-01-01",
+            "end_date": "2021-01-02",
+        },
+        relations={"countries": [Country.objects.get(iso3="SLV")]},
+        beneficiary_rows=[
+            {"audience": Audience.objects.first(), "not_recorded": 10 + n} for n in range(rows)
+        ],
+        by=manager,
+    )
+    # 1 session, 2 user, 3-4 permissions, 5 the activity (visible to the user), 6 its
+    # history records (one: created), 7 its rows' history records with user, audience and
+    # country. Activity records that are changes add two queries per compared m2m field.
+    with django_assert_num_queries(7):
+        response = manager_client.get(f"/activities/{activity.pk}/history/")
+    assert response.status_code == 200
+    assert response.content.decode().count("created the beneficiary row") == rows
