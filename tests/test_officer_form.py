@@ -277,3 +277,10 @@ def test_the_activity_page_has_history_and_edit_tabs_for_those_who_may(
 def test_the_navigation_offers_log_a_training_to_officers_only(officer_client, donor_client):
     assert 'href="/log/"' in officer_client.get("/").content.decode()
     assert 'href="/log/"' not in donor_client.get("/").content.decode()
+
+
+def test_an_officer_with_countries_only_gets_no_empty_region_picker(
+    west_africa_officer_client, officer_client
+):
+    assert 'name="regions"' not in west_africa_officer_client.get("/log/").content.decode()
+    assert 'name="regions"' in officer_client.get("/log/").content.decode()
