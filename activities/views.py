@@ -74,7 +74,7 @@ def _tree_choices(empty_label: str) -> list[tuple[str, str]]:
     """The M49 tree as indented options: World, Africa, Northern Africa..."""
     regions = Region.objects.order_by("path").values_list("code", "name", "level")
     return [("", empty_label)] + [
-        (code, f"{NBSP * 3 * max(level - 1, 0)}{name}") for code, name, level in regions
+        (code, f"{NBSP * 2 * max(level - 1, 0)}{name}") for code, name, level in regions
     ]
 
 
