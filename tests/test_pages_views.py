@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from activities.models import Activity, Country, Region
+from activities.models import Activity, Country, Region, Theme
 
 pytestmark = pytest.mark.django_db
 
@@ -337,3 +337,34 @@ def test_a_donor_never_reads_a_draft_title_among_the_unattributed(donor_client, 
     html = response.content.decode()
     assert "Draft regional workshop" not in html  # ...but not shown as a record
     assert "A draft record, not yet published" in html
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_element_ids_are_unique_so_labels_point_at_one_thing(client, url):
+    ids = re.findall(r'\sid="([^"]+)"', client.get(url).content.decode())
+    duplicates = {value for value in ids if ids.count(value) > 1}
+    assert not duplicates, f"{url}: {duplicates}"
+
+
+def test_the_list_paginates_fifty_a_page_keeping_the_filters(client):
+    theme = Theme.objects.create(slug="paging", name="Paging")
+    salvador = Country.objects.get(iso2="SV")
+    for number in range(60):
+        activity = Activity.objects.create(
+            title=f"Paging training {number:02d}",
+            start_date=datetime.date(2020, 4, 1),
+            end_date=datetime.date(2020, 4, 1),
+            status=Activity.Status.PUBLISHED,
+        )
+        activity.countries.set([salvador])
+        activity.themes.set([theme])
+    first = client.get("/activities/?theme=paging&sort=title")
+    assert len(first.context["activities"]) == 50
+    assert "60 activities match these filters" in text_of(first)
+    assert "Page 1 of 2" in text_of(first)
+    assert 'href="?theme=paging&amp;sort=title&amp;page=2"' in first.content.decode()
+    second = client.get("/activities/?theme=paging&sort=title&page=2")
+    titles = [activity.title for activity in second.context["activities"]]
+    assert titles == [f"Paging training {number}" for number in range(50, 60)]
+    # A page number past the end shows the last page rather than an error.
+    assert client.get("/activities/?theme=paging&page=99").status_code == 200
