@@ -246,7 +246,7 @@ def _sex_bars(people: dict) -> list[charts.Bar]:
     ]
 
 
-def _world_map(activities, *, measure: str, filter_params: dict[str, str]) -> dict:
+def _world_map(activities, *, measure: str) -> dict:
     by_country = stats.compute(activities, group_by=["country"], measures=[measure])
     values: dict[str, tuple[int, str]] = {}
     for row in by_country["rows"]:
@@ -273,10 +273,8 @@ def _world_map(activities, *, measure: str, filter_params: dict[str, str]) -> di
             "iso2", "m49_code", "name", "latitude", "longitude"
         )
     ]
-    query = urlencode(filter_params)
-    return maps.build_world_map(
-        countries, url_pattern="/countries/{iso2}/" + (f"?{query}" if query else "")
-    )
+    # Country pages show every year, so the links carry no filter.
+    return maps.build_world_map(countries, url_pattern="/countries/{iso2}/")
 
 
 def _count(people: dict) -> str:
@@ -353,7 +351,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "split by sex: they are counted as not recorded, never guessed."
             ),
         ),
-        "world_map": _world_map(activities, measure=map_measure, filter_params=extra),
+        "world_map": _world_map(activities, measure=map_measure),
         "map_measure": map_measure,
         "region_scoped": selectors.region_scoped_activities(
             activities & Activity.objects.visible_to(request.user)
