@@ -368,3 +368,14 @@ def test_the_list_paginates_fifty_a_page_keeping_the_filters(client):
     assert titles == [f"Paging training {number}" for number in range(50, 60)]
     # A page number past the end shows the last page rather than an error.
     assert client.get("/activities/?theme=paging&page=99").status_code == 200
+
+
+def test_the_list_filtered_to_a_country_shows_what_it_cannot_attribute(client):
+    """The brief's example: country=SV in 2020, 650 attributed; 5,600+ and 655 belong
+    to Central America as a whole."""
+    response = client.get("/activities/?country=SV&year=2020")
+    text = text_of(response)
+    assert "People reached in El Salvador 650" in text
+    assert "Not attributable to El Salvador: 6,255+ people" in text
+    listed = response.context["totals"]["unattributed"]["activities"]
+    assert sorted(item["participants"]["total"] for item in listed) == [655, 5600]
