@@ -356,6 +356,9 @@ class CountryDimension(_GeographicDimension):
     def row_key_expression(self, restriction):
         return F("place_country_id")
 
+    def row_key_path_expression(self):
+        return F("place_country__path")
+
     def labels(self, keys):
         countries = Country.objects.filter(pk__in=keys).values("pk", "iso2", "iso3", "name")
         return {
@@ -397,6 +400,11 @@ class RegionLevelDimension(_GeographicDimension):
     def row_key_expression(self, restriction):
         return Coalesce(
             F(f"place_country__{self.ancestor}_id"), F(f"place_region__{self.ancestor}_id")
+        )
+
+    def row_key_path_expression(self):
+        return Coalesce(
+            F(f"place_country__{self.ancestor}__path"), F(f"place_region__{self.ancestor}__path")
         )
 
 
@@ -600,29 +608,20 @@ class _Engine:
 
     def _activity_measures(self, dimensions: Sequence[Dimension]) -> dict[tuple, dict[str, Any]]:
         region_scoped = Activity.regions.through.objects.filter(activity_id=OuterRef("pk"))
-        annotated = self.activities.annotate(
-            region_scoped=Exists(region_scoped),
-            scope_path=Coalesce(F("scope_region__path"), Value("")),
-        )
-        single = {}
-        for index, dimension in enumerate(dimensions):
-            expression = dimension.activity_key_expression()
-            if expression is not None:
-                single[f"k{index}"] = expression
         activity = _relation(
-            annotated.values(
-                "id", "reported_countries_count", "region_scoped", "scope_path", **single
-            )
+            self.activities.annotate(
+                region_scoped=Exists(region_scoped),
+                scope_path=Coalesce(F("scope_region__path"), Value("")),
+            ).values("id", "reported_countries_count", "region_scoped", "scope_path")
         )
-        joins, params, keys = [], list(activity.params), []
-        for index, dimension in enumerate(dimensions):
-            if f"k{index}" in single:
-                keys.append(f"a.k{index}")
-                continue
-            relation = self._activity_keys_with_unplaced(dimension)
-            joins.append(f"LEFT JOIN ({relation.sql}) k{index} ON k{index}.a_id = a.id")
-            params += relation.params
-            keys.append(f"k{index}.k")
+        params = list(activity.params)
+        keys = [f"c.k{index}" for index in range(len(dimensions))]
+        if dimensions:
+            cells = self._activity_cells(dimensions)
+            source = f"({cells.sql}) c JOIN ({activity.sql}) a ON a.id = c.a_id"
+            params = cells.params + params
+        else:
+            source = f"({activity.sql}) a"
         countries = _relation(
             Activity.countries.through.objects.filter(
                 _place_q(self.restriction, "country__")
@@ -632,9 +631,10 @@ class _Engine:
         scope_ok = self._reported_scope_condition()
         geographic = [i for i, d in enumerate(dimensions) if d.geographic]
         if geographic:
+            # Within a place's row, only the countries under that place count.
             i = geographic[0]
-            country_join += f" AND (k{i}.k IS NULL OR ac.c_path LIKE k{i}.kp || '%%')"
-            scope_ok.append(f"(k{i}.k IS NULL OR a.scope_path LIKE k{i}.kp || '%%')")
+            country_join += f" AND (c.k{i} IS NULL OR ac.c_path LIKE c.kp || '%%')"
+            scope_ok.append(f"(c.k{i} IS NULL OR a.scope_path LIKE c.kp || '%%')")
         params += countries.params
         reported = "a.reported_countries_count"
         reported_expr = (
@@ -646,8 +646,7 @@ class _Engine:
             f"SELECT {''.join(key + ', ' for key in keys)}COUNT(DISTINCT a.id), "
             f"COUNT(DISTINCT ac.c_id), {reported_expr}, "
             f"MAX(CASE WHEN a.region_scoped THEN 1 ELSE 0 END) "
-            f"FROM ({activity.sql}) a {' '.join(joins)} {country_join}"
-            + (f" GROUP BY {', '.join(keys)}" if keys else "")
+            f"FROM {source} {country_join}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
         )
         result = {}
         for record in _fetch(sql, params):
@@ -659,6 +658,64 @@ class _Engine:
             }
         return result
 
+    def _activity_cells(self, dimensions: Sequence[Dimension]) -> Relation:
+        """(a_id, k0, k1..., kp): the cells each activity is in.
+
+        An activity is in every combination of its own keys (None for a dimension in
+        which it has none), and in the cell of each of its counted beneficiary rows: a
+        row whose people cannot be placed in a dimension puts its activity in that
+        dimension's None group, combined with the row's keys in the other dimensions
+        (so an activity in El Salvador and Guatemala whose people belong to Central
+        America is in (None, 2020), not in (El Salvador, None)). `kp` is the M49 path of
+        the geographic key, for the countries measure.
+        """
+        geographic = [i for i, d in enumerate(dimensions) if d.geographic]
+        # 1. The combinations of the activity's own keys.
+        single = {
+            f"k{i}": d.activity_key_expression()
+            for i, d in enumerate(dimensions)
+            if d.activity_key_expression() is not None
+        }
+        base = _relation(self.activities.values(a_id=F("id"), **single))
+        joins, params, columns = [], list(base.params), []
+        for index, dimension in enumerate(dimensions):
+            if f"k{index}" in single:
+                columns.append(f"b.k{index} AS k{index}")
+                continue
+            relation = dimension.activity_keys(self.restriction)
+            joins.append(f"LEFT JOIN ({relation.sql}) j{index} ON j{index}.a_id = b.a_id")
+            params += relation.params
+            columns.append(f"j{index}.k AS k{index}")
+        kp = f"j{geographic[0]}.kp" if geographic else "NULL"
+        own = Relation(
+            f"SELECT b.a_id AS a_id, {', '.join(columns)}, {kp} AS kp "
+            f"FROM ({base.sql}) b {' '.join(joins)}",
+            params,
+        )
+        # 2. The cells of the activity's people.
+        placed = {}
+        for index, dimension in enumerate(dimensions):
+            if not dimension.tags_activity:
+                placed[f"k{index}"] = dimension.row_key_expression(self.restriction)
+        if geographic:
+            placed["kp"] = dimensions[geographic[0]].row_key_path_expression()
+        rows = _relation(self.rows_in.values(a_id=F("activity_id"), **placed))
+        joins, params, columns = [], list(rows.params), []
+        for index, dimension in enumerate(dimensions):
+            if f"k{index}" in placed:
+                columns.append(f"r.k{index} AS k{index}")
+                continue
+            relation = dimension.activity_keys(self.restriction)
+            joins.append(f"LEFT JOIN ({relation.sql}) t{index} ON t{index}.a_id = r.a_id")
+            params += relation.params
+            columns.append(f"t{index}.k AS k{index}")
+        people = Relation(
+            f"SELECT r.a_id AS a_id, {', '.join(columns)}, "
+            f"{'r.kp' if geographic else 'NULL'} AS kp FROM ({rows.sql}) r {' '.join(joins)}",
+            params,
+        )
+        return Relation(f"{own.sql} UNION ALL {people.sql}", own.params + people.params)
+
     def _reported_scope_condition(self) -> list[str]:
         """A "from N countries" count holds for a place only if the activity's whole
         scope lies within it; for a single country the named country says it all."""
@@ -668,24 +725,6 @@ class _Engine:
         if isinstance(place, Country):
             return ["1 = 0"]
         return [f"a.scope_path LIKE '{_sql_path(place.path)}%%'"]
-
-    def _activity_keys_with_unplaced(self, dimension: Dimension) -> Relation:
-        """The activity's keys, plus a None key when some of its people (counted under
-        the restriction) cannot be placed in one group of the dimension."""
-        keys = dimension.activity_keys(self.restriction)
-        if dimension.tags_activity:
-            return keys  # its people count under each of its keys: none is left over
-        unplaced = (
-            self.rows_in.annotate(row_key=dimension.row_key_expression(self.restriction))
-            .filter(row_key__isnull=True)
-            .values(a_id=F("activity_id"))
-        )
-        unplaced = _relation(unplaced)
-        kp = ", NULL AS kp" if dimension.geographic else ""
-        return Relation(
-            f"{keys.sql} UNION ALL SELECT u.a_id, NULL AS k{kp} FROM ({unplaced.sql}) u",
-            keys.params + unplaced.params,
-        )
 
     def _participant_measures(self) -> dict[tuple, dict[str, Any]]:
         placed = {}
