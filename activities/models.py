@@ -509,6 +509,24 @@ class BeneficiaryGroup(models.Model):
 
     class Meta:
         ordering = ["activity", "id"]
+        indexes = [
+            # Counting reads a matched activity's rows by activity and sums them by place:
+            # on PostgreSQL this covering index answers that with an index-only scan
+            # (bench/README.md, before and after). Elsewhere it is a plain index.
+            models.Index(
+                fields=["activity"],
+                include=[
+                    "place_country",
+                    "place_region",
+                    "total",
+                    "female",
+                    "male",
+                    "not_recorded",
+                    "qualifier",
+                ],
+                name="beneficiary_activity_cover",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(total=F("female") + F("male") + F("not_recorded")),
