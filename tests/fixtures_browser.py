@@ -7,7 +7,9 @@ REQUIRE_BROWSER=1 (set by .ci/run), where a missing browser is a failure.
 Playwright's sync API runs an asyncio event loop in the test thread, and Django then
 refuses synchronous database access from that thread ("SynchronousOnlyOperation").
 The browser tests touch the database only through the live server (another thread)
-and the seed fixture, so allowing it here is safe.
+and the seed fixture, so DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser runs, and
+only then: the browser is module-scoped, so the loop and the variable are gone before
+any other test module runs (`check --deploy` rightly refuses the variable).
 """
 
 from __future__ import annotations
@@ -17,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -32,9 +33,9 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
-    """One headless Chromium for the whole session."""
+    """One headless Chromium per test module."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is missing: install Debian's chromium to run the browser tests"
         if os.environ.get("REQUIRE_BROWSER") == "1":
@@ -42,12 +43,20 @@ def chromium():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield browser
-        browser.close()
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+            )
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture
