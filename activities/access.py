@@ -211,3 +211,22 @@ def can_edit(user, activity: Activity) -> bool:
     if not is_scoped_officer(user):
         return False
     return filter_editable(Activity.objects.filter(pk=activity.pk), user).exists()
+
+
+DRAFT_PLACEHOLDER = "A draft record, not yet published"
+
+
+def redact_unreadable(items: list[dict], user) -> None:
+    """In aggregate answers that list activities ({"id", "title", ...}), hide the ones
+    the user may count but not read (drafts, for donor viewers): their people stay in
+    the numbers, their id and title go. One query, whatever the number of items."""
+    if not items or not can_see_draft_aggregates(user):
+        return
+    readable = set(
+        filter_visible(
+            Activity.objects.filter(pk__in=[item["id"] for item in items]), user
+        ).values_list("pk", flat=True)
+    )
+    for item in items:
+        if item.get("id") not in readable:
+            item.update(id=None, title=DRAFT_PLACEHOLDER)

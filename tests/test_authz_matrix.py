@@ -288,6 +288,17 @@ def test_draft_records_appear_only_for_those_who_may_read_them(world, role):
         assert "Dakar judges on cybercrime legislation" in body, where
 
 
+@pytest.mark.parametrize("role", ROLES)
+def test_stats_name_only_the_drafts_the_role_may_read(world, role):
+    # In Senegal, the draft's 4,321 people are not attributable (they belong to Western
+    # Africa): the stats list the activity they come from, by title for those who may
+    # read it, as "a draft record" for donors, and not at all for the others.
+    body = text(api_client(world["users"][role]).get("/api/v1/stats/?country=SN"))
+    assert (DRAFT_TITLE in body) is SEES_DRAFT_RECORDS[role]
+    assert ("A draft record, not yet published" in body) is (role == "donor")
+    assert (f'"id":{world["draft"].pk},' in body.replace(" ", "")) is SEES_DRAFT_RECORDS[role]
+
+
 def stats_total(client) -> int:
     return client.get("/api/v1/stats/").json()["totals"]["participants"]["total"]
 

@@ -206,6 +206,9 @@ class StatsView(StrictQueryParamsMixin, APIView):
         result["totals"]["activities_href"] = links.href(base)
         # Donor viewers and managers count drafts that the public list does not show.
         includes_drafts = access.can_see_draft_aggregates(request.user)
+        # ...and a donor may count a draft without reading it: no title, no id.
+        unattributed = result["totals"].get("unattributed") or {}
+        access.redact_unreadable(unattributed.get("activities") or [], request.user)
         return Response({"filters": base, "includes_drafts": includes_drafts, **result})
 
 
