@@ -58,9 +58,18 @@ class RegionFilter(admin.SimpleListFilter):
 
 
 class ActivityAdminForm(forms.ModelForm):
+    # The version the form was opened at: a save over someone else's newer save is
+    # refused (no lost updates in the admin either; activities/services.py elsewhere).
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Activity
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
 
     def clean(self):
         cleaned = super().clean()
@@ -68,6 +77,14 @@ class ActivityAdminForm(forms.ModelForm):
             validate_geographic_scope(cleaned.get("countries"), cleaned.get("regions"))
         except forms.ValidationError as error:
             self.add_error("countries", error)
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk and loaded is not None and loaded != self.instance.version:
+            self.add_error(
+                None,
+                f"Someone saved this activity since you opened it (now version "
+                f"{self.instance.version}, you opened version {loaded}): see its History, "
+                "then reload the page and make your change again.",
+            )
         return cleaned
 
 
@@ -108,7 +125,10 @@ class ActivityAdmin(SimpleHistoryAdmin):
     filter_horizontal = ["languages", "audiences", "themes", "mandates", "donors"]
     readonly_fields = ["scope_region", "created_by", "created_at", "updated_at", "version"]
     fieldsets = [
-        (None, {"fields": ["kind", "title", "description", "status", "delivery"]}),
+        (
+            None,
+            {"fields": ["kind", "title", "description", "status", "delivery", "loaded_version"]},
+        ),
         ("When", {"fields": [("start_date", "end_date", "date_precision")]}),
         ("How", {"fields": ["modality", "languages"]}),
         (

@@ -1,0 +1,52 @@
+"""The admin refuses to save over someone else's newer save, and records who saved."""
+
+import pytest
+
+from activities import services
+from activities.models import Activity
+
+pytestmark = pytest.mark.django_db
+
+
+def change_url(activity):
+    return f"/admin/activities/activity/{activity.pk}/change/"
+
+
+def admin_post(page):
+    """The admin change form posted back as it was rendered."""
+    from tests.fixtures_roles import resubmitted
+
+    class Wrapped:
+        context = {
+            "form": page.context["adminform"].form,
+            "formset": page.context["inline_admin_formsets"][0].formset,
+        }
+
+    return resubmitted(Wrapped)
+
+
+def test_a_stale_admin_save_is_refused(superuser_client, manager):
+    f28 = Activity.objects.get(reference="report-2020/F28")
+    page = superuser_client.get(change_url(f28))
+    assert 'name="loaded_version"' in page.content.decode()
+    data = admin_post(page)
+    data["title"] = "Admin's title"
+    services.activity_update(
+        activity=f28, expected_version=f28.version, fields={"title": "Manager's title"}, by=manager
+    )
+    response = superuser_client.post(change_url(f28), data)
+    assert response.status_code == 200
+    assert "Someone saved this activity since you opened it" in response.content.decode()
+    f28.refresh_from_db()
+    assert f28.title == "Manager's title"
+
+
+def test_a_current_admin_save_goes_through_and_is_in_the_history(superuser_client, superuser):
+    f28 = Activity.objects.get(reference="report-2020/F28")
+    data = admin_post(superuser_client.get(change_url(f28)))
+    data["title"] = "Admin's title"
+    response = superuser_client.post(change_url(f28), data)
+    assert response.status_code == 302
+    f28.refresh_from_db()
+    assert (f28.title, f28.version) == ("Admin's title", 2)
+    assert Activity.history.filter(id=f28.pk).latest("history_date").history_user == superuser
