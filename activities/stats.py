@@ -27,11 +27,13 @@ certainly belong to it; the other people of the matched activities are reported 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -46,6 +48,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
 from .counting import QUALIFIER_ABOUT, QUALIFIER_AT_LEAST, QUALIFIER_EXACT
@@ -533,9 +536,10 @@ def compute(
     measures = parse_measures(",".join(measures) if measures else None, group_by)
     if restriction is None:
         restriction = Restriction(place=place)
-    engine = _Engine(activities, group_by, restriction)
-    rows = engine.rows_for(measures) if group_by else []
-    totals = engine.totals(measures)
+    with _matched_once(activities) as matched:
+        engine = _Engine(matched, group_by, restriction)
+        rows = engine.rows_for(measures) if group_by else []
+        totals = engine.totals(measures)
     additive = {
         measure: _adds_up(measure, rows, totals[measure]) for measure in measures if group_by
     }
@@ -548,13 +552,33 @@ def compute(
     }
 
 
+@contextmanager
+def _matched_once(activities: QuerySet) -> Iterator[QuerySet]:
+    """The ids of the matched activities, computed once for all the request's queries.
+
+    Every aggregate joins the matched set. Left as a subquery, the filters (a region's
+    EXISTS, a text search) are evaluated again in each statement, and the planner cannot
+    know how many activities they keep: it guesses 20,000 for 365 and scans every
+    beneficiary row. A temporary table, analysed, gives it the real number. It lives in
+    this connection and this transaction only, so concurrent requests never see it.
+    """
+    name = f"stats_matched_{uuid.uuid4().hex[:12]}"
+    sql, params = activities.order_by().values("pk").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {sql}", params)
+        cursor.execute(f"ANALYZE {name}")
+        yield Activity.objects.filter(pk__in=RawSQL(f"SELECT pk FROM {name}", []))
+        # On an error the transaction's rollback drops the table with everything else.
+        cursor.execute(f"DROP TABLE {name}")
+
+
 class _Engine:
     def __init__(self, activities: QuerySet, group_by: Sequence[str], restriction: Restriction):
         self.group_by = list(group_by)
         self.dimensions = [DIMENSIONS[name] for name in group_by]
         self.restriction = restriction
         matched = activities.order_by().values("pk")
-        self.activities = Activity.objects.filter(pk__in=matched)
+        self.activities = activities
         # Every beneficiary row of the matched activities, marked by whether its people
         # certainly belong to the restriction (a CASE, so that unknown places are "no").
         belongs = self._belongs_q()
@@ -731,35 +755,8 @@ class _Engine:
         for index, dimension in enumerate(self.dimensions):
             if not dimension.tags_activity and not isinstance(dimension, SexDimension):
                 placed[f"k{index}"] = dimension.row_key_expression(self.restriction)
-        rows = self._people_relation(self.rows_in, placed)
-        joins, params, keys = [], list(rows.params), []
-        for index, dimension in enumerate(self.dimensions):
-            if isinstance(dimension, SexDimension):
-                keys.append("r.sex")
-            elif f"k{index}" in placed:
-                keys.append(f"r.k{index}")
-            else:
-                relation = dimension.activity_keys(self.restriction)
-                joins.append(f"LEFT JOIN ({relation.sql}) t{index} ON t{index}.a_id = r.a_id")
-                params += relation.params
-                keys.append(f"t{index}.k")
-        sql = (
-            f"SELECT {', '.join(keys)}, SUM(r.total), SUM(r.female), SUM(r.male), "
-            f"SUM(r.not_recorded), MAX(r.qrank) FROM ({rows.sql}) r {' '.join(joins)} "
-            f"GROUP BY {', '.join(keys)}"
-        )
-        result = {}
-        for record in _fetch(sql, params):
-            key = tuple(_key(v) for v in record[: len(keys)])
-            total, female, male, not_recorded, rank = record[len(keys) :]
-            result[key] = {"participants": _people(total, female, male, not_recorded, rank)}
-        return result
-
-    def _people_relation(self, rows: QuerySet, placed: dict[str, Any]) -> Relation:
-        """One record per beneficiary row (or per row and sex when grouping by sex),
-        with the keys of the dimensions that place people."""
-        base = _relation(
-            rows.annotate(qrank=_rank()).values(
+        rows = _relation(
+            self.rows_in.annotate(qrank=_rank()).values(
                 "id",
                 "total",
                 "female",
@@ -770,28 +767,46 @@ class _Engine:
                 **placed,
             )
         )
-        if "sex" not in self.group_by:
-            return base
-        key_columns = "".join(f", b.{name} AS {name}" for name in placed)
-        parts, params = [], []
-        for sex in SEXES:
-            columns = ", ".join(
-                f"b.{other} AS {other}" if other == sex else f"0 AS {other}" for other in SEXES
-            )
-            # "More than 100: 60 female, 40 male" makes each recorded part a lower bound,
-            # but a part with nobody recorded is exactly nobody; the people beyond the
-            # figure are of unknown sex, so "not recorded" always keeps the qualifier.
-            part_rank = (
-                "b.qrank"
-                if sex == "not_recorded"
-                else f"CASE WHEN b.{sex} > 0 THEN b.qrank ELSE 0 END"
-            )
-            parts.append(
-                f"SELECT b.id AS id, b.a_id AS a_id, '{sex}' AS sex, b.{sex} AS total, {columns}, "
-                f"{part_rank} AS qrank{key_columns} FROM ({base.sql}) b"
-            )
-            params += base.params
-        return Relation(" UNION ALL ".join(parts), params)
+        joins, params, keys = [], list(rows.params), []
+        sex_at = None
+        for index, dimension in enumerate(self.dimensions):
+            if isinstance(dimension, SexDimension):
+                sex_at = index  # split below from the three sums: no second pass
+            elif f"k{index}" in placed:
+                keys.append(f"r.k{index}")
+            else:
+                relation = dimension.activity_keys(self.restriction)
+                joins.append(f"LEFT JOIN ({relation.sql}) t{index} ON t{index}.a_id = r.a_id")
+                params += relation.params
+                keys.append(f"t{index}.k")
+        # "More than 100: 60 female, 40 male" makes each recorded part a lower bound, but
+        # a part with nobody recorded is exactly nobody; the people beyond the figure are
+        # of unknown sex, so "not recorded" always keeps the qualifier.
+        sql = (
+            f"SELECT {''.join(key + ', ' for key in keys)}SUM(r.total), SUM(r.female), "
+            f"SUM(r.male), SUM(r.not_recorded), MAX(r.qrank), "
+            f"MAX(CASE WHEN r.female > 0 THEN r.qrank ELSE 0 END), "
+            f"MAX(CASE WHEN r.male > 0 THEN r.qrank ELSE 0 END) "
+            f"FROM ({rows.sql}) r {' '.join(joins)}"
+            + (f" GROUP BY {', '.join(keys)}" if keys else "")
+        )
+        result = {}
+        for record in _fetch(sql, params):
+            key = tuple(_key(v) for v in record[: len(keys)])
+            total, female, male, not_recorded, rank, female_rank, male_rank = record[len(keys) :]
+            if total is None:
+                continue  # no row at all: an aggregate without GROUP BY still answers
+            if sex_at is None:
+                result[key] = {"participants": _people(total, female, male, not_recorded, rank)}
+                continue
+            parts = {
+                "female": _people(female, female, 0, 0, female_rank),
+                "male": _people(male, 0, male, 0, male_rank),
+                "not_recorded": _people(not_recorded, 0, 0, not_recorded, rank),
+            }
+            for sex in SEXES:
+                result[(*key[:sex_at], sex, *key[sex_at:])] = {"participants": parts[sex]}
+        return result
 
     # -- totals
 
