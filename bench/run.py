@@ -358,7 +358,8 @@ def measure_throughput(port: int, seconds: float) -> dict:
     return {
         "mixed_rps": mixed_rps,
         "trivial_rps": trivial_rps,
-        "ratio": round(mixed_rps / trivial_rps, 3) if trivial_rps else None,
+        # Two significant digits: a ratio far below 1 must not round to 0.
+        "ratio": float(f"{mixed_rps / trivial_rps:.2g}") if trivial_rps else None,
         "errors": mixed_errors + trivial_errors,
     }
 
