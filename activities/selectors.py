@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from django.db.models import (
     Case,
-    Exists,
     IntegerField,
+    Max,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -54,15 +54,33 @@ def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     `participants_qualifier` ("exact", "at_least", "about": rule 3 of counting.py,
     evaluated in SQL). One activity's own rows are never double counted: they are its
     groups, each person in one of them."""
-    rows = BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"))
-    return activities.annotate(
+    # The weakest qualifier as a rank, read per activity from its own rows (an index-only
+    # scan): an EXISTS on the qualifier let PostgreSQL hash every "about" row of the table.
+    weakest = Subquery(
+        BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"))
+        .order_by()
+        .values("activity_id")
+        .annotate(
+            rank=Max(
+                Case(
+                    When(qualifier=Qualifier.ABOUT, then=Value(2)),
+                    When(qualifier=Qualifier.MORE_THAN, then=Value(1)),
+                    default=Value(0),
+                    output_field=IntegerField(),
+                )
+            )
+        )
+        .values("rank"),
+        output_field=IntegerField(),
+    )
+    return activities.alias(qualifier_rank=weakest).annotate(
         participants_total=_people_sum("total"),
         participants_female=_people_sum("female"),
         participants_male=_people_sum("male"),
         participants_not_recorded=_people_sum("not_recorded"),
         participants_qualifier=Case(
-            When(Exists(rows.filter(qualifier=Qualifier.ABOUT)), then=Value("about")),
-            When(Exists(rows.filter(qualifier=Qualifier.MORE_THAN)), then=Value("at_least")),
+            When(qualifier_rank=2, then=Value("about")),
+            When(qualifier_rank=1, then=Value("at_least")),
             default=Value("exact"),
         ),
     )

@@ -88,6 +88,16 @@ class StrictContentNegotiation(DefaultContentNegotiation):
         return matching
 
 
+def _nullable(model, lookup: str) -> bool:
+    """Whether ordering by `lookup` may meet a null (True when it cannot be told)."""
+    if "__" in lookup:
+        return True
+    try:
+        return model._meta.get_field(lookup).null
+    except Exception:  # an annotation or an unknown name
+        return True
+
+
 class StrictOrderingFilter(BaseFilterBackend):
     """`?ordering=-start_date,title`: API names (the view's `ordering_fields`, a mapping
     of API name to model field), an unknown name is a 400 naming it. Nulls sort last on
@@ -115,11 +125,15 @@ class StrictOrderingFilter(BaseFilterBackend):
         order_by = []
         for term in terms:
             name = term.lstrip("-")
-            expression = F(mapping.get(name, name))
+            field = mapping.get(name, name)
+            expression = F(field)
+            # NULLS LAST only where a null can be: a plain ORDER BY on a NOT NULL column
+            # can be read from an index (the lists' default order is).
+            nulls_last = _nullable(queryset.model, field) or None
             order_by.append(
-                expression.desc(nulls_last=True)
+                expression.desc(nulls_last=nulls_last)
                 if term.startswith("-")
-                else expression.asc(nulls_last=True)
+                else expression.asc(nulls_last=nulls_last)
             )
         return queryset.order_by(*order_by, "pk")
 
