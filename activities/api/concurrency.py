@@ -14,6 +14,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from django.db import transaction
@@ -66,8 +68,26 @@ class VersionETagMixin:
         response = super().retrieve(request, *args, **kwargs)
         obj = getattr(self, "_etag_object", None)
         if obj is not None:
-            response["ETag"] = self.etag_for(obj)
+            response["ETag"] = self.read_etag_for(obj, request, response.data)
         return response
+
+    def read_etag_for(self, obj, request, data) -> str:
+        """The tag of a read: the version, for If-Match, plus a digest of what is served
+        (and in which format), so that a conditional GET is never answered 304 after a
+        change the version does not count (a theme renamed, a country's name) or for
+        another format of the same record."""
+        prefix = self.etag_prefix or obj._meta.model_name
+        served = (
+            json.dumps(data, sort_keys=True, default=str)
+            + "|"
+            + (
+                request.accepted_renderer.format
+                if getattr(request, "accepted_renderer", None)
+                else ""
+            )
+        )
+        digest = hashlib.sha256(served.encode()).hexdigest()[:12]
+        return f'W/"{self.opaque_tag(prefix, obj.pk, obj.version)}-{digest}"'
 
     def get_object(self):
         obj = super().get_object()
@@ -83,7 +103,8 @@ class VersionETagMixin:
             raise PreconditionRequired()
         prefix = self.etag_prefix or obj._meta.model_name
         current = self.opaque_tag(prefix, obj.pk, obj.version)
-        if current not in tags:
+        # A tag from a read carries a digest after the version: the version decides.
+        if not any(tag == current or tag.startswith(f"{current}-") for tag in tags):
             raise PreconditionFailed(
                 {
                     "detail": "Someone saved this record since you read it: it is now "
