@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,3 +58,16 @@ def test_a_postgres_url_selects_postgresql():
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/tacbapp",
     )
     assert result.stdout.strip().endswith("django.db.backends.postgresql")
+
+
+@pytest.mark.django_db
+def test_responses_are_compressed_and_still_answer_conditional_gets(client):
+    first = client.get("/api/v1/stats/?group_by=country", HTTP_ACCEPT_ENCODING="gzip")
+    assert first.status_code == 200
+    assert first["Content-Encoding"] == "gzip"
+    again = client.get(
+        "/api/v1/stats/?group_by=country",
+        HTTP_ACCEPT_ENCODING="gzip",
+        HTTP_IF_NONE_MATCH=first["ETag"],
+    )
+    assert again.status_code == 304
