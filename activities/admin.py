@@ -308,8 +308,11 @@ class OfficerScopeAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "countries", "regions"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("user").prefetch_related(
-            "countries", "regions"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user")
+            .prefetch_related("countries", "regions")
         )
 
     @admin.display(description="countries and regions")
