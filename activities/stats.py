@@ -196,28 +196,32 @@ class ThemeDimension(Dimension):
         return {t["pk"]: {"code": t["slug"], "name": t["name"]} for t in themes}
 
 
-class PartnerDimension(Dimension):
-    name = param = "partner"
+class _ManyToManyTagDimension(Dimension):
+    """A many-to-many tag of the activity (`Activity.<relation>`); a filter on the same
+    dimension limits the keys to the value filtered by, as the drill-down link keeps it."""
+
+    relation = ""
 
     def activity_keys(self, restriction):
-        through = Activity.partners.through.objects.all()
-        if restriction.partner is not None:
-            through = through.filter(partner=restriction.partner)
-        return _relation(through.values(a_id=F("activity_id"), k=F("partner_id")))
+        through = getattr(Activity, self.relation).through.objects.all()
+        chosen = getattr(restriction, self.name)
+        if chosen is not None:
+            through = through.filter(**{self.name: chosen})
+        return _relation(through.values(a_id=F("activity_id"), k=F(f"{self.name}_id")))
+
+
+class PartnerDimension(_ManyToManyTagDimension):
+    name = param = "partner"
+    relation = "partners"
 
     def labels(self, keys):
         partners = Partner.objects.filter(pk__in=keys).values("pk", "name", "short_name")
         return {p["pk"]: {"code": p["pk"], "name": p["short_name"] or p["name"]} for p in partners}
 
 
-class LanguageDimension(Dimension):
+class LanguageDimension(_ManyToManyTagDimension):
     name = param = "language"
-
-    def activity_keys(self, restriction):
-        through = Activity.languages.through.objects.all()
-        if restriction.language is not None:
-            through = through.filter(language=restriction.language)
-        return _relation(through.values(a_id=F("activity_id"), k=F("language_id")))
+    relation = "languages"
 
     def labels(self, keys):
         languages = Language.objects.filter(pk__in=keys).values("pk", "code", "name")
