@@ -8,4 +8,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = seeding.load_reference()
+        seeding.analyze_tables()
         self.stdout.write(", ".join(f"{n} {name}" for name, n in counts.items()))
