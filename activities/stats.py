@@ -699,27 +699,14 @@ class _Engine:
         """
         geographic = [i for i, d in enumerate(dimensions) if d.geographic]
         # 1. The combinations of the activity's own keys.
-        single = {
-            f"k{i}": d.activity_key_expression()
-            for i, d in enumerate(dimensions)
-            if d.activity_key_expression() is not None
-        }
-        base = _relation(self.activities.values(a_id=F("id"), **single))
-        joins, params, columns = [], list(base.params), []
+        single = {}
         for index, dimension in enumerate(dimensions):
-            if f"k{index}" in single:
-                columns.append(f"b.k{index} AS k{index}")
-                continue
-            relation = dimension.activity_keys(self.restriction)
-            joins.append(f"LEFT JOIN ({relation.sql}) j{index} ON j{index}.a_id = b.a_id")
-            params += relation.params
-            columns.append(f"j{index}.k AS k{index}")
+            expression = dimension.activity_key_expression()
+            if expression is not None:
+                single[f"k{index}"] = expression
+        base = _relation(self.activities.values(a_id=F("id"), **single))
         kp = f"j{geographic[0]}.kp" if geographic else "NULL"
-        own = Relation(
-            f"SELECT b.a_id AS a_id, {', '.join(columns)}, {kp} AS kp "
-            f"FROM ({base.sql}) b {' '.join(joins)}",
-            params,
-        )
+        own = self._cells_from(base, "b", single, dimensions, kp)
         # 2. The cells of the activity's people.
         placed = {}
         for index, dimension in enumerate(dimensions):
@@ -728,21 +715,28 @@ class _Engine:
         if geographic:
             placed["kp"] = dimensions[geographic[0]].row_key_path_expression()
         rows = _relation(self.rows_in.values(a_id=F("activity_id"), **placed))
-        joins, params, columns = [], list(rows.params), []
+        people = self._cells_from(rows, "r", placed, dimensions, "r.kp" if geographic else "NULL")
+        return Relation(f"{own.sql} UNION ALL {people.sql}", own.params + people.params)
+
+    def _cells_from(
+        self, source: Relation, alias: str, present: dict, dimensions, kp: str
+    ) -> Relation:
+        """SELECT a_id, k0, k1..., kp from `source`: the keys it carries itself (`present`)
+        and, for the others, the activity's keys joined in (None where it has none)."""
+        joins, params, columns = [], list(source.params), []
         for index, dimension in enumerate(dimensions):
-            if f"k{index}" in placed:
-                columns.append(f"r.k{index} AS k{index}")
+            if f"k{index}" in present:
+                columns.append(f"{alias}.k{index} AS k{index}")
                 continue
             relation = dimension.activity_keys(self.restriction)
-            joins.append(f"LEFT JOIN ({relation.sql}) t{index} ON t{index}.a_id = r.a_id")
+            joins.append(f"LEFT JOIN ({relation.sql}) j{index} ON j{index}.a_id = {alias}.a_id")
             params += relation.params
-            columns.append(f"t{index}.k AS k{index}")
-        people = Relation(
-            f"SELECT r.a_id AS a_id, {', '.join(columns)}, "
-            f"{'r.kp' if geographic else 'NULL'} AS kp FROM ({rows.sql}) r {' '.join(joins)}",
+            columns.append(f"j{index}.k AS k{index}")
+        return Relation(
+            f"SELECT {alias}.a_id AS a_id, {', '.join(columns)}, {kp} AS kp "
+            f"FROM ({source.sql}) {alias} {' '.join(joins)}",
             params,
         )
-        return Relation(f"{own.sql} UNION ALL {people.sql}", own.params + people.params)
 
     def _reported_scope_condition(self) -> list[str]:
         """A "from N countries" count holds for a place only if the activity's whole
