@@ -1,7 +1,14 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class ActivitiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "activities"
     verbose_name = "Technical assistance"
+
+    def ready(self):
+        from . import data_version
+
+        # The triggers that keep cached answers fresh, on every table, after every migrate.
+        post_migrate.connect(data_version.install, sender=self, dispatch_uid="data_version")

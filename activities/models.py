@@ -688,3 +688,27 @@ class OfficerScope(models.Model):
 
     def __str__(self) -> str:
         return f"Scope of {self.user}"
+
+
+# --- The data version: what makes cached answers safe ----------------------------------
+
+
+class DataVersion(models.Model):
+    """One row whose `version` moves on with every committed write to the domain tables.
+
+    Database triggers (activities/data_version.py) bump it in the same transaction as the
+    write, whichever way the write comes (ORM, bulk update, COPY, raw SQL, admin), so a
+    cached answer keyed by the version can never outlive the data it was computed from.
+    `epoch` changes whenever the row is created again (a flushed test database), so keys
+    of an earlier life of the database never match.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    epoch = models.UUIDField()
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="data_version_single_row")]
+
+    def __str__(self) -> str:
+        return f"data version {self.version} ({self.epoch})"

@@ -30,10 +30,10 @@ import datetime
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import (
     Case,
     Exists,
@@ -51,6 +51,7 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
+from . import data_version
 from .counting import QUALIFIER_ABOUT, QUALIFIER_AT_LEAST, QUALIFIER_EXACT
 from .models import (
     Activity,
@@ -540,6 +541,23 @@ def compute(
     measures = parse_measures(",".join(measures) if measures else None, group_by)
     if restriction is None:
         restriction = Restriction(place=place)
+    # The same matched set (its SQL holds the filters and who may see what), grouping,
+    # measures and restriction at the same data version give the same answer.
+    sql, params = activities.order_by().values("pk").query.sql_with_params()
+    parts = (sql, tuple(params), tuple(group_by), tuple(measures), _restriction_key(restriction))
+    return data_version.cached(
+        "stats", parts, lambda: _compute(activities, group_by, measures, restriction)
+    )
+
+
+def _restriction_key(restriction: Restriction) -> tuple:
+    return tuple(
+        (type(value).__name__, value.pk) if isinstance(value, models.Model) else value
+        for value in (getattr(restriction, f.name) for f in fields(restriction))
+    )
+
+
+def _compute(activities, group_by, measures, restriction) -> dict[str, Any]:
     with _matched_once(activities) as matched:
         engine = _Engine(matched, group_by, restriction)
         rows = engine.rows_for(measures) if group_by else []

@@ -241,8 +241,17 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tacbapp",
-    }
+    },
+    # Counts, lists and pages, keyed by the data version that database triggers bump with
+    # every write (activities/data_version.py): a changed record misses at once.
+    "answers": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tacbapp-answers",
+        "TIMEOUT": env_int("ANSWER_CACHE_SECONDS", 3600),
+        "OPTIONS": {"MAX_ENTRIES": env_int("ANSWER_CACHE_ENTRIES", 1000)},
+    },
 }
+ANSWER_CACHE_ENABLED = env_bool("ANSWER_CACHE", True)
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

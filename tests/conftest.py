@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from activities import seeding
+from activities import data_version, seeding
 
 # Fixture modules of each area, kept apart so that they stay readable.
 pytest_plugins: list[str] = [
@@ -31,7 +31,12 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def seeded_transactional_db(transactional_db):
-    """A transactional database (for live_server) with the seed loaded again."""
+    """A transactional database (for live_server) with the seed loaded again.
+
+    The flush after the previous transactional test emptied every table, the data
+    version row too: without it no answer is cached, so it is made again (a new epoch).
+    """
+    data_version.ensure_row()
     seeding.load_reference()
     seeding.load_report_seed()
 

@@ -1,7 +1,8 @@
 """Counts are never stale: a saved change shows in the very next /api/v1/stats/ response,
 even for a client that sends the ETag of the previous one (If-None-Match).
 
-Every change goes through the write services, as the officer pages and the API do.
+Every change goes through the write services, as the officer pages and the API do;
+tests/test_answer_cache.py covers the writes that bypass them (bulk updates, raw SQL).
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ import pytest
 from activities import services
 from activities.models import Activity, Country
 
-pytestmark = pytest.mark.django_db
+# Transactional, as the app runs (autocommit): answers are cached under the data version,
+# so these tests show that every kind of change misses the cache at once.
+pytestmark = pytest.mark.usefixtures("seeded_transactional_db")
 
 STATS = "/api/v1/stats/"
 EL_SALVADOR_2020 = f"{STATS}?country=SV&year=2020"

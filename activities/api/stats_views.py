@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, stats
+from .. import access, data_version, stats
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
 from .params import StrictQueryParamsMixin
@@ -182,6 +182,15 @@ class StatsView(StrictQueryParamsMixin, APIView):
         return Activity.objects.aggregated_for(self.request.user)
 
     def get(self, request, *args, **kwargs):
+        # The whole answer, links included, until the data changes (data_version.py).
+        parts = (
+            data_version.reader_key(request),
+            request.build_absolute_uri("/"),
+            tuple(sorted(request.query_params.lists())),
+        )
+        return Response(data_version.cached("api-stats", parts, lambda: self.answer(request)))
+
+    def answer(self, request) -> dict[str, Any]:
         params = request.query_params
         filter_names = set(ActivityFilterSet.base_filters)
         filterset = ActivityFilterSet(params, queryset=self.get_queryset(), request=request)
@@ -209,7 +218,7 @@ class StatsView(StrictQueryParamsMixin, APIView):
         # ...and a donor may count a draft without reading it: no title, no id.
         unattributed = result["totals"].get("unattributed") or {}
         access.redact_unreadable(unattributed.get("activities") or [], request.user)
-        return Response({"filters": base, "includes_drafts": includes_drafts, **result})
+        return {"filters": base, "includes_drafts": includes_drafts, **result}
 
 
 class DrillDown:

@@ -22,9 +22,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from activities import access, selectors
+from activities import access, data_version, selectors
 from activities.filters import (
     ActivityFilterSet,
     CountryFilterSet,
@@ -78,6 +79,10 @@ def documented(name: str, plural: str):
     )
 
 
+#: What Pagination.get_paginated_response adds besides the body.
+PAGING_HEADERS = ("X-Total-Count", "Link")
+
+
 class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "This record is still in use."
@@ -96,6 +101,26 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     ordering: list[str] = []
     #: Which HXL table of renderers.HXL_TAGS_BY_RESOURCE applies to its CSV.
     hxl_resource: str | None = None
+
+    def list(self, request, *args, **kwargs):
+        # A page of a list, with its paging headers, until the data changes: the key holds
+        # the data version that every write bumps (activities/data_version.py).
+        parts = (
+            type(self).__name__,
+            data_version.reader_key(request),
+            request.build_absolute_uri("/"),
+            request.accepted_renderer.format,
+            tuple(sorted(request.query_params.lists())),
+        )
+        produce_list = super().list
+
+        def produce():
+            response = produce_list(request, *args, **kwargs)
+            headers = {name: response[name] for name in PAGING_HEADERS if response.has_header(name)}
+            return response.data, headers
+
+        data, headers = data_version.cached("api-list", parts, produce)
+        return Response(data, headers=headers)
 
     def perform_destroy(self, instance):
         # Deleting a partner, theme, mandate... would silently strip it from every

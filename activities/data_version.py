@@ -1,0 +1,183 @@
+"""Answers cached until the data changes, and never a moment longer.
+
+Every domain table carries a database trigger that bumps `DataVersion.version` in the
+same transaction as the write. Counts, lists and pages are cached under a key that holds
+the version, so the first request after a commit misses the cache and computes the new
+answer: there is no invalidation to forget, and no write path (ORM, bulk update, COPY,
+raw SQL, the admin, a migration) that can get around it.
+
+- PostgreSQL: a deferred row-level constraint trigger, so the version row is locked only
+  while the writing transaction commits (no deadlock with the rows it writes), and bumped
+  once per transaction however many rows it writes; TRUNCATE has a statement trigger.
+- SQLite: row-level triggers (writers are serialised by the database anyway).
+
+A reader inside a transaction may be looking at its own uncommitted writes, so it never
+reads or fills the cache (`current()` returns None there). Caches are per process
+(LocMemCache): a database restored from a backup needs its workers restarted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DEFAULT_DB_ALIAS, connections
+
+T = TypeVar("T")
+
+TRIGGER = "activities_data_version"
+FUNCTION = "activities_bump_data_version"
+CACHE_ALIAS = "answers"
+_MISSING = object()
+
+_PG_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Once per transaction: the first event bumps, the others see the local flag.
+    IF current_setting('tacbapp.data_version_bumped', true) IS DISTINCT FROM '1' THEN
+        UPDATE activities_dataversion SET version = version + 1 WHERE id = 1;
+        PERFORM set_config('tacbapp.data_version_bumped', '1', true);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
+
+def versioned_tables() -> list[str]:
+    """The tables whose contents any count, list or page can depend on.
+
+    Every table of the domain app, many-to-many tables included; not the audit history
+    (it changes only with the table it records) nor the version row itself.
+    """
+    config = apps.get_app_config("activities")
+    tables = set()
+    for model in config.get_models(include_auto_created=True):
+        table = model._meta.db_table
+        if "historical" in table or model._meta.model_name == "dataversion":
+            continue
+        tables.add(table)
+    return sorted(tables)
+
+
+def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Create (or re-create) the triggers on every versioned table. Idempotent."""
+    connection = connections[using]
+    existing = set(connection.introspection.table_names())
+    if "activities_dataversion" not in existing:
+        return []
+    tables = [table for table in versioned_tables() if table in existing]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_PG_FUNCTION)
+            for table in tables:
+                quoted = connection.ops.quote_name(table)
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
+                cursor.execute(
+                    f"CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
+                    f"ON {quoted} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+                    f"EXECUTE FUNCTION {FUNCTION}()"
+                )
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
+                cursor.execute(
+                    f"CREATE TRIGGER {TRIGGER}_truncate AFTER TRUNCATE ON {quoted} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+                )
+        elif connection.vendor == "sqlite":
+            # SQLite drops a table's triggers when Django rebuilds the table in a
+            # migration: this runs after every migrate, so they come back.
+            for table in tables:
+                quoted = connection.ops.quote_name(table)
+                for event in ("INSERT", "UPDATE", "DELETE"):
+                    cursor.execute(
+                        f'CREATE TRIGGER IF NOT EXISTS "{TRIGGER}_{event.lower()}_{table}" '
+                        f"AFTER {event} ON {quoted} BEGIN "
+                        "UPDATE activities_dataversion SET version = version + 1 WHERE id = 1; "
+                        "END"
+                    )
+        else:  # pragma: no cover - no other database is supported
+            raise NotImplementedError(connection.vendor)
+    return tables
+
+
+def tables_with_triggers(using: str = DEFAULT_DB_ALIAS) -> set[str]:
+    """The tables that carry the trigger, read back from the database's catalogue."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s",
+                [TRIGGER],
+            )
+            return {name.strip('"') for (name,) in cursor.fetchall()}
+        cursor.execute(
+            "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+            [f"{TRIGGER}_%"],
+        )
+        return {name for (name,) in cursor.fetchall()}
+
+
+def ensure_row(using: str = DEFAULT_DB_ALIAS) -> None:
+    from .models import DataVersion
+
+    DataVersion.objects.using(using).get_or_create(pk=1, defaults={"epoch": uuid.uuid4()})
+
+
+def install(sender=None, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """post_migrate: the row and the triggers, on every migrate (tests included)."""
+    if "activities_dataversion" in connections[using].introspection.table_names():
+        ensure_row(using)
+        install_triggers(using)
+
+
+def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """The committed data version, or None when the cache must not be used."""
+    from .models import DataVersion
+
+    if not settings.ANSWER_CACHE_ENABLED:
+        return None
+    connection = connections[using]
+    if connection.in_atomic_block:
+        return None  # this transaction may see writes that are not committed
+    row = DataVersion.objects.using(using).filter(pk=1).values_list("epoch", "version").first()
+    if row is None:
+        return None  # a flushed database: caching stays off until the row is back
+    epoch, version = row
+    return f"{connection.settings_dict['NAME']}:{epoch.hex}:{version}"
+
+
+def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
+    """`produce()`, or the value it gave for the same `parts` at the same data version.
+
+    `parts` must hold everything the answer depends on besides the data: the request's
+    parameters, who asks (visibility), the host of absolute links.
+    """
+    version = current()
+    if version is None:
+        return produce()
+    digest = hashlib.sha256(repr((version, parts)).encode()).hexdigest()
+    key = f"{namespace}:{digest}"
+    cache = caches[CACHE_ALIAS]
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = produce()
+        cache.set(key, value)
+    return value
+
+
+def reader_key(request) -> tuple:
+    """Who asks, as far as any answer can differ: anonymous, or this user with these rights.
+
+    A change of group or permission changes the key; a change of officer scope is a write
+    to a domain table, so it moves the version.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return ("anonymous",)
+    permissions = tuple(sorted(user.get_all_permissions()))
+    return ("user", user.pk, user.is_active, user.is_superuser, user.is_staff, permissions)

@@ -1,0 +1,202 @@
+"""Cached answers (activities/data_version.py) are never stale.
+
+Counts, list pages and page totals are cached under the data version, which database
+triggers bump in the same transaction as any write to a domain table. These tests run
+transactionally, as the app does (autocommit), so the cache is in use; each shows a
+write the app's services never see (QuerySet.update, bulk_create, raw SQL, a many-to-
+many row, a reference table) reaching the very next answer.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from activities import data_version, roles, services
+from activities.models import (
+    Activity,
+    BeneficiaryGroup,
+    Country,
+    DataVersion,
+    Qualifier,
+)
+
+pytestmark = pytest.mark.usefixtures("seeded_transactional_db")
+
+EL_SALVADOR_2020 = "/api/v1/stats/?country=SV&year=2020"
+
+
+def version() -> int:
+    return DataVersion.objects.get().version
+
+
+def people(response) -> int:
+    return response.json()["totals"]["participants"]["total"]
+
+
+def queries_of(client, url: str) -> tuple[object, int]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:500]
+    return response, len(captured)
+
+
+def it_staff_rows():
+    """The 650 IT staff and teachers trained in El Salvador (report paragraph 34)."""
+    return BeneficiaryGroup.objects.filter(activity__reference="report-2020/F28")
+
+
+# --- The triggers -------------------------------------------------------------------------
+
+
+def test_every_domain_table_carries_the_trigger():
+    tables = data_version.versioned_tables()
+    assert {"activities_activity", "activities_beneficiarygroup", "activities_country"} <= set(
+        tables
+    )
+    assert "activities_activity_countries" in tables  # many-to-many rows count too
+    assert not [table for table in tables if "historical" in table]
+    assert set(tables) <= data_version.tables_with_triggers()
+
+
+def test_the_version_moves_with_each_committed_write_whatever_its_path():
+    start = version()
+    Activity.objects.filter(reference="report-2020/F28").update(title="Renamed")
+    after_update = version()
+    assert after_update > start
+    it_staff_rows().delete()
+    after_delete = version()
+    assert after_delete > after_update
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE activities_country SET name = name || '' WHERE iso2 = 'SV'")
+    after_raw_sql = version()
+    assert after_raw_sql > after_delete
+    Activity.objects.get(reference="report-2020/F28").countries.add(Country.objects.get(iso2="GT"))
+    assert version() > after_raw_sql
+
+
+def test_a_rolled_back_write_leaves_the_version_alone():
+    start = version()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Activity.objects.update(title="Gone")
+        raise RuntimeError("changed my mind")
+    assert version() == start
+
+
+def test_inside_a_transaction_the_cache_is_neither_read_nor_filled():
+    assert data_version.current() is not None
+    with transaction.atomic():
+        # This transaction may see its own uncommitted writes.
+        assert data_version.current() is None
+
+
+# --- Counts ---------------------------------------------------------------------------------
+
+
+def test_a_repeated_question_is_answered_from_the_cache(client):
+    first, computed = queries_of(client, EL_SALVADOR_2020)
+    second, cached = queries_of(client, EL_SALVADOR_2020)
+    assert second.json() == first.json()
+    # One query reads the version; none computes.
+    assert cached == 1 < computed
+
+
+def test_a_bulk_update_reaches_the_next_count(client):
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    it_staff_rows().update(not_recorded=700, total=700)  # no signal, service or save()
+    assert people(client.get(EL_SALVADOR_2020)) == 700
+
+
+def test_a_raw_sql_insert_reaches_the_next_count(client):
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    row = it_staff_rows().values("activity_id", "audience_id", "place_country_id").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO activities_beneficiarygroup"
+            " (activity_id, audience_id, country_id, place_country_id, female, male,"
+            "  not_recorded, total, qualifier, note)"
+            " VALUES (%s, %s, NULL, %s, 5, 4, 0, 9, %s, '')",
+            [row["activity_id"], row["audience_id"], row["place_country_id"], Qualifier.EXACT],
+        )
+    assert people(client.get(EL_SALVADOR_2020)) == 659
+
+
+def test_a_new_country_of_an_activity_reaches_the_next_count(client):
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    activity = Activity.objects.get(reference="report-2020/F28")
+    # As the admin does it: the many-to-many row, then the rows' places (two writes).
+    activity.countries.add(Country.objects.get(iso2="GT"))
+    services.refresh_attribution(activity=activity)
+    # Two countries: the 650 now belong to Central America, not to El Salvador alone.
+    assert people(client.get(EL_SALVADOR_2020)) == 0
+
+
+def test_a_renamed_country_shows_in_the_next_grouped_answer(client):
+    url = "/api/v1/stats/?year=2020&region=013&group_by=country"
+
+    def names(response) -> set[str]:
+        return {row["country"]["name"] for row in response.json()["rows"] if row["country"]}
+
+    assert "El Salvador" in names(client.get(url))
+    Country.objects.filter(iso2="SV").update(name="República de El Salvador")
+    assert "República de El Salvador" in names(client.get(url))
+
+
+def test_readers_who_see_different_things_never_share_an_answer(client, django_user_model):
+    """A donor viewer counts drafts; the public does not. Both asked, in both orders."""
+    Activity.objects.filter(reference="report-2020/F28").update(status=Activity.Status.DRAFT)
+    roles.setup_roles()
+    donor = django_user_model.objects.create_user("donor", password="x" * 20)
+    donor.groups.add(Group.objects.get(name=roles.DONOR_VIEWER))
+    anonymous_first = people(client.get(EL_SALVADOR_2020))
+    client.force_login(donor)
+    donor_after = people(client.get(EL_SALVADOR_2020))
+    client.logout()
+    anonymous_again = people(client.get(EL_SALVADOR_2020))
+    assert (anonymous_first, donor_after, anonymous_again) == (0, 650, 0)
+
+
+def test_a_reader_who_loses_a_right_gets_a_new_answer(client, django_user_model):
+    Activity.objects.filter(reference="report-2020/F28").update(status=Activity.Status.DRAFT)
+    roles.setup_roles()
+    donor = django_user_model.objects.create_user("donor", password="x" * 20)
+    donor.groups.add(Group.objects.get(name=roles.DONOR_VIEWER))
+    client.force_login(donor)
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    donor.groups.clear()  # auth tables carry no trigger: the reader's key changes instead
+    assert people(client.get(EL_SALVADOR_2020)) == 0
+
+
+# --- Lists and pages ------------------------------------------------------------------------
+
+
+def test_a_list_page_is_cached_with_its_paging_headers_and_refreshed_by_a_write(client):
+    url = "/api/v1/activities/?year=2020&page_size=2"
+    first, computed = queries_of(client, url)
+    second, cached = queries_of(client, url)
+    assert cached == 1 < computed
+    assert second.json() == first.json()
+    assert second["X-Total-Count"] == first["X-Total-Count"]
+    assert second["Link"] == first["Link"]
+    Activity.objects.create(
+        title="A 2020 webinar logged straight into the table",
+        kind="webinar",
+        start_date=datetime.date(2020, 12, 31),
+        end_date=datetime.date(2020, 12, 31),
+        status=Activity.Status.PUBLISHED,
+    )
+    third = client.get(url)
+    assert int(third["X-Total-Count"]) == int(first["X-Total-Count"]) + 1
+    assert third.json()["results"][0]["title"] == "A 2020 webinar logged straight into the table"
+
+
+def test_the_list_page_totals_follow_a_write(client):
+    url = "/activities/?region=013&year=2020"
+    first = client.get(url)
+    assert "6,905" in first.content.decode()
+    it_staff_rows().update(not_recorded=700, total=700)
+    assert "6,955" in client.get(url).content.decode()
