@@ -25,6 +25,7 @@ from .models import Activity, Country, FigureRole, Mentor, Region, ReportedFigur
 from .templatetags.figures import format_count
 
 PAGE_SIZE = 50
+PAGE_SIZES = (20, 50, 100)
 NBSP = "\u00a0"
 
 
@@ -45,6 +46,14 @@ class ListOptionsForm(forms.Form):
         ],
         required=False,
         label="Sort by",
+    )
+    # The default size has the empty value, like the default order.
+    page_size = forms.TypedChoiceField(
+        choices=[("" if size == PAGE_SIZE else str(size), str(size)) for size in PAGE_SIZES],
+        coerce=int,
+        empty_value=PAGE_SIZE,
+        required=False,
+        label="Per page",
     )
 
 
@@ -157,7 +166,7 @@ def _totals(result: dict, user=None) -> dict:
 def _filter_query(cleaned_data: dict[str, Any], request: HttpRequest) -> str:
     """The filter part of the current query string, for links that keep the filters."""
     params = request.GET.copy()
-    for key in ("page", "sort", "map"):
+    for key in ("page", "page_size", "sort", "map"):
         params.pop(key, None)
     return params.urlencode()
 
@@ -382,13 +391,17 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     activities = filterset.qs.order_by(*selectors.ACTIVITY_SORTS[sort or DEFAULT_SORT][1])
     cleaned = filterset.form.cleaned_data
     summary = stats.compute(filterset.qs, restriction=stats.restriction_from_filters(cleaned))
-    page = Paginator(activities, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(activities, options.cleaned_data["page_size"])
+    # The engine has counted these very activities: no second COUNT(*) for the pages.
+    paginator.count = summary["totals"]["activities"]
+    page = paginator.get_page(request.GET.get("page"))
     query = _filter_query(cleaned, request)
     context.update(
         {
             "page": page,
             "activities": page.object_list,
             "sort": sort,
+            "page_size": str(options.cleaned_data["page_size"]),
             "totals": _totals(summary, request.user),
             "place": stats.place_from_filters(cleaned),
             "filter_query": query,

@@ -379,3 +379,21 @@ def test_the_list_filtered_to_a_country_shows_what_it_cannot_attribute(client):
     assert "Not attributable to El Salvador: 6,255+ people" in text
     listed = response.context["totals"]["unattributed"]["activities"]
     assert sorted(item["participants"]["total"] for item in listed) == [655, 5600]
+
+
+def test_the_list_shows_as_many_activities_per_page_as_asked(client):
+    total = Activity.objects.published().count()
+    assert total > 20  # the seed: 25 published activities
+    twenty = client.get("/activities/?page_size=20")
+    assert len(twenty.context["activities"]) == 20
+    assert twenty.context["page"].paginator.num_pages == 2
+    assert twenty.context["page"].paginator.count == total
+    second = client.get("/activities/?page_size=20&page=2")
+    assert len(second.context["activities"]) == total - 20
+    assert len(client.get("/activities/").context["activities"]) == total  # 50 by default
+    assert "Per page" in text_of(twenty)
+
+
+def test_a_page_size_not_offered_is_refused(client):
+    response = client.get("/activities/?page_size=7")
+    assert response.status_code == 400

@@ -8,6 +8,8 @@ for reference data.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -29,8 +31,14 @@ class CodeRelatedField(serializers.SlugRelatedField):
         self.what = what
         super().__init__(**kwargs)
 
+    @cached_property
+    def _nested_representer(self) -> serializers.Serializer:
+        # One unbound serializer for every value: building one per value (fields
+        # introspected again each time) cost milliseconds per activity in a list.
+        return self.nested(context=self.context)
+
     def to_representation(self, obj):
-        return self.nested(obj, context=self.context).data
+        return self._nested_representer.to_representation(obj)
 
     def get_choices(self, cutoff=None):
         """Choices keyed by code (the browsable API's forms): the nested object would not
