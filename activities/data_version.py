@@ -18,6 +18,7 @@ reads or fills the cache (`current()` returns None there). Caches are per proces
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
 from collections.abc import Callable, Hashable
@@ -27,6 +28,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 T = TypeVar("T")
 
@@ -168,6 +171,69 @@ def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
         value = produce()
         cache.set(key, value)
     return value
+
+
+# What a cached response keeps besides its body; the middleware adds the rest anew
+# (ETag, Content-Security-Policy, Vary, compression) on every request.
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "X-Total-Count", "Link", "Vary", "Allow")
+
+
+class _NotCacheable(Exception):
+    def __init__(self, response: HttpResponse):
+        self.response = response
+
+
+def cached_response(
+    namespace: str, parts: Hashable, produce: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    """The rendered response of `produce()` (a 200), cached as bytes like `cached()`.
+
+    Rendering a page or a long JSON list costs more than unpickling its bytes; anything
+    but a 200, and a response that sets a cookie, is returned as it is and not kept.
+    """
+
+    def render() -> tuple[bytes, dict[str, str]]:
+        response = produce()
+        if hasattr(response, "render"):
+            response.render()  # TemplateResponse, or DRF's finalized Response
+        if response.status_code != 200 or response.cookies or response.streaming:
+            raise _NotCacheable(response)
+        return response.content, {k: response[k] for k in KEPT_HEADERS if response.has_header(k)}
+
+    try:
+        content, headers = cached(namespace, parts, render)
+    except _NotCacheable as refused:
+        return refused.response
+    return HttpResponse(content, headers=headers)
+
+
+def cached_page(view):
+    """A public page, rendered, for visitors who are not signed in, until the data changes.
+
+    Signed-in users get pages with their name, forms and CSRF token: never cached. A
+    visitor carrying a session or a message (after signing out, say) is served afresh.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if (
+            request.method not in ("GET", "HEAD")
+            or request.user.is_authenticated
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or "messages" in request.COOKIES
+        ):
+            return view(request, *args, **kwargs)
+
+        def produce():
+            response = view(request, *args, **kwargs)
+            if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
+                raise _NotCacheable(response)  # the page holds a token of its own
+            return response
+
+        parts = (view.__module__, view.__qualname__, request.build_absolute_uri(), args, kwargs)
+        return cached_response("page", parts, produce)
+
+    return wrapper
 
 
 def reader_key(request) -> tuple:

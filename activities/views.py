@@ -20,6 +20,7 @@ from django.utils.http import urlencode
 
 from . import charts, exports, maps, selectors, stats
 from .access import can_see_draft_aggregates
+from .data_version import cached_page
 from .filters import ActivityFilterSet, ReportedFigureFilterSet
 from .models import Activity, Country, FigureRole, Mentor, Region, ReportedFigure, Theme
 from .templatetags.figures import format_count
@@ -290,6 +291,7 @@ def _count(people: dict) -> str:
     return format_count(people["total"], people["qualifier"])
 
 
+@cached_page
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Headline figures with their provenance, people by region and by theme, the sex
     split, and the world map. The year filter (?year=2020) narrows all of them."""
@@ -380,6 +382,7 @@ def _years() -> list[int]:
 # --- Activity list ------------------------------------------------------------------------
 
 
+@cached_page
 def activity_list(request: HttpRequest) -> HttpResponse:
     filterset = _filtered(request)
     options = ListOptionsForm(request.GET)
@@ -429,6 +432,7 @@ def activity_export(request: HttpRequest, file_format: str) -> HttpResponse:
     return exports.activities_xlsx(activities, request=request)
 
 
+@cached_page
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_detail(request.user, pk)
     if activity is None:
@@ -454,6 +458,7 @@ def _ancestors(path: str) -> list[Region]:
 BREAKDOWN_BY_LEVEL = {0: "region", 1: "subregion"}
 
 
+@cached_page
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     """A node of the M49 tree with its totals under the attribution rule, its
     sub-regions or countries, and its activities."""
@@ -504,6 +509,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "activities/region_detail.html", context)
 
 
+@cached_page
 def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     """A country: its people under the attribution rule (the rest shown as not
     attributable), context statistics the source gives, mentors and activities."""
@@ -541,10 +547,12 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
 # --- Directories -------------------------------------------------------------------------
 
 
+@cached_page
 def mentor_list(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/mentor_list.html", {"mentors": selectors.mentor_list()})
 
 
+@cached_page
 def partner_list(request: HttpRequest) -> HttpResponse:
     activities = Activity.objects.aggregated_for(request.user)
     by_partner = stats.compute(activities, group_by=["partner"], measures=["activities"])
@@ -558,12 +566,14 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     return render(request, "activities/partner_list.html", {"partners": partners})
 
 
+@cached_page
 def mandate_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "activities/mandate_list.html", {"mandates": selectors.mandate_list(request.user)}
     )
 
 
+@cached_page
 def figure_list(request: HttpRequest) -> HttpResponse:
     filterset = ReportedFigureFilterSet(
         request.GET, queryset=selectors.figure_list(request.user), request=request

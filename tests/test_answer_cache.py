@@ -200,3 +200,46 @@ def test_the_list_page_totals_follow_a_write(client):
     assert "6,905" in first.content.decode()
     it_staff_rows().update(not_recorded=700, total=700)
     assert "6,955" in client.get(url).content.decode()
+
+
+def test_a_public_page_is_served_from_the_cache_to_visitors_not_signed_in(client):
+    first, computed = queries_of(client, "/activities/?region=013&year=2020")
+    second, cached = queries_of(client, "/activities/?region=013&year=2020")
+    assert cached == 1 < computed
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    assert "Content-Security-Policy" in second  # the middleware's headers come anew
+
+
+def test_a_signed_in_page_is_never_cached_nor_shown_to_anyone_else(client, superuser):
+    client.force_login(superuser)
+    signed_in = client.get("/activities/")
+    assert "Sign out" in signed_in.content.decode()
+    _, queries = queries_of(client, "/activities/")
+    assert queries > 1  # computed again
+    client.logout()
+    assert "Sign out" not in client.get("/activities/").content.decode()
+
+
+def test_a_visitor_with_a_message_gets_a_fresh_page(client):
+    client.get("/activities/")  # the cached copy
+    client.cookies["messages"] = "whatever"
+    _, queries = queries_of(client, "/activities/")
+    assert queries > 1
+
+
+def test_cached_api_answers_keep_their_headers(client):
+    url = "/api/v1/activities/?year=2020&format=csv"
+    first, second = client.get(url), client.get(url)
+    for name in ("Content-Type", "Content-Disposition", "X-Total-Count", "Vary"):
+        assert second[name] == first[name], name
+    assert "Accept" in second["Vary"]
+    assert second.content == first.content
+
+
+def test_the_browsable_api_is_not_cached(client):
+    client.get("/api/v1/activities/", HTTP_ACCEPT="text/html")
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get("/api/v1/activities/", HTTP_ACCEPT="text/html")
+    assert response.status_code == 200
+    assert len(captured) > 1

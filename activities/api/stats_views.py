@@ -20,10 +20,11 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, data_version, stats
+from .. import access, stats
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
 from .params import StrictQueryParamsMixin
+from .views import cached_api_response
 
 # --- The response, described for OpenAPI ---------------------------------------------------
 
@@ -183,12 +184,7 @@ class StatsView(StrictQueryParamsMixin, APIView):
 
     def get(self, request, *args, **kwargs):
         # The whole answer, links included, until the data changes (data_version.py).
-        parts = (
-            data_version.reader_key(request),
-            request.build_absolute_uri("/"),
-            tuple(sorted(request.query_params.lists())),
-        )
-        return Response(data_version.cached("api-stats", parts, lambda: self.answer(request)))
+        return cached_api_response(self, request, "stats", lambda: Response(self.answer(request)))
 
     def answer(self, request) -> dict[str, Any]:
         params = request.query_params

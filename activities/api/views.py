@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
@@ -79,8 +81,21 @@ def documented(name: str, plural: str):
     )
 
 
-#: What Pagination.get_paginated_response adds besides the body.
-PAGING_HEADERS = ("X-Total-Count", "Link")
+def cached_api_response(view: APIView, request, name: str, produce: Callable[[], Response]):
+    """`produce()` rendered, or its bytes from the cache at the same data version
+    (activities/data_version.py). The browsable API (forms, CSRF tokens) is not kept."""
+    if request.accepted_renderer.format == "api":
+        return produce()
+    parts = (
+        name,
+        data_version.reader_key(request),
+        request.build_absolute_uri("/"),
+        request.accepted_renderer.format,
+        tuple(sorted(request.query_params.lists())),
+    )
+    return data_version.cached_response(
+        "api", parts, lambda: view.finalize_response(request, produce())
+    )
 
 
 class Conflict(exceptions.APIException):
@@ -103,24 +118,11 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     hxl_resource: str | None = None
 
     def list(self, request, *args, **kwargs):
-        # A page of a list, with its paging headers, until the data changes: the key holds
-        # the data version that every write bumps (activities/data_version.py).
-        parts = (
-            type(self).__name__,
-            data_version.reader_key(request),
-            request.build_absolute_uri("/"),
-            request.accepted_renderer.format,
-            tuple(sorted(request.query_params.lists())),
-        )
+        # A page of a list, rendered, with its paging headers, until the data changes.
         produce_list = super().list
-
-        def produce():
-            response = produce_list(request, *args, **kwargs)
-            headers = {name: response[name] for name in PAGING_HEADERS if response.has_header(name)}
-            return response.data, headers
-
-        data, headers = data_version.cached("api-list", parts, produce)
-        return Response(data, headers=headers)
+        return cached_api_response(
+            self, request, type(self).__name__, lambda: produce_list(request, *args, **kwargs)
+        )
 
     def perform_destroy(self, instance):
         # Deleting a partner, theme, mandate... would silently strip it from every
