@@ -37,6 +37,7 @@ TRIGGER = "activities_data_version"
 FUNCTION = "activities_bump_data_version"
 CACHE_ALIAS = "answers"
 _MISSING = object()
+_READ_VERSION = "SELECT epoch, version FROM activities_dataversion WHERE id = 1"
 
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -140,18 +141,19 @@ def install(sender=None, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
 
 def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
     """The committed data version, or None when the cache must not be used."""
-    from .models import DataVersion
-
     if not settings.ANSWER_CACHE_ENABLED:
         return None
     connection = connections[using]
     if connection.in_atomic_block:
         return None  # this transaction may see writes that are not committed
-    row = DataVersion.objects.using(using).filter(pk=1).values_list("epoch", "version").first()
+    # Raw SQL: this runs on every cached request, and the ORM would compile it each time.
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_VERSION)
+        row = cursor.fetchone()
     if row is None:
         return None  # a flushed database: caching stays off until the row is back
     epoch, version = row
-    return f"{connection.settings_dict['NAME']}:{epoch.hex}:{version}"
+    return f"{connection.settings_dict['NAME']}:{epoch}:{version}"
 
 
 def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:

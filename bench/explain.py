@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tacbapp.settings")
-os.environ.setdefault("API_ANON_RATE", "100000000/minute")
+os.environ.setdefault("API_ANON_RATE", "100000000/second")
 
 import django  # noqa: E402
 

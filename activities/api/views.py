@@ -39,7 +39,19 @@ from activities.filters import (
     ReportedFigureFilterSet,
     ThemeFilterSet,
 )
-from activities.models import Activity, Audience, Language, Mandate, Region
+from activities.models import (
+    Activity,
+    Audience,
+    Country,
+    Donor,
+    Language,
+    Mandate,
+    Mentor,
+    Partner,
+    Region,
+    ReportedFigure,
+    Theme,
+)
 
 from . import serializers
 from .concurrency import ActivityConcurrencyMixin
@@ -197,6 +209,8 @@ class CountryViewSet(ReadOnlyApiViewSet):
     ordering = ["name"]
     hxl_resource = "country"
 
+    queryset = Country.objects.none()  # the model, for the permission class
+
     def get_queryset(self):
         return selectors.api_countries()
 
@@ -234,6 +248,8 @@ class ThemeViewSet(ApiViewSet):
     ordering_fields = {"name": "name", "slug": "slug", "id": "id"}
     ordering = ["name"]
     hxl_resource = "theme"
+
+    queryset = Theme.objects.none()  # the model, for the permission class
 
     def get_queryset(self):
         return selectors.api_themes()
@@ -274,6 +290,8 @@ class PartnerViewSet(ApiViewSet):
     ordering = ["name"]
     hxl_resource = "partner"
 
+    queryset = Partner.objects.none()  # the model, for the permission class
+
     def get_queryset(self):
         return selectors.partner_list()
 
@@ -287,6 +305,8 @@ class MentorViewSet(ApiViewSet):
     lookup_value_regex = "[0-9]+"
     ordering_fields = {"hub_country": "hub_country__name", "name": "name", "id": "id"}
     ordering = ["hub_country", "name"]
+
+    queryset = Mentor.objects.none()  # the model, for the permission class
 
     def get_queryset(self):
         return selectors.mentor_list()
@@ -315,6 +335,8 @@ class DonorViewSet(ApiViewSet):
     ordering = ["name"]
     hxl_resource = "donor"
 
+    queryset = Donor.objects.none()  # the model, for the permission class
+
     def get_queryset(self):
         return selectors.api_donors()
 
@@ -335,6 +357,8 @@ class FigureViewSet(ApiViewSet):
     ordering_fields = {"code": "code", "role": "role", "value": "value"}
     ordering = ["code"]
     hxl_resource = "figure"
+
+    queryset = ReportedFigure.objects.none()  # the model, for the permission class
 
     def get_queryset(self):
         return selectors.api_figures(user=self.request.user)
