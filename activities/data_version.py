@@ -30,6 +30,7 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
+from django.utils.cache import set_response_etag
 
 T = TypeVar("T")
 
@@ -175,9 +176,17 @@ def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
     return value
 
 
-# What a cached response keeps besides its body; the middleware adds the rest anew
-# (ETag, Content-Security-Policy, Vary, compression) on every request.
-KEPT_HEADERS = ("Content-Type", "Content-Disposition", "X-Total-Count", "Link", "Vary", "Allow")
+# What a cached response keeps besides its body (its ETag too, so that the body is not
+# hashed on every hit); the middleware adds the rest anew (CSP, compression).
+KEPT_HEADERS = (
+    "Content-Type",
+    "Content-Disposition",
+    "X-Total-Count",
+    "Link",
+    "Vary",
+    "Allow",
+    "ETag",
+)
 
 
 class _NotCacheable(Exception):
@@ -200,6 +209,8 @@ def cached_response(
             response.render()  # TemplateResponse, or DRF's finalized Response
         if response.status_code != 200 or response.cookies or response.streaming:
             raise _NotCacheable(response)
+        if not response.has_header("ETag"):
+            set_response_etag(response)  # of the body, as ConditionalGetMiddleware would
         return response.content, {k: response[k] for k in KEPT_HEADERS if response.has_header(k)}
 
     try:

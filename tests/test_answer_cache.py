@@ -231,7 +231,7 @@ def test_a_visitor_with_a_message_gets_a_fresh_page(client):
 def test_cached_api_answers_keep_their_headers(client):
     url = "/api/v1/activities/?year=2020&format=csv"
     first, second = client.get(url), client.get(url)
-    for name in ("Content-Type", "Content-Disposition", "X-Total-Count", "Vary"):
+    for name in ("Content-Type", "Content-Disposition", "X-Total-Count", "Vary", "ETag"):
         assert second[name] == first[name], name
     assert "Accept" in second["Vary"]
     assert second.content == first.content
@@ -243,3 +243,9 @@ def test_the_browsable_api_is_not_cached(client):
         response = client.get("/api/v1/activities/", HTTP_ACCEPT="text/html")
     assert response.status_code == 200
     assert len(captured) > 1
+
+
+def test_a_cached_answer_still_answers_304_to_its_etag(client):
+    first = client.get(EL_SALVADOR_2020)
+    assert client.get(EL_SALVADOR_2020)["ETag"] == first["ETag"]  # the hit
+    assert client.get(EL_SALVADOR_2020, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
