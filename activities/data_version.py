@@ -27,7 +27,7 @@ from typing import TypeVar
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import set_response_etag
@@ -147,6 +147,10 @@ def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
     connection = connections[using]
     if connection.in_atomic_block:
         return None  # this transaction may see writes that are not committed
+    return _read_version(connection)
+
+
+def _read_version(connection) -> str | None:
     # Raw SQL: this runs on every cached request, and the ORM would compile it each time.
     with connection.cursor() as cursor:
         cursor.execute(_READ_VERSION)
@@ -155,6 +159,10 @@ def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
         return None  # a flushed database: caching stays off until the row is back
     epoch, version = row
     return f"{connection.settings_dict['NAME']}:{epoch}:{version}"
+
+
+def _key(namespace: str, version: str, parts: Hashable) -> str:
+    return f"{namespace}:{hashlib.sha256(repr((version, parts)).encode()).hexdigest()}"
 
 
 def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
@@ -166,13 +174,23 @@ def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
     version = current()
     if version is None:
         return produce()
-    digest = hashlib.sha256(repr((version, parts)).encode()).hexdigest()
-    key = f"{namespace}:{digest}"
     cache = caches[CACHE_ALIAS]
-    value = cache.get(key, _MISSING)
-    if value is _MISSING:
+    value = cache.get(_key(namespace, version, parts), _MISSING)
+    if value is not _MISSING:
+        return value
+    # Computed in one snapshot and kept under the version of that very snapshot, so an
+    # answer kept under a version is that of exactly one committed state, even when a
+    # write commits while it is being computed (its statements would otherwise each see
+    # the latest commit).
+    connection = connections[DEFAULT_DB_ALIAS]
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        snapshot_version = _read_version(connection)
         value = produce()
-        cache.set(key, value)
+    if snapshot_version is not None:
+        cache.set(_key(namespace, snapshot_version, parts), value)
     return value
 
 

@@ -190,6 +190,8 @@ def p95_ms(seconds: list[float]) -> float:
     return round(ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)] * 1000, 1)
 
 
+# At most this long to let both workers compute the mixed workload's answers once.
+WARM_SECONDS = 300.0
 # Requests timed right after a write (the answer computed again), per query.
 COLD_RUNS = 5
 # Each measurement stops after its repetitions or this many seconds (at least 5 runs).
@@ -313,7 +315,9 @@ def measure_lists(port: int, name: str, repetitions: int) -> tuple[list[dict], l
             # The same page further on must cost the same number of queries, computed.
             bump_version(name)
             _, _, _, later = get(port, f"{path}&page=3")
-            if len(set(counts)) != 1 or later != cold_queries:
+            # A repeated request is a cache hit, unless it reached the worker that had not
+            # computed it yet: then it costs what a computed one costs.
+            if len(set(counts) - {cold_queries}) > 1 or later != cold_queries:
                 notes.append(
                     f"{label} {page_size}: queries vary: {sorted(set(counts))}, computed "
                     f"page 1: {cold_queries}, page 3: {later}"
@@ -325,15 +329,15 @@ def measure_lists(port: int, name: str, repetitions: int) -> tuple[list[dict], l
                     "name": label,
                     "page_size": served,
                     "ms_median": median_ms(times),
-                    "queries": counts[0],
+                    "queries": statistics.median_low(counts),
                     "ms_cold_median": median_ms(cold_times),
                     "queries_cold": cold_queries,
                 }
             )
             log(
                 f"list {label} page_size={page_size}: {median_ms(times)} ms, "
-                f"{counts[0]} queries; after a write {median_ms(cold_times)} ms, "
-                f"{cold_queries} queries; {served} rows"
+                f"{statistics.median_low(counts)} queries; after a write "
+                f"{median_ms(cold_times)} ms, {cold_queries} queries; {served} rows"
             )
     return entries, notes
 
@@ -381,6 +385,12 @@ def measure_throughput(port: int, seconds: float) -> dict:
         "/api/v1/activities/?page_size=100",
         "/activities/?page_size=20",
     ]
+    # Between writes every worker answers from its cache; right after one, each computes
+    # each answer once. Warm both workers first, and say how long that took.
+    started = time.monotonic()
+    _, _, warm_errors = load(port, mixed, 16, WARM_SECONDS, limit=16 * 2 * len(mixed))
+    warm_seconds = round(time.monotonic() - started, 1)
+    log(f"warm-up after the last write: {warm_seconds} s, {warm_errors} errors")
     mixed_rps, mixed_done, mixed_errors = load(port, mixed, 16, seconds, limit=200_000)
     trivial_rps, trivial_done, trivial_errors = load(port, ["/healthz"], 16, seconds, limit=200_000)
     log(
@@ -393,6 +403,8 @@ def measure_throughput(port: int, seconds: float) -> dict:
         # Two significant digits: a ratio far below 1 must not round to 0.
         "ratio": float(f"{mixed_rps / trivial_rps:.2g}") if trivial_rps else None,
         "errors": mixed_errors + trivial_errors,
+        "warm_up_seconds": warm_seconds,
+        "warm_up_errors": warm_errors,
     }
 
 
@@ -453,6 +465,10 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         f"| ratio | {throughput['ratio']} |",
         f"| errors | {throughput['errors']} |",
         "",
+        "Before the run, 16 clients sent each request of the mix twice, so that both workers"
+        " had computed every answer once, as after any write: that took "
+        f"{throughput.get('warm_up_seconds')} s ({throughput.get('warm_up_errors')} errors).",
+        "",
         f"Peak resident memory of a worker (VmHWM): {results['worker_peak_rss_mb']} MB.",
         "",
         "## Targets",
@@ -460,16 +476,27 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
     ]
     slow = [e["name"] for e in results["stats"] if e["api_ms_median"] >= 100]
     over_sql = [e["name"] for e in results["stats"] if e["ratio"] and e["ratio"] > 1.0]
-    api_20 = [e for e in results["list"] if e["name"].startswith("API") and e["page_size"] == 20]
+    at_20 = [e for e in results["list"] if e["page_size"] == 20]
     lines += [
         f"- stats under 100 ms median: {'met' if not slow else 'missed by ' + ', '.join(slow)}",
         "- stats at most 1.0x SQL: "
         + ("met" if not over_sql else "missed by " + ", ".join(over_sql)),
-        "- list under 50 ms at page size 20: "
-        + ("met" if api_20 and all(e["ms_median"] < 50 for e in api_20) else "missed"),
+        "- lists (API and HTML) under 50 ms at page size 20: "
+        + ("met" if at_20 and all(e["ms_median"] < 50 for e in at_20) else "missed"),
+        "- lists: the same number of queries on every request and every page: "
+        + ("met" if not any("queries vary" in note for note in notes) else "missed"),
         "- mixed throughput at least 0.5x trivial: "
         + ("met" if (throughput["ratio"] or 0) >= 0.5 else "missed"),
         f"- zero errors: {'met' if throughput['errors'] == 0 else 'missed'}",
+        "",
+        "Not targets, but what the first request after a write costs (the answer computed"
+        " from the base tables): stats "
+        + ", ".join(f"{e['name']} {e.get('api_ms_cold_median')} ms" for e in results["stats"])
+        + "; lists "
+        + ", ".join(
+            f"{e['name']} {e['page_size']} {e.get('ms_cold_median')} ms" for e in results["list"]
+        )
+        + ".",
     ]
     if notes:
         lines += ["", "## Notes", "", *[f"- {note}" for note in notes]]

@@ -249,3 +249,38 @@ def test_a_cached_answer_still_answers_304_to_its_etag(client):
     first = client.get(EL_SALVADOR_2020)
     assert client.get(EL_SALVADOR_2020)["ETag"] == first["ETag"]  # the hit
     assert client.get(EL_SALVADOR_2020, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="two connections at once")
+def test_an_answer_is_computed_in_one_snapshot_and_kept_under_its_version():
+    """A write that commits while an answer is being computed changes neither the answer
+    (every statement sees the state the answer started from) nor the next request's
+    (it finds the version moved and computes again)."""
+    import psycopg
+
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        autocommit=True,
+    )
+    titles = Activity.objects.filter(reference="report-2020/F28").values_list("title", flat=True)
+
+    def produce():
+        before = titles.get()
+        other.execute(
+            "UPDATE activities_activity SET title = 'Changed meanwhile'"
+            " WHERE reference = 'report-2020/F28'"
+        )
+        return before, titles.get()
+
+    try:
+        first, again = data_version.cached("test", ("snapshot",), produce)
+        assert first == again != "Changed meanwhile"
+        assert data_version.cached("test", ("snapshot",), lambda: "computed again") == (
+            "computed again"
+        )
+    finally:
+        other.close()

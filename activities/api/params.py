@@ -8,6 +8,7 @@ every list takes (ALWAYS_ALLOWED). The stats view calls `reject_unknown_params` 
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Iterable
 
 from django.db.models import F
@@ -40,14 +41,15 @@ def reject_unknown_params(request, allowed: Iterable[str]) -> None:
     raise ValidationError(errors)
 
 
-def filterset_params(filterset_class) -> set[str]:
+@functools.cache  # FilterSet classes do not change: their widgets need not be built per request
+def filterset_params(filterset_class) -> frozenset[str]:
     """The query parameter names a django-filter FilterSet reads.
 
     Most filters read their own name; range-like filters read suffixed names
     (`date_after`, `date_before`), which the widget knows.
     """
     if filterset_class is None:
-        return set()
+        return frozenset()
     names: set[str] = set()
     for name, filter_ in filterset_class.base_filters.items():
         widget = filter_.field_class.widget
@@ -56,7 +58,7 @@ def filterset_params(filterset_class) -> set[str]:
             names.update(f"{name}_{suffix}" for suffix in widget.suffixes)
         else:
             names.add(name)
-    return names
+    return frozenset(names)
 
 
 class StrictQueryParamsMixin:
