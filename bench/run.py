@@ -274,7 +274,8 @@ def measure_stats(port: int, name: str, repetitions: int) -> tuple[list[dict], l
                     "api_ms_median": api_median,
                     "api_ms_p95": p95_ms(api_times),
                     "sql_ms_median": sql_median,
-                    "ratio": round(api_median / sql_median, 2) if sql_median else None,
+                    # Two significant digits: a ratio far below 1 must not round to 0.
+                    "ratio": float(f"{api_median / sql_median:.2g}") if sql_median else None,
                     "api_ms_cold_median": median_ms(cold_times),
                     "cold_ratio": (
                         round(median_ms(cold_times) / sql_median, 2) if sql_median else None

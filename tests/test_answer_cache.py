@@ -284,3 +284,10 @@ def test_an_answer_is_computed_in_one_snapshot_and_kept_under_its_version():
         )
     finally:
         other.close()
+
+
+def test_the_cache_can_be_turned_off(client, settings):
+    settings.ANSWER_CACHE_ENABLED = False
+    client.get(EL_SALVADOR_2020)
+    _, queries = queries_of(client, EL_SALVADOR_2020)
+    assert queries > 1
