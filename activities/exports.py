@@ -52,6 +52,18 @@ COLUMNS = [
 ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection:
+# a title "=HYPERLINK(...)" in a download). Such text gets a leading apostrophe, which
+# spreadsheets show as text; numbers, dates and empty cells are left alone.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value):
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def _joined(values: Iterable[str]) -> str:
     return "; ".join(values)
 
@@ -108,7 +120,7 @@ def activities_csv(activities: QuerySet[Activity], *, request: HttpRequest) -> H
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
     for row in activity_rows(activities, base_url=base_url):
-        writer.writerow(["" if cell is None else cell for cell in row])
+        writer.writerow(["" if cell is None else spreadsheet_cell(cell) for cell in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name("csv")}"'
     return response
@@ -123,7 +135,7 @@ def activities_xlsx(activities: QuerySet[Activity], *, request: HttpRequest) -> 
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in activity_rows(activities, base_url=base_url):
-        sheet.append(row)
+        sheet.append([spreadsheet_cell(cell) for cell in row])
     sheet.freeze_panes = "A2"
     for letter, width in {"C": 60, "K": 40, "M": 40, "V": 40, "W": 40}.items():
         sheet.column_dimensions[letter].width = width

@@ -109,3 +109,19 @@ def test_the_list_links_its_downloads_with_the_same_filters(client):
     html = client.get("/activities/?region=013&year=2020").content.decode()
     assert 'href="/activities/download.csv?region=013&amp;year=2020"' in html
     assert 'href="/activities/download.xlsx?region=013&amp;year=2020"' in html
+
+
+def test_text_that_a_spreadsheet_would_run_is_kept_as_text(client):
+    """CSV injection: a title starting with = (or +, -, @) must not become a formula."""
+    activity = Activity.objects.get(reference="report-2020/F28")
+    Activity.objects.filter(pk=activity.pk).update(title='=HYPERLINK("http://x.example","y")')
+    page_csv = client.get("/activities/download.csv?country=SV&year=2020").content.decode()
+    titles = {row["title"] for row in csv.DictReader(io.StringIO(page_csv.lstrip("\ufeff")))}
+    assert '\'=HYPERLINK("http://x.example","y")' in titles
+    workbook = load_workbook(io.BytesIO(client.get("/activities/download.xlsx?country=SV").content))
+    cells = [row[2] for row in workbook.active.iter_rows(min_row=2)]
+    assert {cell.data_type for cell in cells} == {"s"}
+    assert '\'=HYPERLINK("http://x.example","y")' in {cell.value for cell in cells}
+    api_csv = client.get("/api/v1/activities/?format=csv&country=SV").content.decode()
+    api_titles = {row["title"] for row in csv.DictReader(io.StringIO(api_csv))}
+    assert '\'=HYPERLINK("http://x.example","y")' in api_titles

@@ -24,6 +24,8 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import BaseRenderer
 
+from activities.exports import spreadsheet_cell
+
 # Column name -> HXL hashtag. Keys are the flattened column names of the activities,
 # figures and stats CSVs; resources whose generic columns ("code", "name", "id") mean
 # something else have their own table in HXL_TAGS_BY_RESOURCE.
@@ -133,12 +135,13 @@ def hxl_row(columns: Iterable[str], resource: str | None = None) -> list[str]:
 
 
 def cell(value):
-    """A CSV cell: numbers stay numbers, booleans are true/false, null is empty."""
+    """A CSV cell: numbers stay numbers, booleans are true/false, null is empty, and text
+    that a spreadsheet would run as a formula is kept as text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return value
+    return spreadsheet_cell(value)
 
 
 def flatten(value, prefix: str = "") -> dict[str, object]:
