@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Hashable
 from typing import TypeVar
@@ -33,6 +34,7 @@ from django.http.response import HttpResponseBase
 from django.utils.cache import set_response_etag
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 TRIGGER = "activities_data_version"
 FUNCTION = "activities_bump_data_version"
@@ -43,15 +45,19 @@ _READ_VERSION = "SELECT epoch, version FROM activities_dataversion WHERE id = 1"
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    -- Once per transaction: the first event bumps, the others see the local flag.
-    IF current_setting('tacbapp.data_version_bumped', true) IS DISTINCT FROM '1' THEN
+    -- Once per transaction: the first event bumps and notes this transaction's id; the
+    -- others see it. (The id, not a plain flag, so no setting left at any other level
+    -- can ever silence the bump.)
+    IF current_setting('tacbapp.data_version_bumped_in', true)
+            IS DISTINCT FROM txid_current()::text THEN
         UPDATE activities_dataversion SET version = version + 1 WHERE id = 1;
-        PERFORM set_config('tacbapp.data_version_bumped', '1', true);
+        PERFORM set_config('tacbapp.data_version_bumped_in', txid_current()::text, true);
     END IF;
     RETURN NULL;
 END
 $$
 """
+_SQLITE_EVENTS = ("insert", "update", "delete")
 
 
 def versioned_tables() -> list[str]:
@@ -70,14 +76,23 @@ def versioned_tables() -> list[str]:
     return sorted(tables)
 
 
+def _sqlite_trigger(event: str, table: str) -> str:
+    return f"{TRIGGER}_{event}_{table}"
+
+
 def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """Create (or re-create) the triggers on every versioned table. Idempotent."""
+    """Create (or re-create) the triggers on every versioned table, then move the version.
+
+    In one transaction, so that no write can slip between dropping and re-creating a
+    trigger; the final bump covers writes made while a table had none (SQLite loses a
+    table's triggers when a migration rebuilds it). Idempotent.
+    """
     connection = connections[using]
     existing = set(connection.introspection.table_names())
     if "activities_dataversion" not in existing:
         return []
     tables = [table for table in versioned_tables() if table in existing]
-    with connection.cursor() as cursor:
+    with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
             for table in tables:
@@ -94,37 +109,44 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
                     f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
                 )
         elif connection.vendor == "sqlite":
-            # SQLite drops a table's triggers when Django rebuilds the table in a
-            # migration: this runs after every migrate, so they come back.
             for table in tables:
                 quoted = connection.ops.quote_name(table)
-                for event in ("INSERT", "UPDATE", "DELETE"):
+                for event in _SQLITE_EVENTS:
                     cursor.execute(
-                        f'CREATE TRIGGER IF NOT EXISTS "{TRIGGER}_{event.lower()}_{table}" '
-                        f"AFTER {event} ON {quoted} BEGIN "
+                        f'CREATE TRIGGER IF NOT EXISTS "{_sqlite_trigger(event, table)}" '
+                        f"AFTER {event.upper()} ON {quoted} BEGIN "
                         "UPDATE activities_dataversion SET version = version + 1 WHERE id = 1; "
                         "END"
                     )
         else:  # pragma: no cover - no other database is supported
             raise NotImplementedError(connection.vendor)
+        cursor.execute("UPDATE activities_dataversion SET version = version + 1 WHERE id = 1")
+    _verified.pop(_database_key(connection), None)
     return tables
 
 
-def tables_with_triggers(using: str = DEFAULT_DB_ALIAS) -> set[str]:
-    """The tables that carry the trigger, read back from the database's catalogue."""
+def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """Versioned tables lacking one of their triggers, or with one disabled (catalogue)."""
     connection = connections[using]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT DISTINCT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s",
-                [TRIGGER],
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger"
+                " WHERE tgname IN (%s, %s) AND tgenabled <> 'D'",
+                [TRIGGER, f"{TRIGGER}_truncate"],
             )
-            return {name.strip('"') for (name,) in cursor.fetchall()}
-        cursor.execute(
-            "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
-            [f"{TRIGGER}_%"],
-        )
-        return {name for (name,) in cursor.fetchall()}
+            present = {(table.strip('"'), name) for table, name in cursor.fetchall()}
+            wanted = {(t, n) for t in versioned_tables() for n in (TRIGGER, f"{TRIGGER}_truncate")}
+        else:
+            cursor.execute(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                [f"{TRIGGER}_%"],
+            )
+            present = set(cursor.fetchall())
+            wanted = {
+                (t, _sqlite_trigger(e, t)) for t in versioned_tables() for e in _SQLITE_EVENTS
+            }
+    return sorted({table for table, _ in wanted - present})
 
 
 def ensure_row(using: str = DEFAULT_DB_ALIAS) -> None:
@@ -140,6 +162,26 @@ def install(sender=None, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
         install_triggers(using)
 
 
+# Per process and database: were all the triggers there when this process first looked?
+_verified: dict[tuple, bool] = {}
+
+
+def _database_key(connection) -> tuple:
+    return (connection.alias, connection.settings_dict["NAME"])
+
+
+def _triggers_in_place(connection) -> bool:
+    key = _database_key(connection)
+    if key not in _verified:
+        missing = missing_triggers(connection.alias)
+        if missing:
+            logger.error(
+                "Answer cache off: no data-version trigger on %s (run migrate)", ", ".join(missing)
+            )
+        _verified[key] = not missing
+    return _verified[key]
+
+
 def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
     """The committed data version, or None when the cache must not be used."""
     if not settings.ANSWER_CACHE_ENABLED:
@@ -147,6 +189,10 @@ def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
     connection = connections[using]
     if connection.in_atomic_block:
         return None  # this transaction may see writes that are not committed
+    # A database whose triggers are missing or disabled (restored with
+    # --disable-triggers, say) would never move the version: no cache then.
+    if not _triggers_in_place(connection):
+        return None
     return _read_version(connection)
 
 

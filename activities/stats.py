@@ -551,8 +551,17 @@ def compute(
 
 
 def _restriction_key(restriction: Restriction) -> tuple:
+    # The fields the engine reads from these records, not only their keys: a region's
+    # path or a theme's parent read before the answer's snapshot is part of the question.
     return tuple(
-        (type(value).__name__, value.pk) if isinstance(value, models.Model) else value
+        (
+            type(value).__name__,
+            value.pk,
+            getattr(value, "path", None),
+            getattr(value, "parent_id", None),
+        )
+        if isinstance(value, models.Model)
+        else value
         for value in (getattr(restriction, f.name) for f in fields(restriction))
     )
 

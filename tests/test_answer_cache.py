@@ -60,7 +60,32 @@ def test_every_domain_table_carries_the_trigger():
     )
     assert "activities_activity_countries" in tables  # many-to-many rows count too
     assert not [table for table in tables if "historical" in table]
-    assert set(tables) <= data_version.tables_with_triggers()
+    assert data_version.missing_triggers() == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL can disable one")
+def test_a_disabled_trigger_turns_the_cache_off(client):
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE activities_beneficiarygroup DISABLE TRIGGER USER")
+    data_version._verified.clear()
+    try:
+        assert data_version.missing_triggers() == ["activities_beneficiarygroup"]
+        assert data_version.current() is None
+        client.get(EL_SALVADOR_2020)
+        _, queries = queries_of(client, EL_SALVADOR_2020)
+        assert queries > 1  # computed again: a write to that table would not be seen
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE activities_beneficiarygroup ENABLE TRIGGER USER")
+        data_version._verified.clear()
+    assert data_version.current() is not None
+
+
+def test_reinstalling_the_triggers_moves_the_version():
+    start = version()
+    data_version.install_triggers()
+    assert version() > start
+    assert data_version.missing_triggers() == []
 
 
 def test_the_version_moves_with_each_committed_write_whatever_its_path():

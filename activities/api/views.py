@@ -103,6 +103,7 @@ def cached_api_response(view: APIView, request, name: str, produce: Callable[[],
         data_version.reader_key(request),
         request.build_absolute_uri("/"),
         request.accepted_renderer.format,
+        request.accepted_media_type,  # "application/json; indent=4" changes the bytes
         tuple(sorted(request.query_params.lists())),
     )
     return data_version.cached_response(

@@ -12,6 +12,21 @@ def create_the_row(apps, schema_editor):
     )
 
 
+def remove_the_triggers(apps, schema_editor):
+    """Going back before 0006: without the table, the triggers would break every write."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP FUNCTION IF EXISTS activities_bump_data_version() CASCADE")
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                " AND name LIKE 'activities_data_version_%'"
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER "{name}"')
+
+
 # The triggers that bump the version are (re)installed after every migrate, on every
 # domain table: activities/data_version.py, connected in activities/apps.py.
 
@@ -34,5 +49,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.CheckConstraint(condition=models.Q(('id', 1)), name='data_version_single_row')],
             },
         ),
-        migrations.RunPython(create_the_row, migrations.RunPython.noop),
+        migrations.RunPython(create_the_row, remove_the_triggers),
     ]
