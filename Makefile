@@ -24,8 +24,11 @@ setup: install
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The suite in parallel, one process per core, each with its own test database
+# (`make test TEST_WORKERS=0` runs it in one process).
+TEST_WORKERS ?= auto
 test: setup
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # The benchmark (bench/README.md): 100,000 synthetic activities in the PostgreSQL database
 # tacbapp_bench (rebuilt), served by gunicorn on 127.0.0.1; writes bench/results.json, .md.
