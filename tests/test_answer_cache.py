@@ -171,12 +171,18 @@ def test_a_renamed_country_shows_in_the_next_grouped_answer(client):
     assert "República de El Salvador" in names(client.get(url))
 
 
-def test_readers_who_see_different_things_never_share_an_answer(client, django_user_model):
-    """A donor viewer counts drafts; the public does not. Both asked, in both orders."""
+def donor_viewer_of_a_draft(user_model):
+    """The El Salvador training made a draft, and a donor viewer (who counts drafts)."""
     Activity.objects.filter(reference="report-2020/F28").update(status=Activity.Status.DRAFT)
     roles.setup_roles()
-    donor = django_user_model.objects.create_user("donor", password="x" * 20)
+    donor = user_model.objects.create_user("donor", password="x" * 20)
     donor.groups.add(Group.objects.get(name=roles.DONOR_VIEWER))
+    return donor
+
+
+def test_readers_who_see_different_things_never_share_an_answer(client, django_user_model):
+    """A donor viewer counts drafts; the public does not. Both asked, in both orders."""
+    donor = donor_viewer_of_a_draft(django_user_model)
     anonymous_first = people(client.get(EL_SALVADOR_2020))
     client.force_login(donor)
     donor_after = people(client.get(EL_SALVADOR_2020))
@@ -186,10 +192,7 @@ def test_readers_who_see_different_things_never_share_an_answer(client, django_u
 
 
 def test_a_reader_who_loses_a_right_gets_a_new_answer(client, django_user_model):
-    Activity.objects.filter(reference="report-2020/F28").update(status=Activity.Status.DRAFT)
-    roles.setup_roles()
-    donor = django_user_model.objects.create_user("donor", password="x" * 20)
-    donor.groups.add(Group.objects.get(name=roles.DONOR_VIEWER))
+    donor = donor_viewer_of_a_draft(django_user_model)
     client.force_login(donor)
     assert people(client.get(EL_SALVADOR_2020)) == 650
     donor.groups.clear()  # auth tables carry no trigger: the reader's key changes instead
