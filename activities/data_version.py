@@ -23,12 +23,14 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Hashable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import set_response_etag
@@ -197,6 +199,25 @@ def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
 
 
 def _read_version(connection) -> str | None:
+    # On a kept connection, Django's health check (CONN_HEALTH_CHECKS) would send a
+    # "SELECT 1" before the request's first query. On a cached answer this read is the
+    # only query: let it be the check, so that a hit costs one round trip, not two. A
+    # connection that died meanwhile fails here instead: close it and read on a new one.
+    if (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    ):
+        connection.health_check_done = True
+        try:
+            return _query_version(connection)
+        except (OperationalError, InterfaceError):
+            connection.close()
+    return _query_version(connection)
+
+
+def _query_version(connection) -> str | None:
     # Raw SQL: this runs on every cached request, and the ORM would compile it each time.
     with connection.cursor() as cursor:
         cursor.execute(_READ_VERSION)
@@ -217,13 +238,21 @@ def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
     `parts` must hold everything the answer depends on besides the data: the request's
     parameters, who asks (visibility), the host of absolute links.
     """
+    return _cached_under_key(namespace, parts, produce)[0]
+
+
+def _cached_under_key(
+    namespace: str, parts: Hashable, produce: Callable[[], T]
+) -> tuple[T, tuple[str, str] | None]:
+    """`cached()`, and the (version, key) the value is kept under (None: not kept)."""
     version = current()
     if version is None:
-        return produce()
+        return produce(), None
     cache = caches[CACHE_ALIAS]
-    value = cache.get(_key(namespace, version, parts), _MISSING)
+    key = _key(namespace, version, parts)
+    value = cache.get(key, _MISSING)
     if value is not _MISSING:
-        return value
+        return value, (version, key)
     # Computed in one snapshot and kept under the version of that very snapshot, so an
     # answer kept under a version is that of exactly one committed state, even when a
     # write commits while it is being computed (its statements would otherwise each see
@@ -235,9 +264,11 @@ def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         snapshot_version = _read_version(connection)
         value = produce()
-    if snapshot_version is not None:
-        cache.set(_key(namespace, snapshot_version, parts), value)
-    return value
+    if snapshot_version is None:
+        return value, None
+    key = _key(namespace, snapshot_version, parts)
+    cache.set(key, value)
+    return value, (snapshot_version, key)
 
 
 # What a cached response keeps besides its body (its ETag too, so that the body is not
@@ -259,12 +290,17 @@ class _NotCacheable(Exception):
 
 
 def cached_response(
-    namespace: str, parts: Hashable, produce: Callable[[], HttpResponseBase]
+    namespace: str,
+    parts: Hashable,
+    produce: Callable[[], HttpResponseBase],
+    throttles: tuple[type, ...] = (),
 ) -> HttpResponseBase:
     """The rendered response of `produce()` (a 200), cached as bytes like `cached()`.
 
     Rendering a page or a long JSON list costs more than unpickling its bytes; anything
     but a 200, and a response that sets a cookie, is returned as it is and not kept.
+    `throttles`: the view's throttle classes, which AnswerCacheMiddleware applies when it
+    serves the answer without the view.
     """
 
     def render() -> tuple[bytes, dict[str, str]]:
@@ -278,9 +314,12 @@ def cached_response(
         return response.content, {k: response[k] for k in KEPT_HEADERS if response.has_header(k)}
 
     try:
-        content, headers = cached(namespace, parts, render)
+        (content, headers), kept_as = _cached_under_key(namespace, parts, render)
     except _NotCacheable as refused:
         return refused.response
+    front = _front_request.get()
+    if front is not None:
+        front.note(kept_as, throttles)
     return HttpResponse(content, headers=headers)
 
 
@@ -324,3 +363,100 @@ def reader_key(request) -> tuple:
         return ("anonymous",)
     permissions = tuple(sorted(user.get_all_permissions()))
     return ("user", user.pk, user.is_active, user.is_superuser, user.is_staff, permissions)
+
+
+# --- The front door: a kept answer without resolving, negotiating or running the view ------
+
+
+@dataclass
+class _FrontRequest:
+    """What the view's cached_response() tells AnswerCacheMiddleware about one request."""
+
+    kept_as: tuple[str, str] | None = None  # (version, key of the kept response)
+    throttles: tuple[type, ...] = ()
+    answers: int = 0
+
+    def note(self, kept_as: tuple[str, str] | None, throttles: tuple[type, ...]) -> None:
+        self.answers += 1
+        self.kept_as, self.throttles = kept_as, throttles
+
+
+_front_request: ContextVar[_FrontRequest | None] = ContextVar("answer_front", default=None)
+
+
+def _plainly_anonymous(request) -> bool:
+    """A GET from a visitor with no credentials, session or message: whoever sends it is
+    the anonymous reader of reader_key(), and cached_page() would serve it too."""
+    return (
+        request.method in ("GET", "HEAD")
+        and "HTTP_AUTHORIZATION" not in request.META
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "messages" not in request.COOKIES
+        and not request.user.is_authenticated
+    )
+
+
+class AnswerCacheMiddleware:
+    """Serves a kept answer to an anonymous visitor before URL resolution and the view.
+
+    The view's own cache (cached_response) still decides what is kept and computes it in
+    one snapshot; this remembers which kept response last answered which request (URL,
+    host, Accept header), and at which data version, so that the next identical request
+    at that version costs the version read and two cache lookups instead of DRF's
+    negotiation, authentication and parameter checks. The view's throttles still apply.
+    It sits below the middleware that adds headers (sessions' Vary, ETag and 304,
+    X-Frame-Options, CSP, compression), so a hit leaves with the same headers as a miss.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not (settings.ANSWER_CACHE_ENABLED and _plainly_anonymous(request)):
+            return self.get_response(request)
+        parts = (
+            request.build_absolute_uri("/"),
+            request.path,
+            tuple(sorted(request.GET.lists())),
+            request.META.get("HTTP_ACCEPT", ""),
+        )
+        front_key = _key("front", "", parts)
+        response = self._kept(request, front_key)
+        if response is not None:
+            return response
+        front = _FrontRequest()
+        token = _front_request.set(front)
+        try:
+            response = self.get_response(request)
+        finally:
+            _front_request.reset(token)
+        # Only one kept answer, and a response that left the view as it was kept.
+        if (
+            front.answers == 1
+            and front.kept_as
+            and response.status_code == 200
+            and not (response.cookies or response.streaming)
+        ):
+            caches[CACHE_ALIAS].set(front_key, (*front.kept_as, front.throttles))
+        return response
+
+    @staticmethod
+    def _kept(request, front_key: str) -> HttpResponse | None:
+        # A request that no view ever answered from the cache (/healthz, a form) costs
+        # one lookup here, not a read of the version.
+        cache = caches[CACHE_ALIAS]
+        entry = cache.get(front_key)
+        if entry is None:
+            return None
+        kept_version, kept_key, throttles = entry
+        if current() != kept_version:
+            return None  # the data moved on: the view computes the answer again
+        kept = cache.get(kept_key)
+        if kept is None:
+            return None  # evicted
+        # Throttles that key on the client (AnonRateThrottle); one that refuses sends the
+        # request down the whole way, where the view answers 429 as usual.
+        if not all(throttle().allow_request(request, None) for throttle in throttles):
+            return None
+        content, headers = kept
+        return HttpResponse(content, headers=headers)

@@ -319,3 +319,86 @@ def test_the_cache_can_be_turned_off(client, settings):
     client.get(EL_SALVADOR_2020)
     _, queries = queries_of(client, EL_SALVADOR_2020)
     assert queries > 1
+
+
+# --- The front door (AnswerCacheMiddleware) -------------------------------------------------
+
+FRONT_DOOR_URLS = [
+    EL_SALVADOR_2020,
+    "/api/v1/stats/?region=013&group_by=country&format=csv",
+    "/api/v1/activities/?year=2020&page_size=2",
+    "/activities/?region=013&year=2020",
+    "/countries/SV/",
+]
+
+
+@pytest.mark.parametrize("url", FRONT_DOOR_URLS)
+def test_a_repeated_anonymous_request_is_answered_before_the_view_with_the_same_headers(
+    client, monkeypatch, url
+):
+    from django.core.handlers.base import BaseHandler
+
+    first = client.get(url)
+    assert first.status_code == 200
+
+    def no_view(*args, **kwargs):
+        raise AssertionError("the view ran: the request was not answered at the front door")
+
+    monkeypatch.setattr(BaseHandler, "resolve_request", no_view)
+    second, queries = queries_of(client, url)
+    assert queries == 1  # the version
+    assert second.content == first.content
+    assert dict(second.headers) == dict(first.headers)
+
+
+def test_the_front_door_never_serves_an_answer_of_an_older_version(client):
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    assert people(client.get(EL_SALVADOR_2020)) == 650  # at the front door
+    it_staff_rows().update(not_recorded=700, total=700)
+    assert people(client.get(EL_SALVADOR_2020)) == 700
+    assert people(client.get(EL_SALVADOR_2020)) == 700
+
+
+def test_the_front_door_keeps_the_anonymous_throttle(client, monkeypatch):
+    from rest_framework.throttling import AnonRateThrottle
+
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", {"anon": "3/minute"})
+    statuses = [client.get(EL_SALVADOR_2020).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # the second and third at the front door
+
+
+def test_a_token_or_a_session_is_never_answered_at_the_front_door(client, django_user_model):
+    from rest_framework.authtoken.models import Token
+
+    donor = donor_viewer_of_a_draft(django_user_model)
+    assert people(client.get(EL_SALVADOR_2020)) == 0
+    assert people(client.get(EL_SALVADOR_2020)) == 0  # kept at the front door
+    token = Token.objects.create(user=donor)
+    with_token = client.get(EL_SALVADOR_2020, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert people(with_token) == 650
+    client.force_login(donor)
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+
+
+def test_a_form_that_sets_a_cookie_is_never_kept_at_the_front_door(client):
+    client.get("/accounts/login/")
+    _, queries = queries_of(client, "/accounts/login/")
+    assert queries == 0  # rendered again, without even reading the version
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite needs no health check")
+def test_the_version_read_is_the_health_check_of_a_kept_connection():
+    """Django would send "SELECT 1" before a request's first query on a kept connection
+    (CONN_HEALTH_CHECKS); the version read does that job, and a connection that died
+    meanwhile is replaced, not turned into an error."""
+    assert connection.health_check_enabled
+    connection.ensure_connection()
+    expected = data_version.current()
+    connection.health_check_done = False  # as at the start of the next request
+    with CaptureQueriesContext(connection) as captured:
+        assert data_version.current() == expected
+    assert len(captured) == 1 and connection.health_check_done
+    connection.connection.close()  # the server went away between two requests
+    connection.health_check_done = False
+    assert data_version.current() == expected
+    assert connection.is_usable()

@@ -107,7 +107,10 @@ def cached_api_response(view: APIView, request, name: str, produce: Callable[[],
         tuple(sorted(request.query_params.lists())),
     )
     return data_version.cached_response(
-        "api", parts, lambda: view.finalize_response(request, produce())
+        "api",
+        parts,
+        lambda: view.finalize_response(request, produce()),
+        throttles=tuple(type(throttle) for throttle in view.get_throttles()),
     )
 
 
