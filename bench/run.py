@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psycopg
@@ -207,11 +208,19 @@ def _runs(repetitions: int):
         yield run
 
 
-def timed_api(port: int, path: str, repetitions: int, warmup: int = 2):
-    for _ in range(warmup):
-        status, body, _, _ = get(port, path)
+def warm(port: int, path: str, workers: int = 2) -> None:
+    """Each worker keeps its own answers: as many requests at once as there are workers
+    (a busy sync worker leaves the next connection to another), then one more."""
+    with ThreadPoolExecutor(workers) as pool:
+        answers = list(pool.map(lambda _: get(port, path), range(workers)))
+    answers.append(get(port, path))
+    for status, body, _, _ in answers:
         if status != 200:
             raise RuntimeError(f"{path}: HTTP {status}: {body[:300]!r}")
+
+
+def timed_api(port: int, path: str, repetitions: int):
+    warm(port, path)
     times, counts, body = [], [], b""
     for _ in _runs(repetitions):
         status, body, elapsed, count = get(port, path)
@@ -510,7 +519,7 @@ def main() -> int:
     parser.add_argument("--database", default="tacbapp_bench")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
-    parser.add_argument("--repetitions", type=int, default=20)
+    parser.add_argument("--repetitions", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15.0, help="Of each throughput run.")
     parser.add_argument(
         "--reuse", action="store_true", help="Keep the database if it holds the size asked."
