@@ -23,8 +23,6 @@ import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Hashable
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import TypeVar
 
 from django.apps import apps
@@ -33,7 +31,8 @@ from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
-from django.utils.cache import set_response_etag
+from django.utils.cache import patch_vary_headers, set_response_etag
+from rest_framework.throttling import AnonRateThrottle
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -213,6 +212,9 @@ def _read_version(connection) -> str | None:
         try:
             return _query_version(connection)
         except (OperationalError, InterfaceError):
+            if connection.is_usable():
+                raise  # a lock or statement timeout: the connection itself is fine
+            logger.info("Database connection lost since the last request: reconnecting")
             connection.close()
     return _query_version(connection)
 
@@ -293,14 +295,14 @@ def cached_response(
     namespace: str,
     parts: Hashable,
     produce: Callable[[], HttpResponseBase],
-    throttles: tuple[type, ...] = (),
+    throttles: tuple[type, ...] | None = (),
 ) -> HttpResponseBase:
     """The rendered response of `produce()` (a 200), cached as bytes like `cached()`.
 
     Rendering a page or a long JSON list costs more than unpickling its bytes; anything
     but a 200, and a response that sets a cookie, is returned as it is and not kept.
-    `throttles`: the view's throttle classes, which AnswerCacheMiddleware applies when it
-    serves the answer without the view.
+    `throttles`: those AnswerCacheMiddleware applies when it serves the answer without the
+    view (front_door_throttles()); None keeps it from doing so.
     """
 
     def render() -> tuple[bytes, dict[str, str]]:
@@ -317,10 +319,11 @@ def cached_response(
         (content, headers), kept_as = _cached_under_key(namespace, parts, render)
     except _NotCacheable as refused:
         return refused.response
-    front = _front_request.get()
-    if front is not None:
-        front.note(kept_as, throttles)
-    return HttpResponse(content, headers=headers)
+    response = HttpResponse(content, headers=headers)
+    if kept_as is not None:
+        # For AnswerCacheMiddleware: this very response object is the kept one.
+        response.answer_kept_as = (*kept_as, throttles)
+    return response
 
 
 def cached_page(view):
@@ -368,31 +371,26 @@ def reader_key(request) -> tuple:
 # --- The front door: a kept answer without resolving, negotiating or running the view ------
 
 
-@dataclass
-class _FrontRequest:
-    """What the view's cached_response() tells AnswerCacheMiddleware about one request."""
-
-    kept_as: tuple[str, str] | None = None  # (version, key of the kept response)
-    throttles: tuple[type, ...] = ()
-    answers: int = 0
-
-    def note(self, kept_as: tuple[str, str] | None, throttles: tuple[type, ...]) -> None:
-        self.answers += 1
-        self.kept_as, self.throttles = kept_as, throttles
-
-
-_front_request: ContextVar[_FrontRequest | None] = ContextVar("answer_front", default=None)
+def front_door_throttles(throttles) -> tuple[type, ...] | None:
+    """The view's throttle classes as the front door applies them, or None if it cannot:
+    one that reads the view (ScopedRateThrottle) would see none there, and with several,
+    a refusal by one after another had counted would be counted again on the way down."""
+    classes = tuple(type(throttle) for throttle in throttles)
+    if len(classes) > 1 or not all(issubclass(cls, AnonRateThrottle) for cls in classes):
+        return None
+    return classes
 
 
 def _plainly_anonymous(request) -> bool:
-    """A GET from a visitor with no credentials, session or message: whoever sends it is
-    the anonymous reader of reader_key(), and cached_page() would serve it too."""
+    """A GET with no credentials, session or message: whoever sends it is the anonymous
+    reader of reader_key(), and cached_page() would serve it too. (Without a session
+    cookie request.user is AnonymousUser; not asking keeps a hit from touching the
+    session, which would add `Vary: Cookie` to every anonymous response, /healthz's too.)"""
     return (
         request.method in ("GET", "HEAD")
         and "HTTP_AUTHORIZATION" not in request.META
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "messages" not in request.COOKIES
-        and not request.user.is_authenticated
     )
 
 
@@ -403,9 +401,9 @@ class AnswerCacheMiddleware:
     one snapshot; this remembers which kept response last answered which request (URL,
     host, Accept header), and at which data version, so that the next identical request
     at that version costs the version read and two cache lookups instead of DRF's
-    negotiation, authentication and parameter checks. The view's throttles still apply.
-    It sits below the middleware that adds headers (sessions' Vary, ETag and 304,
-    X-Frame-Options, CSP, compression), so a hit leaves with the same headers as a miss.
+    negotiation, authentication and parameter checks. The view's throttle still applies.
+    It sits below the middleware that adds headers (ETag and 304, X-Frame-Options, CSP,
+    compression), so a hit leaves with the same headers as a miss.
     """
 
     def __init__(self, get_response):
@@ -424,20 +422,17 @@ class AnswerCacheMiddleware:
         response = self._kept(request, front_key)
         if response is not None:
             return response
-        front = _FrontRequest()
-        token = _front_request.set(front)
-        try:
-            response = self.get_response(request)
-        finally:
-            _front_request.reset(token)
-        # Only one kept answer, and a response that left the view as it was kept.
+        response = self.get_response(request)
+        # Only the response object that cached_response() returned, as it returned it.
+        kept_as = getattr(response, "answer_kept_as", None)
         if (
-            front.answers == 1
-            and front.kept_as
+            kept_as is not None
+            and kept_as[2] is not None
             and response.status_code == 200
             and not (response.cookies or response.streaming)
+            and not request.user.is_authenticated
         ):
-            caches[CACHE_ALIAS].set(front_key, (*front.kept_as, front.throttles))
+            caches[CACHE_ALIAS].set(front_key, kept_as)
         return response
 
     @staticmethod
@@ -454,9 +449,13 @@ class AnswerCacheMiddleware:
         kept = cache.get(kept_key)
         if kept is None:
             return None  # evicted
-        # Throttles that key on the client (AnonRateThrottle); one that refuses sends the
-        # request down the whole way, where the view answers 429 as usual.
+        # A refusal sends the request down the whole way, where the view answers 429 as
+        # usual (a refused request is not counted, so it is not counted twice).
         if not all(throttle().allow_request(request, None) for throttle in throttles):
             return None
         content, headers = kept
-        return HttpResponse(content, headers=headers)
+        response = HttpResponse(content, headers=headers)
+        # What the view's reading of request.user makes SessionMiddleware add on a miss:
+        # the answer is for visitors without a session.
+        patch_vary_headers(response, ("Cookie",))
+        return response

@@ -10,10 +10,12 @@ many row, a reference table) reaching the very next answer.
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
 from activities import data_version, roles, services
@@ -378,16 +380,56 @@ def test_a_token_or_a_session_is_never_answered_at_the_front_door(client, django
     assert people(with_token) == 650
     client.force_login(donor)
     assert people(client.get(EL_SALVADOR_2020)) == 650
+    client.logout()
+    client.cookies.clear()
+    # Neither answer was left at the front door for the next anonymous visitor.
+    assert people(client.get(EL_SALVADOR_2020)) == 0
 
 
-def test_a_form_that_sets_a_cookie_is_never_kept_at_the_front_door(client):
-    client.get("/accounts/login/")
-    _, queries = queries_of(client, "/accounts/login/")
-    assert queries == 0  # rendered again, without even reading the version
+def test_an_anonymous_response_that_needs_no_answer_does_not_vary_on_cookies(client):
+    client.get("/healthz")
+    response = client.get("/healthz")
+    assert "Cookie" not in response.get("Vary", "")
+
+
+def test_a_response_that_leaves_with_a_cookie_is_never_kept_at_the_front_door(rf):
+    """Whatever sets a cookie after the answer was kept (below the front door), the front
+    door does not hand that response's bytes to the next visitor."""
+    from django.contrib.auth.models import AnonymousUser
+
+    views, computed = [], []
+
+    def view(request):
+        views.append(request)
+
+        def produce():
+            computed.append(request)
+            return HttpResponse(b"the answer")
+
+        response = data_version.cached_response("test", ("cookie",), produce)
+        response.set_cookie("seen", "yes")
+        return response
+
+    front_door = data_version.AnswerCacheMiddleware(view)
+    for _ in range(3):
+        request = rf.get("/somewhere/")
+        request.user = AnonymousUser()
+        assert front_door(request).content == b"the answer"
+    assert len(views) == 3  # the view ran each time: nothing was kept at the front door
+    assert len(computed) == 1  # while its own cache kept the answer
+
+
+def test_only_a_throttle_that_keys_on_the_client_is_applied_at_the_front_door():
+    from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+
+    assert data_version.front_door_throttles([AnonRateThrottle()]) == (AnonRateThrottle,)
+    assert data_version.front_door_throttles([]) == ()
+    assert data_version.front_door_throttles([ScopedRateThrottle()]) is None
+    assert data_version.front_door_throttles([AnonRateThrottle(), AnonRateThrottle()]) is None
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite needs no health check")
-def test_the_version_read_is_the_health_check_of_a_kept_connection():
+def test_the_version_read_is_the_health_check_of_a_kept_connection(monkeypatch):
     """Django would send "SELECT 1" before a request's first query on a kept connection
     (CONN_HEALTH_CHECKS); the version read does that job, and a connection that died
     meanwhile is replaced, not turned into an error."""
@@ -395,10 +437,43 @@ def test_the_version_read_is_the_health_check_of_a_kept_connection():
     connection.ensure_connection()
     expected = data_version.current()
     connection.health_check_done = False  # as at the start of the next request
-    with CaptureQueriesContext(connection) as captured:
+    with monkeypatch.context() as patched:
+        patched.setattr(connection, "is_usable", lambda: pytest.fail("a second round trip"))
         assert data_version.current() == expected
-    assert len(captured) == 1 and connection.health_check_done
+    assert connection.health_check_done
     connection.connection.close()  # the server went away between two requests
     connection.health_check_done = False
     assert data_version.current() == expected
     assert connection.is_usable()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a lock held elsewhere")
+def test_a_timeout_on_a_healthy_connection_is_an_error_not_a_reconnection():
+    import psycopg
+    from django.db import OperationalError
+
+    data_version.current()  # the per-process trigger check, before the table is locked
+    settings = connection.settings_dict
+    other = psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+    )
+    # Should the read reconnect (and so lose its lock_timeout), the lock goes in 3 s.
+    release = threading.Timer(3, other.rollback)
+    raw = connection.connection
+    try:
+        other.execute("LOCK TABLE activities_dataversion IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '100ms'")
+        connection.health_check_done = False
+        release.start()
+        with pytest.raises(OperationalError, match="lock timeout"):
+            data_version.current()
+        assert connection.connection is raw  # kept, not closed and reopened
+    finally:
+        release.cancel()
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")

@@ -110,7 +110,7 @@ def cached_api_response(view: APIView, request, name: str, produce: Callable[[],
         "api",
         parts,
         lambda: view.finalize_response(request, produce()),
-        throttles=tuple(type(throttle) for throttle in view.get_throttles()),
+        throttles=data_version.front_door_throttles(view.get_throttles()),
     )
 
 
