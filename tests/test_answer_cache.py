@@ -47,6 +47,20 @@ def queries_of(client, url: str) -> tuple[object, int]:
     return response, len(captured)
 
 
+def second_connection(**options):
+    """Another session on the test database (PostgreSQL), as another worker would be."""
+    import psycopg
+
+    settings = connection.settings_dict
+    return psycopg.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+        **options,
+    )
+
+
 def it_staff_rows():
     """The 650 IT staff and teachers trained in El Salvador (report paragraph 34)."""
     return BeneficiaryGroup.objects.filter(activity__reference="report-2020/F28")
@@ -286,16 +300,7 @@ def test_an_answer_is_computed_in_one_snapshot_and_kept_under_its_version():
     """A write that commits while an answer is being computed changes neither the answer
     (every statement sees the state the answer started from) nor the next request's
     (it finds the version moved and computes again)."""
-    import psycopg
-
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-        autocommit=True,
-    )
+    other = second_connection(autocommit=True)
     titles = Activity.objects.filter(reference="report-2020/F28").values_list("title", flat=True)
 
     def produce():
@@ -449,17 +454,10 @@ def test_the_version_read_is_the_health_check_of_a_kept_connection(monkeypatch):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a lock held elsewhere")
 def test_a_timeout_on_a_healthy_connection_is_an_error_not_a_reconnection():
-    import psycopg
     from django.db import OperationalError
 
     data_version.current()  # the per-process trigger check, before the table is locked
-    settings = connection.settings_dict
-    other = psycopg.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-    )
+    other = second_connection()
     # Should the read reconnect (and so lose its lock_timeout), the lock goes in 3 s.
     release = threading.Timer(3, other.rollback)
     raw = connection.connection
