@@ -12,8 +12,12 @@ raw SQL, the admin, a migration) that can get around it.
 - SQLite: row-level triggers (writers are serialised by the database anyway).
 
 A reader inside a transaction may be looking at its own uncommitted writes, so it never
-reads or fills the cache (`current()` returns None there). Caches are per process
-(LocMemCache): a database restored from a backup needs its workers restarted.
+reads or fills the cache (`current()` returns None there). Each worker keeps answers in
+its own memory (LocMemCache), in front of an optional tier that all workers share (Redis,
+ANSWER_CACHE_SHARED_URL). Keys hold the database's name and epoch (a UUID made when the
+version row is created), so a rebuilt database never meets its predecessor's answers;
+a database restored from a backup keeps its epoch and version: flush the shared tier and
+restart the workers then.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import patch_vary_headers, set_response_etag
+from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle
 
 T = TypeVar("T")
@@ -40,6 +45,8 @@ logger = logging.getLogger(__name__)
 TRIGGER = "activities_data_version"
 FUNCTION = "activities_bump_data_version"
 CACHE_ALIAS = "answers"
+# A tier shared by all workers, when settings.ANSWER_CACHE_SHARED_URL names one (Redis).
+SHARED_CACHE_ALIAS = "answers_shared"
 _MISSING = object()
 _READ_VERSION = "SELECT epoch, version FROM activities_dataversion WHERE id = 1"
 
@@ -250,9 +257,8 @@ def _cached_under_key(
     version = current()
     if version is None:
         return produce(), None
-    cache = caches[CACHE_ALIAS]
     key = _key(namespace, version, parts)
-    value = cache.get(key, _MISSING)
+    value = _get(key)
     if value is not _MISSING:
         return value, (version, key)
     # Computed in one snapshot and kept under the version of that very snapshot, so an
@@ -269,8 +275,31 @@ def _cached_under_key(
     if snapshot_version is None:
         return value, None
     key = _key(namespace, snapshot_version, parts)
-    cache.set(key, value)
+    _set(key, value)
     return value, (snapshot_version, key)
+
+
+def _get(key: str):
+    """From this worker's cache, else from the shared tier (then kept here too)."""
+    value = caches[CACHE_ALIAS].get(key, _MISSING)
+    if value is _MISSING and SHARED_CACHE_ALIAS in settings.CACHES:
+        try:
+            value = caches[SHARED_CACHE_ALIAS].get(key, _MISSING)
+        except RedisError:  # down or slow: a miss, and the answer is computed
+            logger.warning("Shared answer cache unavailable: computing", exc_info=True)
+            return _MISSING
+        if value is not _MISSING:
+            caches[CACHE_ALIAS].set(key, value)
+    return value
+
+
+def _set(key: str, value) -> None:
+    caches[CACHE_ALIAS].set(key, value)
+    if SHARED_CACHE_ALIAS in settings.CACHES:
+        try:
+            caches[SHARED_CACHE_ALIAS].set(key, value)
+        except RedisError:  # kept here all the same; the other workers compute it
+            logger.warning("Shared answer cache unavailable: not shared", exc_info=True)
 
 
 # What a cached response keeps besides its body (its ETag too, so that the body is not

@@ -525,6 +525,12 @@ def main() -> int:
         "--reuse", action="store_true", help="Keep the database if it holds the size asked."
     )
     parser.add_argument(
+        "--shared-cache",
+        metavar="REDIS_URL",
+        default="",
+        help="Serve with ANSWER_CACHE_SHARED_URL set to this (flushed first).",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
         help="3,000 activities in tacbapp_bench_ci, few repetitions, results in bench/data/smoke;"
@@ -550,6 +556,11 @@ def main() -> int:
         "API_ANON_RATE": "100000000/second",  # on, with a short history
         "PYTHONPATH": str(ROOT),
     }
+    if args.shared_cache:
+        import redis
+
+        redis.Redis.from_url(args.shared_cache).flushdb()  # no answers of an earlier run
+        env["ANSWER_CACHE_SHARED_URL"] = args.shared_cache
     if not (args.reuse and synthetic_count(args.database) == args.activities):
         build(args.database, args.activities, args.seed, env)
     subprocess.run(

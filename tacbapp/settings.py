@@ -254,6 +254,18 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": env_int("ANSWER_CACHE_ENTRIES", 1000)},
     },
 }
+# With several workers (or machines), one shared tier behind each worker's own: after a
+# write, an answer is computed once, not once per worker. Short timeouts: a Redis that is
+# down or slow makes answers computed, never requests hang.
+ANSWER_CACHE_SHARED_URL = os.environ.get("ANSWER_CACHE_SHARED_URL", "")
+if ANSWER_CACHE_SHARED_URL:
+    CACHES["answers_shared"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": ANSWER_CACHE_SHARED_URL,
+        "KEY_PREFIX": "tacbapp-answers",
+        "TIMEOUT": env_int("ANSWER_CACHE_SECONDS", 3600),
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
 ANSWER_CACHE_ENABLED = env_bool("ANSWER_CACHE", True)
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.

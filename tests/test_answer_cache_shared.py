@@ -1,0 +1,81 @@
+"""The shared tier of the answer cache (ANSWER_CACHE_SHARED_URL, Redis).
+
+Each worker keeps answers in its own memory; the shared tier lets a worker use an answer
+another worker computed at the same data version. Emptying this process's own cache
+stands for "another worker". Needs Redis at TEST_REDIS_URL (default 127.0.0.1:6379,
+database 15); skipped without it, unless REQUIRE_REDIS is set (CI).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import redis
+from django.core.cache import caches
+
+from activities import data_version
+from tests.test_answer_cache import EL_SALVADOR_2020, it_staff_rows, people, queries_of
+
+pytestmark = pytest.mark.usefixtures("seeded_transactional_db")
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def shared_tier_settings(location: str) -> dict:
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": location,
+        "KEY_PREFIX": f"test-{uuid.uuid4().hex}",  # xdist workers share the server
+        "TIMEOUT": 120,
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+
+
+@pytest.fixture
+def shared_tier(settings):
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        if os.environ.get("REQUIRE_REDIS"):
+            raise
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    settings.CACHES = {**settings.CACHES, "answers_shared": shared_tier_settings(REDIS_URL)}
+    return caches[data_version.SHARED_CACHE_ALIAS]
+
+
+def another_worker() -> None:
+    """What a second process would have: nothing in its own memory."""
+    caches[data_version.CACHE_ALIAS].clear()
+
+
+def test_an_answer_computed_by_one_worker_is_used_by_another(client, shared_tier):
+    first, computed = queries_of(client, EL_SALVADOR_2020)
+    another_worker()
+    second, shared = queries_of(client, EL_SALVADOR_2020)
+    assert shared == 1 < computed  # the version read; nothing computed
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_a_write_reaches_every_worker_through_the_shared_tier(client, shared_tier):
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    it_staff_rows().update(not_recorded=700, total=700)
+    another_worker()
+    assert people(client.get(EL_SALVADOR_2020)) == 700
+    another_worker()
+    assert people(client.get(EL_SALVADOR_2020)) == 700  # the new answer is the one shared
+
+
+def test_a_shared_tier_that_is_down_only_makes_answers_computed(client, settings):
+    # Nothing listens on port 1: every call to the shared tier fails at once.
+    settings.CACHES = {
+        **settings.CACHES,
+        "answers_shared": shared_tier_settings("redis://127.0.0.1:1/0"),
+    }
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    _, queries = queries_of(client, EL_SALVADOR_2020)
+    assert queries == 1  # this worker's own copy still serves
+    another_worker()
+    assert people(client.get(EL_SALVADOR_2020)) == 650  # computed again, no error
