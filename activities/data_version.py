@@ -454,9 +454,9 @@ class AnswerCacheMiddleware:
         response = self.get_response(request)
         # Only the response object that cached_response() returned, as it returned it.
         kept_as = getattr(response, "answer_kept_as", None)
+        throttles = kept_as[2] if kept_as is not None else None  # None: not at the door
         if (
-            kept_as is not None
-            and kept_as[2] is not None
+            throttles is not None
             and response.status_code == 200
             and not (response.cookies or response.streaming)
             and not request.user.is_authenticated
