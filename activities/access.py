@@ -6,8 +6,9 @@ Pages, API, statistics, exports and the map all start from
 The rules, in plain words (roles are set up in activities/roles.py)
 - Anonymous users and users with no role see published activities only.
 - Donor viewers see published records only (lists, details, exports); the aggregate
-  statistics include drafts for them (`can_see_draft_aggregates`), so a donor can follow
-  what is being logged without reading unreviewed records one by one.
+  statistics include drafts for them (`can_see_draft_aggregates`, applied by
+  `counting.countable`), so a donor can follow what is being logged without reading
+  unreviewed records one by one.
 - Programme officers see published activities and the drafts within their scope, and
   edit (published or draft) only activities within their scope. An activity is within
   the scope when it has at least one country or region and every one of its countries
@@ -21,13 +22,11 @@ The rules, in plain words (roles are set up in activities/roles.py)
 
 from __future__ import annotations
 
-from functools import reduce
-from operator import or_
-
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
+from . import counting
 from .models import Activity, Country, Region
 
 
@@ -91,11 +90,6 @@ def forget_scope(user) -> None:
     user.__dict__.pop("_officer_scope_paths", None)
 
 
-def _under(prefix_field: str, region_paths: list[str]) -> Q:
-    """Matches rows whose `prefix_field` path lies under one of the region paths."""
-    return reduce(or_, (Q(**{f"{prefix_field}__startswith": p}) for p in region_paths), Q())
-
-
 def scope_countries(user) -> QuerySet[Country]:
     """The countries the user may pick: all for managers, their scope's for officers."""
     if edits_everything(user):
@@ -105,7 +99,7 @@ def scope_countries(user) -> QuerySet[Country]:
         return Country.objects.none()
     condition = Q(pk__in=country_ids)
     if region_paths:
-        condition |= _under("path", region_paths)
+        condition |= counting.under_any(region_paths)
     return Country.objects.filter(condition)
 
 
@@ -116,7 +110,7 @@ def scope_regions(user) -> QuerySet[Region]:
     _country_ids, region_paths = scope_paths(user)
     if not region_paths:
         return Region.objects.none()
-    return Region.objects.filter(_under("path", region_paths))
+    return Region.objects.filter(counting.under_any(region_paths))
 
 
 def within_scope(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
@@ -128,8 +122,8 @@ def within_scope(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
     through_regions = Activity.regions.through
     country_ok = Q(country_id__in=country_ids)
     if region_paths:
-        country_ok |= _under("country__path", region_paths)
-    region_ok = _under("region__path", region_paths) if region_paths else Q(pk__in=[])
+        country_ok |= counting.under_any(region_paths, "country__path")
+    region_ok = counting.under_any(region_paths, "region__path")
     outside_country = through_countries.objects.filter(activity_id=OuterRef("pk")).exclude(
         country_ok
     )
@@ -173,24 +167,12 @@ def filter_editable(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
     return queryset.none()
 
 
-def filter_aggregated(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
-    """The activities counted in the user's statistics: drafts too for donor viewers and
-    managers, otherwise exactly what they may read."""
-    if can_see_draft_aggregates(user):
-        return queryset
-    return filter_visible(queryset, user)
-
-
 def visible_activities(user) -> QuerySet[Activity]:
     return filter_visible(Activity.objects.all(), user)
 
 
 def editable_activities(user) -> QuerySet[Activity]:
     return filter_editable(Activity.objects.all(), user)
-
-
-def aggregated_activities(user) -> QuerySet[Activity]:
-    return filter_aggregated(Activity.objects.all(), user)
 
 
 def get_activity_for_user(user, pk, *, for_edit: bool = False) -> Activity:
@@ -211,22 +193,3 @@ def can_edit(user, activity: Activity) -> bool:
     if not is_scoped_officer(user):
         return False
     return filter_editable(Activity.objects.filter(pk=activity.pk), user).exists()
-
-
-DRAFT_PLACEHOLDER = "A draft record, not yet published"
-
-
-def redact_unreadable(items: list[dict], user) -> None:
-    """In aggregate answers that list activities ({"id", "title", ...}), hide the ones
-    the user may count but not read (drafts, for donor viewers): their people stay in
-    the numbers, their id and title go. One query, whatever the number of items."""
-    if not items or not can_see_draft_aggregates(user):
-        return
-    readable = set(
-        filter_visible(
-            Activity.objects.filter(pk__in=[item["id"] for item in items]), user
-        ).values_list("pk", flat=True)
-    )
-    for item in items:
-        if item.get("id") not in readable:
-            item.update(id=None, title=DRAFT_PLACEHOLDER)

@@ -54,7 +54,7 @@ class RegionFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         region = Region.objects.filter(code=self.value()).first() if self.value() else None
-        return queryset.in_region(region) if region else queryset
+        return queryset.in_place(region) if region else queryset
 
 
 class ActivityAdminForm(forms.ModelForm):

@@ -1,46 +1,228 @@
-"""The counting rules, in one place. Pages, API, exports and benchmarks call this module.
+"""The counting rules, in one place and executable. Pages, API, exports, the stats engine
+and the benchmark call this module; no other module writes a rule again.
 
 In plain words
-1. People are counted only from BeneficiaryGroup rows of activities. ReportedFigure
-   values (umbrella totals such as the 2,440 trained "from 64 countries", context
-   statistics, impressions, views, outcomes) are never added into participants.
-2. Attribution: people are counted for a place only when all of them certainly belong
-   there.
+1. **What is counted.** People are counted only from BeneficiaryGroup rows of
+   activities. ReportedFigure values (umbrella totals such as the 2,440 trained "from 64
+   countries", context statistics, impressions, views, outcomes) are never added into
+   them. A row's figure counts *participations*: a person at two activities counts twice.
+   No measure calls them people until person-level records exist.
+2. **Places.** The M49 tree is stored as paths ("/001/019/419/013/" for Central America,
+   "/001/019/419/013/SLV/" for El Salvador). A place lies *under* a region when the
+   region's path is a prefix of its path; a country lies under itself only. This is the
+   only definition of "under" (`lies_under`, `under`, `under_sql`).
+3. **Where an activity is.** An activity is in a place P when one of its countries, one
+   of its scope regions, **or a country named by one of its beneficiary rows** lies
+   under P (`activity_in`). So a West Africa workshop whose row names Senegal is found
+   by `country=SN`, is in the Senegal row of `group_by=country`, and is listed by that
+   row's link: the row, the filter total and the list always count the same activities.
+   A wider scope does not match a narrower place: all of Asia is not South-eastern Asia.
+4. **Attribution of people** (`attribute`): people are counted for a place only when all
+   of them certainly belong there.
    - a row that names its country belongs to that country;
    - otherwise, the rows of an activity with exactly one country (and no region in
      scope) belong to that country;
-   - otherwise they belong to the smallest M49 region holding the activity's whole
-     scope (the 5,600 teachers of El Salvador, Guatemala and Honduras belong to Central
+   - otherwise they belong to the smallest M49 region holding the activity's whole scope
+     (the 5,600 teachers of El Salvador, Guatemala and Honduras belong to Central
      America, not to any one of the three);
    - what cannot be attributed at the level asked is reported as unattributed: never
      spread, guessed or duplicated.
    The place is stored on each row (place_country / place_region) and refreshed by
    services in the same transaction as every write, so it is never stale.
-3. Qualifiers combine: any "about" makes a sum "about"; otherwise any "more than"
-   makes it "at least"; otherwise it is "exact".
-4. Activities are counted distinct. An activity in five countries is one activity, so
+5. **Periods.** An activity is in a year when its period overlaps that year
+   (`overlapping`), in a month only when its known period lies within that month
+   (`within_month`; one dated only by its year lies in no month). Its people are in a
+   year only when the activity lies within that one year.
+6. **Qualifiers combine** (`combine_qualifiers`, `rank`): any "about" makes a sum
+   "about"; otherwise any "more than" makes it "at least"; otherwise it is "exact". In
+   SQL the qualifier is a rank (exact 0, at least 1, about 2) and MAX combines them.
+7. **Activities are counted distinct.** An activity in five countries is one activity, so
    totals are computed over the whole filtered set, never by summing grouped rows.
+8. **Who may count what** (`countable`): everyone counts published activities; officers
+   also count the drafts within their scope (the ones they may read); managers and donor
+   viewers count every draft. An answer says `includes_drafts` exactly when a draft is
+   among the activities it counted (`includes_drafts`). Drafts a user may count but not
+   read are named in no answer (`redact_unreadable`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from .models import Activity, BeneficiaryGroup, Country, Qualifier, Region
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
+
+    AnyUser = User | AnonymousUser | None
+
+Place = Country | Region
+
+# --- Rule 6: qualifiers ---------------------------------------------------------------
 
 QUALIFIER_EXACT = "exact"
 QUALIFIER_AT_LEAST = "at_least"
 QUALIFIER_ABOUT = "about"
+QUALIFIER_BY_RANK: dict[int, str] = {0: QUALIFIER_EXACT, 1: QUALIFIER_AT_LEAST, 2: QUALIFIER_ABOUT}
+_RANK_OF: dict[str, int] = {
+    QUALIFIER_EXACT: 0,
+    Qualifier.EXACT: 0,
+    QUALIFIER_AT_LEAST: 1,
+    Qualifier.MORE_THAN: 1,
+    QUALIFIER_ABOUT: 2,
+    Qualifier.ABOUT: 2,
+}
+QUALIFIER_LABELS: dict[str, str] = {
+    QUALIFIER_EXACT: "",
+    QUALIFIER_AT_LEAST: "+",
+    QUALIFIER_ABOUT: "~",
+}
 
 
 def combine_qualifiers(qualifiers: Iterable[str]) -> str:
-    """The qualifier of a sum of values with these qualifiers (rule 3)."""
-    seen = set(qualifiers)
-    if Qualifier.ABOUT in seen or QUALIFIER_ABOUT in seen:
-        return QUALIFIER_ABOUT
-    if Qualifier.MORE_THAN in seen or QUALIFIER_AT_LEAST in seen:
-        return QUALIFIER_AT_LEAST
-    return QUALIFIER_EXACT
+    """The qualifier of a sum of values with these qualifiers (rule 6)."""
+    return QUALIFIER_BY_RANK[max((_RANK_OF[q] for q in qualifiers), default=0)]
+
+
+def qualifier_of_rank(rank: int | None) -> str:
+    """The combined qualifier from the MAX of ranks (None: nothing was combined)."""
+    return QUALIFIER_BY_RANK[int(rank or 0)]
+
+
+def rank(field: str = "qualifier") -> Case:
+    """A row's qualifier as a rank, so that MAX combines them (rule 6), as an ORM expression."""
+    return Case(
+        When(**{field: Qualifier.ABOUT}, then=Value(2)),
+        When(**{field: Qualifier.MORE_THAN}, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def rank_sql(column: str) -> str:
+    """The same rank in SQL, for hand-written statements (the benchmark's reference)."""
+    return (
+        f"CASE {column} WHEN '{Qualifier.ABOUT.value}' THEN 2 "
+        f"WHEN '{Qualifier.MORE_THAN.value}' THEN 1 ELSE 0 END"
+    )
+
+
+def qualifier_from_rank_expression(rank_alias: str) -> Case:
+    """The combined qualifier's name from an annotated rank (`rank_alias`)."""
+    return Case(
+        When(**{rank_alias: 2}, then=Value(QUALIFIER_ABOUT)),
+        When(**{rank_alias: 1}, then=Value(QUALIFIER_AT_LEAST)),
+        default=Value(QUALIFIER_EXACT),
+    )
+
+
+# --- Rule 2: "under a place" ----------------------------------------------------------
+
+
+def lies_under(path: str, ancestor_path: str) -> bool:
+    """Whether the place at `path` lies under the place at `ancestor_path` (or is it)."""
+    if not ancestor_path.endswith("/") or not path.endswith("/"):
+        raise ValueError(f"M49 paths end with '/': {path!r}, {ancestor_path!r}")
+    return path.startswith(ancestor_path)
+
+
+def under(place: Place, path_field: str = "path") -> Q:
+    """Records whose `path_field` lies under `place` (a country: that country only)."""
+    if isinstance(place, Country):
+        return Q(**{path_field: place.path})
+    return Q(**{f"{path_field}__startswith": place.path})
+
+
+def under_any(paths: Iterable[str], path_field: str = "path") -> Q:
+    """Records whose `path_field` lies under one of the region paths (none: nothing)."""
+    condition = Q(pk__in=[])
+    for path in paths:
+        condition |= Q(**{f"{path_field}__startswith": path})
+    return condition
+
+
+def region_codes_on(path: str) -> list[str]:
+    """The M49 codes of the regions on a path, from World down (a country's ISO3 left
+    out): the place itself, when a region, and every region above it."""
+    return [segment for segment in path.split("/") if segment.isdigit()]
+
+
+def under_sql(column: str, place_path: str) -> tuple[str, list[str]]:
+    """`column` lies under the region at `place_path`, as SQL and its parameter."""
+    return f"{column} LIKE %s", [_checked_path(place_path) + "%"]
+
+
+def under_column_sql(column: str, ancestor_column: str) -> str:
+    """`column` lies under the path held in `ancestor_column` (both SQL expressions)."""
+    return f"{column} LIKE {ancestor_column} || '%%'"
+
+
+def _checked_path(path: str) -> str:
+    # M49 paths are digits, letters and slashes (checked by the loader); refuse anything
+    # else rather than let a LIKE pattern through.
+    if not path or not all(ch.isalnum() or ch == "/" for ch in path):
+        raise ValueError(f"unexpected M49 path {path!r}")
+    return path
+
+
+def countries_under(place: Place) -> QuerySet[Country]:
+    return Country.objects.filter(under(place))
+
+
+def regions_under(place: Place) -> QuerySet[Region]:
+    if isinstance(place, Country):
+        return Region.objects.none()
+    return Region.objects.filter(under(place))
+
+
+# --- Rule 3: where an activity is -----------------------------------------------------
+
+
+def activity_in(place: Place, activity: str = "pk") -> Q:
+    """Activities (`activity` leads to their id) with a country, scope region or row
+    country under `place` (rule 3). The places under it are a small set the database
+    computes once, so each activity costs a few index probes, not a join."""
+    countries = countries_under(place).values("pk")
+    through_countries = Activity.countries.through.objects.filter(
+        activity_id=OuterRef(activity), country_id__in=countries
+    )
+    rows = BeneficiaryGroup.objects.filter(activity_id=OuterRef(activity), country_id__in=countries)
+    condition = Q(Exists(through_countries)) | Q(Exists(rows))
+    if isinstance(place, Region):
+        through_regions = Activity.regions.through.objects.filter(
+            activity_id=OuterRef(activity), region_id__in=regions_under(place).values("pk")
+        )
+        condition |= Q(Exists(through_regions))
+    return condition
+
+
+def activity_country_links() -> QuerySet[Any]:
+    """(activity_id, country_id) of every country an activity is in: the ones it lists
+    and the ones its rows name (rule 3). Values querysets, to be united."""
+    return Activity.countries.through.objects.values("activity_id", "country_id")
+
+
+def row_country_links() -> QuerySet[Any]:
+    return BeneficiaryGroup.objects.filter(country__isnull=False).values(
+        "activity_id", "country_id"
+    )
+
+
+# --- Rule 4: attribution --------------------------------------------------------------
+
+
+def attributed_under(place: Place) -> Q:
+    """Beneficiary rows whose people certainly belong under `place`: their attributed
+    country or region lies under it (a row attributed to a wider region does not)."""
+    if isinstance(place, Country):
+        return Q(place_country=place)
+    return Q(place_country__in=countries_under(place).values("pk")) | Q(
+        place_region__in=regions_under(place).values("pk")
+    )
 
 
 def smallest_common_region(paths: Iterable[str]) -> str | None:
@@ -60,26 +242,117 @@ def smallest_common_region(paths: Iterable[str]) -> str | None:
     return "/" + "/".join(common) + "/" if common else None
 
 
-def scope_of(activity: Activity) -> tuple[Country | None, Region | None]:
-    """Where all the people of an activity certainly belong, absent a per-row country.
+def scope_path(country_paths: Sequence[str], region_paths: Sequence[str]) -> str | None:
+    """Where all the people of an activity certainly belong, absent a row country: the
+    path of its one country (no region in scope), else of the smallest region holding
+    its whole scope, else None (no geographic scope at all)."""
+    if len(country_paths) == 1 and not region_paths:
+        return country_paths[0]
+    return smallest_common_region([*country_paths, *region_paths])
 
-    Returns (country, None) for a single-country activity, (None, region) for a wider
-    scope, and (None, None) for an activity with no geographic scope at all.
-    """
+
+def attribute(row_country: int | None, scope: tuple[int | None, int | None]) -> tuple:
+    """The (country, region) a row's people belong to: its own country, else the scope
+    (a country or a region id, the other None)."""
+    if row_country is not None:
+        return row_country, None
+    return scope
+
+
+def scope_of(activity: Activity) -> tuple[Country | None, Region | None]:
+    """`scope_path` for a saved activity, as (country, None), (None, region) or (None, None)."""
     countries = list(activity.countries.select_related("region"))
     regions = list(activity.regions.all())
-    if len(countries) == 1 and not regions:
-        return countries[0], None
-    path = smallest_common_region([c.path for c in countries] + [r.path for r in regions])
+    path = scope_path([c.path for c in countries], [r.path for r in regions])
     if path is None:
         return None, None
+    if len(countries) == 1 and not regions:
+        return countries[0], None
     return None, Region.objects.get(path=path)
 
 
-def place_of(
-    row: BeneficiaryGroup, scope: tuple[Country | None, Region | None]
-) -> tuple[Country | None, Region | None]:
-    """The place a beneficiary row is attributed to (rule 2)."""
-    if row.country_id is not None:
-        return row.country, None
-    return scope
+def row_country_fits(
+    country: Country, *, countries: Iterable[Country], regions: Iterable[Region]
+) -> bool:
+    """A row may name a country only when it is one of the activity's countries or lies
+    under one of its regions: people in Senegal were not reached by a training in
+    Honduras."""
+    if any(country.pk == other.pk for other in countries):
+        return True
+    return any(lies_under(country.path, region.path) for region in regions)
+
+
+# --- Rule 5: periods ------------------------------------------------------------------
+
+
+def overlapping(
+    start: datetime.date | None = None, end: datetime.date | None = None, prefix: str = ""
+) -> Q:
+    """Activities whose period overlaps [start, end]; either bound may be open."""
+    condition = Q()
+    if start is not None:
+        condition &= Q(**{f"{prefix}end_date__gte": start})
+    if end is not None:
+        condition &= Q(**{f"{prefix}start_date__lte": end})
+    return condition
+
+
+def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    first = datetime.date(year, month, 1)
+    last = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
+    return first, last
+
+
+def within_month(year: int, month: int, prefix: str = "") -> Q:
+    """Activities known to lie within one calendar month (precision month or day)."""
+    first, last = month_bounds(year, month)
+    return Q(
+        **{
+            f"{prefix}start_date__gte": first,
+            f"{prefix}end_date__lte": last,
+            f"{prefix}date_precision__in": ["month", "day"],
+        }
+    )
+
+
+# --- Rule 8: who may count what -------------------------------------------------------
+
+
+def countable(activities: QuerySet[Activity], user: AnyUser) -> QuerySet[Activity]:
+    """The activities of `activities` counted in the user's statistics: every draft for
+    donor viewers and managers, otherwise exactly what they may read."""
+    from . import access
+
+    if access.can_see_draft_aggregates(user):
+        return activities
+    return access.filter_visible(activities, user)
+
+
+def includes_drafts(activities: QuerySet[Activity]) -> bool:
+    """Whether a draft is among the counted activities (one EXISTS query)."""
+    return activities.filter(status=Activity.Status.DRAFT).exists()
+
+
+DRAFT_PLACEHOLDER = "A draft record, not yet published"
+
+
+def redact_unreadable(items: list[dict[str, Any]], user: AnyUser) -> None:
+    """In answers that list activities ({"id", "title", ...}), hide the ones the user may
+    count but not read (drafts, for donor viewers): their people stay in the numbers,
+    their id and title go. One query, whatever the number of items."""
+    from . import access
+
+    if not items or not access.can_see_draft_aggregates(user):
+        return
+    readable = set(
+        access.filter_visible(
+            Activity.objects.filter(pk__in=[item["id"] for item in items]), user
+        ).values_list("pk", flat=True)
+    )
+    for item in items:
+        if item.get("id") not in readable:
+            item.update(id=None, title=DRAFT_PLACEHOLDER)

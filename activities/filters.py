@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 from drf_spectacular.utils import extend_schema_field
 
+from . import counting
 from .models import (
     Activity,
     Audience,
@@ -225,10 +226,10 @@ class ActivityFilterSet(django_filters.FilterSet):
         return queryset.within_month(year, month)
 
     def filter_region(self, queryset, name, value):
-        return queryset.in_region(value)
+        return queryset.in_place(value)
 
     def filter_country(self, queryset, name, value):
-        return queryset.in_country(value)
+        return queryset.in_place(value)
 
     def filter_theme(self, queryset, name, value):
         through = Activity.themes.through
@@ -319,13 +320,13 @@ class ReportedFigureFilterSet(django_filters.FilterSet):
         regions = ReportedFigure.regions.through
         return queryset.filter(
             Exists(
-                countries.objects.filter(
-                    reportedfigure_id=OuterRef("pk"), country__path__startswith=value.path
+                countries.objects.filter(reportedfigure_id=OuterRef("pk")).filter(
+                    counting.under(value, "country__path")
                 )
             )
             | Exists(
-                regions.objects.filter(
-                    reportedfigure_id=OuterRef("pk"), region__path__startswith=value.path
+                regions.objects.filter(reportedfigure_id=OuterRef("pk")).filter(
+                    counting.under(value, "region__path")
                 )
             )
         )
@@ -367,7 +368,7 @@ class CountryFilterSet(django_filters.FilterSet):
         fields = ["region", "q"]
 
     def filter_region(self, queryset, name, value):
-        return queryset.filter(path__startswith=value.path)
+        return queryset.filter(counting.under(value))
 
     def filter_name(self, queryset, name, value):
         value = value.strip()
@@ -397,7 +398,7 @@ class RegionFilterSet(django_filters.FilterSet):
         fields = ["level", "parent", "within"]
 
     def filter_within(self, queryset, name, value):
-        return queryset.filter(path__startswith=value.path).exclude(pk=value.pk)
+        return queryset.filter(counting.under(value)).exclude(pk=value.pk)
 
 
 class ThemeFilterSet(django_filters.FilterSet):
@@ -453,11 +454,11 @@ class MentorFilterSet(django_filters.FilterSet):
         through = Mentor.regions_covered.through
         # A mentor covering Latin America covers Central America, and one covering Central
         # America works in Latin America: match both directions of the tree.
-        ancestors = [code for code in value.path.split("/") if code]
+        ancestors = counting.region_codes_on(value.path)
         return queryset.filter(
             Exists(
                 through.objects.filter(mentor_id=OuterRef("pk")).filter(
-                    Q(region__path__startswith=value.path) | Q(region__code__in=ancestors)
+                    counting.under(value, "region__path") | Q(region__code__in=ancestors)
                 )
             )
         )

@@ -16,7 +16,7 @@ from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 
-from . import access
+from . import access, services
 from .models import (
     Activity,
     Audience,
@@ -347,21 +347,22 @@ class BaseBeneficiaryFormSet(BaseInlineFormSet):
     def check_places(self, *, countries, regions) -> None:
         """A row's country must be one of the activity's places (or lie under one of its
         regions): people in Senegal cannot have been reached by a training in Honduras."""
-        region_paths = [r.path for r in regions]
-        country_ids = {c.pk for c in countries}
-        for form in self.forms:
-            country = form.cleaned_data.get("country") if hasattr(form, "cleaned_data") else None
-            if country is None or form.cleaned_data.get("DELETE"):
-                continue
-            inside = country.pk in country_ids or any(
-                country.path.startswith(p) for p in region_paths
-            )
-            if not inside:
-                form.add_error(
-                    "country",
-                    f"{country.name} is not among the activity's countries or regions: add it "
-                    "there, or pick “not split by country”.",
-                )
+        live = [
+            form
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+            and form.cleaned_data.get("country") is not None
+            and not form.cleaned_data.get("DELETE")
+        ]
+        errors = services.row_country_errors(
+            row_countries=[form.cleaned_data["country"] for form in live],
+            countries=countries,
+            regions=regions,
+        )
+        for form, error in zip(live, errors, strict=True):
+            country = form.cleaned_data["country"]
+            if error:
+                form.add_error("country", error)
             elif self.user is not None:
                 outside, _ = access.places_within_scope(self.user, countries=[country], regions=[])
                 if outside:

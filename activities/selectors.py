@@ -7,7 +7,6 @@ export and the API show the same records to the same user.
 from __future__ import annotations
 
 from django.db.models import (
-    Case,
     IntegerField,
     Max,
     OuterRef,
@@ -16,10 +15,10 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce
 
+from . import counting
 from .models import (
     Activity,
     BeneficiaryGroup,
@@ -28,7 +27,6 @@ from .models import (
     Mandate,
     Mentor,
     Partner,
-    Qualifier,
     Region,
     ReportedFigure,
     Theme,
@@ -51,7 +49,7 @@ def _people_sum(field: str) -> Subquery:
 def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     """Annotate each activity with its own people: `participants_total` (None when it has
     no beneficiary row), `participants_female`, `_male`, `_not_recorded` and
-    `participants_qualifier` ("exact", "at_least", "about": rule 3 of counting.py,
+    `participants_qualifier` ("exact", "at_least", "about": rule 6 of counting.py,
     evaluated in SQL). One activity's own rows are never double counted: they are its
     groups, each person in one of them."""
     # The weakest qualifier as a rank, read per activity from its own rows (an index-only
@@ -60,16 +58,7 @@ def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
         BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"))
         .order_by()
         .values("activity_id")
-        .annotate(
-            rank=Max(
-                Case(
-                    When(qualifier=Qualifier.ABOUT, then=Value(2)),
-                    When(qualifier=Qualifier.MORE_THAN, then=Value(1)),
-                    default=Value(0),
-                    output_field=IntegerField(),
-                )
-            )
-        )
+        .annotate(rank=Max(counting.rank()))
         .values("rank"),
         output_field=IntegerField(),
     )
@@ -78,11 +67,7 @@ def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
         participants_female=_people_sum("female"),
         participants_male=_people_sum("male"),
         participants_not_recorded=_people_sum("not_recorded"),
-        participants_qualifier=Case(
-            When(qualifier_rank=2, then=Value("about")),
-            When(qualifier_rank=1, then=Value("at_least")),
-            default=Value("exact"),
-        ),
+        participants_qualifier=counting.qualifier_from_rank_expression("qualifier_rank"),
     )
 
 

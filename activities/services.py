@@ -10,7 +10,7 @@ from django.db.models import F
 from django.db.models.signals import post_save
 
 from . import counting
-from .models import Activity, BeneficiaryGroup
+from .models import Activity, BeneficiaryGroup, Country, Region
 
 
 @transaction.atomic
@@ -30,6 +30,30 @@ def refresh_attribution(*, activity: Activity) -> None:
     rows = BeneficiaryGroup.objects.filter(activity=activity)
     rows.filter(country__isnull=False).update(place_country=F("country"), place_region=None)
     rows.filter(country__isnull=True).update(place_country=scope_country, place_region=scope_region)
+
+
+# --- Validation shared by the officer form and the API ---------------------------------
+
+
+def row_country_errors(
+    *,
+    row_countries: Sequence[Country | None],
+    countries: Iterable[Country],
+    regions: Iterable[Region],
+) -> list[str | None]:
+    """For each beneficiary row's country, None when the row may name it (counting's
+    `row_country_fits`), else the message that says what to do."""
+    countries, regions = list(countries), list(regions)
+    return [
+        None
+        if country is None
+        or counting.row_country_fits(country, countries=countries, regions=regions)
+        else (
+            f"{country.name} is not among the activity's countries or regions: add it "
+            "there, or pick “not split by country”."
+        )
+        for country in row_countries
+    ]
 
 
 # --- Logging, editing, publishing (the officer form and the API write through these) ---

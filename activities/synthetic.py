@@ -463,20 +463,20 @@ class _Generator:
     def _attribute(self, activity, countries: list[_Place], regions: list[int], rows) -> None:
         """Set the derived places with the rules of services.refresh_attribution."""
         vocabulary = self.vocabulary
+        path = counting.scope_path(
+            [c.path for c in countries], [vocabulary.region_paths[pk] for pk in regions]
+        )
+        scope: tuple[int | None, int | None]
         if len(countries) == 1 and not regions:
-            scope_country, scope_region = countries[0].id, None
+            scope = (countries[0].id, None)
             activity["scope_region_id"] = vocabulary.country_region[countries[0].id]
         else:
-            paths = [c.path for c in countries] + [vocabulary.region_paths[pk] for pk in regions]
-            common = counting.smallest_common_region(paths)
-            scope_country = None
-            scope_region = vocabulary.regions_by_path[common] if common else None
-            activity["scope_region_id"] = scope_region
+            scope = (None, vocabulary.regions_by_path[path] if path else None)
+            activity["scope_region_id"] = scope[1]
         for row in rows:
-            if row["country_id"] is not None:
-                row["place_country_id"], row["place_region_id"] = row["country_id"], None
-            else:
-                row["place_country_id"], row["place_region_id"] = scope_country, scope_region
+            row["place_country_id"], row["place_region_id"] = counting.attribute(
+                row["country_id"], scope
+            )
 
     def batches(self, count: int, start: int = 1) -> Iterator[_Batch]:
         batch = _Batch(links={name: [] for name in M2M_FIELDS_ALL})

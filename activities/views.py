@@ -18,8 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from . import charts, exports, maps, selectors, stats
-from .access import can_see_draft_aggregates
+from . import charts, counting, exports, maps, selectors, stats
 from .data_version import cached_page
 from .filters import ActivityFilterSet, ReportedFigureFilterSet
 from .models import Activity, Country, FigureRole, Mentor, Region, ReportedFigure, Theme
@@ -152,15 +151,8 @@ def _totals(result: dict, user=None) -> dict:
     for item in listed:
         if isinstance(item.get("attributed_to"), dict):
             item["attributed_to"] = [item["attributed_to"]]
-    if listed and user is not None and can_see_draft_aggregates(user):
-        readable = set(
-            Activity.objects.visible_to(user)
-            .filter(pk__in=[item["id"] for item in listed])
-            .values_list("pk", flat=True)
-        )
-        for item in listed:
-            if item["id"] not in readable:
-                item.update(id=None, title="A draft record, not yet published")
+    if user is not None:
+        counting.redact_unreadable(listed, user)
     return totals
 
 
@@ -367,7 +359,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "region_scoped": selectors.region_scoped_activities(
             activities & Activity.objects.visible_to(request.user)
         ),
-        "drafts_in_counts": can_see_draft_aggregates(request.user),
+        "drafts_in_counts": overall["includes_drafts"],
         "list_url": _activities_url(**extra),
     }
     return render(request, "activities/dashboard.html", context)
@@ -450,7 +442,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _ancestors(path: str) -> list[Region]:
-    codes = [segment for segment in path.split("/") if segment.isdigit()]
+    codes = counting.region_codes_on(path)
     by_code = {region.code: region for region in Region.objects.filter(code__in=codes)}
     return [by_code[code] for code in codes if code in by_code]
 
@@ -466,12 +458,10 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     counted = Activity.objects.aggregated_for(request.user)
     visible = Activity.objects.visible_to(request.user)
     if region.level != Region.Level.WORLD:
-        counted, visible = counted.in_region(region), visible.in_region(region)
+        counted, visible = counted.in_place(region), visible.in_place(region)
     place = None if region.level == Region.Level.WORLD else region
     countries = list(
-        Country.objects.filter(path__startswith=region.path)
-        .order_by("name")
-        .values("iso2", "name", "region__name")
+        counting.countries_under(region).order_by("name").values("iso2", "name", "region__name")
     )
     # The totals come with the grouping: computed over the whole set, never summed.
     by_country = stats.compute(counted, group_by=["country"], place=place)
@@ -501,7 +491,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             visible.prefetch_related("countries", "regions")
         ).order_by("-start_date", "title")[:20],
         "activities_count": overall["totals"]["activities"],
-        "drafts_in_counts": can_see_draft_aggregates(request.user),
+        "drafts_in_counts": overall["includes_drafts"],
         "list_url": _activities_url(region=region.code)
         if region.level != Region.Level.WORLD
         else _activities_url(),
@@ -516,9 +506,9 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     if iso2 != iso2.upper():
         return redirect("pages:country_detail", iso2=iso2.upper(), permanent=True)
     country = get_object_or_404(Country.objects.select_related("region"), iso2=iso2)
-    activities = Activity.objects.visible_to(request.user).in_country(country)
+    activities = Activity.objects.visible_to(request.user).in_place(country)
     overall = stats.compute(
-        Activity.objects.aggregated_for(request.user).in_country(country), place=country
+        Activity.objects.aggregated_for(request.user).in_place(country), place=country
     )
     figures = (
         ReportedFigure.objects.filter(countries=country)
@@ -539,7 +529,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
             activities.prefetch_related("countries", "regions")
         ).order_by("-start_date", "title"),
         "list_url": _activities_url(country=country.iso2),
-        "drafts_in_counts": can_see_draft_aggregates(request.user),
+        "drafts_in_counts": overall["includes_drafts"],
     }
     return render(request, "activities/country_detail.html", context)
 

@@ -16,8 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-RANK = "CASE b.qualifier WHEN 'about' THEN 2 WHEN 'more_than' THEN 1 ELSE 0 END"
-QUALIFIER_OF_RANK = {0: "exact", 1: "at_least", 2: "about"}
+from activities import counting
+
+# The rules that are SQL fragments come from the counting module, as everywhere else.
+RANK = counting.rank_sql("b.qualifier")
+QUALIFIER_OF_RANK = counting.QUALIFIER_BY_RANK
+UNDER_REGION = "%(region_path)s"
 PEOPLE_JOINS = """
     FROM activities_beneficiarygroup b
     JOIN pub ON pub.id = b.activity_id
@@ -78,7 +82,7 @@ def resolve(cursor, filters: Filters) -> None:
     """Codes to the paths and ids the SQL uses (the API validates them the same way)."""
     if filters.region:
         cursor.execute("SELECT path FROM activities_region WHERE code = %s", [filters.region])
-        filters.params["region_path"] = cursor.fetchone()[0] + "%"
+        filters.params["region_path"] = cursor.fetchone()[0]
     if filters.country:
         cursor.execute("SELECT id FROM activities_country WHERE iso2 = %s", [filters.country])
         filters.params["country_id"] = cursor.fetchone()[0]
@@ -97,18 +101,25 @@ def _pub(filters: Filters) -> str:
     if filters.year:
         where.append("a.start_date <= %(year_end)s AND a.end_date >= %(year_start)s")
     if filters.region:
+        under_c = counting.under_column_sql("c.path", UNDER_REGION)
+        under_r = counting.under_column_sql("r.path", UNDER_REGION)
         where.append(
             "(EXISTS (SELECT 1 FROM activities_activity_countries ac"
             " JOIN activities_country c ON c.id = ac.country_id"
-            " WHERE ac.activity_id = a.id AND c.path LIKE %(region_path)s)"
+            f" WHERE ac.activity_id = a.id AND {under_c})"
             " OR EXISTS (SELECT 1 FROM activities_activity_regions ar"
             " JOIN activities_region r ON r.id = ar.region_id"
-            " WHERE ar.activity_id = a.id AND r.path LIKE %(region_path)s))"
+            f" WHERE ar.activity_id = a.id AND {under_r})"
+            " OR EXISTS (SELECT 1 FROM activities_beneficiarygroup rc"
+            " JOIN activities_country c ON c.id = rc.country_id"
+            f" WHERE rc.activity_id = a.id AND {under_c}))"
         )
     if filters.country:
         where.append(
-            "EXISTS (SELECT 1 FROM activities_activity_countries ac"
+            "(EXISTS (SELECT 1 FROM activities_activity_countries ac"
             " WHERE ac.activity_id = a.id AND ac.country_id = %(country_id)s)"
+            " OR EXISTS (SELECT 1 FROM activities_beneficiarygroup rc"
+            " WHERE rc.activity_id = a.id AND rc.country_id = %(country_id)s))"
         )
     if filters.theme:
         where.append(
@@ -129,7 +140,8 @@ def _within(filters: Filters) -> str:
     if filters.country:
         return "coalesce(b.place_country_id = %(country_id)s, false)"
     if filters.region:
-        return "coalesce(coalesce(pc.path, pr.path) LIKE %(region_path)s, false)"
+        under = counting.under_column_sql("coalesce(pc.path, pr.path)", UNDER_REGION)
+        return f"coalesce({under}, false)"
     return "true"
 
 
@@ -161,15 +173,17 @@ YEARS_OF_ACTIVITY = (
 def _keys(dimension: str, filters: Filters) -> tuple[str, str, str]:
     """(activity keys as (a, k), the people's key, the SQL naming a key k)."""
     if dimension == "country":
-        place = ""
+        # The countries an activity lists and the ones its rows name (counting rule 3).
+        place = row_place = ""
         if filters.region:
-            place = (
-                " JOIN activities_country c ON c.id = ac.country_id"
-                " WHERE c.path LIKE %(region_path)s"
-            )
+            under = counting.under_column_sql("c.path", UNDER_REGION)
+            place = f" JOIN activities_country c ON c.id = ac.country_id WHERE {under}"
+            row_place = f" JOIN activities_country c ON c.id = rc.country_id AND {under}"
         activity_keys = (
             "SELECT ac.activity_id AS a, ac.country_id AS k FROM activities_activity_countries ac"
             f" JOIN pub ON pub.id = ac.activity_id{place}"
+            " UNION SELECT rc.activity_id, rc.country_id FROM activities_beneficiarygroup rc"
+            f" JOIN pub ON pub.id = rc.activity_id{row_place} WHERE rc.country_id IS NOT NULL"
         )
         name = "(SELECT iso2 FROM activities_country WHERE id = counted.k)"
         return activity_keys, "b.place_country_id", name
@@ -181,6 +195,9 @@ def _keys(dimension: str, filters: Filters) -> tuple[str, str, str]:
             " UNION SELECT ar.activity_id, r.m49_region_id FROM activities_activity_regions ar"
             " JOIN pub ON pub.id = ar.activity_id JOIN activities_region r ON r.id = ar.region_id"
             " WHERE r.m49_region_id IS NOT NULL"
+            " UNION SELECT rc.activity_id, c.m49_region_id FROM activities_beneficiarygroup rc"
+            " JOIN pub ON pub.id = rc.activity_id JOIN activities_country c ON c.id = rc.country_id"
+            " WHERE c.m49_region_id IS NOT NULL"
         )
         name = "(SELECT code FROM activities_region WHERE id = counted.k)"
         return activity_keys, "coalesce(pc.m49_region_id, pr.m49_region_id)", name

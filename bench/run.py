@@ -30,6 +30,12 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# The hand-written SQL takes its rule fragments from activities.counting, which needs
+# Django's app registry (not a database connection: run.py talks to PostgreSQL itself).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tacbapp.settings")
+import django  # noqa: E402
+
+django.setup()
 
 from bench import queries as bench_queries  # noqa: E402
 

@@ -450,24 +450,10 @@ class ActivitySerializer(serializers.ModelSerializer):
         """A beneficiary row's country must lie in the activity's scope."""
         if not rows:
             return
-        allowed = {country.pk for country in countries}
-        region_paths = [region.path for region in regions]
-        errors = []
-        for row in rows:
-            country = row.get("country")
-            ok = (
-                country is None
-                or country.pk in allowed
-                or any(country.path.startswith(path) for path in region_paths)
-            )
-            errors.append(
-                {}
-                if ok
-                else {
-                    "country": f"{country.name} is not among the activity's countries or "
-                    "regions; add it there first."
-                }
-            )
+        messages = services.row_country_errors(
+            row_countries=[row.get("country") for row in rows], countries=countries, regions=regions
+        )
+        errors = [{"country": message} if message else {} for message in messages]
         if any(errors):
             raise serializers.ValidationError({"beneficiaries": errors})
 

@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, stats
+from .. import counting, stats
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
 from .params import StrictQueryParamsMixin
@@ -107,7 +107,8 @@ class StatsTotalsSerializer(serializers.Serializer):
 class StatsResponseSerializer(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
     includes_drafts = serializers.BooleanField(
-        help_text="True for donor viewers and managers, whose counts include drafts."
+        help_text="True exactly when a draft is among the activities counted (drafts count "
+        "for managers and donor viewers, and for officers within their scope)."
     )
     group_by = serializers.ListField(child=serializers.CharField())
     measures = serializers.ListField(child=serializers.CharField())
@@ -179,7 +180,7 @@ class StatsView(StrictQueryParamsMixin, APIView):
 
     def get_queryset(self):
         # Aggregates: drafts count for donor viewers and managers, never for anonymous
-        # users (activities/access.py, filter_aggregated).
+        # users (counting.countable).
         return Activity.objects.aggregated_for(self.request.user)
 
     def get(self, request, *args, **kwargs):
@@ -209,12 +210,10 @@ class StatsView(StrictQueryParamsMixin, APIView):
         for row in result["rows"]:
             row["activities_href"] = links.for_row(row, group_by)
         result["totals"]["activities_href"] = links.href(base)
-        # Donor viewers and managers count drafts that the public list does not show.
-        includes_drafts = access.can_see_draft_aggregates(request.user)
-        # ...and a donor may count a draft without reading it: no title, no id.
+        # A donor may count a draft without reading it: no title, no id (counting rule 8).
         unattributed = result["totals"].get("unattributed") or {}
-        access.redact_unreadable(unattributed.get("activities") or [], request.user)
-        return {"filters": base, "includes_drafts": includes_drafts, **result}
+        counting.redact_unreadable(unattributed.get("activities") or [], request.user)
+        return {"filters": base, **result}
 
 
 class DrillDown:
@@ -254,4 +253,8 @@ class DrillDown:
         if not self._paths:
             self._paths = dict(Region.objects.values_list("code", "path"))
         path, other_path = self._paths.get(code, ""), self._paths.get(other, "")
-        return path != other_path and path.startswith(other_path)
+        return (
+            bool(path and other_path)
+            and path != other_path
+            and counting.lies_under(path, other_path)
+        )

@@ -1,0 +1,380 @@
+"""The dimensions a stats answer can be grouped by.
+
+Which groups an activity is in follows the filter of the same name, so that a row's
+`activities_href` lists exactly its activities (counting rule 3 for places). Which group
+a beneficiary row's people certainly belong to follows the attribution of counting rule 4.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Case, F, Max, Min, Q, Value, When
+from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
+
+from .. import counting
+from ..models import (
+    Activity,
+    Audience,
+    BeneficiaryGroup,
+    Country,
+    Language,
+    Partner,
+    Region,
+    Theme,
+)
+from .request import MEASURES, Restriction
+from .sql import Relation, relation, union_all
+
+SEXES = ("female", "male", "not_recorded")
+
+
+class Dimension:
+    """A way of splitting the counts.
+
+    Which groups an activity is in follows the filter of the same name, so that a row's
+    `activities_href` lists exactly its activities:
+    - `activity_key_expression()`: the one key of a single-valued dimension (kind), or
+    - `activity_keys()`: a relation (a_id, k[, kp]) for a multi-valued one (country).
+    Which group a beneficiary row's people certainly belong to:
+    - `row_key_expression()`: at most one key per row (its place, audience, year...), or
+      None for a dimension that tags the whole activity (theme, partner, language),
+      whose people count under each of the activity's keys.
+    """
+
+    name: str = ""
+    param: str = ""  # the filter a row drills down with
+    geographic = False
+    splits_measures: tuple[str, ...] = MEASURES
+
+    def activity_key_expression(self) -> Combinable | None:
+        return None
+
+    def activity_keys(self, restriction: Restriction) -> Relation:
+        raise NotImplementedError
+
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return None
+
+    def row_key_path_expression(self) -> Combinable:
+        raise NotImplementedError
+
+    @property
+    def tags_activity(self) -> bool:
+        return self.row_key_expression(Restriction()) is None
+
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
+        return {key: {"code": key, "name": str(key)} for key in keys}
+
+    def href_value(self, key: Any, label: dict[str, Any]) -> str:
+        return str(label["code"])
+
+
+class KindDimension(Dimension):
+    name = param = "kind"
+    field = "kind"
+    choices = dict(Activity.Kind.choices)
+
+    def activity_key_expression(self):
+        return F(self.field)
+
+    def row_key_expression(self, restriction):
+        return F(f"activity__{self.field}")
+
+    def labels(self, keys):
+        return {key: {"code": key, "name": self.choices.get(key, key)} for key in keys}
+
+
+class ModalityDimension(KindDimension):
+    name = param = "modality"
+    field = "modality"
+    choices = dict(Activity.Modality.choices)
+
+
+class ThemeDimension(Dimension):
+    """Top-level themes; a training topic counts under the theme it belongs to."""
+
+    name = param = "theme"
+
+    def activity_keys(self, restriction):
+        through = Activity.themes.through.objects.annotate(
+            top=Coalesce(F("theme__parent_id"), F("theme_id"))
+        )
+        if restriction.theme is not None:
+            top = restriction.theme.parent_id or restriction.theme.pk
+            through = through.filter(top=top)
+        # DISTINCT: a topic and its theme on one activity are one key.
+        return relation(through.values(a_id=F("activity_id"), k=F("top")).distinct())
+
+    def labels(self, keys):
+        themes = Theme.objects.filter(pk__in=keys).values("pk", "slug", "name")
+        return {t["pk"]: {"code": t["slug"], "name": t["name"]} for t in themes}
+
+
+class _ManyToManyTagDimension(Dimension):
+    """A many-to-many tag of the activity (`Activity.<m2m>`); a filter on the same
+    dimension limits the keys to the value filtered by, as the drill-down link keeps it."""
+
+    m2m = ""
+
+    def activity_keys(self, restriction):
+        through = getattr(Activity, self.m2m).through.objects.all()
+        chosen = getattr(restriction, self.name)
+        if chosen is not None:
+            through = through.filter(**{self.name: chosen})
+        return relation(through.values(a_id=F("activity_id"), k=F(f"{self.name}_id")))
+
+
+class PartnerDimension(_ManyToManyTagDimension):
+    name = param = "partner"
+    m2m = "partners"
+
+    def labels(self, keys):
+        partners = Partner.objects.filter(pk__in=keys).values("pk", "name", "short_name")
+        return {p["pk"]: {"code": p["pk"], "name": p["short_name"] or p["name"]} for p in partners}
+
+
+class LanguageDimension(_ManyToManyTagDimension):
+    name = param = "language"
+    m2m = "languages"
+
+    def labels(self, keys):
+        languages = Language.objects.filter(pk__in=keys).values("pk", "code", "name")
+        return {lang["pk"]: {"code": lang["code"], "name": lang["name"]} for lang in languages}
+
+
+class YearDimension(Dimension):
+    """Calendar years an activity's period overlaps (as the `year` filter).
+
+    People are placed in a year only when their activity lies within that one year.
+    """
+
+    name = param = "year"
+
+    def _years(self, restriction: Restriction) -> list[int]:
+        bounds = Activity.objects.aggregate(
+            first=ExtractYear(Min("start_date")), last=ExtractYear(Max("end_date"))
+        )
+        if bounds["first"] is None:
+            return []
+        first = max(int(bounds["first"]), restriction.year_from or int(bounds["first"]))
+        last = min(int(bounds["last"]), restriction.year_to or int(bounds["last"]))
+        return list(range(first, last + 1))
+
+    def activity_keys(self, restriction):
+        years = self._years(restriction) or [0]  # no activity is dated in year 0
+        periods = relation(
+            Activity.objects.values(
+                "id", start_year=ExtractYear("start_date"), end_year=ExtractYear("end_date")
+            )
+        )
+        # The years are integers computed here, not user input, so they are inlined.
+        calendar = " UNION ALL ".join(f"SELECT {int(year)} AS y" for year in years)
+        return Relation(
+            f"SELECT p.id AS a_id, cal.y AS k FROM ({periods.sql}) p "
+            f"JOIN ({calendar}) cal ON cal.y >= p.start_year AND cal.y <= p.end_year",
+            periods.params,
+        )
+
+    def row_key_expression(self, restriction):
+        start = ExtractYear("activity__start_date")
+        single_year = Q(activity__start_date__year=ExtractYear("activity__end_date"))
+        if restriction.year_from is not None:
+            single_year &= Q(activity__start_date__year__gte=restriction.year_from)
+        if restriction.year_to is not None:
+            single_year &= Q(activity__start_date__year__lte=restriction.year_to)
+        return Case(When(single_year, then=start), default=None)
+
+    def labels(self, keys):
+        return {key: {"code": int(key), "name": str(int(key))} for key in keys}
+
+
+class MonthDimension(Dimension):
+    """The month an activity is known to lie within (as the `month` filter).
+
+    An activity dated only by its year lies in no month: it is in the None row.
+    """
+
+    name = param = "month"
+
+    @staticmethod
+    def _month_key(prefix: str):
+        start, end = f"{prefix}start_date", f"{prefix}end_date"
+        within = (
+            Q(**{f"{prefix}date_precision__in": ["month", "day"]})
+            & Q(**{f"{start}__year": ExtractYear(end)})
+            & Q(**{f"{start}__month": ExtractMonth(end)})
+        )
+        return Case(When(within, then=ExtractYear(start) * 100 + ExtractMonth(start)), default=None)
+
+    def activity_key_expression(self):
+        return self._month_key("")
+
+    def row_key_expression(self, restriction):
+        return self._month_key("activity__")
+
+    def labels(self, keys):
+        return {
+            key: {"code": f"{int(key) // 100:04d}-{int(key) % 100:02d}", "name": _month(key)}
+            for key in keys
+        }
+
+
+class AudienceDimension(Dimension):
+    """Who was reached. People are placed by their row's audience; a row that mixes
+    several audiences without a split is in the None row ("not split by audience")."""
+
+    name = param = "audience"
+
+    def activity_keys(self, restriction):
+        declared = Activity.audiences.through.objects.values(
+            a_id=F("activity_id"), k=F("audience_id")
+        )
+        counted = BeneficiaryGroup.objects.filter(audience__isnull=False).values(
+            a_id=F("activity_id"), k=F("audience_id")
+        )
+        if restriction.audience is not None:
+            declared = declared.filter(audience=restriction.audience)
+            counted = counted.filter(audience=restriction.audience)
+        return union_all(declared, counted)
+
+    def row_key_expression(self, restriction):
+        return F("audience_id")
+
+    def labels(self, keys):
+        audiences = Audience.objects.filter(pk__in=keys).values("pk", "slug", "name")
+        return {a["pk"]: {"code": a["slug"], "name": a["name"]} for a in audiences}
+
+
+class _GeographicDimension(Dimension):
+    geographic = True
+
+    def labels(self, keys):
+        regions = Region.objects.filter(pk__in=keys).values("pk", "code", "name")
+        return {r["pk"]: {"code": r["code"], "name": r["name"]} for r in regions}
+
+
+def _place_q(restriction: Restriction, path_field: str) -> Q:
+    """Records whose `path_field` lies under the restriction's place (all without one)."""
+    if restriction.place is None:
+        return Q()
+    return counting.under(restriction.place, path_field)
+
+
+def country_links(restriction: Restriction) -> tuple[Any, Any]:
+    """The (activity, country) links of counting rule 3, the countries an activity lists
+    and the ones its rows name, limited to the restriction's place: two values
+    querysets with a_id, k (the country) and kp (its path)."""
+    listed = Activity.countries.through.objects.filter(_place_q(restriction, "country__path"))
+    named = BeneficiaryGroup.objects.filter(country__isnull=False).filter(
+        _place_q(restriction, "country__path")
+    )
+    return (
+        listed.values(a_id=F("activity_id"), k=F("country_id"), kp=F("country__path")),
+        named.values(a_id=F("activity_id"), k=F("country_id"), kp=F("country__path")),
+    )
+
+
+class CountryDimension(_GeographicDimension):
+    """The countries an activity is in (counting rule 3); people placed in a country
+    (counting rule 4)."""
+
+    name = param = "country"
+
+    def activity_keys(self, restriction):
+        return union_all(*country_links(restriction))
+
+    def row_key_expression(self, restriction):
+        return F("place_country_id")
+
+    def row_key_path_expression(self):
+        return F("place_country__path")
+
+    def labels(self, keys):
+        countries = Country.objects.filter(pk__in=keys).values("pk", "iso2", "iso3", "name")
+        return {
+            c["pk"]: {"code": c["iso2"], "iso3": c["iso3"], "name": c["name"]} for c in countries
+        }
+
+
+class RegionLevelDimension(_GeographicDimension):
+    """M49 regions at one level. An activity is in a region when one of its countries,
+    scope regions or row countries lies under it (counting rule 3, as the `region`
+    filter); people are placed there when their attributed place lies under it."""
+
+    def __init__(self, name: str, ancestor_field: str):
+        self.name = name
+        self.param = "region"
+        self.ancestor = ancestor_field  # m49_region or m49_subregion
+
+    def activity_keys(self, restriction):
+        ancestor = self.ancestor
+        by_country = [
+            links.filter(**{f"country__{ancestor}__isnull": False}).values(
+                a_id=F("activity_id"),
+                k=F(f"country__{ancestor}_id"),
+                kp=F(f"country__{ancestor}__path"),
+            )
+            for links in (
+                Activity.countries.through.objects.filter(_place_q(restriction, "country__path")),
+                BeneficiaryGroup.objects.filter(_place_q(restriction, "country__path")),
+            )
+        ]
+        by_region = (
+            Activity.regions.through.objects.filter(_place_q(restriction, "region__path"))
+            .filter(**{f"region__{ancestor}__isnull": False})
+            .values(
+                a_id=F("activity_id"),
+                k=F(f"region__{ancestor}_id"),
+                kp=F(f"region__{ancestor}__path"),
+            )
+        )
+        return union_all(*by_country, by_region)
+
+    def row_key_expression(self, restriction):
+        return Coalesce(
+            F(f"place_country__{self.ancestor}_id"), F(f"place_region__{self.ancestor}_id")
+        )
+
+    def row_key_path_expression(self):
+        return Coalesce(
+            F(f"place_country__{self.ancestor}__path"), F(f"place_region__{self.ancestor}__path")
+        )
+
+
+class SexDimension(Dimension):
+    """Splits people by recorded sex. Only participants can be split so."""
+
+    name = "sex"
+    param = ""
+    splits_measures = ("participants",)
+
+    def row_key_expression(self, restriction):
+        return Value("sex")  # placeholder: the engine unpivots the rows by sex
+
+    def labels(self, keys):
+        names = {"female": "female", "male": "male", "not_recorded": "not recorded"}
+        return {key: {"code": key, "name": names[key]} for key in keys}
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    "region": RegionLevelDimension("region", "m49_region"),
+    "subregion": RegionLevelDimension("subregion", "m49_subregion"),
+    "country": CountryDimension(),
+    "year": YearDimension(),
+    "month": MonthDimension(),
+    "theme": ThemeDimension(),
+    "kind": KindDimension(),
+    "modality": ModalityDimension(),
+    "audience": AudienceDimension(),
+    "sex": SexDimension(),
+    "partner": PartnerDimension(),
+    "language": LanguageDimension(),
+}
+
+
+def _month(key: Any) -> str:
+    key = int(key)
+    return datetime.date(key // 100, key % 100, 1).strftime("%B %Y")

@@ -1,0 +1,141 @@
+"""The engine: one stats question in, one answer out, computed in one snapshot and kept
+by the answer cache under the data version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import QuerySet
+
+from .. import counting, data_version
+from ..models import Activity, Country, Region
+from . import results
+from .cells import activity_measures
+from .dimensions import DIMENSIONS, SEXES, Dimension, MonthDimension, SexDimension, YearDimension
+from .matched import Matched, matched_once
+from .participants import inside_and_outside, participant_measures, unattributed
+from .request import Restriction, parse_group_by, parse_measures
+
+
+def compute(
+    activities: QuerySet[Activity],
+    *,
+    group_by: Sequence[str] = (),
+    place: Country | Region | None = None,
+    measures: Sequence[str] | None = None,
+    restriction: Restriction | None = None,
+) -> dict[str, Any]:
+    """Counts of the given (already filtered, `counting.countable`) activities.
+
+    Returns {"group_by", "measures", "rows", "totals", "additive", "includes_drafts"}
+    as the package docstring describes; `place` (or a full `restriction`) limits the
+    people counted to those who certainly belong to it.
+    """
+    group_by = parse_group_by(",".join(group_by))
+    measures = parse_measures(",".join(measures) if measures else None, group_by)
+    if restriction is None:
+        restriction = Restriction(place=place)
+    # The same matched set (its SQL holds the filters and who may count what), grouping,
+    # measures and restriction at the same data version give the same answer.
+    sql, params = activities.order_by().values("pk").query.sql_with_params()
+    parts = (sql, tuple(params), tuple(group_by), tuple(measures), restriction.cache_key())
+    answer: dict[str, Any] = data_version.cached(
+        "stats", parts, lambda: _compute(activities, group_by, measures, restriction)
+    )
+    return answer
+
+
+def _compute(
+    activities: QuerySet[Activity],
+    group_by: list[str],
+    measures: list[str],
+    restriction: Restriction,
+) -> dict[str, Any]:
+    with matched_once(activities) as matched_activities:
+        matched = Matched.of(matched_activities, restriction)
+        dimensions = [DIMENSIONS[name] for name in group_by]
+        rows = _rows(matched, dimensions, measures) if group_by else []
+        totals = _totals(matched, measures)
+        drafts = counting.includes_drafts(matched_activities)
+    additive = {
+        measure: results.adds_up(measure, rows, totals[measure]) for measure in measures if group_by
+    }
+    return {
+        "group_by": list(group_by),
+        "measures": measures,
+        "rows": rows,
+        "totals": totals,
+        "additive": additive,
+        "includes_drafts": drafts,
+    }
+
+
+def _rows(
+    matched: Matched, dimensions: Sequence[Dimension], measures: Sequence[str]
+) -> list[dict[str, Any]]:
+    groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+    if "activities" in measures or "countries" in measures:
+        for key, values in activity_measures(matched, dimensions).items():
+            groups.setdefault(key, {}).update(values)
+    if "participants" in measures:
+        for key, values in participant_measures(matched, dimensions).items():
+            groups.setdefault(key, {}).update(values)
+    labels = _labels(dimensions, groups)
+    answer = []
+    for key in sorted(groups, key=lambda k: _sort_key(dimensions, k, labels)):
+        values = groups[key]
+        row: dict[str, Any] = {}
+        for dimension, part in zip(dimensions, key, strict=True):
+            row[dimension.name] = None if part is None else labels[dimension.name][part]
+        row["unattributed"] = any(part is None for part in key)
+        if "activities" in measures:
+            row["activities"] = values.get("activities", 0)
+        if "participants" in measures:
+            row["participants"] = values.get("participants", results.no_people())
+        if "countries" in measures:
+            row["countries"] = values.get("countries", results.no_countries())
+        answer.append(row)
+    return answer
+
+
+def _totals(matched: Matched, measures: Sequence[str]) -> dict[str, Any]:
+    """Over the whole matched set, never a sum of rows (counting rule 7)."""
+    totals: dict[str, Any] = {}
+    if "activities" in measures or "countries" in measures:
+        overall = activity_measures(matched, []).get((), {})
+        if "activities" in measures:
+            totals["activities"] = overall.get("activities", 0)
+        if "countries" in measures:
+            totals["countries"] = overall.get("countries", results.no_countries())
+    if "participants" in measures:
+        inside, outside = inside_and_outside(matched)
+        totals["participants"] = inside
+        totals["unattributed"] = unattributed(matched, outside) if matched.restricted else None
+    return totals
+
+
+def _labels(
+    dimensions: Sequence[Dimension], groups: dict[tuple[Any, ...], Any]
+) -> dict[str, dict[Any, dict[str, Any]]]:
+    labels = {}
+    for index, dimension in enumerate(dimensions):
+        keys = {key[index] for key in groups if key[index] is not None}
+        labels[dimension.name] = dimension.labels(keys) if keys else {}
+    return labels
+
+
+def _sort_key(
+    dimensions: Sequence[Dimension], key: tuple[Any, ...], labels: dict[str, Any]
+) -> tuple[tuple[int, str], ...]:
+    parts = []
+    for dimension, part in zip(dimensions, key, strict=True):
+        if part is None:
+            parts.append((1, ""))
+        elif isinstance(dimension, YearDimension | MonthDimension):
+            parts.append((0, f"{int(part):08d}"))
+        elif isinstance(dimension, SexDimension):
+            parts.append((0, str(SEXES.index(part))))
+        else:
+            parts.append((0, str(labels[dimension.name][part]["name"]).lower()))
+    return tuple(parts)

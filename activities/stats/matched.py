@@ -1,0 +1,74 @@
+"""The activities a question matched and their beneficiary rows, computed once for all
+the statements of one answer."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+
+from .. import counting
+from ..models import Activity, BeneficiaryGroup
+from .request import Restriction
+
+
+@dataclass
+class Matched:
+    """The matched activities, their beneficiary rows marked `belongs` (1 when the
+    people certainly belong to the restriction), and the rows that do (`rows_in`)."""
+
+    activities: QuerySet[Activity]
+    restriction: Restriction
+    rows: QuerySet[BeneficiaryGroup]
+    rows_in: QuerySet[BeneficiaryGroup]
+    belongs: Q
+
+    @property
+    def restricted(self) -> bool:
+        return bool(self.belongs)
+
+    @classmethod
+    def of(cls, activities: QuerySet[Activity], restriction: Restriction) -> Matched:
+        belongs = belongs_q(restriction)
+        # A CASE, so that rows of unknown place are "no".
+        flag: Any = Case(When(belongs, then=Value(1)), default=Value(0)) if belongs else Value(1)
+        rows = BeneficiaryGroup.objects.filter(
+            activity__in=activities.order_by().values("pk")
+        ).annotate(belongs=flag)
+        return cls(activities, restriction, rows, rows.filter(belongs=1), belongs)
+
+
+def belongs_q(restriction: Restriction) -> Q:
+    """Beneficiary rows whose people certainly belong to the restriction."""
+    condition = Q()
+    if restriction.place is not None:
+        condition &= counting.attributed_under(restriction.place)
+    if restriction.audience is not None:
+        condition &= Q(audience=restriction.audience)
+    return condition
+
+
+@contextmanager
+def matched_once(activities: QuerySet[Activity]) -> Iterator[QuerySet[Activity]]:
+    """The ids of the matched activities, computed once for all the answer's statements.
+
+    Every aggregate joins the matched set. Left as a subquery, the filters (a region's
+    EXISTS, a text search) are evaluated again in each statement, and the planner cannot
+    know how many activities they keep: it guesses 20,000 for 365 and scans every
+    beneficiary row. A temporary table, analysed, gives it the real number. It lives in
+    this connection and this transaction only, so concurrent requests never see it.
+    """
+    name = f"stats_matched_{uuid.uuid4().hex[:12]}"
+    sql, params = activities.order_by().values("pk").query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {sql}", params)
+        cursor.execute(f"ANALYZE {name}")
+        yield Activity.objects.filter(pk__in=RawSQL(f"SELECT pk FROM {name}", []))
+        # On an error the transaction's rollback drops the table with everything else.
+        cursor.execute(f"DROP TABLE {name}")

@@ -1,0 +1,58 @@
+"""The shapes of the numbers in a stats answer: people with their sex split and qualifier,
+countries as lower bounds, and whether a grouping's rows add up to its totals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import counting
+
+UNATTRIBUTED_LISTED = 50
+
+
+def people(total: Any, female: Any, male: Any, not_recorded: Any, rank: Any) -> dict[str, Any]:
+    """Participations (counting rule 1) with their sex split and combined qualifier."""
+    return {
+        "total": int(total or 0),
+        "female": int(female or 0),
+        "male": int(male or 0),
+        "not_recorded": int(not_recorded or 0),
+        "qualifier": counting.qualifier_of_rank(rank),
+    }
+
+
+def no_people() -> dict[str, Any]:
+    return people(0, 0, 0, 0, 0)
+
+
+def people_of(values: dict[str, Any]) -> dict[str, Any]:
+    return people(
+        values["total"], values["female"], values["male"], values["not_recorded"], values["rank"]
+    )
+
+
+def countries(named: Any, reported_max: Any, region_scoped: bool) -> dict[str, Any]:
+    """Distinct countries named, and the largest "from N countries" the source gives where
+    it names none. Both are lower bounds, so they combine as a max, never a sum."""
+    named = int(named or 0)
+    reported = int(reported_max) if reported_max is not None else None
+    exact = reported is None and not region_scoped
+    return {
+        "named": named,
+        "reported_max": reported,
+        "at_least": max(named, reported or 0),
+        "qualifier": counting.QUALIFIER_EXACT if exact else counting.QUALIFIER_AT_LEAST,
+    }
+
+
+def no_countries() -> dict[str, Any]:
+    return countries(0, None, False)
+
+
+def adds_up(measure: str, rows: list[dict[str, Any]], total: Any) -> bool:
+    """Whether a grouping's rows happen to add up to the total (`additive`)."""
+    if measure == "activities":
+        return sum(row["activities"] for row in rows) == total
+    if measure == "participants":
+        return sum(row["participants"]["total"] for row in rows) == total["total"]
+    return sum(row["countries"]["at_least"] for row in rows) == total["at_least"]
