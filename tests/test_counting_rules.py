@@ -56,3 +56,85 @@ def test_people_of_a_multi_country_activity_belong_to_the_smallest_region_holdin
     unsplit.refresh_from_db()
     assert unsplit.place_region.code == "419"
     assert Activity.objects.get(pk=activity.pk).scope_region == Region.objects.get(code="419")
+
+
+@pytest.mark.parametrize(
+    "path, ancestor, expected",
+    [
+        ("/001/019/419/013/SLV/", "/001/019/419/013/", True),
+        ("/001/019/419/013/", "/001/019/419/013/", True),
+        ("/001/019/419/", "/001/019/419/013/", False),
+        # A prefix of digits is not a prefix of segments: 01 is not 019.
+        ("/001/019/", "/001/01", None),
+    ],
+)
+def test_a_place_lies_under_a_region_when_the_regions_path_is_a_prefix(path, ancestor, expected):
+    if expected is None:
+        with pytest.raises(ValueError):
+            counting.lies_under(path, ancestor)
+    else:
+        assert counting.lies_under(path, ancestor) is expected
+
+
+@pytest.mark.django_db
+def test_a_country_lies_under_itself_only():
+    salvador = Country.objects.get(iso2="SV")
+    assert list(counting.countries_under(salvador)) == [salvador]
+    assert not counting.regions_under(salvador).exists()
+    central_america = Region.objects.get(code="013")
+    assert set(counting.countries_under(central_america).values_list("iso2", flat=True)) == {
+        "BZ",
+        "CR",
+        "SV",
+        "GT",
+        "HN",
+        "MX",
+        "NI",
+        "PA",
+    }
+
+
+@pytest.mark.django_db
+def test_an_activity_is_where_its_rows_name_a_country_inside_its_region():
+    workshop = Activity.objects.create(
+        title="West Africa workshop",
+        start_date=datetime.date(2020, 3, 2),
+        end_date=datetime.date(2020, 3, 4),
+    )
+    workshop.regions.set([Region.objects.get(code="011")])
+    BeneficiaryGroup.objects.create(
+        activity=workshop, country=Country.objects.get(iso2="SN"), female=4, male=6, total=10
+    )
+    in_place = Activity.objects.filter(pk=workshop.pk)
+    assert in_place.in_place(Country.objects.get(iso2="SN")).exists()
+    assert in_place.in_place(Region.objects.get(code="011")).exists()
+    assert in_place.in_place(Region.objects.get(code="002")).exists()
+    assert not in_place.in_place(Country.objects.get(iso2="BF")).exists()
+    assert not in_place.in_place(Region.objects.get(code="019")).exists()
+
+
+@pytest.mark.django_db
+def test_a_row_may_name_a_listed_country_or_one_inside_a_scope_region():
+    senegal, honduras = Country.objects.get(iso2="SN"), Country.objects.get(iso2="HN")
+    west_africa = Region.objects.get(code="011")
+    assert counting.row_country_fits(senegal, countries=[], regions=[west_africa])
+    assert counting.row_country_fits(honduras, countries=[honduras], regions=[west_africa])
+    assert not counting.row_country_fits(honduras, countries=[], regions=[west_africa])
+
+
+def test_people_without_a_row_country_belong_to_the_scope():
+    assert counting.attribute(7, (None, 3)) == (7, None)
+    assert counting.attribute(None, (None, 3)) == (None, 3)
+    assert counting.scope_path(["/001/019/419/013/SLV/"], []) == "/001/019/419/013/SLV/"
+    assert counting.scope_path(["/001/019/419/013/SLV/"], ["/001/019/419/013/"]) == (
+        "/001/019/419/013/"
+    )
+    assert counting.scope_path([], []) is None
+
+
+def test_a_month_holds_only_activities_known_to_lie_within_it():
+    assert counting.month_bounds(2020, 12) == (
+        datetime.date(2020, 12, 1),
+        datetime.date(2020, 12, 31),
+    )
+    assert counting.month_bounds(2020, 2) == (datetime.date(2020, 2, 1), datetime.date(2020, 2, 29))
