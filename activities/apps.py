@@ -8,7 +8,7 @@ class ActivitiesConfig(AppConfig):
     verbose_name = "Technical assistance"
 
     def ready(self):
-        from . import data_version
+        from . import answer_cache
 
         # The triggers that keep cached answers fresh, on every table, after every migrate.
-        post_migrate.connect(data_version.install, sender=self, dispatch_uid="data_version")
+        post_migrate.connect(answer_cache.install, sender=self, dispatch_uid="data_version")

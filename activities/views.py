@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from . import charts, counting, exports, maps, selectors, stats
-from .data_version import cached_page
+from .answer_cache import cached_page
 from .filters import ActivityFilterSet, ReportedFigureFilterSet
 from .models import Activity, Country, FigureRole, Mentor, Region, ReportedFigure, Theme
 from .templatetags.figures import format_count

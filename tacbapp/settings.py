@@ -77,9 +77,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # A kept answer for a visitor not signed in, before the view (activities/data_version.py):
+    # A kept answer for a visitor not signed in, before the view (activities/answer_cache/):
     # below every middleware that adds headers, so a hit has the same as a miss.
-    "activities.data_version.AnswerCacheMiddleware",
+    "activities.answer_cache.middleware.AnswerCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes' own rule).
     "axes.middleware.AxesMiddleware",
@@ -246,7 +246,7 @@ CACHES = {
         "LOCATION": "tacbapp",
     },
     # Counts, lists and pages, keyed by the data version that database triggers bump with
-    # every write (activities/data_version.py): a changed record misses at once.
+    # every write (activities/answer_cache/): a changed record misses at once.
     "answers": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tacbapp-answers",

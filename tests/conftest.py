@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from activities import data_version, seeding
+from activities import answer_cache, seeding
 
 # Fixture modules of each area, kept apart so that they stay readable.
 pytest_plugins: list[str] = [
@@ -36,7 +36,7 @@ def seeded_transactional_db(transactional_db):
     The flush after the previous transactional test emptied every table, the data
     version row too: without it no answer is cached, so it is made again (a new epoch).
     """
-    data_version.ensure_row()
+    answer_cache.ensure_row()
     seeding.load_reference()
     seeding.load_report_seed()
 

@@ -1,4 +1,4 @@
-"""Cached answers (activities/data_version.py) are never stale.
+"""Cached answers (activities/answer_cache/) are never stale.
 
 Counts, list pages and page totals are cached under the data version, which database
 triggers bump in the same transaction as any write to a domain table. These tests run
@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.http import HttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from activities import data_version, roles, services
+from activities import answer_cache, roles, services
+from activities.answer_cache import triggers
 from activities.models import (
     Activity,
     BeneficiaryGroup,
@@ -70,38 +71,38 @@ def it_staff_rows():
 
 
 def test_every_domain_table_carries_the_trigger():
-    tables = data_version.versioned_tables()
+    tables = answer_cache.versioned_tables()
     assert {"activities_activity", "activities_beneficiarygroup", "activities_country"} <= set(
         tables
     )
     assert "activities_activity_countries" in tables  # many-to-many rows count too
     assert not [table for table in tables if "historical" in table]
-    assert data_version.missing_triggers() == []
+    assert answer_cache.missing_triggers() == []
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL can disable one")
 def test_a_disabled_trigger_turns_the_cache_off(client):
     with connection.cursor() as cursor:
         cursor.execute("ALTER TABLE activities_beneficiarygroup DISABLE TRIGGER USER")
-    data_version._verified.clear()
+    triggers._verified.clear()
     try:
-        assert data_version.missing_triggers() == ["activities_beneficiarygroup"]
-        assert data_version.current() is None
+        assert answer_cache.missing_triggers() == ["activities_beneficiarygroup"]
+        assert answer_cache.current() is None
         client.get(EL_SALVADOR_2020)
         _, queries = queries_of(client, EL_SALVADOR_2020)
         assert queries > 1  # computed again: a write to that table would not be seen
     finally:
         with connection.cursor() as cursor:
             cursor.execute("ALTER TABLE activities_beneficiarygroup ENABLE TRIGGER USER")
-        data_version._verified.clear()
-    assert data_version.current() is not None
+        triggers._verified.clear()
+    assert answer_cache.current() is not None
 
 
 def test_reinstalling_the_triggers_moves_the_version():
     start = version()
-    data_version.install_triggers()
+    answer_cache.install_triggers()
     assert version() > start
-    assert data_version.missing_triggers() == []
+    assert answer_cache.missing_triggers() == []
 
 
 def test_the_version_moves_with_each_committed_write_whatever_its_path():
@@ -129,10 +130,10 @@ def test_a_rolled_back_write_leaves_the_version_alone():
 
 
 def test_inside_a_transaction_the_cache_is_neither_read_nor_filled():
-    assert data_version.current() is not None
+    assert answer_cache.current() is not None
     with transaction.atomic():
         # This transaction may see its own uncommitted writes.
-        assert data_version.current() is None
+        assert answer_cache.current() is None
 
 
 # --- Counts ---------------------------------------------------------------------------------
@@ -312,9 +313,9 @@ def test_an_answer_is_computed_in_one_snapshot_and_kept_under_its_version():
         return before, titles.get()
 
     try:
-        first, again = data_version.cached("test", ("snapshot",), produce)
+        first, again = answer_cache.cached("test", ("snapshot",), produce)
         assert first == again != "Changed meanwhile"
-        assert data_version.cached("test", ("snapshot",), lambda: "computed again") == (
+        assert answer_cache.cached("test", ("snapshot",), lambda: "computed again") == (
             "computed again"
         )
     finally:
@@ -411,11 +412,11 @@ def test_a_response_that_leaves_with_a_cookie_is_never_kept_at_the_front_door(rf
             computed.append(request)
             return HttpResponse(b"the answer")
 
-        response = data_version.cached_response("test", ("cookie",), produce)
+        response = answer_cache.cached_response("test", ("cookie",), produce)
         response.set_cookie("seen", "yes")
         return response
 
-    front_door = data_version.AnswerCacheMiddleware(view)
+    front_door = answer_cache.AnswerCacheMiddleware(view)
     for _ in range(3):
         request = rf.get("/somewhere/")
         request.user = AnonymousUser()
@@ -427,10 +428,10 @@ def test_a_response_that_leaves_with_a_cookie_is_never_kept_at_the_front_door(rf
 def test_only_a_throttle_that_keys_on_the_client_is_applied_at_the_front_door():
     from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
-    assert data_version.front_door_throttles([AnonRateThrottle()]) == (AnonRateThrottle,)
-    assert data_version.front_door_throttles([]) == ()
-    assert data_version.front_door_throttles([ScopedRateThrottle()]) is None
-    assert data_version.front_door_throttles([AnonRateThrottle(), AnonRateThrottle()]) is None
+    assert answer_cache.front_door_throttles([AnonRateThrottle()]) == (AnonRateThrottle,)
+    assert answer_cache.front_door_throttles([]) == ()
+    assert answer_cache.front_door_throttles([ScopedRateThrottle()]) is None
+    assert answer_cache.front_door_throttles([AnonRateThrottle(), AnonRateThrottle()]) is None
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite needs no health check")
@@ -440,15 +441,15 @@ def test_the_version_read_is_the_health_check_of_a_kept_connection(monkeypatch):
     meanwhile is replaced, not turned into an error."""
     assert connection.health_check_enabled
     connection.ensure_connection()
-    expected = data_version.current()
+    expected = answer_cache.current()
     connection.health_check_done = False  # as at the start of the next request
     with monkeypatch.context() as patched:
         patched.setattr(connection, "is_usable", lambda: pytest.fail("a second round trip"))
-        assert data_version.current() == expected
+        assert answer_cache.current() == expected
     assert connection.health_check_done
     connection.connection.close()  # the server went away between two requests
     connection.health_check_done = False
-    assert data_version.current() == expected
+    assert answer_cache.current() == expected
     assert connection.is_usable()
 
 
@@ -456,7 +457,7 @@ def test_the_version_read_is_the_health_check_of_a_kept_connection(monkeypatch):
 def test_a_timeout_on_a_healthy_connection_is_an_error_not_a_reconnection():
     from django.db import OperationalError
 
-    data_version.current()  # the per-process trigger check, before the table is locked
+    answer_cache.current()  # the per-process trigger check, before the table is locked
     other = second_connection()
     # Should the read reconnect (and so lose its lock_timeout), the lock goes in 3 s.
     release = threading.Timer(3, other.rollback)
@@ -468,7 +469,7 @@ def test_a_timeout_on_a_healthy_connection_is_an_error_not_a_reconnection():
         connection.health_check_done = False
         release.start()
         with pytest.raises(OperationalError, match="lock timeout"):
-            data_version.current()
+            answer_cache.current()
         assert connection.connection is raw  # kept, not closed and reopened
     finally:
         release.cancel()

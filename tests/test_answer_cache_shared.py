@@ -15,7 +15,7 @@ import pytest
 import redis
 from django.core.cache import caches
 
-from activities import data_version
+from activities import answer_cache
 from tests.test_answer_cache import EL_SALVADOR_2020, it_staff_rows, people, queries_of
 
 pytestmark = pytest.mark.usefixtures("seeded_transactional_db")
@@ -42,12 +42,12 @@ def shared_tier(settings):
             raise
         pytest.skip(f"no Redis at {REDIS_URL}")
     settings.CACHES = {**settings.CACHES, "answers_shared": shared_tier_settings(REDIS_URL)}
-    return caches[data_version.SHARED_CACHE_ALIAS]
+    return caches[answer_cache.SHARED_CACHE_ALIAS]
 
 
 def another_worker() -> None:
     """What a second process would have: nothing in its own memory."""
-    caches[data_version.CACHE_ALIAS].clear()
+    caches[answer_cache.CACHE_ALIAS].clear()
 
 
 def test_an_answer_computed_by_one_worker_is_used_by_another(client, shared_tier):

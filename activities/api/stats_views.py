@@ -21,10 +21,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import counting, stats
+from ..answer_cache import cached_api_response
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
 from .params import StrictQueryParamsMixin
-from .views import cached_api_response
 
 # --- The response, described for OpenAPI ---------------------------------------------------
 
@@ -184,7 +184,7 @@ class StatsView(StrictQueryParamsMixin, APIView):
         return Activity.objects.aggregated_for(self.request.user)
 
     def get(self, request, *args, **kwargs):
-        # The whole answer, links included, until the data changes (data_version.py).
+        # The whole answer, links included, until the data changes (answer_cache/).
         return cached_api_response(self, request, "stats", lambda: Response(self.answer(request)))
 
     def answer(self, request) -> dict[str, Any]:

@@ -13,8 +13,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
@@ -24,10 +22,10 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, viewsets
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from activities import access, data_version, selectors
+from activities import access, selectors
+from activities.answer_cache import cached_api_response
 from activities.filters import (
     ActivityFilterSet,
     CountryFilterSet,
@@ -90,27 +88,6 @@ def documented(name: str, plural: str):
         update=extend_schema(summary=f"Replace a {name}"),
         partial_update=extend_schema(summary=f"Change a {name}"),
         destroy=extend_schema(summary=f"Delete a {name}"),
-    )
-
-
-def cached_api_response(view: APIView, request, name: str, produce: Callable[[], Response]):
-    """`produce()` rendered, or its bytes from the cache at the same data version
-    (activities/data_version.py). The browsable API (forms, CSRF tokens) is not kept."""
-    if request.accepted_renderer.format == "api":
-        return produce()
-    parts = (
-        name,
-        data_version.reader_key(request),
-        request.build_absolute_uri("/"),
-        request.accepted_renderer.format,
-        request.accepted_media_type,  # "application/json; indent=4" changes the bytes
-        tuple(sorted(request.query_params.lists())),
-    )
-    return data_version.cached_response(
-        "api",
-        parts,
-        lambda: view.finalize_response(request, produce()),
-        throttles=data_version.front_door_throttles(view.get_throttles()),
     )
 
 

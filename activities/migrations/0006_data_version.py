@@ -28,7 +28,7 @@ def remove_the_triggers(apps, schema_editor):
 
 
 # The triggers that bump the version are (re)installed after every migrate, on every
-# domain table: activities/data_version.py, connected in activities/apps.py.
+# domain table: activities/answer_cache/triggers.py, connected in activities/apps.py.
 
 
 class Migration(migrations.Migration):

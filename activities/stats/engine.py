@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .. import counting, data_version
+from .. import answer_cache, counting
 from ..models import Activity, Country, Region
 from . import results
 from .cells import activity_measures
@@ -40,7 +40,7 @@ def compute(
     # measures and restriction at the same data version give the same answer.
     sql, params = activities.order_by().values("pk").query.sql_with_params()
     parts = (sql, tuple(params), tuple(group_by), tuple(measures), restriction.cache_key())
-    answer: dict[str, Any] = data_version.cached(
+    answer: dict[str, Any] = answer_cache.cached(
         "stats", parts, lambda: _compute(activities, group_by, measures, restriction)
     )
     return answer

@@ -1,0 +1,70 @@
+"""The committed data version: what every kept answer's key holds.
+
+`current()` reads the single row of `activities_dataversion` (epoch and version) and
+returns "database name:epoch:version", or None when the cache must not be used: turned
+off (ANSWER_CACHE_ENABLED), inside a transaction (it may see its own uncommitted
+writes), or on a database whose triggers are not all in place. On a kept connection
+the read doubles as Django's health check (CONN_HEALTH_CHECKS), so a cached answer costs
+one round trip.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+
+from .triggers import triggers_in_place
+
+logger = logging.getLogger(__name__)
+
+_READ_VERSION = "SELECT epoch, version FROM activities_dataversion WHERE id = 1"
+
+
+def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
+    """The committed data version, or None when the cache must not be used."""
+    if not settings.ANSWER_CACHE_ENABLED:
+        return None
+    connection = connections[using]
+    if connection.in_atomic_block:
+        return None  # this transaction may see writes that are not committed
+    # A database whose triggers are missing or disabled (restored with
+    # --disable-triggers, say) would never move the version: no cache then.
+    if not triggers_in_place(connection):
+        return None
+    return read_version(connection)
+
+
+def read_version(connection) -> str | None:
+    """The version as this connection sees it now (in a transaction: its snapshot's)."""
+    # On a kept connection, Django's health check (CONN_HEALTH_CHECKS) would send a
+    # "SELECT 1" before the request's first query. On a cached answer this read is the
+    # only query: let it be the check, so that a hit costs one round trip, not two. A
+    # connection that died meanwhile fails here instead: close it and read on a new one.
+    if (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and not connection.in_atomic_block
+    ):
+        connection.health_check_done = True
+        try:
+            return _query_version(connection)
+        except (OperationalError, InterfaceError):
+            if connection.is_usable():
+                raise  # a lock or statement timeout: the connection itself is fine
+            logger.info("Database connection lost since the last request: reconnecting")
+            connection.close()
+    return _query_version(connection)
+
+
+def _query_version(connection) -> str | None:
+    # Raw SQL: this runs on every cached request, and the ORM would compile it each time.
+    with connection.cursor() as cursor:
+        cursor.execute(_READ_VERSION)
+        row = cursor.fetchone()
+    if row is None:
+        return None  # a flushed database: caching stays off until the row is back
+    epoch, version = row
+    return f"{connection.settings_dict['NAME']}:{epoch}:{version}"
