@@ -151,6 +151,15 @@ def region_codes_on(path: str) -> list[str]:
     return [segment for segment in path.split("/") if segment.isdigit()]
 
 
+def region_path_at(path: str, level: int) -> str | None:
+    """The path of the region at M49 `level` (0 World, 1 region, 2 sub-region, 3
+    intermediate) on the way to `path`, or None when the path does not go that deep."""
+    codes = region_codes_on(path)
+    if len(codes) <= level:
+        return None
+    return "/" + "/".join(codes[: level + 1]) + "/"
+
+
 def under_sql(column: str, place_path: str) -> tuple[str, list[str]]:
     """`column` lies under the region at `place_path`, as SQL and its parameter."""
     return f"{column} LIKE %s", [_checked_path(place_path) + "%"]

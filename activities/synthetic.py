@@ -217,14 +217,14 @@ def load_vocabulary(using: str) -> Vocabulary:
     code_of_path = {r["path"]: r["code"] for r in regions}
 
     def level1_code(path: str) -> str | None:
-        segments = [s for s in path.split("/") if s]
-        return segments[1] if len(segments) > 1 and segments[1].isdigit() else None
+        codes = counting.region_codes_on(path)
+        return codes[1] if len(codes) > 1 else None
 
     countries_by_region1: dict[str, list[_Place]] = {code: [] for code in REGION_WEIGHTS}
     region_level1: dict[int, str] = {}
     country_region: dict[int, int] = {}
-    by_deepest: dict[str, list[_Place]] = {}
-    by_subregion: dict[str, list[_Place]] = {}
+    by_deepest: dict[str | None, list[_Place]] = {}
+    by_subregion: dict[str | None, list[_Place]] = {}
     country_rows = (
         Country.objects.using(using).order_by("iso3").values_list("id", "name", "path", "region_id")
     )
@@ -236,16 +236,17 @@ def load_vocabulary(using: str) -> Vocabulary:
         place = _Place(country_id, path, name)
         countries_by_region1[code].append(place)
         region_level1[country_id] = code
-        segments = path.strip("/").split("/")
-        by_deepest.setdefault("/".join(segments[:-1]), []).append(place)
-        by_subregion.setdefault("/".join(segments[:3]), []).append(place)
+        # Neighbours: the same deepest region (Central America), the same sub-region.
+        deepest = counting.region_path_at(path, len(counting.region_codes_on(path)) - 1)
+        by_deepest.setdefault(deepest, []).append(place)
+        by_subregion.setdefault(counting.region_path_at(path, 2), []).append(place)
     groups: dict[int, list[list[_Place]]] = {}
     for places in countries_by_region1.values():
         for place in places:
-            segments = place.path.strip("/").split("/")
+            depth = len(counting.region_codes_on(place.path)) - 1
             groups[place.id] = [
-                by_deepest["/".join(segments[:-1])],
-                by_subregion["/".join(segments[:3])],
+                by_deepest[counting.region_path_at(place.path, depth)],
+                by_subregion[counting.region_path_at(place.path, 2)],
                 countries_by_region1[region_level1[place.id]],
             ]
     # Per-country weights: a few countries host much of a programme (a Pareto tail),
