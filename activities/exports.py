@@ -1,9 +1,12 @@
 """Downloads of the activity list: exactly the filtered activities, one row per activity.
 
-The rows are the same for CSV and Excel. People are each activity's own beneficiary
-rows (selectors.with_participants), with the qualifier in its own column and in the
-label ("5,600+"), so that "more than" stays a lower bound in a spreadsheet too. The
-sex split is given in full: "not recorded" is a column, never dropped.
+The rows are the same for CSV and Excel. The `participations_*` columns are each
+activity's own beneficiary rows (selectors.with_participants), with the qualifier in its
+own column and in the label ("5,600+"), so that "more than" stays a lower bound in a
+spreadsheet too. The sex split is given in full: "not recorded" is a column, never
+dropped. They count participations, not distinct people: a person at two activities is
+in both rows, so a column's sum over activities is not a number of people (counting
+rule 1); the headers say so until person-level records exist.
 """
 
 from __future__ import annotations
@@ -38,12 +41,12 @@ COLUMNS = [
     "regions",
     "region_codes",
     "reported_countries_count",
-    "participants",
-    "participants_qualifier",
-    "participants_label",
-    "female",
-    "male",
-    "sex_not_recorded",
+    "participations_total",
+    "participations_qualifier",
+    "participations_label",
+    "participations_female",
+    "participations_male",
+    "participations_sex_not_recorded",
     "themes",
     "partners",
     "source_document",
@@ -70,7 +73,8 @@ def _joined(values: Iterable[str]) -> str:
 
 def activity_rows(activities: QuerySet[Activity], *, base_url: str = "") -> Iterator[list]:
     """One list of cells per activity, in COLUMNS order. `activities` comes from
-    selectors.activity_list (places, themes, partners prefetched; people annotated)."""
+    selectors.activity_list (places, themes, partners prefetched; participations
+    annotated)."""
     # In chunks, each with its own prefetch queries, so a large export stays in memory
     # bounds.
     for activity in activities.iterator(chunk_size=500):

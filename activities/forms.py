@@ -15,6 +15,7 @@ import datetime
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from . import access, services
 from .models import (
@@ -213,13 +214,11 @@ class ActivityForm(forms.ModelForm):
             end = end or start
         else:
             return
-        if end < start:
-            self.add_error(
-                "end_date",
-                f"The end ({end:%d %B %Y}) is before the start ({start:%d %B %Y}).",
-            )
-            return
-        cleaned["start_date"], cleaned["end_date"] = start, end
+        errors = services.period_errors(start=start, end=end, precision=precision)
+        for name, message in errors.items():
+            self.add_error(name, message)
+        if not errors:
+            cleaned["start_date"], cleaned["end_date"] = start, end
 
     def service_arguments(self) -> tuple[dict, dict]:
         """(fields, relations) for services.activity_create / activity_update."""
@@ -297,14 +296,15 @@ class BeneficiaryRowForm(forms.ModelForm):
             return cleaned
         female, male, not_recorded = (cleaned[n] for n in ("female", "male", "not_recorded"))
         split = female + male + not_recorded
-        total = cleaned.get("total")
-        if total is not None and total != split:
-            self.add_error(
-                "total",
-                f"Female ({female}) + male ({male}) + not recorded ({not_recorded}) = {split}, "
-                f"not {total}. Put the people whose sex is not known under “sex not "
-                "recorded”.",
-            )
+        error = services.sex_split_error(
+            female=female,
+            male=male,
+            not_recorded=not_recorded,
+            total=cleaned.get("total"),
+            not_recorded_label=_("“sex not recorded”"),
+        )
+        if error:
+            self.add_error("total", error)
         elif split == 0 and not cleaned.get("DELETE"):
             self.add_error("not_recorded", "How many people? Give at least one count.")
         else:

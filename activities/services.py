@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from collections.abc import Iterable, Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_save
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from . import counting
-from .models import Activity, BeneficiaryGroup, Country, Region
+from .models import Activity, BeneficiaryGroup, Country, DatePrecision, Region
 
 
 @transaction.atomic
@@ -54,6 +58,66 @@ def row_country_errors(
         )
         for country in row_countries
     ]
+
+
+def period_errors(
+    *, start: datetime.date | None, end: datetime.date | None, precision: str | None
+) -> dict[str, str]:
+    """What is wrong with a period, by field name; empty when nothing is.
+
+    The end is never before the start. The dates say what the precision says: a period
+    known to the year runs from 1 January to 31 December, one known to the month from
+    the first day of a month to the last day of a month. A missing date, or
+    `precision=None`, leaves that part unchecked.
+    """
+    if start is None or end is None:
+        return {}
+    if end < start:
+        message = _("The end (%(end)s) is before the start (%(start)s).") % {
+            "end": date_format(end, "j F Y"),
+            "start": date_format(start, "j F Y"),
+        }
+        return {"end_date": message}
+    if precision == DatePrecision.YEAR and (
+        (start.month, start.day) != (1, 1) or (end.month, end.day) != (12, 31)
+    ):
+        return {
+            "date_precision": _(
+                "With precision year the period runs from 1 January to 31 December "
+                "(e.g. 2020-01-01..2020-12-31)."
+            )
+        }
+    if precision == DatePrecision.MONTH and (
+        start.day != 1 or end.day != calendar.monthrange(end.year, end.month)[1]
+    ):
+        return {
+            "date_precision": _(
+                "With precision month the period runs from the first day of a month to the "
+                "last day of a month."
+            )
+        }
+    return {}
+
+
+def sex_split_error(
+    *, female: int, male: int, not_recorded: int, total: int | None, not_recorded_label: str
+) -> str | None:
+    """None when a beneficiary row's total is not given or equals female + male + not
+    recorded; else the message, naming the not-recorded field as the writer sees it."""
+    split = female + male + not_recorded
+    if total is None or total == split:
+        return None
+    return _(
+        "Female (%(female)s) + male (%(male)s) + not recorded (%(not_recorded)s) = %(split)s, "
+        "not %(total)s. Put the people whose sex is not known under %(label)s."
+    ) % {
+        "female": female,
+        "male": male,
+        "not_recorded": not_recorded,
+        "split": split,
+        "total": total,
+        "label": not_recorded_label,
+    }
 
 
 # --- Logging, editing, publishing (the officer form and the API write through these) ---

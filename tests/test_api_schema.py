@@ -89,6 +89,27 @@ def test_requests_name_related_records_by_code_and_responses_nest_them(openapi):
     assert response_countries["items"]["$ref"] == "#/components/schemas/CountryRef"
 
 
+def test_the_participants_figures_are_described_as_participations(openapi):
+    """The field keeps its name (a contract), but every description says what it counts:
+    participations, a person at two activities counting twice (counting rule 1)."""
+    schemas = openapi["components"]["schemas"]
+    stats = " ".join(openapi["paths"]["/api/v1/stats/"]["get"]["description"].split())
+    assert "`participants`: **participations**" in stats
+    assert "a person at two activities counts twice" in stats
+    assert "people reached" not in stats
+    for component in ("Participants", "ActivityParticipants"):
+        assert schemas[component]["description"].startswith("Participations"), component
+        total = schemas[component]["properties"]["total"]["description"]
+        assert "a person at two activities counts twice" in total, component
+    activity_participants = schemas["Activity"]["properties"]["participants"]
+    assert "Participations, not distinct people" in activity_participants["description"]
+    formats = {
+        parameter["name"]: parameter
+        for parameter in openapi["paths"]["/api/v1/activities/"]["get"]["parameters"]
+    }
+    assert "count participations" in formats["format"]["description"]
+
+
 def test_the_docs_page_loads_nothing_from_another_site(api):
     response = api.get("/api/v1/docs/")
     assert response.status_code == 200

@@ -84,9 +84,11 @@ def test_an_officer_cannot_log_outside_their_scope(officer_api):
         (
             {"beneficiaries": [{"female": 8, "male": 14, "not_recorded": 0, "total": 25}]},
             "beneficiaries",
-            "= 22, not 25",
+            # The same words as the officer form (services.sex_split_error).
+            "Female (8) + male (14) + not recorded (0) = 22, not 25",
         ),
-        ({"end_date": "2021-06-01"}, "end_date", "before the start"),
+        # The same words as the officer form (services.period_errors).
+        ({"end_date": "2021-06-01"}, "end_date", "The end (1 June 2021) is before the start"),
         ({"countries": [], "regions": []}, "countries", "at least one country or one region"),
         ({"countries": ["ZZ"]}, "countries", "Unknown country code ZZ"),
         ({"themes": ["knitting"]}, "themes", "Unknown theme knitting"),

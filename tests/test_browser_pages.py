@@ -76,7 +76,7 @@ def test_the_csv_download_holds_the_filtered_rows(browser_page, artifacts):
         rows = list(csv.DictReader(handle))
     assert {row["reference"] for row in rows} == CENTRAL_AMERICA_2020
     teachers = next(row for row in rows if row["reference"] == "report-2020/F16")
-    assert teachers["participants_label"] == "5,600+"
+    assert teachers["participations_label"] == "5,600+"
 
 
 def test_a_bad_filter_shows_the_error_next_to_the_field(browser_page):

@@ -57,9 +57,30 @@ def test_the_excel_file_holds_the_same_rows_as_the_csv(client):
     from_xlsx = {row["reference"]: row for row in xlsx_rows(client, query)}
     assert set(from_xlsx) == set(from_csv) == CENTRAL_AMERICA_2020
     teachers = from_xlsx["report-2020/F16"]
-    assert teachers["participants"] == 5600
-    assert teachers["participants_qualifier"] == "at_least"
-    assert teachers["participants_label"] == "5,600+"
+    assert teachers["participations_total"] == 5600
+    assert teachers["participations_qualifier"] == "at_least"
+    assert teachers["participations_label"] == "5,600+"
+
+
+def test_the_headers_say_participations_not_people(client):
+    """A person at two activities is in both rows: the columns count participations
+    (counting rule 1), and their headers say so in the CSV and in the Excel file."""
+    participation_columns = [
+        "participations_total",
+        "participations_qualifier",
+        "participations_label",
+        "participations_female",
+        "participations_male",
+        "participations_sex_not_recorded",
+    ]
+    for header in (
+        list(csv_rows(client, "country=SV")[0]),
+        list(xlsx_rows(client, "country=SV")[0]),
+    ):
+        assert [name for name in header if name.startswith("participations_")] == (
+            participation_columns
+        )
+        assert not {"participants", "female", "male", "sex_not_recorded"} & set(header)
 
 
 def test_downloads_follow_every_filter_of_the_list(client):
@@ -86,16 +107,16 @@ def test_a_row_carries_places_people_sex_split_themes_partners_and_source(client
     evidence = rows["report-2020/F19"]
     # Countries by name: Belize, Costa Rica, El Salvador, Guatemala, Honduras.
     assert evidence["country_codes"] == "BZ; CR; SV; GT; HN"
-    assert evidence["participants"] == "655"
-    assert evidence["participants_qualifier"] == "exact"
-    assert evidence["sex_not_recorded"] == "655"
-    assert evidence["female"] == "0" and evidence["male"] == "0"
+    assert evidence["participations_total"] == "655"
+    assert evidence["participations_qualifier"] == "exact"
+    assert evidence["participations_sex_not_recorded"] == "655"
+    assert evidence["participations_female"] == "0" and evidence["participations_male"] == "0"
     assert "Facebook" in evidence["partners"]
     assert evidence["source_paragraph"] == "27"
     assert evidence["period"] == "2020"
     assert evidence["url"].endswith(f"/activities/{evidence['id']}/")
     mechanism = rows["report-2020/F12"]
-    assert mechanism["participants"] == ""  # no people recorded: empty, not 0
+    assert mechanism["participations_total"] == ""  # none recorded: empty, not 0
     assert mechanism["period"] == "February 2020"
 
 

@@ -1,4 +1,5 @@
-"""GET /api/v1/stats/: counts of activities, people and countries, grouped on request.
+"""GET /api/v1/stats/: counts of activities, participations and countries, grouped on
+request.
 
 The view is thin: it validates the request (the shared ActivityFilterSet, `group_by`,
 `measures`), asks `activities.stats` for the numbers, and adds to each row the link that
@@ -11,10 +12,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -25,130 +26,43 @@ from ..answer_cache import cached_api_response
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
 from .params import StrictQueryParamsMixin
+from .serializers.stats import StatsResponseSerializer
 
-# --- The response, described for OpenAPI ---------------------------------------------------
-
-
-class GroupValueSerializer(serializers.Serializer):
-    code = serializers.JSONField(help_text="ISO alpha-2, M49 code, slug, year, id...")
-    name = serializers.CharField()
-    iso3 = serializers.CharField(required=False)
-
-
-class ParticipantsSerializer(serializers.Serializer):
-    total = serializers.IntegerField()
-    female = serializers.IntegerField()
-    male = serializers.IntegerField()
-    not_recorded = serializers.IntegerField(help_text="People whose sex the source does not give.")
-    qualifier = serializers.ChoiceField(
-        choices=["exact", "at_least", "about"],
-        help_text="at_least as soon as one value counted is 'more than'; about if one is 'about'.",
-    )
-
-
-class CountriesSerializer(serializers.Serializer):
-    named = serializers.IntegerField(help_text="Distinct countries the activities name.")
-    reported_max = serializers.IntegerField(
-        allow_null=True,
-        help_text="Largest 'from N countries' count given where the countries are not named.",
-    )
-    at_least = serializers.IntegerField(
-        help_text="max(named, reported_max): the counts may overlap, so they are never added."
-    )
-    qualifier = serializers.ChoiceField(choices=["exact", "at_least"])
-
-
-class PlaceSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["country", "region"], allow_null=True)
-    code = serializers.CharField(allow_null=True)
-    name = serializers.CharField()
-    participants = ParticipantsSerializer()
-
-
-class UnattributedActivitySerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    title = serializers.CharField()
-    participants = ParticipantsSerializer()
-    attributed_to = PlaceSerializer(
-        many=True, help_text="Where these people do belong, with how many at each place."
-    )
-
-
-class UnattributedSerializer(serializers.Serializer):
-    participants = ParticipantsSerializer()
-    activities_count = serializers.IntegerField()
-    activities = UnattributedActivitySerializer(many=True)
-
-
-class StatsRowSerializer(serializers.Serializer):
-    unattributed = serializers.BooleanField(
-        help_text="A group value is null: people or activities that cannot be placed."
-    )
-    activities = serializers.IntegerField(required=False)
-    participants = ParticipantsSerializer(required=False)
-    countries = CountriesSerializer(required=False)
-    activities_href = serializers.URLField(allow_null=True)
-
-    def get_fields(self):
-        fields = super().get_fields()
-        for name in stats.DIMENSIONS:
-            fields[name] = GroupValueSerializer(required=False, allow_null=True)
-        return fields
-
-
-class StatsTotalsSerializer(serializers.Serializer):
-    activities = serializers.IntegerField(required=False)
-    participants = ParticipantsSerializer(required=False)
-    countries = CountriesSerializer(required=False)
-    unattributed = UnattributedSerializer(required=False, allow_null=True)
-    activities_href = serializers.URLField()
-
-
-class StatsResponseSerializer(serializers.Serializer):
-    filters = serializers.DictField(child=serializers.CharField())
-    includes_drafts = serializers.BooleanField(
-        help_text="True exactly when a draft is among the activities counted (drafts count "
-        "for managers and donor viewers, and for officers within their scope)."
-    )
-    group_by = serializers.ListField(child=serializers.CharField())
-    measures = serializers.ListField(child=serializers.CharField())
-    rows = StatsRowSerializer(many=True)
-    totals = StatsTotalsSerializer()
-    additive = serializers.DictField(child=serializers.BooleanField())
-
-
-STATS_DESCRIPTION = """
+STATS_DESCRIPTION = gettext_lazy("""
 Counts over the activities that match the filters (the same filters as
 `/api/v1/activities/`), optionally grouped by up to three dimensions.
 
-**Measures.** `activities`: distinct activities. `participants`: people reached, with
-the sex split (`female + male + not_recorded = total`) and a qualifier: `at_least` as
-soon as one value counted is "more than", `about` if one is "about". `countries`:
+**Measures.** `activities`: distinct activities. `participants`: **participations**, the
+sum of the activities' beneficiary rows, with the sex split (`female + male +
+not_recorded = total`) and a qualifier: `at_least` as soon as one value counted is "more
+than", `about` if one is "about". A participation is one person at one activity: a
+person at two activities counts twice, so until person-level records exist this is not
+a count of distinct people (the field keeps its name `participants`). `countries`:
 distinct countries named, and the largest "from N countries" count where the countries
 are not named; they combine as `at_least = max(named, reported_max)`, never summed.
 
-**Attribution.** People count for a place only when all of them certainly belong there:
-a beneficiary row naming its country belongs to it; the people of a single-country
+**Attribution.** Participations count for a place only when all of them certainly belong
+there: a beneficiary row naming its country belongs to it; the rows of a single-country
 activity belong to that country; those of a multi-country activity belong to the
 smallest M49 region holding all its countries. Under a `country` or `region` (or
-`audience`) filter, the people of the matched activities who do not certainly belong to
-it are reported apart in `totals.unattributed`, with the activities they come from. With
-a `group_by`, what cannot be placed in one group goes to a row whose group value is
-`null` (`unattributed: true`).
+`audience`) filter, the participations of the matched activities that do not certainly
+belong to it are reported apart in `totals.unattributed`, with the activities they come
+from. With a `group_by`, what cannot be placed in one group goes to a row whose group
+value is `null` (`unattributed: true`).
 
 **Totals** are computed over the whole filtered set, never by adding rows: an activity
 in five countries is one activity. `additive` says, for each measure, whether the rows
 add up to the totals. Reported figures (umbrella totals, context statistics,
-impressions, views) are never participants: see `/api/v1/figures/`.
+impressions, views) are never participations: see `/api/v1/figures/`.
 
 Every row has `activities_href`, the activities list with the same filters plus the
 row's group values; a `null` group value cannot be expressed as a filter, so its row
 has `activities_href: null`.
-"""
+""")
 
 
 @extend_schema(
-    summary="Counts of activities, participants and countries",
+    summary=gettext_lazy("Counts of activities, participations and countries"),
     description=STATS_DESCRIPTION,
     parameters=[
         OpenApiParameter(
@@ -164,8 +78,9 @@ has `activities_href: null`.
             "measures",
             OpenApiTypes.STR,
             description=(
-                "Comma-separated subset of activities, participants, countries (default: "
-                "all that the grouping can split; `sex` splits participants only)."
+                "Comma-separated subset of activities, participants (participations), "
+                "countries (default: all that the grouping can split; `sex` splits "
+                "participants only)."
             ),
         ),
     ],
@@ -184,7 +99,7 @@ class StatsView(StrictQueryParamsMixin, APIView):
         return Activity.objects.aggregated_for(self.request.user)
 
     def get(self, request, *args, **kwargs):
-        # The whole answer, links included, until the data changes (answer_cache/).
+        # The whole answer, links included, until the data changes (activities/answer_cache).
         return cached_api_response(self, request, "stats", lambda: Response(self.answer(request)))
 
     def answer(self, request) -> dict[str, Any]:

@@ -14,18 +14,13 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
-from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, viewsets
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.views import APIView
 
 from activities import access, selectors
-from activities.answer_cache import cached_api_response
 from activities.filters import (
     ActivityFilterSet,
     CountryFilterSet,
@@ -52,102 +47,22 @@ from activities.models import (
 )
 
 from . import serializers
+from .base import ApiViewSet, ReadOnlyApiViewSet, documented
 from .concurrency import ActivityConcurrencyMixin
 from .history import ActivityHistoryMixin
-from .pagination import Pagination
-from .params import StrictContentNegotiation, StrictOrderingFilter, StrictQueryParamsMixin
-from .renderers import CSVRenderer
 
-FORMAT_PARAMETERS = [
-    OpenApiParameter(
-        "format",
-        OpenApiTypes.STR,
-        enum=["json", "csv"],
-        description="json (default) or csv: the same records, nested objects flattened to "
-        'parent.child columns and lists joined with "; ".',
+
+@documented(
+    "activity",
+    "activities",
+    csv_note=gettext_lazy(
+        "The participants.* columns keep the JSON field names and count participations: a "
+        "person at two activities counts twice."
     ),
-    OpenApiParameter(
-        "hxl",
-        OpenApiTypes.STR,
-        enum=["0", "1"],
-        description="With format=csv, 1 adds an HXL hashtag row under the header "
-        "(#country+code, #reached+f, #sector, #date+start...).",
-    ),
-]
-
-
-def documented(name: str, plural: str):
-    """OpenAPI text for the actions of a resource, and the format parameters of lists."""
-    return extend_schema_view(
-        list=extend_schema(
-            summary=f"List {plural}",
-            parameters=FORMAT_PARAMETERS,
-        ),
-        retrieve=extend_schema(summary=f"One {name}", parameters=FORMAT_PARAMETERS[:1]),
-        create=extend_schema(summary=f"Create a {name}"),
-        update=extend_schema(summary=f"Replace a {name}"),
-        partial_update=extend_schema(summary=f"Change a {name}"),
-        destroy=extend_schema(summary=f"Delete a {name}"),
-    )
-
-
-class Conflict(exceptions.APIException):
-    status_code = 409
-    default_detail = "This record is still in use."
-    default_code = "conflict"
-
-
-class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
-    """What every resource shares: formats, strict parameters, paging, ordering."""
-
-    renderer_classes = [JSONRenderer, CSVRenderer, BrowsableAPIRenderer]
-    content_negotiation_class = StrictContentNegotiation
-    pagination_class = Pagination
-    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
-    #: API sort key -> model field; the default order is `ordering`.
-    ordering_fields: dict[str, str] = {}
-    ordering: list[str] = []
-    #: Which HXL table of renderers.HXL_TAGS_BY_RESOURCE applies to its CSV.
-    hxl_resource: str | None = None
-
-    def list(self, request, *args, **kwargs):
-        # A page of a list, rendered, with its paging headers, until the data changes.
-        produce_list = super().list
-        return cached_api_response(
-            self, request, type(self).__name__, lambda: produce_list(request, *args, **kwargs)
-        )
-
-    def perform_destroy(self, instance):
-        # Deleting a partner, theme, mandate... would silently strip it from every
-        # activity and figure that names it (many-to-many rows cascade): refuse instead.
-        in_use = [
-            f"{count} {name}"
-            for name in ("activities", "figures")
-            if hasattr(instance, name) and (count := getattr(instance, name).count())
-        ]
-        if in_use:
-            raise Conflict(
-                f"{instance} is still named by {' and '.join(in_use)}: remove it from those first."
-            )
-        try:
-            with transaction.atomic():
-                instance.delete()
-        except (ProtectedError, RestrictedError) as exc:
-            blocking = {str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects}
-            raise Conflict(
-                f"{instance} cannot be deleted while {', '.join(sorted(blocking))} refer to "
-                "it: change or delete those first."
-            ) from exc
-
-
-class ReadOnlyApiViewSet(ApiViewSet):
-    http_method_names = ["get", "head", "options"]
-
-
-@documented("activity", "activities")
+)
 class ActivityViewSet(ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet):
     """Activities (trainings, courses, webinars, assessments...): where, for whom, how
-    many people by sex, and the source paragraph of every record."""
+    many participations by sex, and the source paragraph of every record."""
 
     serializer_class = serializers.ActivitySerializer
     filterset_class = ActivityFilterSet

@@ -1,0 +1,102 @@
+"""What every resource of /api/v1/ shares: formats (JSON, CSV with HXL), strict query
+parameters, paging, ordering, answers cached until the data changes, and deletes that
+refuse to strip a record still in use from the records that name it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.utils.text import format_lazy
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+
+from ..answer_cache import cached_api_response
+from .errors import Conflict
+from .pagination import Pagination
+from .params import StrictContentNegotiation, StrictOrderingFilter, StrictQueryParamsMixin
+from .renderers import CSVRenderer
+
+FORMAT_DESCRIPTION = (
+    "json (default) or csv: the same records, nested objects flattened to "
+    'parent.child columns and lists joined with "; ".'
+)
+HXL_PARAMETER = OpenApiParameter(
+    "hxl",
+    OpenApiTypes.STR,
+    enum=["0", "1"],
+    description="With format=csv, 1 adds an HXL hashtag row under the header "
+    "(#country+code, #reached+f, #sector, #date+start...).",
+)
+
+
+def format_parameter(csv_note=None) -> OpenApiParameter:
+    """`format`, with what the CSV of this resource needs said (`csv_note`), if anything."""
+    description = FORMAT_DESCRIPTION
+    if csv_note is not None:
+        description = format_lazy("{} {}", FORMAT_DESCRIPTION, csv_note)
+    return OpenApiParameter(
+        "format", OpenApiTypes.STR, enum=["json", "csv"], description=description
+    )
+
+
+def documented(name: str, plural: str, *, csv_note=None):
+    """OpenAPI text for the actions of a resource, and the format parameters of lists."""
+    format_param = format_parameter(csv_note)
+    return extend_schema_view(
+        list=extend_schema(summary=f"List {plural}", parameters=[format_param, HXL_PARAMETER]),
+        retrieve=extend_schema(summary=f"One {name}", parameters=[format_param]),
+        create=extend_schema(summary=f"Create a {name}"),
+        update=extend_schema(summary=f"Replace a {name}"),
+        partial_update=extend_schema(summary=f"Change a {name}"),
+        destroy=extend_schema(summary=f"Delete a {name}"),
+    )
+
+
+class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
+    """What every resource shares: formats, strict parameters, paging, ordering."""
+
+    renderer_classes = [JSONRenderer, CSVRenderer, BrowsableAPIRenderer]
+    content_negotiation_class = StrictContentNegotiation
+    pagination_class = Pagination
+    filter_backends = [DjangoFilterBackend, StrictOrderingFilter]
+    #: API sort key -> model field; the default order is `ordering`.
+    ordering_fields: dict[str, str] = {}
+    ordering: list[str] = []
+    #: Which HXL table of renderers.HXL_TAGS_BY_RESOURCE applies to its CSV.
+    hxl_resource: str | None = None
+
+    def list(self, request, *args, **kwargs):
+        # A page of a list, rendered, with its paging headers, until the data changes.
+        produce_list = super().list
+        return cached_api_response(
+            self, request, type(self).__name__, lambda: produce_list(request, *args, **kwargs)
+        )
+
+    def perform_destroy(self, instance):
+        # Deleting a partner, theme, mandate... would silently strip it from every
+        # activity and figure that names it (many-to-many rows cascade): refuse instead.
+        in_use = [
+            f"{count} {name}"
+            for name in ("activities", "figures")
+            if hasattr(instance, name) and (count := getattr(instance, name).count())
+        ]
+        if in_use:
+            raise Conflict(
+                f"{instance} is still named by {' and '.join(in_use)}: remove it from those first."
+            )
+        try:
+            with transaction.atomic():
+                instance.delete()
+        except (ProtectedError, RestrictedError) as exc:
+            blocking = {str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects}
+            raise Conflict(
+                f"{instance} cannot be deleted while {', '.join(sorted(blocking))} refer to "
+                "it: change or delete those first."
+            ) from exc
+
+
+class ReadOnlyApiViewSet(ApiViewSet):
+    http_method_names = ["get", "head", "options"]

@@ -1,0 +1,45 @@
+"""Serializers of /api/v1/, one module per resource; nested data is read from the
+relations that activities/selectors.py prefetches.
+
+- nested.py: related records as they appear inside others, and the code fields
+- activities.py: activities (reads and writes through activities/services.py)
+- beneficiaries.py: an activity's beneficiary rows
+- figures.py: reported figures
+- references.py: countries, regions, themes, audiences, languages, partners, mentors,
+  mandates, donors
+- stats.py: the shape of GET /api/v1/stats/, for OpenAPI
+"""
+
+from .activities import ActivityParticipantsSerializer, ActivitySerializer
+from .beneficiaries import AttributedPlaceSerializer, BeneficiaryGroupSerializer
+from .figures import ReportedFigureSerializer
+from .references import (
+    AudienceSerializer,
+    CountrySerializer,
+    DonorSerializer,
+    LanguageSerializer,
+    MandateSerializer,
+    MentorSerializer,
+    PartnerSerializer,
+    RegionSerializer,
+    ThemeSerializer,
+)
+from .stats import StatsResponseSerializer
+
+__all__ = [
+    "ActivityParticipantsSerializer",
+    "ActivitySerializer",
+    "AttributedPlaceSerializer",
+    "AudienceSerializer",
+    "BeneficiaryGroupSerializer",
+    "CountrySerializer",
+    "DonorSerializer",
+    "LanguageSerializer",
+    "MandateSerializer",
+    "MentorSerializer",
+    "PartnerSerializer",
+    "RegionSerializer",
+    "ReportedFigureSerializer",
+    "StatsResponseSerializer",
+    "ThemeSerializer",
+]

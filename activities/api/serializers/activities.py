@@ -1,0 +1,281 @@
+"""Activities: read with their places, participations and figures nested; written through
+activities/services.py (one transaction: fields, relations, beneficiary rows, version,
+attribution). The serializer only validates and translates.
+
+Reference data appears nested as small objects with their codes (nested.py); requests
+name them by the same codes.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+
+from activities import access, counting, selectors, services
+from activities.models import (
+    Activity,
+    Donor,
+    Mandate,
+    Mentor,
+    Partner,
+    validate_geographic_scope,
+)
+
+from ..errors import translate_service_errors
+from .beneficiaries import PARTICIPATIONS, BeneficiaryGroupSerializer
+from .nested import (
+    DonorRefSerializer,
+    MandateRefSerializer,
+    MentorRefSerializer,
+    PartnerRefSerializer,
+    audiences_field,
+    by_id,
+    countries_field,
+    figures_field,
+    languages_field,
+    region_read_field,
+    regions_field,
+    source_document_field,
+    themes_field,
+)
+
+
+class ActivityParticipantsSerializer(serializers.Serializer):
+    """Participations in the activity, by sex; female + male + not_recorded = total."""
+
+    total = serializers.IntegerField(help_text=PARTICIPATIONS)
+    female = serializers.IntegerField()
+    male = serializers.IntegerField()
+    not_recorded = serializers.IntegerField(
+        help_text=gettext_lazy("Participations whose sex is not recorded.")
+    )
+    qualifier = serializers.ChoiceField(
+        choices=[counting.QUALIFIER_EXACT, counting.QUALIFIER_AT_LEAST, counting.QUALIFIER_ABOUT],
+        help_text='"at_least" when a value is "more than": the total is a lower bound.',
+    )
+
+
+class ActivitySerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api-activity-detail")
+    period_label = serializers.CharField(
+        read_only=True, help_text='The period as far as it is known: "2020", "27–29 July 2020".'
+    )
+    countries = countries_field(many=True, required=False)
+    regions = regions_field(
+        many=True,
+        required=False,
+        help_text="Regions in scope when the source names a region rather than countries.",
+    )
+    scope_region = region_read_field(
+        allow_null=True, help_text="The smallest M49 region holding the activity's whole scope."
+    )
+    audiences = audiences_field(many=True, required=False)
+    languages = languages_field(many=True, required=False)
+    themes = themes_field(many=True, required=False)
+    partners = by_id(Partner, PartnerRefSerializer, "partner id", many=True, required=False)
+    mentors = by_id(Mentor, MentorRefSerializer, "mentor id", many=True, required=False)
+    mandates = by_id(Mandate, MandateRefSerializer, "mandate id", many=True, required=False)
+    donors = by_id(Donor, DonorRefSerializer, "donor id", many=True, required=False)
+    beneficiaries = BeneficiaryGroupSerializer(
+        many=True,
+        required=False,
+        help_text="In a request the list replaces the rows: rows with an id are changed, "
+        "rows without one added, rows left out deleted. Leave it out to keep the rows.",
+    )
+    participants = serializers.SerializerMethodField(
+        help_text=format_lazy(
+            "{} {}",
+            gettext_lazy(
+                "Sum of this activity's own beneficiary rows; null when none is recorded."
+            ),
+            PARTICIPATIONS,
+        )
+    )
+    figures = figures_field(help_text="Figures of the source document that this activity backs.")
+    source_document = source_document_field()
+    version = serializers.IntegerField(
+        read_only=True,
+        help_text="Bumped by every write. To change or delete the activity, send the ETag "
+        'of the version you read, W/"activity-<id>-v<version>", in If-Match: if someone '
+        "saved it since, the answer is 412 and nothing is written.",
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "id",
+            "url",
+            "reference",
+            "kind",
+            "title",
+            "description",
+            "start_date",
+            "end_date",
+            "date_precision",
+            "period_label",
+            "modality",
+            "delivery",
+            "status",
+            "countries",
+            "regions",
+            "reported_countries_count",
+            "scope_region",
+            "audiences",
+            "languages",
+            "themes",
+            "partners",
+            "mentors",
+            "mandates",
+            "donors",
+            "participants",
+            "beneficiaries",
+            "figures",
+            "source_document",
+            "source_paragraph",
+            "source_note",
+            "is_synthetic",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["reference", "is_synthetic", "created_at", "updated_at"]
+        extra_kwargs = {
+            "reported_countries_count": {"min_value": 1},
+            "status": {"required": False},
+        }
+
+    @extend_schema_field(ActivityParticipantsSerializer(allow_null=True))
+    def get_participants(self, activity: Activity) -> dict | None:
+        if getattr(activity, "participants_total", None) is None:
+            return None
+        return {
+            "total": activity.participants_total,
+            "female": activity.participants_female or 0,
+            "male": activity.participants_male or 0,
+            "not_recorded": activity.participants_not_recorded or 0,
+            "qualifier": activity.participants_qualifier,
+        }
+
+    def validate(self, attrs):
+        instance = self.instance
+
+        def current(name):
+            if name in attrs:
+                return attrs[name]
+            return getattr(instance, name) if instance is not None else None
+
+        errors = services.period_errors(
+            start=current("start_date"),
+            end=current("end_date"),
+            precision=current("date_precision"),
+        )
+        if errors:
+            raise serializers.ValidationError(errors)
+        # The API's If-Match header (api/concurrency.py) carries the version read.
+        if "if_match_version" in self.context:
+            attrs["version"] = self.context["if_match_version"]
+        if instance is not None and "version" not in attrs:
+            raise serializers.ValidationError(
+                {"version": "Send the ETag you read in If-Match, so that nobody's work is lost."}
+            )
+        countries = attrs.get("countries")
+        regions = attrs.get("regions")
+        if instance is not None:
+            countries = list(instance.countries.all()) if countries is None else countries
+            regions = list(instance.regions.all()) if regions is None else regions
+        countries, regions = countries or [], regions or []
+        try:
+            validate_geographic_scope(countries, regions)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError({"countries": error.messages}) from error
+        self._validate_row_countries(attrs.get("beneficiaries"), countries, regions)
+        return attrs
+
+    def _validate_row_countries(self, rows, countries, regions) -> None:
+        """A beneficiary row's country must lie in the activity's scope."""
+        if not rows:
+            return
+        messages = services.row_country_errors(
+            row_countries=[row.get("country") for row in rows], countries=countries, regions=regions
+        )
+        errors = [{"country": message} if message else {} for message in messages]
+        if any(errors):
+            raise serializers.ValidationError({"beneficiaries": errors})
+
+    # --- Writes: translated into the services' arguments --------------------------------
+
+    def _split(self, validated_data: dict) -> tuple[dict, dict, list[dict] | None, str | None]:
+        data = dict(validated_data)
+        data.pop("version", None)
+        status = data.pop("status", None)
+        rows = data.pop("beneficiaries", None)
+        relations = {name: data.pop(name) for name in services.ACTIVITY_RELATIONS if name in data}
+        if rows is not None:
+            rows = [{key: value for key, value in row.items() if key != "total"} for row in rows]
+        return data, relations, rows, status
+
+    def _check_scope(self, user, relations: dict) -> None:
+        countries = relations.get("countries", [])
+        regions = relations.get("regions", [])
+        outside_countries, outside_regions = access.places_within_scope(
+            user, countries=countries, regions=regions
+        )
+        outside = [c.name for c in outside_countries] + [r.name for r in outside_regions]
+        if outside:
+            raise exceptions.PermissionDenied(
+                "Outside the countries and regions you may log activities for: "
+                + ", ".join(outside)
+                + "."
+            )
+
+    def _set_status(self, activity: Activity, status: str | None, user) -> Activity:
+        if status is None or status == activity.status:
+            return activity
+        if not access.can_publish(user):
+            raise exceptions.PermissionDenied("You may not publish or unpublish activities.")
+        if status == Activity.Status.PUBLISHED:
+            return services.activity_publish(activity=activity, by=user)
+        return services.activity_unpublish(activity=activity, by=user)
+
+    def _fresh(self, activity: Activity, user) -> Activity:
+        """The saved activity as the API shows it (annotations and prefetches)."""
+        return selectors.api_activities(user=user).get(pk=activity.pk)
+
+    def create(self, validated_data):
+        user = self.context["request"].user
+        fields, relations, rows, status = self._split(validated_data)
+        self._check_scope(user, relations)
+        with translate_service_errors(), transaction.atomic():
+            activity = services.activity_create(
+                fields=fields, relations=relations, beneficiary_rows=rows or (), by=user
+            )
+            activity = self._set_status(activity, status, user)
+        return self._fresh(activity, user)
+
+    def update(self, instance, validated_data):
+        user = self.context["request"].user
+        expected_version = validated_data.get("version")
+        fields, relations, rows, status = self._split(validated_data)
+        if "countries" in relations or "regions" in relations:
+            self._check_scope(
+                user,
+                {
+                    "countries": relations.get("countries", list(instance.countries.all())),
+                    "regions": relations.get("regions", list(instance.regions.all())),
+                },
+            )
+        with translate_service_errors(), transaction.atomic():
+            activity = services.activity_update(
+                activity=instance,
+                expected_version=expected_version,
+                fields=fields,
+                relations=relations,
+                beneficiary_rows=rows,
+                by=user,
+            )
+            activity = self._set_status(activity, status, user)
+        return self._fresh(activity, user)

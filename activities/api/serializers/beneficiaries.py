@@ -1,0 +1,98 @@
+"""An activity's beneficiary rows: who it reached, in which country, by sex, and where
+counting.py attributes them. Each row's figures are participations at this activity."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from activities import services
+from activities.models import BeneficiaryGroup
+
+from .nested import audiences_field, countries_field
+
+#: What every `participants` figure counts (counting rule 1), said once for all of them.
+PARTICIPATIONS = gettext_lazy(
+    "Participations, not distinct people: a person at two activities counts twice "
+    "(until person-level records exist)."
+)
+
+
+class AttributedPlaceSerializer(serializers.Serializer):
+    """Where a row's participations are attributed: a country, or else the smallest
+    region holding the activity's whole scope."""
+
+    type = serializers.ChoiceField(choices=["country", "region"])
+    code = serializers.CharField(help_text="ISO alpha-2 for a country, M49 code for a region")
+    name = serializers.CharField()
+
+
+class BeneficiaryGroupSerializer(serializers.ModelSerializer):
+    """People an activity reached: one audience, one country (or none), by sex."""
+
+    id = serializers.IntegerField(
+        required=False, help_text="Send it back to change a row; leave it out to add one."
+    )
+    audience = audiences_field(allow_null=True, required=False)
+    country = countries_field(
+        allow_null=True,
+        required=False,
+        help_text="Empty when the source does not split the people by country.",
+    )
+    female = serializers.IntegerField(min_value=0, required=False, default=0)
+    male = serializers.IntegerField(min_value=0, required=False, default=0)
+    not_recorded = serializers.IntegerField(
+        min_value=0, required=False, default=0, help_text="People whose sex is not recorded."
+    )
+    total = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        help_text="female + male + not_recorded; optional in a request, checked when given.",
+    )
+    attributed_to = serializers.SerializerMethodField(
+        help_text=gettext_lazy(
+            "Where this row's participations are counted (counting.py): their country, else "
+            "the smallest M49 region holding the activity's whole scope."
+        )
+    )
+
+    class Meta:
+        model = BeneficiaryGroup
+        fields = [
+            "id",
+            "audience",
+            "country",
+            "female",
+            "male",
+            "not_recorded",
+            "total",
+            "qualifier",
+            "note",
+            "attributed_to",
+        ]
+
+    @extend_schema_field(AttributedPlaceSerializer(allow_null=True))
+    def get_attributed_to(self, row: BeneficiaryGroup) -> dict | None:
+        if row.place_country_id is not None:
+            place = row.place_country
+            return {"type": "country", "code": place.iso2, "name": place.name}
+        if row.place_region_id is not None:
+            place = row.place_region
+            return {"type": "region", "code": place.code, "name": place.name}
+        return None
+
+    def validate(self, attrs):
+        female, male, not_recorded = (
+            attrs.get(name) or 0 for name in ("female", "male", "not_recorded")
+        )
+        error = services.sex_split_error(
+            female=female,
+            male=male,
+            not_recorded=not_recorded,
+            total=attrs.get("total"),
+            not_recorded_label="not_recorded",
+        )
+        if error:
+            raise serializers.ValidationError({"total": error})
+        return attrs

@@ -1,0 +1,138 @@
+"""Reference data as resources: countries and regions (UN M49, read-only), themes,
+audiences, languages, partners, mentors, mandates and donors."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from activities.models import (
+    Audience,
+    Country,
+    Donor,
+    Language,
+    Mandate,
+    Mentor,
+    Partner,
+    Region,
+    Theme,
+)
+
+from .nested import countries_field, region_read_field, regions_field, themes_field
+
+
+class CountrySerializer(serializers.ModelSerializer):
+    code = serializers.CharField(source="iso2", read_only=True, help_text="ISO alpha-2")
+    region = region_read_field(help_text="The deepest M49 region of the country.")
+    m49_region = region_read_field(allow_null=True)
+    m49_subregion = region_read_field(allow_null=True)
+
+    class Meta:
+        model = Country
+        fields = [
+            "code",
+            "iso3",
+            "m49_code",
+            "name",
+            "names",
+            "region",
+            "m49_region",
+            "m49_subregion",
+            "latitude",
+            "longitude",
+        ]
+        read_only_fields = fields
+
+
+class RegionSerializer(serializers.ModelSerializer):
+    level_name = serializers.CharField(source="get_level_display", read_only=True)
+    parent = region_read_field(allow_null=True)
+
+    class Meta:
+        model = Region
+        fields = ["code", "name", "level", "level_name", "parent"]
+        read_only_fields = fields
+
+
+class ThemeSerializer(serializers.ModelSerializer):
+    parent = themes_field(
+        allow_null=True, required=False, help_text="The thematic area this topic belongs to."
+    )
+
+    class Meta:
+        model = Theme
+        fields = ["id", "slug", "name", "parent", "description", "source_paragraph"]
+
+    def validate_parent(self, parent):
+        if parent is not None and self.instance is not None and parent.pk == self.instance.pk:
+            raise serializers.ValidationError("A theme cannot be its own parent.")
+        if parent is not None and parent.parent_id is not None:
+            raise serializers.ValidationError(
+                f"{parent.name} is itself a topic: a topic's parent is a thematic area."
+            )
+        return parent
+
+
+class AudienceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Audience
+        fields = ["id", "slug", "name"]
+
+
+class LanguageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Language
+        fields = ["id", "code", "name"]
+
+
+class PartnerSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    country = countries_field(allow_null=True, required=False)
+
+    class Meta:
+        model = Partner
+        fields = [
+            "id",
+            "name",
+            "short_name",
+            "kind",
+            "kind_label",
+            "description",
+            "country",
+            "name_is_descriptive",
+            "source_paragraph",
+        ]
+
+
+class MentorSerializer(serializers.ModelSerializer):
+    hub_country = countries_field()
+    regions_covered = regions_field(many=True, required=False)
+    themes = themes_field(many=True, required=False)
+
+    class Meta:
+        model = Mentor
+        fields = [
+            "id",
+            "name",
+            "display_name",
+            "hub_country",
+            "regions_covered",
+            "themes",
+            "note",
+            "source_paragraph",
+        ]
+        read_only_fields = ["display_name"]
+
+
+class MandateSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Mandate
+        fields = ["id", "body", "symbol", "year", "title", "summary", "source_paragraph"]
+        extra_kwargs = {"year": {"min_value": 1945, "max_value": 2100}}
+
+
+class DonorSerializer(serializers.ModelSerializer):
+    country = countries_field(allow_null=True, required=False)
+
+    class Meta:
+        model = Donor
+        fields = ["id", "name", "kind", "country"]
