@@ -1,0 +1,171 @@
+"""ActivityFilterSet: which activities a list, an export or a statistic is about.
+
+Periods and places are matched by the Activity queryset methods (which call
+activities/counting.py); themes, audiences and the directories by EXISTS on their links.
+"""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+
+from ..models import (
+    Activity,
+    Audience,
+    BeneficiaryGroup,
+    Donor,
+    Language,
+    Mandate,
+    Mentor,
+    Partner,
+    Region,
+    Theme,
+)
+from .fields import CountryCodeFilter, MonthFilter, choice_of, code_of, linked_to
+
+
+class ActivityFilterSet(django_filters.FilterSet):
+    year = django_filters.NumberFilter(
+        method="filter_year",
+        min_value=1900,
+        max_value=2100,
+        help_text="Activities whose period overlaps this calendar year.",
+    )
+    date_from = django_filters.DateFilter(
+        method="filter_date_from", help_text="Activities still running on or after this date."
+    )
+    date_to = django_filters.DateFilter(
+        method="filter_date_to", help_text="Activities started on or before this date."
+    )
+    month = MonthFilter(
+        method="filter_month",
+        help_text=(
+            "YYYY-MM. Activities whose known period lies within this month; an activity "
+            "known only by its year is in no month."
+        ),
+    )
+    region = code_of(
+        Region,
+        "code",
+        "M49 region code",
+        method="filter_region",
+        help_text=(
+            "M49 region code (e.g. 013). Activities in any country under the region, or "
+            "scoped to it or a region below it; not activities scoped to a wider region."
+        ),
+    )
+    country = CountryCodeFilter(
+        method="filter_country",
+        help_text="ISO alpha-2 or alpha-3. Activities that list the country.",
+    )
+    theme = code_of(
+        Theme,
+        "slug",
+        "theme",
+        method="filter_theme",
+        help_text="Theme slug; a theme also matches activities tagged with its topics.",
+    )
+    kind = choice_of(Activity.Kind.choices, "kind", help_text="What was delivered.")
+    modality = choice_of(Activity.Modality.choices, "modality", help_text="How it was delivered.")
+    status = choice_of(
+        Activity.Status.choices,
+        "status",
+        help_text="Publication status; only signed-in staff see drafts.",
+    )
+    language = code_of(
+        Language,
+        "code",
+        "language code",
+        method="filter_through",
+        help_text="ISO 639-1 code (en, fr, es...).",
+    )
+    audience = code_of(
+        Audience,
+        "slug",
+        "audience",
+        method="filter_audience",
+        help_text="Audience slug: the activity was for them, or counted them.",
+    )
+    partner = code_of(Partner, "pk", "partner id", method="filter_through", help_text="Partner id.")
+    mentor = code_of(Mentor, "pk", "mentor id", method="filter_through", help_text="Mentor id.")
+    mandate = code_of(Mandate, "pk", "mandate id", method="filter_through", help_text="Mandate id.")
+    donor = code_of(Donor, "pk", "donor id", method="filter_through", help_text="Donor id.")
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=200, help_text="Words in the title or description."
+    )
+
+    class Meta:
+        model = Activity
+        fields = [
+            "year",
+            "date_from",
+            "date_to",
+            "month",
+            "region",
+            "country",
+            "theme",
+            "kind",
+            "modality",
+            "language",
+            "audience",
+            "partner",
+            "mentor",
+            "mandate",
+            "donor",
+            "status",
+            "q",
+        ]
+
+    def filter_year(self, queryset, name, value):
+        return queryset.in_year(int(value))
+
+    def filter_date_from(self, queryset, name, value):
+        return queryset.overlapping(start=value)
+
+    def filter_date_to(self, queryset, name, value):
+        return queryset.overlapping(end=value)
+
+    def filter_month(self, queryset, name, value):
+        year, month = value
+        return queryset.within_month(year, month)
+
+    def filter_region(self, queryset, name, value):
+        return queryset.in_place(value)
+
+    def filter_country(self, queryset, name, value):
+        return queryset.in_place(value)
+
+    def filter_theme(self, queryset, name, value):
+        through = Activity.themes.through
+        return queryset.filter(
+            Exists(
+                through.objects.filter(activity_id=OuterRef("pk")).filter(
+                    Q(theme=value) | Q(theme__parent=value)
+                )
+            )
+        )
+
+    def filter_audience(self, queryset, name, value):
+        through = Activity.audiences.through
+        return queryset.filter(
+            Exists(through.objects.filter(activity_id=OuterRef("pk"), audience=value))
+            | Exists(BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"), audience=value))
+        )
+
+    def filter_text(self, queryset, name, value):
+        for word in value.split():
+            queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+        return queryset
+
+    # Filter name -> many-to-many field on Activity, matched through EXISTS so that a
+    # match never duplicates rows (no JOIN, no DISTINCT that would upset aggregates).
+    through_fields = {
+        "language": "languages",
+        "partner": "partners",
+        "mentor": "mentors",
+        "mandate": "mandates",
+        "donor": "donors",
+    }
+
+    def filter_through(self, queryset, name, value):
+        return queryset.filter(linked_to(Activity, self.through_fields[name], value))

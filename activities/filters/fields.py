@@ -1,0 +1,116 @@
+"""The building blocks the FilterSets share: validating fields and filter helpers.
+
+A country given by ISO code, a month as YYYY-MM, a related record looked up by its code,
+a choice among known values: each is cleaned into a value or a form error naming what
+matched nothing, and documented for drf-spectacular. `linked_to` matches a many-to-many
+link through EXISTS, so that a match never duplicates rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import django_filters
+from django import forms
+from django.db.models import Exists, OuterRef
+from drf_spectacular.utils import extend_schema_field
+
+from ..models import Country, Region
+
+
+class CountryCodeField(forms.CharField):
+    """An ISO 3166-1 alpha-2 or alpha-3 code, resolved to a Country."""
+
+    default_error_messages = {"unknown": "Unknown country code %(code)s: use ISO alpha-2 or -3."}
+
+    def clean(self, value):
+        code = (super().clean(value) or "").strip().upper()
+        if not code:
+            return None
+        lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
+        country = Country.objects.filter(**lookup).first()
+        if country is None:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"code": code}
+            )
+        return country
+
+
+def with_schema(filter_, schema: dict):
+    """Tell drf-spectacular what the parameter looks like (it cannot see through a
+    `method` or a custom field), keeping the help text as its description."""
+    help_text = filter_.extra.get("help_text")
+    documented = {**schema, **({"description": str(help_text)} if help_text else {})}
+    return extend_schema_field(documented)(filter_)
+
+
+class CountryCodeFilter(django_filters.Filter):
+    field_class = CountryCodeField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "string", "pattern": "^[A-Za-z]{2,3}$"})
+
+
+class MonthField(forms.CharField):
+    """A calendar month as YYYY-MM, cleaned to a (year, month) pair."""
+
+    default_error_messages = {"invalid_month": "Give a month as YYYY-MM, e.g. 2020-02."}
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip()
+        if not text:
+            return None
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            datetime.date(year, month, 1)
+        except ValueError:
+            raise forms.ValidationError(
+                self.error_messages["invalid_month"], code="invalid_month"
+            ) from None
+        return year, month
+
+
+class MonthFilter(django_filters.Filter):
+    field_class = MonthField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "string", "pattern": "^[0-9]{4}-[0-9]{1,2}$"})
+
+
+def unknown(what: str) -> dict[str, str]:
+    """Error messages for a choice filter: name the value that matched nothing."""
+    return {"invalid_choice": f"Unknown {what} %(value)s."}
+
+
+def code_of(model, field: str, what: str, **kwargs) -> django_filters.ModelChoiceFilter:
+    """A filter on a related record looked up by its code (slug, M49 code, id...)."""
+    filter_ = django_filters.ModelChoiceFilter(
+        queryset=model.objects.all(),
+        to_field_name=field,
+        error_messages=unknown(what),
+        **kwargs,
+    )
+    schema: dict = {"type": "integer"} if field == "pk" else {"type": "string"}
+    if model is Region:
+        schema["pattern"] = "^[0-9]{3}$"
+    return with_schema(filter_, schema)
+
+
+def choice_of(choices, what: str, **kwargs) -> django_filters.ChoiceFilter:
+    values = ", ".join(value for value, _label in choices)
+    return django_filters.ChoiceFilter(
+        choices=choices,
+        error_messages={"invalid_choice": f"Unknown {what} %(value)s: use one of {values}."},
+        **kwargs,
+    )
+
+
+def linked_to(model, m2m_name: str, value) -> Exists:
+    """EXISTS (a row of model.<m2m_name>.through links the outer record to value)."""
+    m2m = model._meta.get_field(m2m_name)
+    through = m2m.remote_field.through
+    own = m2m.m2m_field_name()
+    other = m2m.m2m_reverse_field_name()
+    return Exists(through.objects.filter(**{f"{own}_id": OuterRef("pk"), other: value}))

@@ -1,0 +1,84 @@
+"""The domain: what was delivered, where, to whom, and the figures a report gives.
+
+Reading guide
+- places.py: Region and Country, the UN M49 standard (loaded from a maintained source).
+- references.py: the directories records point to (themes, audiences, languages,
+  partners, mandates, donors, mentors, source documents).
+- activities.py: Activity is one delivery (most often a training).
+- beneficiaries.py: BeneficiaryGroup rows say how many people an activity reached, by
+  audience, sex and country, with a qualifier (precision.py).
+- figures.py: ReportedFigure holds every number a source document gives, including those
+  that are not delivery records (umbrella totals, context statistics, reach, outcomes),
+  so that none of them is ever added into participants.
+- scopes.py: OfficerScope, the places a programme officer logs activities for.
+- data_version.py: DataVersion, the row that makes cached answers safe.
+- The counting rules themselves live in activities/counting.py.
+
+Everything is re-exported here, so `from activities.models import X` works for every
+model and public name; the app label stays `activities`. That includes the Historical*
+audit-trail models, which django-simple-history creates in the module of each model
+that has a `history` field.
+"""
+
+from .activities import (
+    Activity,
+    ActivityKind,
+    DeliveryStatus,
+    HistoricalActivity,
+    HistoricalActivity_countries,
+    HistoricalActivity_partners,
+    HistoricalActivity_regions,
+    HistoricalActivity_themes,
+    Modality,
+    PublicationStatus,
+    validate_geographic_scope,
+)
+from .beneficiaries import BeneficiaryGroup, HistoricalBeneficiaryGroup
+from .data_version import DataVersion
+from .figures import FigureRole, ReportedFigure
+from .places import Country, Region
+from .precision import DatePrecision, Qualifier, format_period
+from .references import (
+    Audience,
+    Donor,
+    Language,
+    Mandate,
+    Mentor,
+    Partner,
+    SourceDocument,
+    Theme,
+)
+from .scopes import OfficerScope
+
+__all__ = [
+    "Activity",
+    "ActivityKind",
+    "Audience",
+    "BeneficiaryGroup",
+    "Country",
+    "DataVersion",
+    "DatePrecision",
+    "DeliveryStatus",
+    "Donor",
+    "FigureRole",
+    "HistoricalActivity",
+    "HistoricalActivity_countries",
+    "HistoricalActivity_partners",
+    "HistoricalActivity_regions",
+    "HistoricalActivity_themes",
+    "HistoricalBeneficiaryGroup",
+    "Language",
+    "Mandate",
+    "Mentor",
+    "Modality",
+    "OfficerScope",
+    "Partner",
+    "PublicationStatus",
+    "Qualifier",
+    "Region",
+    "ReportedFigure",
+    "SourceDocument",
+    "Theme",
+    "format_period",
+    "validate_geographic_scope",
+]

@@ -1,0 +1,216 @@
+"""Activity: one delivery (most often a training), with its kinds and statuses.
+
+Where it happened is its countries and regions (at least one of either); whom it reached
+is its BeneficiaryGroup rows (beneficiaries.py). Writes go through activities/services.py,
+which keeps `scope_region` and `version` up to date in the same transaction.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from ..querysets import ActivityQuerySet
+from .places import Country, Region
+from .precision import DatePrecision, format_period
+from .references import (
+    Audience,
+    Donor,
+    Language,
+    Mandate,
+    Mentor,
+    Partner,
+    SourceDocument,
+    Theme,
+)
+
+
+class ActivityKind(models.TextChoices):
+    TRAINING = "training", "training"
+    COURSE = "course", "course"
+    WEBINAR = "webinar", "webinar"
+    WORKSHOP = "workshop", "workshop"
+    CONFERENCE = "conference", "conference"
+    MEETING = "meeting", "meeting"
+    ASSESSMENT = "assessment", "assessment"
+    ADVISORY = "advisory", "advisory"
+    MENTORING = "mentoring", "mentoring"
+    AWARENESS = "awareness", "awareness-raising"
+    CAMPAIGN = "campaign", "campaign"
+    PUBLICATION = "publication", "publication"
+    MECHANISM = "mechanism", "mechanism or tool"
+
+
+class Modality(models.TextChoices):
+    IN_PERSON = "in_person", "in person"
+    ONLINE = "online", "online"
+    HYBRID = "hybrid", "hybrid"
+    BROADCAST = "broadcast", "broadcast"
+    NOT_RECORDED = "not_recorded", "not recorded"
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    PUBLISHED = "published", "published"
+
+
+class DeliveryStatus(models.TextChoices):
+    DELIVERED = "delivered", "delivered"
+    ONGOING = "ongoing", "ongoing"
+    SCHEDULED = "scheduled", "scheduled"
+
+
+class Activity(models.Model):
+    """One delivery: a training, a course, an assessment, a campaign, a meeting...
+
+    The period is `start_date`..`end_date` with a `date_precision`: a source that says
+    only "2020" is stored as 2020-01-01..2020-12-31 with precision YEAR and shown as
+    "2020", never as a day.
+    """
+
+    Kind = ActivityKind
+    Modality = Modality
+    Status = PublicationStatus
+    Delivery = DeliveryStatus
+
+    reference = models.CharField(
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Stable key for seeded or imported records, e.g. report-2020/F16.",
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRAINING)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    date_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    modality = models.CharField(
+        max_length=12, choices=Modality.choices, default=Modality.NOT_RECORDED
+    )
+    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.DELIVERED)
+    languages = models.ManyToManyField(Language, blank=True, related_name="activities")
+    countries = models.ManyToManyField(Country, blank=True, related_name="activities")
+    regions = models.ManyToManyField(
+        Region,
+        blank=True,
+        related_name="activities",
+        help_text="Regions in scope when the source names a region rather than countries.",
+    )
+    reported_countries_count = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text='"From N countries" when the source gives a count without naming them.',
+    )
+    audiences = models.ManyToManyField(
+        Audience, blank=True, related_name="activities", help_text="Who the activity was for."
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="activities")
+    partners = models.ManyToManyField(Partner, blank=True, related_name="activities")
+    mentors = models.ManyToManyField(Mentor, blank=True, related_name="activities")
+    mandates = models.ManyToManyField(Mandate, blank=True, related_name="activities")
+    donors = models.ManyToManyField(Donor, blank=True, related_name="activities")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    source_document = models.ForeignKey(
+        SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
+    )
+    source_paragraph = models.CharField(max_length=20, blank=True)
+    source_note = models.TextField(blank=True, help_text="What the source does not say.")
+    is_synthetic = models.BooleanField(
+        default=False, help_text="Generated for benchmarks; never part of real data."
+    )
+    # The smallest M49 region holding the whole geographic scope; maintained by
+    # services.refresh_attribution() in the same transaction as every write.
+    scope_region = models.ForeignKey(
+        Region, null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities_created",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, help_text="Bumped on every write; the basis of the ETag (no lost updates)."
+    )
+
+    history = HistoricalRecords(m2m_fields=[countries, regions, themes, partners])
+    objects = ActivityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "activities"
+        ordering = ["-start_date", "title"]
+        # The role rules (activities/access.py, activities/roles.py) rest on these.
+        permissions = [
+            ("publish_activity", "Can publish an activity"),
+            ("edit_any_activity", "Can edit activities in every country and region"),
+            ("view_draft_aggregates", "Can see drafts counted in aggregate statistics"),
+            ("view_activity_history", "Can read the audit history of activities"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "start_date"]),
+            models.Index(fields=["start_date", "end_date"]),
+            models.Index(fields=["kind"]),
+            # The lists' default order (newest first), so that a page of 20 is read from
+            # the index instead of sorting every published activity.
+            models.Index(
+                "status",
+                F("start_date").desc(),
+                "title",
+                "id",
+                name="activity_list_newest_first",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")), name="activity_end_not_before_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ActivityKind.values), name="activity_kind_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(modality__in=Modality.values),
+                name="activity_modality_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=PublicationStatus.values), name="activity_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_precision__in=DatePrecision.values),
+                name="activity_date_precision_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(reported_countries_count__isnull=True)
+                | Q(reported_countries_count__gte=1),
+                name="activity_reported_countries_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def period_label(self) -> str:
+        return format_period(self.start_date, self.end_date, self.date_precision)
+
+    def clean(self) -> None:
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": "The end date is before the start date."})
+
+
+def validate_geographic_scope(countries, regions) -> None:
+    """An activity must say where it happened: at least one country or one region."""
+    if not countries and not regions:
+        raise ValidationError(
+            "Give at least one country or one region: where was this delivered? "
+            "Use the region (or World) when the source names no country."
+        )

@@ -1,0 +1,162 @@
+"""The directories an activity or a figure refers to.
+
+Themes (and their training topics), audiences, languages, partners, mandates, donors,
+mentors and the source documents records come from. Each is a short list edited by
+staff and shared by activities and reported figures.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+from .places import Country, Region
+
+
+class Theme(models.Model):
+    """A thematic area (a report section) or a training topic under one (paragraph 17)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="topics"
+    )
+    description = models.TextField(blank=True)
+    source_paragraph = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["parent__name", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Audience(models.Model):
+    """Who was reached: police, prosecutors, teachers, general public..."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=120, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Language(models.Model):
+    code = models.CharField("ISO 639-1", max_length=3, unique=True)
+    name = models.CharField(max_length=60, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Partner(models.Model):
+    class Kind(models.TextChoices):
+        UN_ENTITY = "un_entity", "United Nations entity"
+        INTERGOVERNMENTAL = "intergovernmental", "intergovernmental organization"
+        REGIONAL = "regional", "regional organization"
+        GOVERNMENT = "government", "government body"
+        NGO = "ngo", "non-governmental organization"
+        PRIVATE = "private", "private sector"
+        ACADEMIA = "academia", "academia"
+        FINANCIAL = "financial", "international financial institution"
+        NETWORK = "network", "network or forum"
+        OTHER = "other", "other"
+
+    name = models.CharField(max_length=200, unique=True)
+    short_name = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(max_length=300, blank=True)
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="partners"
+    )
+    name_is_descriptive = models.BooleanField(
+        default=False,
+        help_text="The source describes this body without giving its official name.",
+    )
+    source_paragraph = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.name
+
+
+class Mandate(models.Model):
+    """A resolution or decision that asks for the work."""
+
+    body = models.CharField(max_length=120, help_text="e.g. General Assembly")
+    symbol = models.CharField(max_length=40, unique=True, help_text="e.g. A/RES/74/173")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=300)
+    summary = models.TextField(blank=True)
+    source_paragraph = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["year", "symbol"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | Q(year__gte=1945, year__lte=2100),
+                name="mandate_year_plausible",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.symbol
+
+
+class Donor(models.Model):
+    """A funding source. The 2020 report names none; the table is empty in the seed."""
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=60, blank=True)
+    country = models.ForeignKey(
+        Country, null=True, blank=True, on_delete=models.PROTECT, related_name="donors"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Mentor(models.Model):
+    """A mentor based at a hub. The report names no mentor: `name` stays empty then."""
+
+    name = models.CharField(max_length=200, blank=True, help_text="Empty when not published.")
+    hub_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="mentors")
+    regions_covered = models.ManyToManyField(Region, blank=True, related_name="mentors")
+    themes = models.ManyToManyField(Theme, blank=True, related_name="mentors")
+    note = models.TextField(blank=True)
+    source_paragraph = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["hub_country__name", "name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"Mentor at the {self.hub_country.name} hub (name not published)"
+
+
+class SourceDocument(models.Model):
+    """Where a record comes from: a report, a mission note, an officer's log."""
+
+    key = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=400)
+    symbol = models.CharField(max_length=60, blank=True)
+    issued = models.DateField(null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    note = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.symbol or self.title
