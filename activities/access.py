@@ -22,6 +22,9 @@ The rules, in plain words (roles are set up in activities/roles.py)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
@@ -29,68 +32,74 @@ from django.http import Http404
 from . import counting
 from .models import Activity, Country, Region
 
+if TYPE_CHECKING:
+    from .counting import ActivityQS, AnyUser
 
-def _perm(user, codename: str) -> bool:
+
+def _perm(user: AnyUser, codename: str) -> bool:
     return bool(
         user is not None and user.is_authenticated and user.has_perm(f"activities.{codename}")
     )
 
 
-def edits_everything(user) -> bool:
+def edits_everything(user: AnyUser) -> bool:
     return _perm(user, "edit_any_activity") and _perm(user, "change_activity")
 
 
-def is_scoped_officer(user) -> bool:
+def is_scoped_officer(user: AnyUser) -> bool:
     """May log and edit activities, but only within an OfficerScope."""
     return _perm(user, "change_activity") and not edits_everything(user)
 
 
-def can_log(user) -> bool:
+def can_log(user: AnyUser) -> bool:
     """May open the "Log a training" form (officers, managers, administrators)."""
     return _perm(user, "add_activity")
 
 
-def can_publish(user) -> bool:
+def can_publish(user: AnyUser) -> bool:
     return _perm(user, "publish_activity")
 
 
-def can_see_draft_aggregates(user) -> bool:
+def can_see_draft_aggregates(user: AnyUser) -> bool:
     """Statistics (totals, charts, map) include drafts for managers and donor viewers."""
     return _perm(user, "view_draft_aggregates")
 
 
-def can_read_history(user) -> bool:
+def can_read_history(user: AnyUser) -> bool:
     """The audit history, in full, through the API (managers and administrators)."""
     return _perm(user, "view_activity_history")
 
 
 # --- Scope ----------------------------------------------------------------------------
 
+# The attribute that caches a user's scope on the user object (User declares no such field).
+_SCOPE_CACHE = "_officer_scope_paths"
 
-def scope_paths(user) -> tuple[list[int], list[str]]:
+
+def scope_paths(user: AnyUser) -> tuple[list[int], list[str]]:
     """(country ids, region paths) of the user's OfficerScope; empty when none.
 
     Cached on the user object: one request asks several times (list, pickers, checks).
     """
     if user is None or not user.is_authenticated:
         return [], []
-    cached = getattr(user, "_officer_scope_paths", None)
+    cached: tuple[list[int], list[str]] | None = getattr(user, _SCOPE_CACHE, None)
     if cached is not None:
         return cached
     paths: tuple[list[int], list[str]] = (
         list(Country.objects.filter(officer_scopes__user=user).values_list("pk", flat=True)),
         list(Region.objects.filter(officer_scopes__user=user).values_list("path", flat=True)),
     )
-    user._officer_scope_paths = paths
+    setattr(user, _SCOPE_CACHE, paths)
     return paths
 
 
-def forget_scope(user) -> None:
+def forget_scope(user: AnyUser) -> None:
     """Drop the cached scope (after it was changed in the same request or test)."""
-    user.__dict__.pop("_officer_scope_paths", None)
+    user.__dict__.pop(_SCOPE_CACHE, None)
 
 
-def scope_countries(user) -> QuerySet[Country]:
+def scope_countries(user: AnyUser) -> QuerySet[Country]:
     """The countries the user may pick: all for managers, their scope's for officers."""
     if edits_everything(user):
         return Country.objects.all()
@@ -103,7 +112,7 @@ def scope_countries(user) -> QuerySet[Country]:
     return Country.objects.filter(condition)
 
 
-def scope_regions(user) -> QuerySet[Region]:
+def scope_regions(user: AnyUser) -> QuerySet[Region]:
     """The regions the user may pick: those under a region of their scope."""
     if edits_everything(user):
         return Region.objects.all()
@@ -113,7 +122,7 @@ def scope_regions(user) -> QuerySet[Region]:
     return Region.objects.filter(counting.under_any(region_paths))
 
 
-def within_scope(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
+def within_scope(queryset: ActivityQS, user: AnyUser) -> ActivityQS:
     """The activities of `queryset` whose whole geographic scope lies in the user's."""
     country_ids, region_paths = scope_paths(user)
     if not country_ids and not region_paths:
@@ -134,7 +143,9 @@ def within_scope(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
     return queryset.filter(has_place, ~Exists(outside_country), ~Exists(outside_region))
 
 
-def places_within_scope(user, *, countries, regions) -> tuple[list[Country], list[Region]]:
+def places_within_scope(
+    user: AnyUser, *, countries: Iterable[Country], regions: Iterable[Region]
+) -> tuple[list[Country], list[Region]]:
     """The countries and regions given that lie outside the user's scope (for forms)."""
     if edits_everything(user):
         return [], []
@@ -149,7 +160,7 @@ def places_within_scope(user, *, countries, regions) -> tuple[list[Country], lis
 # --- Querysets and the one access function --------------------------------------------
 
 
-def filter_visible(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
+def filter_visible(queryset: ActivityQS, user: AnyUser) -> ActivityQS:
     """The activities of `queryset` the user may read one by one (lists, details, CSV)."""
     if edits_everything(user):
         return queryset
@@ -159,7 +170,7 @@ def filter_visible(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
     return queryset.filter(status=Activity.Status.PUBLISHED)
 
 
-def filter_editable(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
+def filter_editable(queryset: ActivityQS, user: AnyUser) -> ActivityQS:
     if edits_everything(user):
         return queryset
     if is_scoped_officer(user):
@@ -167,15 +178,15 @@ def filter_editable(queryset: QuerySet[Activity], user) -> QuerySet[Activity]:
     return queryset.none()
 
 
-def visible_activities(user) -> QuerySet[Activity]:
+def visible_activities(user: AnyUser) -> QuerySet[Activity]:
     return filter_visible(Activity.objects.all(), user)
 
 
-def editable_activities(user) -> QuerySet[Activity]:
+def editable_activities(user: AnyUser) -> QuerySet[Activity]:
     return filter_editable(Activity.objects.all(), user)
 
 
-def get_activity_for_user(user, pk, *, for_edit: bool = False) -> Activity:
+def get_activity_for_user(user: AnyUser, pk: int | str, *, for_edit: bool = False) -> Activity:
     """The activity, if the user may see it (else Http404) and, with `for_edit`, edit it
     (else PermissionDenied: they can see it exists, so a 404 would be a lie)."""
     try:
@@ -187,7 +198,7 @@ def get_activity_for_user(user, pk, *, for_edit: bool = False) -> Activity:
     return activity
 
 
-def can_edit(user, activity: Activity) -> bool:
+def can_edit(user: AnyUser, activity: Activity) -> bool:
     if edits_everything(user):
         return True
     if not is_scoped_officer(user):

@@ -35,8 +35,9 @@ class YearFilter(admin.SimpleListFilter):
         return [(str(d.year), str(d.year)) for d in years]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.in_year(int(self.value()))
+        year = self.value()
+        if year and year.isdigit():
+            return queryset.in_year(int(year))
         return queryset
 
 
@@ -72,7 +73,8 @@ class ActivityAdminForm(forms.ModelForm):
             self.fields["loaded_version"].initial = self.instance.version
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             validate_geographic_scope(cleaned.get("countries"), cleaned.get("regions"))
         except forms.ValidationError as error:

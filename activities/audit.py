@@ -99,16 +99,16 @@ def _diff(model, new_record, old_record) -> list[Change]:
     for change in delta.changes:
         if change.field in M2M_TARGETS:
             target = M2M_TARGETS[change.field]
-            old = set(_m2m_names(change.old, target))
-            new = set(_m2m_names(change.new, target))
-            if old == new:
+            old_names = set(_m2m_names(change.old, target))
+            new_names = set(_m2m_names(change.new, target))
+            if old_names == new_names:
                 continue
             changes.append(
                 Change(
                     change.field,
                     _label(model, change.field),
-                    ", ".join(sorted(old)) or "—",
-                    ", ".join(sorted(new)) or "—",
+                    ", ".join(sorted(old_names)) or "—",
+                    ", ".join(sorted(new_names)) or "—",
                 )
             )
             continue

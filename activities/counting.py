@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
@@ -61,6 +61,8 @@ if TYPE_CHECKING:
     AnyUser = User | AnonymousUser | None
 
 Place = Country | Region
+# A queryset of activities, of whichever class: narrowing one keeps it chainable.
+ActivityQS = TypeVar("ActivityQS", bound="QuerySet[Activity]")
 
 # --- Rule 6: qualifiers ---------------------------------------------------------------
 
@@ -260,7 +262,9 @@ def scope_path(country_paths: Sequence[str], region_paths: Sequence[str]) -> str
     return smallest_common_region([*country_paths, *region_paths])
 
 
-def attribute(row_country: int | None, scope: tuple[int | None, int | None]) -> tuple:
+def attribute(
+    row_country: int | None, scope: tuple[int | None, int | None]
+) -> tuple[int | None, int | None]:
     """The (country, region) a row's people belong to: its own country, else the scope
     (a country or a region id, the other None)."""
     if row_country is not None:
@@ -331,7 +335,7 @@ def within_month(year: int, month: int, prefix: str = "") -> Q:
 # --- Rule 8: who may count what -------------------------------------------------------
 
 
-def countable(activities: QuerySet[Activity], user: AnyUser) -> QuerySet[Activity]:
+def countable(activities: ActivityQS, user: AnyUser) -> ActivityQS:
     """The activities of `activities` counted in the user's statistics: every draft for
     donor viewers and managers, otherwise exactly what they may read."""
     from . import access

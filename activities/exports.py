@@ -15,6 +15,7 @@ import csv
 import datetime
 import io
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -22,8 +23,10 @@ from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from .models import Activity
 from .templatetags.figures import format_count
+
+if TYPE_CHECKING:
+    from .selectors import ActivityWithParticipants
 
 COLUMNS = [
     "id",
@@ -71,7 +74,9 @@ def _joined(values: Iterable[str]) -> str:
     return "; ".join(values)
 
 
-def activity_rows(activities: QuerySet[Activity], *, base_url: str = "") -> Iterator[list]:
+def activity_rows(
+    activities: QuerySet[ActivityWithParticipants], *, base_url: str = ""
+) -> Iterator[list[Any]]:
     """One list of cells per activity, in COLUMNS order. `activities` comes from
     selectors.activity_list (places, themes, partners prefetched; participations
     annotated)."""
@@ -116,7 +121,9 @@ def _file_name(extension: str) -> str:
     return f"tacbapp-activities-{datetime.date.today():%Y-%m-%d}.{extension}"
 
 
-def activities_csv(activities: QuerySet[Activity], *, request: HttpRequest) -> HttpResponse:
+def activities_csv(
+    activities: QuerySet[ActivityWithParticipants], *, request: HttpRequest
+) -> HttpResponse:
     base_url = request.build_absolute_uri("/").rstrip("/")
     buffer = io.StringIO()
     # A byte-order mark so that Excel opens accents (Curaçao, Côte d'Ivoire) right.
@@ -130,10 +137,13 @@ def activities_csv(activities: QuerySet[Activity], *, request: HttpRequest) -> H
     return response
 
 
-def activities_xlsx(activities: QuerySet[Activity], *, request: HttpRequest) -> HttpResponse:
+def activities_xlsx(
+    activities: QuerySet[ActivityWithParticipants], *, request: HttpRequest
+) -> HttpResponse:
     base_url = request.build_absolute_uri("/").rstrip("/")
     workbook = Workbook(write_only=False)
     sheet = workbook.active
+    assert sheet is not None  # a new workbook has one sheet, and it is active
     sheet.title = "Activities"
     sheet.append(COLUMNS)
     for cell in sheet[1]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -36,7 +37,13 @@ from .models import (
 CHECKBOX_LIMIT = 40
 
 
-def _picker(field: forms.ModelMultipleChoiceField, choices_queryset) -> None:
+def _model_choices(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
+    """The field `name` of `form`, a model choice field (a foreign key or many-to-many
+    field of the model): `form.fields` is typed as holding plain Fields."""
+    return cast("forms.ModelChoiceField[Any]", form.fields[name])
+
+
+def _picker(field: forms.ModelChoiceField[Any], choices_queryset) -> None:
     """Show only `choices_queryset` but keep validating against everything, so that a
     place outside the scope gets a clear message rather than "not a valid choice"."""
     choices = [(obj.pk, str(obj)) for obj in choices_queryset]
@@ -131,22 +138,23 @@ class ActivityForm(forms.ModelForm):
             self.fields["year"].initial = self.instance.start_date.year
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
-        self.fields["countries"].queryset = Country.objects.all()
-        self.fields["regions"].queryset = Region.objects.all()
-        _picker(self.fields["countries"], access.scope_countries(user).only("pk", "name"))
-        _picker(self.fields["regions"], access.scope_regions(user))
-        self.fields["languages"].queryset = Language.objects.all()
-        self.fields["audiences"].queryset = Audience.objects.all()
-        self.fields["themes"].queryset = Theme.objects.select_related("parent")
-        self.fields["partners"].queryset = Partner.objects.all()
-        self.fields["donors"].queryset = Donor.objects.all()
+        _model_choices(self, "countries").queryset = Country.objects.all()
+        _model_choices(self, "regions").queryset = Region.objects.all()
+        _picker(_model_choices(self, "countries"), access.scope_countries(user).only("pk", "name"))
+        _picker(_model_choices(self, "regions"), access.scope_regions(user))
+        _model_choices(self, "languages").queryset = Language.objects.all()
+        _model_choices(self, "audiences").queryset = Audience.objects.all()
+        _model_choices(self, "themes").queryset = Theme.objects.select_related("parent")
+        _model_choices(self, "partners").queryset = Partner.objects.all()
+        _model_choices(self, "donors").queryset = Donor.objects.all()
         if not Donor.objects.exists():
             del self.fields["donors"]  # none recorded yet: no empty picker
         for name in ("languages", "audiences", "themes", "partners", "donors"):
             if name not in self.fields:
                 continue
-            field = self.fields[name]
+            field = _model_choices(self, name)
             field.required = False
+            assert field.queryset is not None  # set above
             choices = list(field.queryset)
             if len(choices) <= CHECKBOX_LIMIT:
                 field.widget = forms.CheckboxSelectMultiple()
@@ -176,7 +184,8 @@ class ActivityForm(forms.ModelForm):
         return regions
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self._clean_period(cleaned)
         if "countries" in cleaned and "regions" in cleaned:
             try:
@@ -266,10 +275,10 @@ class BeneficiaryRowForm(forms.ModelForm):
         self.fields["total"].widget.attrs.update(
             {"min": 0, "inputmode": "numeric", "data-count": "total"}
         )
-        self.fields["audience"].queryset = Audience.objects.all()
-        self.fields["audience"].empty_label = "several or not known"
-        self.fields["country"].queryset = Country.objects.all()
-        self.fields["country"].empty_label = "not split by country"
+        _model_choices(self, "audience").queryset = Audience.objects.all()
+        _model_choices(self, "audience").empty_label = "several or not known"
+        _model_choices(self, "country").queryset = Country.objects.all()
+        _model_choices(self, "country").empty_label = "not split by country"
         if user is not None:
             self.fields["country"].widget.choices = [("", "not split by country")] + [
                 (c.pk, c.name) for c in access.scope_countries(user).only("pk", "name")
@@ -288,7 +297,8 @@ class BeneficiaryRowForm(forms.ModelForm):
         return super().has_changed()
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name in ("female", "male", "not_recorded"):
             if cleaned.get(name) is None and name not in self.errors:
                 cleaned[name] = 0
@@ -314,7 +324,8 @@ class BeneficiaryRowForm(forms.ModelForm):
     def _post_clean(self):
         # Keep the model's own checks (the sex split CHECK) once the total is filled.
         if "total" in self.cleaned_data and self.cleaned_data["total"] is not None:
-            super()._post_clean()
+            # django-stubs omits BaseModelForm._post_clean, the hook Django calls after clean().
+            super()._post_clean()  # type: ignore[misc]
 
     def service_row(self) -> dict:
         row = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
@@ -324,7 +335,15 @@ class BeneficiaryRowForm(forms.ModelForm):
         return row
 
 
-class BaseBeneficiaryFormSet(BaseInlineFormSet):
+if TYPE_CHECKING:
+    # The stubs' formsets are generic (their forms are BeneficiaryRowForms); the runtime
+    # classes cannot be subscripted.
+    _RowFormSet = BaseInlineFormSet[BeneficiaryGroup, Activity, BeneficiaryRowForm]
+else:
+    _RowFormSet = BaseInlineFormSet
+
+
+class BaseBeneficiaryFormSet(_RowFormSet):
     def __init__(self, *args, user=None, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)

@@ -21,6 +21,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "world-50m.json"
 
@@ -135,7 +136,8 @@ def build_world_map(
     shapes_by_code = data["shapes"]
     maximum = max((c.value or 0 for c in countries), default=0)
     classes = colour_classes(maximum) if maximum else []
-    shapes, dots = [], []
+    shapes: list[dict[str, Any]] = []
+    dots: list[dict[str, Any]] = []
     seen_codes = set()
     for country in countries:
         fill = colour_for(country.value, classes)
@@ -145,7 +147,8 @@ def build_world_map(
         if shape is not None:
             seen_codes.add(country.m49_code)
             shapes.append({"d": shape["d"], "fill": fill, "title": title, "href": href})
-        if (shape is None or shape["size"] < SMALL_SHAPE_PIXELS) and country.latitude is not None:
+        small = shape is None or shape["size"] < SMALL_SHAPE_PIXELS
+        if small and country.latitude is not None and country.longitude is not None:
             if country.latitude < SOUTH_CUT_LATITUDE:
                 continue
             cx, cy = project(country.longitude, country.latitude)

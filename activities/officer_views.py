@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,12 @@ from rest_framework.authtoken.models import Token
 from . import access, audit, services
 from .forms import ActivityForm, BeneficiaryFormSet
 from .models import Activity
+
+
+class SignedInRequest(HttpRequest):
+    """A request that passed @login_required: its user is a User, never anonymous."""
+
+    user: User
 
 
 def _require_logger(request: HttpRequest) -> None:
@@ -73,7 +80,7 @@ def _render_form(request, *, form, formset, activity=None, mode, conflict=None, 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_log(request: HttpRequest) -> HttpResponse:
+def activity_log(request: SignedInRequest) -> HttpResponse:
     """The "Log a training" page: a new draft."""
     _require_logger(request)
     return _create(request, initial=None, row_initial=None, mode="log")
@@ -103,7 +110,7 @@ def _create(request, *, initial, row_initial, mode):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_duplicate(request: SignedInRequest, pk: int) -> HttpResponse:
     """Log another like this one: the form filled from the original; nothing is saved
     until the user saves, and the people reached are not copied (they would be counted
     twice), only the rows' audiences and countries."""
@@ -146,7 +153,7 @@ def activity_duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def activity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_edit(request: SignedInRequest, pk: int) -> HttpResponse:
     activity = access.get_activity_for_user(request.user, pk, for_edit=True)
     form, formset = _forms(request, activity=activity)
     conflict = None
@@ -205,7 +212,7 @@ def _conflict(request, stale: services.StaleVersion) -> dict:
 
 @login_required
 @require_POST
-def activity_publish(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_publish(request: SignedInRequest, pk: int) -> HttpResponse:
     activity = access.get_activity_for_user(request.user, pk)
     if not access.can_publish(request.user):
         raise PermissionDenied("Only a programme manager publishes.")
@@ -244,7 +251,7 @@ def activity_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def activity_history(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_history(request: SignedInRequest, pk: int) -> HttpResponse:
     """The history tab: every change, by whom and when. Whoever may see the activity
     (signed in) may read its history."""
     activity = access.get_activity_for_user(request.user, pk)
@@ -260,7 +267,7 @@ def activity_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def my_activities(request: HttpRequest) -> HttpResponse:
+def my_activities(request: SignedInRequest) -> HttpResponse:
     """What the user may edit, drafts first: the officer's working list."""
     _require_logger(request)
     activities = (
@@ -277,7 +284,7 @@ def my_activities(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def api_token(request: HttpRequest) -> HttpResponse:
+def api_token(request: SignedInRequest) -> HttpResponse:
     """Create, replace or revoke the user's API token. The key is shown once."""
     new_key = None
     if request.method == "POST":

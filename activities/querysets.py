@@ -7,19 +7,25 @@ the methods.)"""
 from __future__ import annotations
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from django.db import models
 
 if TYPE_CHECKING:
-    from .models import Country, Region
+    from .counting import AnyUser
+    from .models import (
+        Activity,
+        BeneficiaryGroup,  # noqa: F401 (named only in a string base class)
+        Country,
+        Region,
+    )
 
 
-class ActivityQuerySet(models.QuerySet):
-    def published(self) -> ActivityQuerySet:
+class ActivityQuerySet(models.QuerySet["Activity"]):
+    def published(self) -> Self:
         return self.filter(status="published")
 
-    def visible_to(self, user) -> ActivityQuerySet:
+    def visible_to(self, user: AnyUser) -> Self:
         """The records the user may read one by one: published ones for everyone, drafts
         only within an officer's scope or for managers. The rules: activities/access.py.
         """
@@ -27,18 +33,18 @@ class ActivityQuerySet(models.QuerySet):
 
         return filter_visible(self, user)
 
-    def aggregated_for(self, user) -> ActivityQuerySet:
+    def aggregated_for(self, user: AnyUser) -> Self:
         """The records counted in the user's statistics (counting rule 8)."""
         from . import counting
 
         return counting.countable(self, user)
 
-    def editable_by(self, user) -> ActivityQuerySet:
+    def editable_by(self, user: AnyUser) -> Self:
         from .access import filter_editable
 
         return filter_editable(self, user)
 
-    def in_place(self, place: Country | Region) -> ActivityQuerySet:
+    def in_place(self, place: Country | Region) -> Self:
         """Activities in `place` (counting rule 3): a country, scope region or row country
         of theirs lies under it. An activity scoped to a wider region does not match: all
         of Asia is not South-eastern Asia."""
@@ -48,18 +54,18 @@ class ActivityQuerySet(models.QuerySet):
 
     def overlapping(
         self, start: datetime.date | None = None, end: datetime.date | None = None
-    ) -> ActivityQuerySet:
+    ) -> Self:
         """Activities whose period overlaps [start, end]; either bound may be open."""
         from . import counting
 
         return self.filter(counting.overlapping(start, end))
 
-    def in_year(self, year: int) -> ActivityQuerySet:
+    def in_year(self, year: int) -> Self:
         from . import counting
 
         return self.overlapping(*counting.year_bounds(year))
 
-    def within_month(self, year: int, month: int) -> ActivityQuerySet:
+    def within_month(self, year: int, month: int) -> Self:
         """Activities known to lie within one calendar month (precision month or day).
 
         An activity the source dates only by its year lies in no particular month.
@@ -68,10 +74,10 @@ class ActivityQuerySet(models.QuerySet):
 
         return self.filter(counting.within_month(year, month))
 
-    def real(self) -> ActivityQuerySet:
+    def real(self) -> Self:
         return self.filter(is_synthetic=False)
 
 
-class BeneficiaryGroupQuerySet(models.QuerySet):
-    def of_activities(self, activities: models.QuerySet) -> BeneficiaryGroupQuerySet:
+class BeneficiaryGroupQuerySet(models.QuerySet["BeneficiaryGroup"]):
+    def of_activities(self, activities: models.QuerySet[Activity]) -> Self:
         return self.filter(activity__in=activities)

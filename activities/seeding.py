@@ -12,7 +12,7 @@ import datetime
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -41,12 +41,14 @@ REPORT_SEED = FIXTURES / "report-2020.json"
 REPORT_FIGURES = FIXTURES / "report-figures.csv"
 WORLD = "001"
 
+M = TypeVar("M", bound=models.Model)
 
-def upsert(model: type[models.Model], lookup: dict[str, Any], values: dict[str, Any]):
+
+def upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
     """Create, or update only the fields that differ; save nothing when nothing does."""
-    obj = model.objects.filter(**lookup).first()
+    obj = model._default_manager.filter(**lookup).first()  # `objects`, for every model here
     if obj is None:
-        return model.objects.create(**lookup, **values)
+        return model._default_manager.create(**lookup, **values)
     changed = [name for name, value in values.items() if getattr(obj, name) != value]
     if changed:
         for name in changed:
@@ -371,6 +373,7 @@ def _load_figure(csv_row, extra, source, themes, activities, mentors) -> Reporte
     # ("Ministries of education and ... of El Salvador; Guatemala and Honduras") cannot be
     # split on ';', so figure partners are taken from the activities when there are any.
     backing = [activities[ref] for ref in extra.get("activities", [])]
+    partners: Iterable[Partner]
     if backing:
         partners = Partner.objects.filter(activities__in=backing).distinct()
     else:

@@ -6,6 +6,8 @@ export and the API show the same records to the same user.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 from django.db.models import (
     IntegerField,
     Max,
@@ -16,6 +18,7 @@ from django.db.models import (
     Sum,
     Value,
 )
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 
 from . import counting
@@ -32,6 +35,14 @@ from .models import (
     Theme,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from .counting import AnyUser
+
+    # An activity annotated by `with_participants`.
+    ActivityWithParticipants = WithAnnotations[Activity, "Participants"]
+
 # --- Public pages ----------------------------------------------------------------------
 
 
@@ -46,7 +57,18 @@ def _people_sum(field: str) -> Subquery:
     return Subquery(rows, output_field=IntegerField())
 
 
-def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+class Participants(TypedDict):
+    """The annotations of `with_participants`: people counts are None when the activity
+    has no beneficiary row."""
+
+    participants_total: int | None
+    participants_female: int | None
+    participants_male: int | None
+    participants_not_recorded: int | None
+    participants_qualifier: str
+
+
+def with_participants(activities: QuerySet[Activity]) -> QuerySet[ActivityWithParticipants]:
     """Annotate each activity with its own people: `participants_total` (None when it has
     no beneficiary row), `participants_female`, `_male`, `_not_recorded` and
     `participants_qualifier` ("exact", "at_least", "about": rule 6 of counting.py,
@@ -71,7 +93,7 @@ def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     )
 
 
-def activity_list(user) -> QuerySet[Activity]:
+def activity_list(user: AnyUser) -> QuerySet[ActivityWithParticipants]:
     """Activities for the list page and its exports: places, themes and partners in
     four prefetch queries, whatever the page size."""
     return with_participants(
@@ -82,7 +104,7 @@ def activity_list(user) -> QuerySet[Activity]:
 
 
 # Sort orders of the activity list: the key in the URL, its label, and the ordering.
-ACTIVITY_SORTS: dict[str, tuple[str, list]] = {
+ACTIVITY_SORTS: dict[str, tuple[str, list[str | OrderBy]]] = {
     "newest": ("Newest first", ["-start_date", "title", "pk"]),
     "oldest": ("Oldest first", ["start_date", "title", "pk"]),
     "title": ("Title A–Z", ["title", "pk"]),
@@ -93,7 +115,9 @@ ACTIVITY_SORTS: dict[str, tuple[str, list]] = {
 }
 
 
-def region_scoped_activities(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+def region_scoped_activities(
+    activities: QuerySet[Activity],
+) -> QuerySet[ActivityWithParticipants]:
     """Activities the source places in regions without naming countries (shown on the
     map beside the countries: they are never spread onto countries)."""
     return with_participants(
@@ -103,7 +127,7 @@ def region_scoped_activities(activities: QuerySet[Activity]) -> QuerySet[Activit
     )
 
 
-def activity_detail(user, pk: int) -> Activity | None:
+def activity_detail(user: AnyUser, pk: int) -> Activity | None:
     """One activity with everything its page shows, or None when the user may not see
     it (a draft for an anonymous visitor looks exactly like a missing record)."""
     return (
@@ -140,7 +164,7 @@ def partner_list() -> QuerySet[Partner]:
     return Partner.objects.select_related("country")
 
 
-def mandate_list(user) -> QuerySet[Mandate]:
+def mandate_list(user: AnyUser) -> QuerySet[Mandate]:
     """Mandates, each with the activities (visible to the user) that serve it."""
     return Mandate.objects.prefetch_related(
         Prefetch(
@@ -151,7 +175,7 @@ def mandate_list(user) -> QuerySet[Mandate]:
     )
 
 
-def figure_list(user) -> QuerySet[ReportedFigure]:
+def figure_list(user: AnyUser) -> QuerySet[ReportedFigure]:
     """Reported figures with their places and the activity records (visible to the
     user) that back them."""
     return ReportedFigure.objects.select_related("source_document").prefetch_related(
@@ -170,7 +194,7 @@ def figure_list(user) -> QuerySet[ReportedFigure]:
 # whatever the page size (tests/test_api_query_counts.py pins them).
 
 
-def api_activities(*, user) -> QuerySet[Activity]:
+def api_activities(*, user: AnyUser) -> QuerySet[ActivityWithParticipants]:
     """Activities `user` may see, with every nested list the API serves."""
     return with_participants(
         Activity.objects.visible_to(user)
@@ -212,7 +236,7 @@ def api_donors() -> QuerySet[Donor]:
     return Donor.objects.select_related("country")
 
 
-def api_figures(*, user) -> QuerySet[ReportedFigure]:
+def api_figures(*, user: AnyUser) -> QuerySet[ReportedFigure]:
     """Reported figures with all their tags and the activities `user` may see."""
     return ReportedFigure.objects.select_related("source_document").prefetch_related(
         "countries",

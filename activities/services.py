@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.db.models.signals import post_save
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import counting
 from .models import Activity, BeneficiaryGroup, Country, DatePrecision, Region
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @transaction.atomic
@@ -166,21 +171,42 @@ def _claim_version(*, activity: Activity, expected_version: int | None) -> None:
     activity.version = Activity.objects.values_list("version", flat=True).get(pk=activity.pk)
 
 
-def _record_history(activity: Activity, *, created: bool, by) -> None:
+# django-simple-history reads two attributes the models do not declare: the author of
+# the next history record, and a flag that makes save() write no record.
+_HISTORY_USER = "_history_user"
+_SKIP_HISTORY = "skip_history_when_saving"
+
+
+def _authored_by(instance: Model, by: User | None) -> None:
+    """The next history record of `instance` names `by` as its author."""
+    setattr(instance, _HISTORY_USER, by)
+
+
+@contextmanager
+def _without_history(activity: Activity) -> Iterator[None]:
+    """Saves of `activity` inside write no history record (_record_history writes one)."""
+    setattr(activity, _SKIP_HISTORY, True)
+    try:
+        yield
+    finally:
+        delattr(activity, _SKIP_HISTORY)
+
+
+def _record_history(activity: Activity, *, created: bool, by: User | None) -> None:
     """One audit entry for the whole write, with the final many-to-many values."""
-    activity._history_user = by
+    _authored_by(activity, by)
     # simple-history writes its record from post_save; sent once, after the m2m sets.
     post_save.send(sender=Activity, instance=activity, created=created, raw=False, using="default")
 
 
-def _set_relations(activity: Activity, relations: Mapping[str, Iterable]) -> None:
+def _set_relations(activity: Activity, relations: Mapping[str, Iterable[Any]]) -> None:
     for name, values in relations.items():
         if name not in ACTIVITY_RELATIONS:
             raise ValueError(f"Unknown relation {name!r}")
         getattr(activity, name).set(values)
 
 
-def _save_rows(*, activity: Activity, rows: Sequence[Mapping], by) -> None:
+def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: User | None) -> None:
     """Make the activity's beneficiary rows exactly `rows`.
 
     A row with an "id" updates that row (saved only if a value changed, so the history
@@ -210,12 +236,12 @@ def _save_rows(*, activity: Activity, rows: Sequence[Mapping], by) -> None:
                 continue
             for name, value in values.items():
                 setattr(row, name, value)
-        row._history_user = by
+        _authored_by(row, by)
         row.full_clean(exclude=["activity"])
         row.save()
     for row_id, row in existing.items():
         if row_id not in kept:
-            row._history_user = by
+            _authored_by(row, by)
             row.delete()
 
 
@@ -235,7 +261,7 @@ def _ensure_history_baseline(*, activity: Activity, rows: list[BeneficiaryGroup]
         BeneficiaryGroup.history.bulk_history_create(missing, default_date=activity.created_at)
 
 
-def _apply_fields(activity: Activity, fields: Mapping) -> None:
+def _apply_fields(activity: Activity, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         if name in PROTECTED_FIELDS or name in ACTIVITY_RELATIONS:
             raise ValueError(f"{name!r} cannot be set through fields")
@@ -245,21 +271,18 @@ def _apply_fields(activity: Activity, fields: Mapping) -> None:
 @transaction.atomic
 def activity_create(
     *,
-    fields: Mapping,
-    relations: Mapping[str, Iterable] | None = None,
-    beneficiary_rows: Sequence[Mapping] = (),
-    by,
+    fields: Mapping[str, Any],
+    relations: Mapping[str, Iterable[Any]] | None = None,
+    beneficiary_rows: Sequence[Mapping[str, Any]] = (),
+    by: User | None,
 ) -> Activity:
     """Log a new activity as a draft, with its relations and beneficiary rows."""
     activity = Activity(status=Activity.Status.DRAFT, created_by=by, version=1)
     _apply_fields(activity, fields)
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by"])
-    activity.skip_history_when_saving = True
-    try:
+    with _without_history(activity):
         activity.save()
         _set_relations(activity, relations or {})
-    finally:
-        del activity.skip_history_when_saving
     _record_history(activity, created=True, by=by)
     _save_rows(activity=activity, rows=beneficiary_rows, by=by)
     refresh_attribution(activity=activity)
@@ -271,10 +294,10 @@ def activity_update(
     *,
     activity: Activity,
     expected_version: int | None,
-    fields: Mapping | None = None,
-    relations: Mapping[str, Iterable] | None = None,
-    beneficiary_rows: Sequence[Mapping] | None = None,
-    by,
+    fields: Mapping[str, Any] | None = None,
+    relations: Mapping[str, Iterable[Any]] | None = None,
+    beneficiary_rows: Sequence[Mapping[str, Any]] | None = None,
+    by: User | None,
 ) -> Activity:
     """Change an activity, if nobody saved it since `expected_version` (else
     StaleVersion, and nothing is written). `beneficiary_rows=None` leaves the rows as
@@ -283,12 +306,9 @@ def activity_update(
     _claim_version(activity=activity, expected_version=expected_version)
     _apply_fields(activity, fields or {})
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by", "reference"])
-    activity.skip_history_when_saving = True
-    try:
+    with _without_history(activity):
         activity.save()
         _set_relations(activity, relations or {})
-    finally:
-        del activity.skip_history_when_saving
     _record_history(activity, created=False, by=by)
     if beneficiary_rows is not None:
         _save_rows(activity=activity, rows=beneficiary_rows, by=by)
@@ -297,30 +317,36 @@ def activity_update(
 
 
 @transaction.atomic
-def activity_publish(*, activity: Activity, by, expected_version: int | None = None) -> Activity:
+def activity_publish(
+    *, activity: Activity, by: User | None, expected_version: int | None = None
+) -> Activity:
     """Make a draft public (managers: the caller checks access.can_publish)."""
     if not activity.countries.exists() and not activity.regions.exists():
         raise ValidationError("An activity with no country or region cannot be published.")
     _claim_version(activity=activity, expected_version=expected_version)
     activity.status = Activity.Status.PUBLISHED
-    activity._history_user = by
+    _authored_by(activity, by)
     activity.save()
     refresh_attribution(activity=activity)
     return activity
 
 
 @transaction.atomic
-def activity_unpublish(*, activity: Activity, by, expected_version: int | None = None) -> Activity:
+def activity_unpublish(
+    *, activity: Activity, by: User | None, expected_version: int | None = None
+) -> Activity:
     """Take a published activity back to draft (it leaves every public page at once)."""
     _claim_version(activity=activity, expected_version=expected_version)
     activity.status = Activity.Status.DRAFT
-    activity._history_user = by
+    _authored_by(activity, by)
     activity.save()
     return activity
 
 
 @transaction.atomic
-def activity_duplicate(*, activity: Activity, by, overrides: Mapping | None = None) -> Activity:
+def activity_duplicate(
+    *, activity: Activity, by: User | None, overrides: Mapping[str, Any] | None = None
+) -> Activity:
     """A new draft like `activity` ("log another like this one"): same fields and
     relations, no reference, no beneficiary rows (people reached by the original are not
     copied: they would be counted twice)."""
@@ -338,11 +364,11 @@ def activity_duplicate(*, activity: Activity, by, overrides: Mapping | None = No
 
 
 @transaction.atomic
-def activity_delete(*, activity: Activity, by, expected_version: int | None) -> None:
+def activity_delete(*, activity: Activity, by: User | None, expected_version: int | None) -> None:
     """Delete the activity and its rows, if nobody saved it since `expected_version`."""
     _claim_version(activity=activity, expected_version=expected_version)
     for row in BeneficiaryGroup.objects.filter(activity=activity):
-        row._history_user = by
+        _authored_by(row, by)
         row.delete()
-    activity._history_user = by
+    _authored_by(activity, by)
     activity.delete()

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connections, transaction
+from django.db.models import ManyToManyField
 from django.utils import timezone
 
 from . import counting
@@ -425,12 +426,13 @@ class _Generator:
         # sometimes for one, never for a region-scoped activity.
         by_country = bool(countries) and rng.random() < (0.55 if len(countries) > 1 else 0.25)
         split_audience = rng.random() < 0.8
-        median = {
+        medians: dict[str, int] = {
             ActivityKind.WEBINAR: 120,
             ActivityKind.CONFERENCE: 90,
             ActivityKind.AWARENESS: 400,
             ActivityKind.CAMPAIGN: 3000,
-        }.get(kind, 18)
+        }
+        median = medians.get(kind, 18)
         rows = []
         for index in range(count):
             total = max(1, round(rng.lognormvariate(0, 0.8) * median / max(1, count**0.5)))
@@ -530,6 +532,14 @@ ROW_COLUMNS = (
 )
 
 
+def _m2m_field(name: str) -> ManyToManyField[Any, Any]:
+    """Activity's many-to-many field `name` (`get_field` may return any kind of field)."""
+    model_field = Activity._meta.get_field(name)
+    if not isinstance(model_field, ManyToManyField):
+        raise TypeError(f"Activity.{name} is not a many-to-many field")
+    return model_field
+
+
 class _Writer:
     """Writes batches with bulk_create (any database)."""
 
@@ -543,10 +553,11 @@ class _Writer:
         return [obj.pk for obj in objects]
 
     def links(self, name: str, pairs: list[tuple[int, int]]) -> None:
-        m2m = Activity._meta.get_field(name)
+        m2m = _m2m_field(name)
         through = m2m.remote_field.through
+        assert through is not None  # None only before the models are loaded
         column, other = m2m.m2m_field_name() + "_id", m2m.m2m_reverse_field_name() + "_id"
-        through.objects.using(self.using).bulk_create(
+        through._default_manager.using(self.using).bulk_create(
             [through(**{column: a, other: b}) for a, b in pairs], batch_size=BATCH_SIZE
         )
 
@@ -586,7 +597,7 @@ class _PostgresWriter(_Writer):
         return ids
 
     def links(self, name: str, pairs: list[tuple[int, int]]) -> None:
-        m2m = Activity._meta.get_field(name)
+        m2m = _m2m_field(name)
         columns = (m2m.m2m_column_name(), m2m.m2m_reverse_name())
         self._copy(m2m.m2m_db_table(), columns, pairs)
 
@@ -629,7 +640,11 @@ def generate(
     started = time.monotonic()
     is_postgres = connections[using].vendor == "postgresql"
     writer = _PostgresWriter(using) if is_postgres else _Writer(using)
-    written = {"activities": 0, "beneficiary_rows": 0, **dict.fromkeys(M2M_FIELDS_ALL, 0)}
+    written: dict[str, int | float] = {
+        "activities": 0,
+        "beneficiary_rows": 0,
+        **dict.fromkeys(M2M_FIELDS_ALL, 0),
+    }
     with transaction.atomic(using=using):
         ensure_vocabulary(using)
         generator = _Generator(load_vocabulary(using), seed, rows_per_activity)

@@ -25,6 +25,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -56,13 +57,20 @@ def database_url(name: str) -> str:
     return f"{SERVER}/{name}"
 
 
+def count_of(connection: psycopg.Connection[Any], sql: str) -> int:
+    """The number a `SELECT count(*)` returns (it always returns one row)."""
+    row = connection.execute(sql).fetchone()
+    if row is None:
+        raise RuntimeError(f"No row from {sql!r}")
+    return int(row[0])
+
+
 def synthetic_count(name: str) -> int | None:
     try:
         with psycopg.connect(database_url(name)) as connection:
-            row = connection.execute(
-                "SELECT count(*) FROM activities_activity WHERE is_synthetic"
-            ).fetchone()
-            return row[0]
+            return count_of(
+                connection, "SELECT count(*) FROM activities_activity WHERE is_synthetic"
+            )
     except psycopg.Error:
         return None
 
@@ -91,9 +99,9 @@ def build(name: str, activities: int, seed: int, env: dict[str, str]) -> None:
 
 def size(name: str) -> dict[str, int]:
     with psycopg.connect(database_url(name)) as connection:
-        activities = connection.execute("SELECT count(*) FROM activities_activity").fetchone()
-        rows = connection.execute("SELECT count(*) FROM activities_beneficiarygroup").fetchone()
-    return {"activities": activities[0], "beneficiary_rows": rows[0]}
+        activities = count_of(connection, "SELECT count(*) FROM activities_activity")
+        rows = count_of(connection, "SELECT count(*) FROM activities_beneficiarygroup")
+    return {"activities": activities, "beneficiary_rows": rows}
 
 
 # --- The server ---------------------------------------------------------------------------
@@ -243,9 +251,11 @@ def bump_version(name: str) -> None:
         connection.execute("UPDATE activities_dataversion SET version = version + 1")
 
 
-def timed_cold(port: int, name: str, path: str, repetitions: int) -> tuple[list[float], int]:
-    """Latency of the first request after a write: the answer computed, not cached."""
-    times, count = [], 0
+def timed_cold(port: int, name: str, path: str, repetitions: int) -> tuple[list[float], int | None]:
+    """Latency of the first request after a write: the answer computed, not cached; and
+    the queries the last one ran (None when the app does not say)."""
+    times: list[float] = []
+    count: int | None = 0
     for _ in range(repetitions):
         bump_version(name)
         status, _, elapsed, count = get(port, path)

@@ -147,7 +147,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # violation before production does): everything from this origin only, no inline
 # script or style, no framing. The API docs page relaxes style-src for Swagger UI's own
 # <style> block (activities/api/urls.py); nothing else is relaxed.
-CONTENT_SECURITY_POLICY = {
+# A directive is a list of sources, or one string (report-uri).
+CONTENT_SECURITY_POLICY: dict[str, dict[str, list[str] | str]] = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],

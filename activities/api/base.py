@@ -91,7 +91,10 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             with transaction.atomic():
                 instance.delete()
         except (ProtectedError, RestrictedError) as exc:
-            blocking = {str(type(obj)._meta.verbose_name_plural) for obj in exc.protected_objects}
+            referring = (
+                exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+            )
+            blocking = {str(type(obj)._meta.verbose_name_plural) for obj in referring}
             raise Conflict(
                 f"{instance} cannot be deleted while {', '.join(sorted(blocking))} refer to "
                 "it: change or delete those first."

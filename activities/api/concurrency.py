@@ -17,10 +17,19 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import F
 from rest_framework import exceptions, status
+
+if TYPE_CHECKING:
+    from rest_framework.viewsets import ModelViewSet
+
+    # The mixin extends a model viewset's methods (super() is the viewset at run time).
+    _ViewSet = ModelViewSet
+else:
+    _ViewSet = object
 
 ETAG_RE = re.compile(r'\s*(?:W/)?"([^"]*)"\s*(?:,|$)')
 UNSAFE = {"PUT", "PATCH", "DELETE"}
@@ -49,7 +58,7 @@ def parse_if_match(header: str | None) -> list[str] | None:
     return tags or []
 
 
-class VersionETagMixin:
+class VersionETagMixin(_ViewSet):
     """For a viewset over a model with an integer `version` bumped by every write."""
 
     etag_prefix: str | None = None  # default: the model name ("activity")
@@ -117,7 +126,7 @@ class VersionETagMixin:
         return obj.version
 
     def get_serializer_context(self):
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())  # typed as a read-only Mapping
         version = getattr(self, "_if_match_version", None)
         if version is not None:
             context["if_match_version"] = version
@@ -176,15 +185,16 @@ class ActivityConcurrencyMixin(VersionETagMixin):
     def destroy_at_version(self, instance, version: int) -> None:
         from activities import services
 
+        user = self.request.user
+        if not user.is_authenticated:  # the permissions let only signed-in users write
+            raise exceptions.NotAuthenticated()
         try:
-            services.activity_delete(
-                activity=instance, by=self.request.user, expected_version=version
-            )
+            services.activity_delete(activity=instance, by=user, expected_version=version)
         except services.StaleVersion as stale:
             raise PreconditionFailed(
                 {
                     "detail": "Someone saved this record since you read it.",
                     "current_etag": self.etag_for(stale.activity),
-                    "version": stale.activity.version,
+                    "version": str(stale.activity.version),  # DRF sends every detail as text
                 }
             ) from stale

@@ -57,6 +57,7 @@ class CodeRelatedField(serializers.SlugRelatedField):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid", what=self.what)
         queryset = self.get_queryset()
+        assert queryset is not None  # DRF requires one on a field that is not read-only
         try:
             return queryset.get(**{self.slug_field: str(data).strip()})
         except (queryset.model.DoesNotExist, ValueError, TypeError):
@@ -88,7 +89,9 @@ class CountryCodeRelatedField(CodeRelatedField):
             self.fail("invalid")
         code = data.strip().upper()
         lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
-        country = self.get_queryset().filter(**lookup).first()
+        queryset = self.get_queryset()
+        assert queryset is not None  # DRF requires one on a field that is not read-only
+        country = queryset.filter(**lookup).first()
         if country is None:
             self.fail("does_not_exist", value=code)
         return country
@@ -117,5 +120,6 @@ class CodeRelatedFieldSchema(OpenApiSerializerFieldExtension):
             "BigIntegerField",
         }
         schema = build_basic_type(OpenApiTypes.INT if is_integer else OpenApiTypes.STR)
+        assert schema is not None  # None only for OpenApiTypes.NONE
         schema["description"] = f"The {field.what}."
         return schema

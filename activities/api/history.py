@@ -7,6 +7,8 @@ rows) and each changed field with its old and new value, as text.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -14,6 +16,14 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from activities import access, audit
+
+if TYPE_CHECKING:
+    from rest_framework.generics import GenericAPIView
+
+    # The mixin is for a viewset: it calls the view's own methods.
+    _View = GenericAPIView
+else:
+    _View = object
 
 HISTORY_ENTRIES = inline_serializer(
     name="HistoryEntry",
@@ -41,7 +51,7 @@ HISTORY_ENTRIES = inline_serializer(
 )
 
 
-class ActivityHistoryMixin:
+class ActivityHistoryMixin(_View):
     """Adds the `history` action to the activity viewset."""
 
     @extend_schema(

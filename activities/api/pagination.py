@@ -40,6 +40,7 @@ class Pagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         response = super().get_paginated_response(data)
+        assert self.page is not None  # set by paginate_queryset, which ran first
         response["X-Total-Count"] = str(self.page.paginator.count)
         links = []
         if (url := self.get_next_link()) is not None:

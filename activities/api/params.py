@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import functools
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.db.models import F
 from django_filters.widgets import SuffixedMultiWidget
@@ -18,6 +19,14 @@ from rest_framework.filters import BaseFilterBackend
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from .renderers import hxl_requested
+
+if TYPE_CHECKING:
+    from rest_framework.views import APIView
+
+    # The mixin extends a view's `initial` (super() is the view at run time).
+    _View = APIView
+else:
+    _View = object
 
 # Pagination, ordering and output format: understood by every list.
 ALWAYS_ALLOWED = frozenset({"page", "page_size", "ordering", "format", "hxl"})
@@ -61,14 +70,14 @@ def filterset_params(filterset_class) -> frozenset[str]:
     return frozenset(names)
 
 
-class StrictQueryParamsMixin:
+class StrictQueryParamsMixin(_View):
     """For API views: reject unknown query parameters after authentication and
     throttling (so a 401 or 429 still comes first)."""
 
     #: Names a view reads beyond its FilterSet and ALWAYS_ALLOWED.
     extra_query_params: frozenset[str] = frozenset()
 
-    def allowed_query_params(self) -> set[str]:
+    def allowed_query_params(self) -> frozenset[str]:
         return filterset_params(getattr(self, "filterset_class", None)) | set(
             self.extra_query_params
         )

@@ -77,13 +77,13 @@ class KindDimension(Dimension):
     field = "kind"
     choices = dict(Activity.Kind.choices)
 
-    def activity_key_expression(self):
+    def activity_key_expression(self) -> Combinable | None:
         return F(self.field)
 
-    def row_key_expression(self, restriction):
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return F(f"activity__{self.field}")
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         return {key: {"code": key, "name": self.choices.get(key, key)} for key in keys}
 
 
@@ -98,17 +98,19 @@ class ThemeDimension(Dimension):
 
     name = param = "theme"
 
-    def activity_keys(self, restriction):
+    def activity_keys(self, restriction: Restriction) -> Relation:
         through = Activity.themes.through.objects.annotate(
             top=Coalesce(F("theme__parent_id"), F("theme_id"))
         )
         if restriction.theme is not None:
             top = restriction.theme.parent_id or restriction.theme.pk
-            through = through.filter(top=top)
+            # django-stubs drops .annotate() fields on an auto-created through model, so
+            # it does not know `top` (annotated just above).
+            through = through.filter(top=top)  # type: ignore[misc]
         # DISTINCT: a topic and its theme on one activity are one key.
         return relation(through.values(a_id=F("activity_id"), k=F("top")).distinct())
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         themes = Theme.objects.filter(pk__in=keys).values("pk", "slug", "name")
         return {t["pk"]: {"code": t["slug"], "name": t["name"]} for t in themes}
 
@@ -119,7 +121,7 @@ class _ManyToManyTagDimension(Dimension):
 
     m2m = ""
 
-    def activity_keys(self, restriction):
+    def activity_keys(self, restriction: Restriction) -> Relation:
         through = getattr(Activity, self.m2m).through.objects.all()
         chosen = getattr(restriction, self.name)
         if chosen is not None:
@@ -131,7 +133,7 @@ class PartnerDimension(_ManyToManyTagDimension):
     name = param = "partner"
     m2m = "partners"
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         partners = Partner.objects.filter(pk__in=keys).values("pk", "name", "short_name")
         return {p["pk"]: {"code": p["pk"], "name": p["short_name"] or p["name"]} for p in partners}
 
@@ -140,7 +142,7 @@ class LanguageDimension(_ManyToManyTagDimension):
     name = param = "language"
     m2m = "languages"
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         languages = Language.objects.filter(pk__in=keys).values("pk", "code", "name")
         return {lang["pk"]: {"code": lang["code"], "name": lang["name"]} for lang in languages}
 
@@ -163,7 +165,7 @@ class YearDimension(Dimension):
         last = min(int(bounds["last"]), restriction.year_to or int(bounds["last"]))
         return list(range(first, last + 1))
 
-    def activity_keys(self, restriction):
+    def activity_keys(self, restriction: Restriction) -> Relation:
         years = self._years(restriction) or [0]  # no activity is dated in year 0
         periods = relation(
             Activity.objects.values(
@@ -178,7 +180,7 @@ class YearDimension(Dimension):
             periods.params,
         )
 
-    def row_key_expression(self, restriction):
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         start = ExtractYear("activity__start_date")
         single_year = Q(activity__start_date__year=ExtractYear("activity__end_date"))
         if restriction.year_from is not None:
@@ -187,7 +189,7 @@ class YearDimension(Dimension):
             single_year &= Q(activity__start_date__year__lte=restriction.year_to)
         return Case(When(single_year, then=start), default=None)
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         return {key: {"code": int(key), "name": str(int(key))} for key in keys}
 
 
@@ -200,7 +202,7 @@ class MonthDimension(Dimension):
     name = param = "month"
 
     @staticmethod
-    def _month_key(prefix: str):
+    def _month_key(prefix: str) -> Case:
         start, end = f"{prefix}start_date", f"{prefix}end_date"
         within = (
             Q(**{f"{prefix}date_precision__in": ["month", "day"]})
@@ -209,13 +211,13 @@ class MonthDimension(Dimension):
         )
         return Case(When(within, then=ExtractYear(start) * 100 + ExtractMonth(start)), default=None)
 
-    def activity_key_expression(self):
+    def activity_key_expression(self) -> Combinable | None:
         return self._month_key("")
 
-    def row_key_expression(self, restriction):
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return self._month_key("activity__")
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         return {
             key: {"code": f"{int(key) // 100:04d}-{int(key) % 100:02d}", "name": _month(key)}
             for key in keys
@@ -228,7 +230,7 @@ class AudienceDimension(Dimension):
 
     name = param = "audience"
 
-    def activity_keys(self, restriction):
+    def activity_keys(self, restriction: Restriction) -> Relation:
         declared = Activity.audiences.through.objects.values(
             a_id=F("activity_id"), k=F("audience_id")
         )
@@ -240,10 +242,10 @@ class AudienceDimension(Dimension):
             counted = counted.filter(audience=restriction.audience)
         return union_all(declared, counted)
 
-    def row_key_expression(self, restriction):
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return F("audience_id")
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         audiences = Audience.objects.filter(pk__in=keys).values("pk", "slug", "name")
         return {a["pk"]: {"code": a["slug"], "name": a["name"]} for a in audiences}
 
@@ -251,7 +253,7 @@ class AudienceDimension(Dimension):
 class _GeographicDimension(Dimension):
     geographic = True
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         regions = Region.objects.filter(pk__in=keys).values("pk", "code", "name")
         return {r["pk"]: {"code": r["code"], "name": r["name"]} for r in regions}
 
@@ -283,16 +285,16 @@ class CountryDimension(_GeographicDimension):
 
     name = param = "country"
 
-    def activity_keys(self, restriction):
+    def activity_keys(self, restriction: Restriction) -> Relation:
         return union_all(*country_links(restriction))
 
-    def row_key_expression(self, restriction):
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return F("place_country_id")
 
-    def row_key_path_expression(self):
+    def row_key_path_expression(self) -> Combinable:
         return F("place_country__path")
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         countries = Country.objects.filter(pk__in=keys).values("pk", "iso2", "iso3", "name")
         return {
             c["pk"]: {"code": c["iso2"], "iso3": c["iso3"], "name": c["name"]} for c in countries
@@ -304,12 +306,12 @@ class RegionLevelDimension(_GeographicDimension):
     scope regions or row countries lies under it (counting rule 3, as the `region`
     filter); people are placed there when their attributed place lies under it."""
 
-    def __init__(self, name: str, ancestor_field: str):
+    def __init__(self, name: str, ancestor_field: str) -> None:
         self.name = name
         self.param = "region"
         self.ancestor = ancestor_field  # m49_region or m49_subregion
 
-    def activity_keys(self, restriction):
+    def activity_keys(self, restriction: Restriction) -> Relation:
         ancestor = self.ancestor
         by_country = [
             links.filter(**{f"country__{ancestor}__isnull": False}).values(
@@ -333,12 +335,12 @@ class RegionLevelDimension(_GeographicDimension):
         )
         return union_all(*by_country, by_region)
 
-    def row_key_expression(self, restriction):
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return Coalesce(
             F(f"place_country__{self.ancestor}_id"), F(f"place_region__{self.ancestor}_id")
         )
 
-    def row_key_path_expression(self):
+    def row_key_path_expression(self) -> Combinable:
         return Coalesce(
             F(f"place_country__{self.ancestor}__path"), F(f"place_region__{self.ancestor}__path")
         )
@@ -351,10 +353,10 @@ class SexDimension(Dimension):
     param = ""
     splits_measures = ("participants",)
 
-    def row_key_expression(self, restriction):
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return Value("sex")  # placeholder: the engine unpivots the rows by sex
 
-    def labels(self, keys):
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         names = {"female": "female", "male": "male", "not_recorded": "not recorded"}
         return {key: {"code": key, "name": names[key]} for key in keys}
 

@@ -7,7 +7,7 @@ Also the totals inside and outside a restriction, and the unattributed activitie
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db.models import F, Max, Q, Sum
@@ -157,7 +157,7 @@ def unattributed(matched: Matched, people: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _place_labels(parts: list[dict[str, Any]]) -> dict[tuple[Any, Any], dict[str, str]]:
+def _place_labels(parts: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, Any], dict[str, str]]:
     country_ids = {p["place_country_id"] for p in parts if p["place_country_id"]}
     region_ids = {p["place_region_id"] for p in parts if p["place_region_id"]}
     labels: dict[tuple[Any, Any], dict[str, str]] = {}

@@ -3,6 +3,7 @@ countries as lower bounds, and whether a grouping's rows add up to its totals.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .. import counting
@@ -25,7 +26,7 @@ def no_people() -> dict[str, Any]:
     return people(0, 0, 0, 0, 0)
 
 
-def people_of(values: dict[str, Any]) -> dict[str, Any]:
+def people_of(values: Mapping[str, Any]) -> dict[str, Any]:
     return people(
         values["total"], values["female"], values["male"], values["not_recorded"], values["rank"]
     )
@@ -52,7 +53,7 @@ def no_countries() -> dict[str, Any]:
 def adds_up(measure: str, rows: list[dict[str, Any]], total: Any) -> bool:
     """Whether a grouping's rows happen to add up to the total (`additive`)."""
     if measure == "activities":
-        return sum(row["activities"] for row in rows) == total
+        return bool(sum(row["activities"] for row in rows) == total)
     if measure == "participants":
-        return sum(row["participants"]["total"] for row in rows) == total["total"]
-    return sum(row["countries"]["at_least"] for row in rows) == total["at_least"]
+        return bool(sum(row["participants"]["total"] for row in rows) == total["total"])
+    return bool(sum(row["countries"]["at_least"] for row in rows) == total["at_least"])

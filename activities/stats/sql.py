@@ -35,7 +35,8 @@ def union_all(*querysets: QuerySet[Any]) -> Relation:
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def group_key(value: Any) -> Any:
