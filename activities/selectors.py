@@ -17,6 +17,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from . import counting
 from .models import (
@@ -48,8 +49,8 @@ def _people_sum(field: str) -> Subquery:
 
 
 def with_participants(activities: QuerySet[Activity]) -> QuerySet[Activity]:
-    """Annotate each activity with its own people: `participants_total` (None when it has
-    no beneficiary row), `participants_female`, `_male`, `_not_recorded` and
+    """Annotate each activity with its own participations: `participants_total` (None
+    when it has no beneficiary row), `participants_female`, `_male`, `_not_recorded` and
     `participants_qualifier` ("exact", "at_least", "about": rule 6 of counting.py,
     evaluated in SQL). One activity's own rows are never double counted: they are its
     groups, each person in one of them."""
@@ -88,7 +89,7 @@ ACTIVITY_SORTS: dict[str, tuple[str, list]] = {
     "oldest": ("Oldest first", ["start_date", "title", "pk"]),
     "title": ("Title A–Z", ["title", "pk"]),
     "people": (
-        "Most people reached",
+        _("Most participations"),
         [Coalesce("participants_total", Value(-1)).desc(), "-start_date", "pk"],
     ),
 }

@@ -1,16 +1,21 @@
 """The dashboard: headline figures with their provenance, bar charts by region, theme
-and sex, and the world map. The year filter (?year=2020) narrows all of them."""
+and sex, and the world map. The year filter (?year=2020) narrows all of them.
+
+The number charted is participations (counting rule 1): one person at one activity, so
+someone trained twice counts twice. No page calls it people until person-level records
+exist."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .. import charts, maps, selectors, stats
 from ..data_version import cached_page
 from ..filters import ActivityFilterSet
 from ..models import Activity
-from ..templatetags.figures import format_count
+from ..templatetags.figures import format_count, sex_recorded
 from .common import activities_url, page_totals
 
 
@@ -18,14 +23,14 @@ def _region_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[c
     bars = []
     for row in result["rows"]:
         region = row["region"]
-        people = row["participants"]
+        participations = row["participants"]
         if region is None:
             bars.append(
                 charts.Bar(
-                    label="Not attributable to one region",
-                    value=people["total"],
-                    qualifier=people["qualifier"],
-                    note="worldwide activities, or activities spanning several regions",
+                    label=_("Not attributable to one region"),
+                    value=participations["total"],
+                    qualifier=participations["qualifier"],
+                    note=_("worldwide activities, or activities spanning several regions"),
                     muted=True,
                 )
             )
@@ -33,8 +38,8 @@ def _region_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[c
         bars.append(
             charts.Bar(
                 label=region["name"],
-                value=people["total"],
-                qualifier=people["qualifier"],
+                value=participations["total"],
+                qualifier=participations["qualifier"],
                 href=activities_url(region=region["code"], **(extra or {})),
             )
         )
@@ -45,13 +50,13 @@ def _theme_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[ch
     bars = []
     for row in result["rows"]:
         theme = row["theme"]
-        people = row["participants"]
+        participations = row["participants"]
         if theme is None:
             bars.append(
                 charts.Bar(
-                    label="No theme recorded",
-                    value=people["total"],
-                    qualifier=people["qualifier"],
+                    label=_("No theme recorded"),
+                    value=participations["total"],
+                    qualifier=participations["qualifier"],
                     muted=True,
                 )
             )
@@ -59,8 +64,8 @@ def _theme_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[ch
         bars.append(
             charts.Bar(
                 label=theme["name"],
-                value=people["total"],
-                qualifier=people["qualifier"],
+                value=participations["total"],
+                qualifier=participations["qualifier"],
                 href=activities_url(theme=theme["code"], **(extra or {})),
             )
         )
@@ -68,17 +73,36 @@ def _theme_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[ch
     return sorted(bars, key=lambda bar: (bar.muted, -bar.value))
 
 
-def _sex_bars(people: dict) -> list[charts.Bar]:
-    return [
-        charts.Bar(label="Female", value=people["female"], qualifier="exact"),
-        charts.Bar(label="Male", value=people["male"], qualifier="exact"),
-        charts.Bar(
-            label="Sex not recorded",
-            value=people["not_recorded"],
-            qualifier=people["qualifier"],
-            muted=True,
+def _sex_chart(participations: dict) -> dict:
+    """The split by sex. When no record gives one, a single "Sex not recorded" bar: two
+    bars of 0 would read as "no women, no men" rather than "not recorded"."""
+    not_recorded = charts.Bar(
+        label=_("Sex not recorded"),
+        value=participations["not_recorded"],
+        qualifier=participations["qualifier"],
+        muted=True,
+    )
+    if not sex_recorded(participations):
+        return charts.bar_chart(
+            [not_recorded],
+            title=_("Participations, by sex"),
+            description=_(
+                "No activity record counted here gives a split by sex: every "
+                "participation is shown as sex not recorded, never guessed."
+            ),
+        )
+    return charts.bar_chart(
+        [
+            charts.Bar(label=_("Female"), value=participations["female"], qualifier="exact"),
+            charts.Bar(label=_("Male"), value=participations["male"], qualifier="exact"),
+            not_recorded,
+        ],
+        title=_("Participations, by sex"),
+        description=_(
+            "Female, male and not recorded add up to the total. Most records give no "
+            "split by sex: they are counted as not recorded, never guessed."
         ),
-    ]
+    )
 
 
 def _world_map(activities, *, measure: str) -> dict:
@@ -89,10 +113,11 @@ def _world_map(activities, *, measure: str) -> dict:
         if row["country"] is None:
             continue
         if measure == "participants":
-            people = row["participants"]
-            number = format_count(people["total"], people["qualifier"])
-            label = f"{number} people attributed to the country"
-            values[row["country"]["code"]] = (people["total"], label)
+            participations = row["participants"]
+            label = _("%(count)s participations attributed to the country") % {
+                "count": format_count(participations["total"], participations["qualifier"])
+            }
+            values[row["country"]["code"]] = (participations["total"], label)
         else:
             count = row["activities"]
             values[row["country"]["code"]] = (count, f"{count:,} activities")
@@ -114,8 +139,8 @@ def _world_map(activities, *, measure: str) -> dict:
 
 @cached_page
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Headline figures with their provenance, people by region and by theme, the sex
-    split, and the world map. The year filter (?year=2020) narrows all of them."""
+    """Headline figures with their provenance, participations by region, by theme and by
+    sex, and the world map. The year filter (?year=2020) narrows all of them."""
     # Counts are over the activities the user's statistics include (drafts too for
     # donor viewers and managers, as in /api/v1/stats/); lists show readable records.
     filterset = ActivityFilterSet(
@@ -136,7 +161,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     by_region = stats.compute(activities, group_by=["region"])
     overall = by_region
     by_theme = stats.compute(activities, group_by=["theme"], measures=["participants"])
-    people = overall["totals"]["participants"]
+    themes_additive = by_theme["additive"].get("participants")
     context = {
         "filterset": filterset,
         "year": int(year) if year else None,
@@ -146,33 +171,28 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "umbrella_figures": selectors.umbrella_figures(),
         "region_chart": charts.bar_chart(
             _region_bars(by_region, extra=extra),
-            title="People reached, by region",
-            description=(
-                "People counted from the activity records, by M49 region. People are "
-                "counted for a region only when all of them certainly belong to it; the "
-                "rest are shown as not attributable to one region."
+            title=_("Participations, by region"),
+            description=_(
+                "Participations counted from the activity records, by M49 region. They "
+                "are counted for a region only when all their people certainly belong to "
+                "it; the rest are shown as not attributable to one region."
             ),
         ),
         "theme_chart": charts.bar_chart(
             _theme_bars(by_theme, extra=extra),
-            title="People reached, by theme",
+            title=_("Participations, by theme"),
             description=(
-                "People counted from the activity records, by thematic area. An activity "
-                "with several themes counts under each, so the bars add up to more than "
-                "the total."
-                if not by_theme["additive"].get("participants")
-                else "People counted from the activity records, by thematic area."
+                _(
+                    "Participations counted from the activity records, by thematic area. An "
+                    "activity with several themes counts under each, so the bars add up to "
+                    "more than the total."
+                )
+                if not themes_additive
+                else _("Participations counted from the activity records, by thematic area.")
             ),
         ),
-        "themes_additive": by_theme["additive"].get("participants"),
-        "sex_chart": charts.bar_chart(
-            _sex_bars(people),
-            title="People reached, by sex",
-            description=(
-                "Female, male and not recorded add up to the total. Most records give no "
-                "split by sex: they are counted as not recorded, never guessed."
-            ),
-        ),
+        "themes_additive": themes_additive,
+        "sex_chart": _sex_chart(overall["totals"]["participants"]),
         "world_map": _world_map(activities, measure=map_measure),
         "map_measure": map_measure,
         "region_scoped": selectors.region_scoped_activities(

@@ -59,7 +59,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @cached_page
 def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
-    """A country: its people under the attribution rule (the rest shown as not
+    """A country: its participations under the attribution rule (the rest shown as not
     attributable), context statistics the source gives, mentors and activities."""
     if iso2 != iso2.upper():
         return redirect("pages:country_detail", iso2=iso2.upper(), permanent=True)
