@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from .templatetags.figures import format_count
 
 WIDTH = 400
@@ -33,12 +35,13 @@ class Bar:
     muted: bool = False  # drawn in grey: "not recorded", "not attributable"
 
 
-def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str = "people") -> dict:
+def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str | None = None) -> dict:
     """Coordinates for a horizontal bar chart; bars keep the order given.
 
     Returns {"width", "height", "view_box", "title", "description", "unit", "rows"}; each
     row has "label", "value_text", "href", "label_y", "bar_y", "bar_width", "value_x",
-    "value_y", "muted". A zero value gets no bar, only its "0".
+    "value_y", "muted". A zero value gets no bar, only its "0". The unit defaults to
+    "participations" (one person at one activity: counting rule 1).
     """
     largest = max((bar.value for bar in bars), default=0)
     bar_space = WIDTH - VALUE_SPACE - PADDING
@@ -75,6 +78,6 @@ def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str = "peo
         "x": PADDING,
         "title": title,
         "description": description,
-        "unit": unit,
+        "unit": unit or _("participations"),
         "rows": rows,
     }

@@ -119,7 +119,7 @@ class MapCountry:
     latitude: float | None
     longitude: float | None
     value: int | None = None  # the number the colour shows; None or 0 = nothing recorded
-    label: str = ""  # the value as read aloud, e.g. "5,600+ people reached"
+    label: str = ""  # the value as read aloud, e.g. "5,600+ participations"
 
 
 def build_world_map(

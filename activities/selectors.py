@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from . import counting
 from .models import (
@@ -27,6 +28,7 @@ from .models import (
     BeneficiaryGroup,
     Country,
     Donor,
+    FigureRole,
     Mandate,
     Mentor,
     Partner,
@@ -69,8 +71,8 @@ class Participants(TypedDict):
 
 
 def with_participants(activities: QuerySet[Activity]) -> QuerySet[ActivityWithParticipants]:
-    """Annotate each activity with its own people: `participants_total` (None when it has
-    no beneficiary row), `participants_female`, `_male`, `_not_recorded` and
+    """Annotate each activity with its own participations: `participants_total` (None
+    when it has no beneficiary row), `participants_female`, `_male`, `_not_recorded` and
     `participants_qualifier` ("exact", "at_least", "about": rule 6 of counting.py,
     evaluated in SQL). One activity's own rows are never double counted: they are its
     groups, each person in one of them."""
@@ -109,7 +111,7 @@ ACTIVITY_SORTS: dict[str, tuple[str, list[str | OrderBy]]] = {
     "oldest": ("Oldest first", ["start_date", "title", "pk"]),
     "title": ("Title A–Z", ["title", "pk"]),
     "people": (
-        "Most people reached",
+        _("Most participations"),
         [Coalesce("participants_total", Value(-1)).desc(), "-start_date", "pk"],
     ),
 }
@@ -152,6 +154,99 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
         .filter(pk=pk)
         .first()
     )
+
+
+def activity_years() -> list[int]:
+    """The calendar years published records start in, latest first (the year picker)."""
+    dates = Activity.objects.published().dates("start_date", "year", order="DESC")
+    return [date.year for date in dates]
+
+
+def beneficiary_paragraphs(activities: QuerySet[Activity]) -> list[str]:
+    """The report paragraphs of the activities that give a number of participants,
+    shortest first ("9" before "18"): the provenance of a headline total."""
+    paragraphs = (
+        activities.filter(beneficiaries__isnull=False)
+        .exclude(source_paragraph="")
+        .values_list("source_paragraph", flat=True)
+    )
+    return sorted(set(paragraphs), key=lambda text: (len(text), text))
+
+
+def umbrella_figures() -> QuerySet[ReportedFigure]:
+    """Programme-wide totals the report gives: shown apart, never added to any count."""
+    return (
+        ReportedFigure.objects.filter(role=FigureRole.UMBRELLA)
+        .select_related("source_document")
+        .order_by("code")
+    )
+
+
+def place_activities(activities: QuerySet[Activity]) -> QuerySet[Activity]:
+    """The activity table of a region or country page: latest first, with their places
+    and their own participations."""
+    return with_participants(activities.prefetch_related("countries", "regions")).order_by(
+        "-start_date", "title"
+    )
+
+
+def region_ancestors(path: str) -> list[Region]:
+    """The regions on a path, from World down (the breadcrumbs of a place)."""
+    codes = counting.region_codes_on(path)
+    by_code = {region.code: region for region in Region.objects.filter(code__in=codes)}
+    return [by_code[code] for code in codes if code in by_code]
+
+
+def countries_of_region(region: Region) -> list[dict]:
+    """The countries under a region, by name: {"iso2", "name", "region__name"}."""
+    return list(
+        counting.countries_under(region).order_by("name").values("iso2", "name", "region__name")
+    )
+
+
+def country_figures(country: Country) -> QuerySet[ReportedFigure]:
+    """The figures the report gives for a country, deliveries left out (those are
+    counted through the activity records that back them)."""
+    return (
+        ReportedFigure.objects.filter(countries=country)
+        .exclude(role=FigureRole.DELIVERY)
+        .select_related("source_document")
+        .order_by("code")
+    )
+
+
+def mentors_based_in(country: Country) -> QuerySet[Mentor]:
+    return (
+        Mentor.objects.filter(hub_country=country)
+        .select_related("hub_country")
+        .prefetch_related("regions_covered")
+    )
+
+
+def map_countries() -> QuerySet:
+    """Every country as (iso2, m49_code, name, latitude, longitude), for the world map."""
+    return Country.objects.values_list("iso2", "m49_code", "name", "latitude", "longitude")
+
+
+def region_tree() -> QuerySet:
+    """The M49 tree in path order as (code, name, level): World, Africa, Northern Africa..."""
+    return Region.objects.order_by("path").values_list("code", "name", "level")
+
+
+def country_names() -> QuerySet:
+    """(iso2, name) of every country, by name."""
+    return Country.objects.order_by("name").values_list("iso2", "name")
+
+
+def theme_tree() -> list[tuple[str, str, bool]]:
+    """Themes as (slug, name, is_topic), each top theme followed by its topics, by name."""
+    themes = list(Theme.objects.order_by("name").values_list("pk", "slug", "name", "parent_id"))
+    tree = []
+    for pk, slug, name, parent_id in themes:
+        if parent_id is None:
+            tree.append((slug, name, False))
+            tree += [(s, n, True) for _, s, n, p in themes if p == pk]
+    return tree
 
 
 def mentor_list() -> QuerySet[Mentor]:

@@ -94,3 +94,17 @@ def query_with(context, **changes) -> str:
 def get_item(mapping: dict, key):
     """{{ row|get_item:dimension }}: a dict value by a key held in a variable."""
     return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+def sex_recorded(measure) -> bool:
+    """Whether a participations measure ({"female", "male", ...}) records anyone's sex.
+
+    False when no row behind it gives a split by sex (every participation is "sex not
+    recorded", or there is none): pages then say "sex not recorded" instead of the
+    misleading "female 0, male 0"."""
+    if not isinstance(measure, dict):
+        return False
+    return bool(measure.get("female") or measure.get("male"))
+
+
+register.filter("sex_recorded", sex_recorded)

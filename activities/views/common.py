@@ -1,0 +1,42 @@
+"""What several pages share: the engine's totals made ready for templates, and links
+into the activity list that keep (or set) its filters."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from .. import counting
+
+
+def page_totals(result: dict, user=None) -> dict:
+    """The engine's totals, ready for the templates:
+    - each unattributed activity's places as a list (the engine gives one place, or a
+      list of places with their participations);
+    - for users whose statistics count drafts they may not read (donor viewers), the
+      unattributed activities they may not read lose their title and link: their
+      participations stay counted, the record stays unread."""
+    totals = result["totals"]
+    listed = (totals.get("unattributed") or {}).get("activities", [])
+    for item in listed:
+        if isinstance(item.get("attributed_to"), dict):
+            item["attributed_to"] = [item["attributed_to"]]
+    if user is not None:
+        counting.redact_unreadable(listed, user)
+    return totals
+
+
+def filter_query(request: HttpRequest) -> str:
+    """The filter part of the current query string, for links that keep the filters
+    (page, page size, order and map choice left out)."""
+    params = request.GET.copy()
+    for key in ("page", "page_size", "sort", "map"):
+        params.pop(key, None)
+    return params.urlencode()
+
+
+def activities_url(**params) -> str:
+    """The activity list filtered by `params` (empty values left out)."""
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return f"{reverse('pages:activity_list')}?{query}" if query else reverse("pages:activity_list")

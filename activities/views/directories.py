@@ -1,0 +1,52 @@
+"""Directories: mentors, partners (with their activity counts), mandates and the
+figures the report gives, each as one page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from .. import selectors, stats
+from ..answer_cache import cached_page
+from ..models import Activity, FigureRole, ReportedFigure
+from .filter_forms import filtered_figures
+
+
+@cached_page
+def mentor_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "activities/mentor_list.html", {"mentors": selectors.mentor_list()})
+
+
+@cached_page
+def partner_list(request: HttpRequest) -> HttpResponse:
+    """Partners, each with the number of activities the user's statistics count."""
+    activities = Activity.objects.aggregated_for(request.user)
+    by_partner = stats.compute(activities, group_by=["partner"], measures=["activities"])
+    counts = {
+        row["partner"]["code"]: row["activities"] for row in by_partner["rows"] if row["partner"]
+    }
+    partners = [
+        {"partner": partner, "activities": counts.get(partner.pk, 0)}
+        for partner in selectors.partner_list()
+    ]
+    return render(request, "activities/partner_list.html", {"partners": partners})
+
+
+@cached_page
+def mandate_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "activities/mandate_list.html", {"mandates": selectors.mandate_list(request.user)}
+    )
+
+
+@cached_page
+def figure_list(request: HttpRequest) -> HttpResponse:
+    """Every figure the report gives, with its role; filtered like the activity list."""
+    filterset = filtered_figures(request)
+    valid = filterset.is_valid()
+    context = {
+        "filterset": filterset,
+        "figures": filterset.qs if valid else ReportedFigure.objects.none(),
+        "roles": FigureRole,
+    }
+    return render(request, "activities/figure_list.html", context, status=200 if valid else 400)

@@ -1,0 +1,153 @@
+"""The sidebar filters of the lists and the list options, as forms a visitor can read.
+
+The filters themselves (what each value means, which values are valid) live in the
+shared FilterSets of `activities.filters`, used by the API too; this module only gives
+their fields readable labels and select boxes, and adds what a page shows besides the
+filters: its order and its page size.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest
+
+from .. import selectors
+from ..filters import ActivityFilterSet, ReportedFigureFilterSet
+from ..models import Activity, FigureRole, Mentor
+
+PAGE_SIZE = 50
+PAGE_SIZES = (20, 50, 100)
+DEFAULT_SORT = "newest"
+NBSP = "\u00a0"
+
+
+class ListOptionsForm(forms.Form):
+    """What the list shows besides the filters: its order (validated like a filter)."""
+
+    sort = forms.ChoiceField(
+        # The default order has the empty value, so that it stays out of shared URLs.
+        choices=[
+            ("" if key == DEFAULT_SORT else key, label)
+            for key, (label, _) in selectors.ACTIVITY_SORTS.items()
+        ],
+        required=False,
+        label="Sort by",
+    )
+    # The default size has the empty value, like the default order.
+    page_size = forms.TypedChoiceField(
+        choices=[("" if size == PAGE_SIZE else str(size), str(size)) for size in PAGE_SIZES],
+        coerce=int,
+        empty_value=PAGE_SIZE,
+        required=False,
+        label="Per page",
+    )
+
+
+# The sidebar's fields in the order a visitor narrows things down, with their labels.
+FILTER_LABELS = {
+    "region": "Region (M49)",
+    "country": "Country",
+    "year": "Year",
+    "theme": "Theme",
+    "kind": "Kind of activity",
+    "modality": "Modality",
+    "audience": "Audience",
+    "language": "Language",
+    "partner": "Partner",
+    "mentor": "Mentor",
+    "mandate": "Mandate",
+    "donor": "Donor",
+    "month": "Within month",
+    "date_from": "Running on or after",
+    "date_to": "Started on or before",
+    "status": "Status",
+    "q": "Words in title or description",
+}
+
+
+def _region_choices(empty_label: str) -> list[tuple[str, str]]:
+    """The M49 tree as indented options: World, Africa, Northern Africa..."""
+    return [("", empty_label)] + [
+        (code, f"{NBSP * 2 * max(level - 1, 0)}{name}")
+        for code, name, level in selectors.region_tree()
+    ]
+
+
+def _theme_choices() -> list[tuple[str, str]]:
+    """Themes, each followed by its topics indented."""
+    return [("", "Any theme")] + [
+        (slug, f"{NBSP * 3}{name}" if is_topic else name)
+        for slug, name, is_topic in selectors.theme_tree()
+    ]
+
+
+def _place_selects(fields: dict[str, forms.Field]) -> None:
+    """Region, country and theme as select boxes (one query each)."""
+    fields["region"].widget = forms.Select(choices=_region_choices("Any region"))
+    countries = [("", "Any country"), *selectors.country_names()]
+    fields["country"].widget = forms.Select(choices=countries)
+    fields["theme"].widget = forms.Select(choices=_theme_choices())
+
+
+def _label_unnamed(fields: dict[str, forms.Field]) -> None:
+    """django-filter labels filters with a method "[invalid name]": name them, so that
+    a filter added to the shared FilterSet later still gets a readable label."""
+    for name, field in fields.items():
+        if not field.label or field.label == "[invalid name]":
+            field.label = name.replace("_", " ").capitalize()
+
+
+def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
+    """Turn the FilterSet's form into the sidebar: selects with readable labels, the
+    region as the M49 tree, and the status filter only for users who see drafts.
+
+    Each select's options come from one query, whatever the number of activities."""
+    fields = filterset.form.fields
+    _place_selects(fields)
+    fields["mentor"].queryset = Mentor.objects.select_related("hub_country")
+    for name in ["kind", "modality", "status", "language", "audience", "partner", "mentor"]:
+        fields[name].empty_label = f"Any {name}"
+    # django-filter's ChoiceField renders its empty label from the choices it was given:
+    # set them again so that the new label shows.
+    fields["kind"].choices = Activity.Kind.choices
+    fields["modality"].choices = Activity.Modality.choices
+    fields["status"].choices = Activity.Status.choices
+    fields["mandate"].empty_label = "Any mandate"
+    fields["donor"].empty_label = "Any donor"
+    for name, label in FILTER_LABELS.items():
+        if name in fields:
+            fields[name].label = label
+    fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric", "min": 1900})
+    fields["date_from"].widget = forms.DateInput(attrs={"type": "date"})
+    fields["date_to"].widget = forms.DateInput(attrs={"type": "date"})
+    fields["month"].widget = forms.TextInput(attrs={"placeholder": "YYYY-MM"})
+    # Only users who may see drafts can filter by status (the rule of visible_to).
+    if not (user.is_authenticated and user.has_perm("activities.view_activity")):
+        del fields["status"]
+    _label_unnamed(fields)
+    filterset.form.order_fields(FILTER_LABELS)
+
+
+def filtered_activities(request: HttpRequest) -> ActivityFilterSet:
+    """The activity FilterSet bound to the request, over the list selector, with its
+    form ready for the sidebar."""
+    filterset = ActivityFilterSet(
+        request.GET, queryset=selectors.activity_list(request.user), request=request
+    )
+    prepare_activity_filters(filterset, request.user)
+    return filterset
+
+
+def filtered_figures(request: HttpRequest) -> ReportedFigureFilterSet:
+    """The reported-figure FilterSet bound to the request, with its form ready."""
+    filterset = ReportedFigureFilterSet(
+        request.GET, queryset=selectors.figure_list(request.user), request=request
+    )
+    fields = filterset.form.fields
+    _place_selects(fields)
+    fields["role"].empty_label = "Any role"
+    fields["role"].choices = FigureRole.choices
+    if "activity" in fields:
+        fields["activity"].label = "Backed by activity (id)"
+    _label_unnamed(fields)
+    return filterset
