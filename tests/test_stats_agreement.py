@@ -21,11 +21,12 @@ that role, it asks `/api/v1/stats/?group_by=...`, then for every row of a place:
 from __future__ import annotations
 
 import datetime
+import os
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.db import transaction
-from hypothesis import given, note
+from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
 from activities.models import Activity
@@ -162,7 +163,11 @@ def check_agreement(m49, client, programme, role, query, dimension) -> None:
             assert listed["count"] == row["activities"], href
 
 
-@PROPERTY_SETTINGS
+# CI runs 400 examples (.ci/run); a local `make test` runs 100.
+@settings(
+    PROPERTY_SETTINGS,
+    max_examples=int(os.environ.get("STATS_AGREEMENT_EXAMPLES", "100")),
+)
 @given(
     programme=programmes_with_drafts(),
     role=st.sampled_from(ROLES),
