@@ -38,7 +38,7 @@ from .models import (
 )
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
+    from django_stubs_ext import StrOrPromise, WithAnnotations
 
     from .counting import AnyUser
 
@@ -106,7 +106,7 @@ def activity_list(user: AnyUser) -> QuerySet[ActivityWithParticipants]:
 
 
 # Sort orders of the activity list: the key in the URL, its label, and the ordering.
-ACTIVITY_SORTS: dict[str, tuple[str, list[str | OrderBy]]] = {
+ACTIVITY_SORTS: dict[str, tuple[StrOrPromise, list[str | OrderBy]]] = {
     "newest": ("Newest first", ["-start_date", "title", "pk"]),
     "oldest": ("Oldest first", ["start_date", "title", "pk"]),
     "title": ("Title A–Z", ["title", "pk"]),
@@ -197,7 +197,15 @@ def region_ancestors(path: str) -> list[Region]:
     return [by_code[code] for code in codes if code in by_code]
 
 
-def countries_of_region(region: Region) -> list[dict]:
+class CountryOfRegion(TypedDict):
+    """A country under a region, as `countries_of_region` lists it."""
+
+    iso2: str
+    name: str
+    region__name: str
+
+
+def countries_of_region(region: Region) -> list[CountryOfRegion]:
     """The countries under a region, by name: {"iso2", "name", "region__name"}."""
     return list(
         counting.countries_under(region).order_by("name").values("iso2", "name", "region__name")
@@ -223,17 +231,17 @@ def mentors_based_in(country: Country) -> QuerySet[Mentor]:
     )
 
 
-def map_countries() -> QuerySet:
+def map_countries() -> QuerySet[Country, tuple[str, str, str, float | None, float | None]]:
     """Every country as (iso2, m49_code, name, latitude, longitude), for the world map."""
     return Country.objects.values_list("iso2", "m49_code", "name", "latitude", "longitude")
 
 
-def region_tree() -> QuerySet:
+def region_tree() -> QuerySet[Region, tuple[str, str, int]]:
     """The M49 tree in path order as (code, name, level): World, Africa, Northern Africa..."""
     return Region.objects.order_by("path").values_list("code", "name", "level")
 
 
-def country_names() -> QuerySet:
+def country_names() -> QuerySet[Country, tuple[str, str]]:
     """(iso2, name) of every country, by name."""
     return Country.objects.order_by("name").values_list("iso2", "name")
 
@@ -241,7 +249,7 @@ def country_names() -> QuerySet:
 def theme_tree() -> list[tuple[str, str, bool]]:
     """Themes as (slug, name, is_topic), each top theme followed by its topics, by name."""
     themes = list(Theme.objects.order_by("name").values_list("pk", "slug", "name", "parent_id"))
-    tree = []
+    tree: list[tuple[str, str, bool]] = []
     for pk, slug, name, parent_id in themes:
         if parent_id is None:
             tree.append((slug, name, False))

@@ -41,9 +41,13 @@ KEPT_HEADERS = (
     "ETag",
 )
 
+# The attribute that marks a response as the one kept, read back with getattr by
+# AnswerCacheMiddleware; HttpResponse declares no such attribute.
+KEPT_AS_ATTRIBUTE = "answer_kept_as"
+
 
 class _NotCacheable(Exception):
-    def __init__(self, response: HttpResponse):
+    def __init__(self, response: HttpResponseBase):
         self.response = response
 
 
@@ -67,6 +71,8 @@ def cached_response(
             response.render()  # TemplateResponse, or DRF's finalized Response
         if response.status_code != 200 or response.cookies or response.streaming:
             raise _NotCacheable(response)
+        # Every response that does not stream is an HttpResponse: it has a body.
+        assert isinstance(response, HttpResponse)
         if not response.has_header("ETag"):
             set_response_etag(response)  # of the body, as ConditionalGetMiddleware would
         return response.content, {k: response[k] for k in KEPT_HEADERS if response.has_header(k)}
@@ -78,7 +84,7 @@ def cached_response(
     response = HttpResponse(content, headers=headers)
     if kept_as is not None:
         # For AnswerCacheMiddleware: this very response object is the kept one.
-        response.answer_kept_as = (*kept_as, throttles)
+        setattr(response, KEPT_AS_ATTRIBUTE, (*kept_as, throttles))
     return response
 
 

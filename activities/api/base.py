@@ -4,6 +4,8 @@ refuse to strip a record still in use from the records that name it."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.text import format_lazy
@@ -18,6 +20,9 @@ from .errors import Conflict
 from .pagination import Pagination
 from .params import StrictContentNegotiation, StrictOrderingFilter, StrictQueryParamsMixin
 from .renderers import CSVRenderer
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 FORMAT_DESCRIPTION = (
     "json (default) or csv: the same records, nested objects flattened to "
@@ -34,7 +39,7 @@ HXL_PARAMETER = OpenApiParameter(
 
 def format_parameter(csv_note=None) -> OpenApiParameter:
     """`format`, with what the CSV of this resource needs said (`csv_note`), if anything."""
-    description = FORMAT_DESCRIPTION
+    description: StrOrPromise = FORMAT_DESCRIPTION
     if csv_note is not None:
         description = format_lazy("{} {}", FORMAT_DESCRIPTION, csv_note)
     return OpenApiParameter(

@@ -32,7 +32,8 @@ def translate_service_errors():
                 "detail": "This activity was saved by someone else since you read it: it is "
                 f"at version {exc.activity.version}, you sent {exc.expected_version}. Read it "
                 "again, reapply your change and send the new version.",
-                "version": exc.activity.version,
+                # As a string: DRF makes every value of an error detail a string anyway.
+                "version": str(exc.activity.version),
             }
         ) from exc
     except DjangoValidationError as exc:

@@ -7,6 +7,8 @@ exist."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -19,7 +21,7 @@ from ..templatetags.figures import format_count, sex_recorded
 from .common import activities_url, page_totals
 
 
-def _region_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[charts.Bar]:
+def _region_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -> list[charts.Bar]:
     bars = []
     for row in result["rows"]:
         region = row["region"]
@@ -46,7 +48,7 @@ def _region_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[c
     return bars
 
 
-def _theme_bars(result: dict, *, extra: dict[str, str] | None = None) -> list[charts.Bar]:
+def _theme_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -> list[charts.Bar]:
     bars = []
     for row in result["rows"]:
         theme = row["theme"]

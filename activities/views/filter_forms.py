@@ -8,8 +8,11 @@ filters: its order and its page size.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.http import HttpRequest
+from django_filters import fields as filter_fields
 
 from .. import selectors
 from ..filters import ActivityFilterSet, ReportedFigureFilterSet
@@ -37,7 +40,9 @@ class ListOptionsForm(forms.Form):
     page_size = forms.TypedChoiceField(
         choices=[("" if size == PAGE_SIZE else str(size), str(size)) for size in PAGE_SIZES],
         coerce=int,
-        empty_value=PAGE_SIZE,
+        # Django takes any value as `empty_value` (its docs: "" by default, None is
+        # common); the stub allows only str | None.
+        empty_value=PAGE_SIZE,  # type: ignore[arg-type]
         required=False,
         label="Per page",
     )
@@ -89,6 +94,16 @@ def _place_selects(fields: dict[str, forms.Field]) -> None:
     fields["theme"].widget = forms.Select(choices=_theme_choices())
 
 
+# The fields django-filter builds for a ChoiceFilter and a ModelChoiceFilter; a form's
+# `fields` is typed as plain Field, so the sidebar casts to what the FilterSet declares.
+def _choice(fields: dict[str, forms.Field], name: str) -> filter_fields.ChoiceField:
+    return cast(filter_fields.ChoiceField, fields[name])
+
+
+def _model_choice(fields: dict[str, forms.Field], name: str) -> filter_fields.ModelChoiceField:
+    return cast(filter_fields.ModelChoiceField, fields[name])
+
+
 def _label_unnamed(fields: dict[str, forms.Field]) -> None:
     """django-filter labels filters with a method "[invalid name]": name them, so that
     a filter added to the shared FilterSet later still gets a readable label."""
@@ -104,16 +119,18 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     Each select's options come from one query, whatever the number of activities."""
     fields = filterset.form.fields
     _place_selects(fields)
-    fields["mentor"].queryset = Mentor.objects.select_related("hub_country")
-    for name in ["kind", "modality", "status", "language", "audience", "partner", "mentor"]:
-        fields[name].empty_label = f"Any {name}"
+    _model_choice(fields, "mentor").queryset = Mentor.objects.select_related("hub_country")
+    for name in ["kind", "modality", "status"]:
+        _choice(fields, name).empty_label = f"Any {name}"
+    for name in ["language", "audience", "partner", "mentor"]:
+        _model_choice(fields, name).empty_label = f"Any {name}"
     # django-filter's ChoiceField renders its empty label from the choices it was given:
     # set them again so that the new label shows.
-    fields["kind"].choices = Activity.Kind.choices
-    fields["modality"].choices = Activity.Modality.choices
-    fields["status"].choices = Activity.Status.choices
-    fields["mandate"].empty_label = "Any mandate"
-    fields["donor"].empty_label = "Any donor"
+    _choice(fields, "kind").choices = Activity.Kind.choices
+    _choice(fields, "modality").choices = Activity.Modality.choices
+    _choice(fields, "status").choices = Activity.Status.choices
+    _model_choice(fields, "mandate").empty_label = "Any mandate"
+    _model_choice(fields, "donor").empty_label = "Any donor"
     for name, label in FILTER_LABELS.items():
         if name in fields:
             fields[name].label = label
@@ -145,8 +162,8 @@ def filtered_figures(request: HttpRequest) -> ReportedFigureFilterSet:
     )
     fields = filterset.form.fields
     _place_selects(fields)
-    fields["role"].empty_label = "Any role"
-    fields["role"].choices = FigureRole.choices
+    _choice(fields, "role").empty_label = "Any role"
+    _choice(fields, "role").choices = FigureRole.choices
     if "activity" in fields:
         fields["activity"].label = "Backed by activity (id)"
     _label_unnamed(fields)

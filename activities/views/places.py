@@ -13,7 +13,11 @@ from .common import activities_url, page_totals
 
 # The breakdown a region page shows, by its level: World by region, a region by
 # sub-region; deeper levels have none (their countries are listed anyway).
-BREAKDOWN_BY_LEVEL = {Region.Level.WORLD: "region", Region.Level.REGION: "subregion"}
+# Keyed by int: `Region.level` reads back as a plain int (Level members equal theirs).
+BREAKDOWN_BY_LEVEL: dict[int, str] = {
+    Region.Level.WORLD: "region",
+    Region.Level.REGION: "subregion",
+}
 LATEST_ACTIVITIES = 20
 
 

@@ -8,6 +8,8 @@ name them by the same codes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.text import format_lazy
@@ -42,6 +44,9 @@ from .nested import (
     source_document_field,
     themes_field,
 )
+
+if TYPE_CHECKING:
+    from activities.selectors import ActivityWithParticipants
 
 
 class ActivityParticipantsSerializer(serializers.Serializer):
@@ -150,14 +155,17 @@ class ActivitySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ActivityParticipantsSerializer(allow_null=True))
     def get_participants(self, activity: Activity) -> dict | None:
+        # An activity read through selectors.with_participants carries its counts; one
+        # without them (or without beneficiary rows) has no participations to show.
         if getattr(activity, "participants_total", None) is None:
             return None
+        counted = cast("ActivityWithParticipants", activity)
         return {
-            "total": activity.participants_total,
-            "female": activity.participants_female or 0,
-            "male": activity.participants_male or 0,
-            "not_recorded": activity.participants_not_recorded or 0,
-            "qualifier": activity.participants_qualifier,
+            "total": counted.participants_total,
+            "female": counted.participants_female or 0,
+            "male": counted.participants_male or 0,
+            "not_recorded": counted.participants_not_recorded or 0,
+            "qualifier": counted.participants_qualifier,
         }
 
     def validate(self, attrs):

@@ -75,11 +75,13 @@ class BeneficiaryGroupSerializer(serializers.ModelSerializer):
     @extend_schema_field(AttributedPlaceSerializer(allow_null=True))
     def get_attributed_to(self, row: BeneficiaryGroup) -> dict | None:
         if row.place_country_id is not None:
-            place = row.place_country
-            return {"type": "country", "code": place.iso2, "name": place.name}
+            country = row.place_country
+            assert country is not None  # its id is set
+            return {"type": "country", "code": country.iso2, "name": country.name}
         if row.place_region_id is not None:
-            place = row.place_region
-            return {"type": "region", "code": place.code, "name": place.name}
+            region = row.place_region
+            assert region is not None  # its id is set
+            return {"type": "region", "code": region.code, "name": region.name}
         return None
 
     def validate(self, attrs):

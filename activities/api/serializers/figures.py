@@ -3,6 +3,8 @@ activity records that back a delivery figure."""
 
 from __future__ import annotations
 
+from typing import cast
+
 from rest_framework import serializers
 
 from activities import services
@@ -83,7 +85,8 @@ class ReportedFigureSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         user = getattr(request, "user", None)
         # A figure may only be linked to activities its writer may see.
-        self.fields["activities"].child_relation.queryset = Activity.objects.visible_to(user)
+        activities = cast(serializers.ManyRelatedField, self.fields["activities"])  # many=True
+        activities.child_relation.queryset = Activity.objects.visible_to(user)
 
     def validate(self, attrs):
         instance = self.instance

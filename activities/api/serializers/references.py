@@ -45,7 +45,9 @@ class CountrySerializer(serializers.ModelSerializer):
 
 class RegionSerializer(serializers.ModelSerializer):
     level_name = serializers.CharField(source="get_level_display", read_only=True)
-    parent = region_read_field(allow_null=True)
+    # DRF's SerializerMetaclass moves declared fields into `_declared_fields`, so this
+    # does not replace Field.parent; the stubs see it as an override of that attribute.
+    parent = region_read_field(allow_null=True)  # type: ignore[assignment]
 
     class Meta:
         model = Region
@@ -54,7 +56,8 @@ class RegionSerializer(serializers.ModelSerializer):
 
 
 class ThemeSerializer(serializers.ModelSerializer):
-    parent = themes_field(
+    # A declared field, not Field.parent: see RegionSerializer.parent.
+    parent = themes_field(  # type: ignore[assignment]
         allow_null=True, required=False, help_text="The thematic area this topic belongs to."
     )
 
