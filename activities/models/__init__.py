@@ -24,16 +24,22 @@ from .activities import (
     Activity,
     ActivityKind,
     DeliveryStatus,
+    Modality,
+    PublicationStatus,
+    validate_geographic_scope,
+)
+
+# django-simple-history makes these classes at import time, where mypy cannot see them.
+from .activities import (  # type: ignore[attr-defined]  # isort: skip
     HistoricalActivity,
     HistoricalActivity_countries,
     HistoricalActivity_partners,
     HistoricalActivity_regions,
     HistoricalActivity_themes,
-    Modality,
-    PublicationStatus,
-    validate_geographic_scope,
 )
-from .beneficiaries import BeneficiaryGroup, HistoricalBeneficiaryGroup
+from .beneficiaries import BeneficiaryGroup
+
+from .beneficiaries import HistoricalBeneficiaryGroup  # type: ignore[attr-defined]  # isort: skip
 from .data_version import DataVersion
 from .figures import FigureRole, ReportedFigure
 from .places import Country, Region
