@@ -1,0 +1,216 @@
+"""The officer's activity form: what was delivered, when and where, forgiving of input.
+
+Forgiving means: few required fields (a title, when and where), sensible defaults (a
+training, this year), dates as precise as the officer knows them ("only the year is
+known" fills 1 January..31 December), and every error next to its field with what to do
+about it. The period's rules are services.period_errors, shared with the API; the form
+validates, writes go through activities/services.py.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+
+from .. import access, counting, services
+from ..models import (
+    Activity,
+    Audience,
+    Country,
+    DatePrecision,
+    Donor,
+    Language,
+    Partner,
+    Region,
+    Theme,
+    validate_geographic_scope,
+)
+from .pickers import model_choices, optional_picker, place_picker
+
+
+class ActivityForm(forms.ModelForm):
+    """The activity's own fields. `user` limits the country and region pickers."""
+
+    date_precision = forms.ChoiceField(
+        label="How precise are the dates?",
+        choices=[
+            (DatePrecision.DAY, "I know the days"),
+            (DatePrecision.MONTH, "Only the month is known"),
+            (DatePrecision.YEAR, "Only the year is known"),
+        ],
+        initial=DatePrecision.DAY,
+        widget=forms.RadioSelect,
+    )
+    year = forms.IntegerField(
+        label="Year",
+        required=False,
+        min_value=1990,
+        max_value=2100,
+        help_text="Used when only the year is known.",
+    )
+    start_date = forms.DateField(
+        label="Start",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="When only the month is known, any day of that month.",
+    )
+    end_date = forms.DateField(
+        label="End",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty for a one-day activity (or the same month).",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Activity
+        fields = [
+            "kind",
+            "title",
+            "description",
+            "date_precision",
+            "start_date",
+            "end_date",
+            "modality",
+            "delivery",
+            "countries",
+            "regions",
+            "reported_countries_count",
+            "languages",
+            "audiences",
+            "themes",
+            "partners",
+            "donors",
+            "source_paragraph",
+            "source_note",
+        ]
+        labels = {
+            "kind": "What was it?",
+            "countries": "Countries",
+            "regions": "Regions (when no country is named)",
+            "reported_countries_count": "From how many countries (if not named)",
+            "source_paragraph": "Source reference (paragraph, mission report...)",
+            "source_note": "What the source does not say",
+        }
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "source_note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["title"].widget.attrs.update({"autofocus": True, "maxlength": 300})
+        if not self.instance.pk:
+            self.fields["year"].initial = timezone.localdate().year
+        elif self.instance.date_precision == DatePrecision.YEAR:
+            self.fields["year"].initial = self.instance.start_date.year
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        model_choices(self, "countries").queryset = Country.objects.all()
+        model_choices(self, "regions").queryset = Region.objects.all()
+        place_picker(
+            model_choices(self, "countries"), access.scope_countries(user).only("pk", "name")
+        )
+        place_picker(model_choices(self, "regions"), access.scope_regions(user))
+        model_choices(self, "languages").queryset = Language.objects.all()
+        model_choices(self, "audiences").queryset = Audience.objects.all()
+        model_choices(self, "themes").queryset = Theme.objects.select_related("parent")
+        model_choices(self, "partners").queryset = Partner.objects.all()
+        model_choices(self, "donors").queryset = Donor.objects.all()
+        if not Donor.objects.exists():
+            del self.fields["donors"]  # none recorded yet: no empty picker
+        for name in ("languages", "audiences", "themes", "partners", "donors"):
+            if name in self.fields:
+                optional_picker(model_choices(self, name))
+
+    def clean_countries(self):
+        countries = list(self.cleaned_data.get("countries") or [])
+        outside, _ = access.places_within_scope(self.user, countries=countries, regions=[])
+        if outside:
+            names = ", ".join(c.name for c in outside)
+            raise forms.ValidationError(
+                f"{names} {'is' if len(outside) == 1 else 'are'} outside the countries and "
+                "regions you log for. Ask a programme manager to log it, or to widen your "
+                "scope."
+            )
+        return countries
+
+    def clean_regions(self):
+        regions = list(self.cleaned_data.get("regions") or [])
+        _, outside = access.places_within_scope(self.user, countries=[], regions=regions)
+        if outside:
+            names = ", ".join(r.name for r in outside)
+            raise forms.ValidationError(
+                f"{names} {'is' if len(outside) == 1 else 'are'} outside the regions you log "
+                "for. Pick the countries instead, or ask a programme manager."
+            )
+        return regions
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        self._clean_period(cleaned)
+        if "countries" in cleaned and "regions" in cleaned:
+            try:
+                validate_geographic_scope(cleaned["countries"], cleaned["regions"])
+            except forms.ValidationError as error:
+                self.add_error("countries", error)
+        if self.instance.pk and cleaned.get("version") is None:
+            self.add_error(None, "The form lost its version: reload the page and try again.")
+        return cleaned
+
+    def _clean_period(self, cleaned) -> None:
+        """Fill start and end from what the officer knows, at the precision they chose."""
+        precision = cleaned.get("date_precision")
+        start, end, year = cleaned.get("start_date"), cleaned.get("end_date"), cleaned.get("year")
+        if precision == DatePrecision.YEAR:
+            if start is None and year is None:
+                self.add_error("year", "Give the year.")
+                return
+            first_year = start.year if start else year
+            last_year = end.year if end else first_year
+            start, end = counting.year_bounds(first_year)[0], counting.year_bounds(last_year)[1]
+        elif precision == DatePrecision.MONTH:
+            if start is None:
+                self.add_error("start_date", "Give a day in the month it started.")
+                return
+            last_month = end or start
+            start = counting.month_bounds(start.year, start.month)[0]
+            end = counting.month_bounds(last_month.year, last_month.month)[1]
+        elif precision == DatePrecision.DAY:
+            if start is None:
+                if "start_date" not in self.errors:
+                    self.add_error(
+                        "start_date",
+                        "Give the first day, or choose “Only the year is known”.",
+                    )
+                return
+            end = end or start
+        else:
+            return
+        errors = services.period_errors(start=start, end=end, precision=precision)
+        for name, message in errors.items():
+            self.add_error(name, message)
+        if not errors:
+            cleaned["start_date"], cleaned["end_date"] = start, end
+
+    def service_arguments(self) -> tuple[dict, dict]:
+        """(fields, relations) for services.activity_create / activity_update."""
+        relations = {
+            name: self.cleaned_data.get(name) or []
+            for name in ("countries", "regions", "languages", "audiences", "themes")
+        }
+        relations["partners"] = self.cleaned_data.get("partners") or []
+        if "donors" in self.fields:
+            relations["donors"] = self.cleaned_data.get("donors") or []
+        fields = {
+            name: self.cleaned_data[name]
+            for name in self.Meta.fields
+            if name not in relations and name in self.cleaned_data
+        }
+        return fields, relations
+
+
+class ActivityDeleteForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)

@@ -1,0 +1,182 @@
+"""The beneficiary rows of the officer's form: who was reached, one row per group.
+
+Blank counts are 0, an untouched extra row is no row, the total is optional and checked
+against the sex split (services.sex_split_error), and a row's country must be one of the
+activity's places (services.row_country_errors): the rules shared with the API live in
+activities/services.py, the form only puts their messages next to the fields.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext as _
+
+from .. import access, services
+from ..models import Activity, Audience, BeneficiaryGroup, Country
+from .pickers import model_choices
+
+
+class BeneficiaryRowForm(forms.ModelForm):
+    """One row of people reached. Blank counts are 0; the total is optional and, when
+    given, must equal female + male + not recorded."""
+
+    total = forms.IntegerField(
+        label="Total (if you know it)",
+        required=False,
+        min_value=0,
+        help_text="Checked against the sex split.",
+    )
+
+    class Meta:
+        model = BeneficiaryGroup
+        fields = ["audience", "country", "female", "male", "not_recorded", "total", "qualifier"]
+        labels = {"not_recorded": "Sex not recorded", "qualifier": "The count is"}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("female", "male", "not_recorded"):
+            self.fields[name].required = False
+            self.fields[name].widget.attrs.update(
+                {"min": 0, "inputmode": "numeric", "class": "count", "data-count": name}
+            )
+        # The total is a check of what the officer types, not a stored value to keep in
+        # step: an edit of the split must not collide with the old total.
+        self.initial["total"] = None
+        self.fields["total"].widget.attrs.update(
+            {"min": 0, "inputmode": "numeric", "data-count": "total"}
+        )
+        model_choices(self, "audience").queryset = Audience.objects.all()
+        model_choices(self, "audience").empty_label = "several or not known"
+        model_choices(self, "country").queryset = Country.objects.all()
+        model_choices(self, "country").empty_label = "not split by country"
+        if user is not None:
+            self.fields["country"].widget.choices = [("", "not split by country")] + [
+                (c.pk, c.name) for c in access.scope_countries(user).only("pk", "name")
+            ]
+
+    def has_changed(self):
+        # A new row with nothing but zeros or blanks (and the default qualifier) is no row:
+        # an untouched extra row, or one the officer emptied again.
+        if self.instance.pk is None:
+            typed = [
+                str(self.data.get(self.add_prefix(name), "") or "").strip()
+                for name in ("audience", "country", "female", "male", "not_recorded", "total")
+            ]
+            if all(value in {"", "0"} for value in typed):
+                return False
+        return super().has_changed()
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        for name in ("female", "male", "not_recorded"):
+            if cleaned.get(name) is None and name not in self.errors:
+                cleaned[name] = 0
+        if any(name in self.errors for name in ("female", "male", "not_recorded")):
+            return cleaned
+        female, male, not_recorded = (cleaned[n] for n in ("female", "male", "not_recorded"))
+        split = female + male + not_recorded
+        error = services.sex_split_error(
+            female=female,
+            male=male,
+            not_recorded=not_recorded,
+            total=cleaned.get("total"),
+            not_recorded_label=_("“sex not recorded”"),
+        )
+        if error:
+            self.add_error("total", error)
+        elif split == 0 and not cleaned.get("DELETE"):
+            self.add_error("not_recorded", "How many people? Give at least one count.")
+        else:
+            cleaned["total"] = split
+        return cleaned
+
+    def _post_clean(self):
+        # Keep the model's own checks (the sex split CHECK) once the total is filled.
+        if "total" in self.cleaned_data and self.cleaned_data["total"] is not None:
+            # django-stubs omits BaseModelForm._post_clean, the hook Django calls after clean().
+            super()._post_clean()  # type: ignore[misc]
+
+    def service_row(self) -> dict:
+        row = {name: self.cleaned_data.get(name) for name in self.Meta.fields}
+        row.pop("total", None)
+        if self.instance.pk:
+            row["id"] = self.instance.pk
+        return row
+
+
+if TYPE_CHECKING:
+    # The stubs' formsets are generic (their forms are BeneficiaryRowForms); the runtime
+    # classes cannot be subscripted.
+    _RowFormSet = BaseInlineFormSet[BeneficiaryGroup, Activity, BeneficiaryRowForm]
+else:
+    _RowFormSet = BaseInlineFormSet
+
+
+class BaseBeneficiaryFormSet(_RowFormSet):
+    def __init__(self, *args, user=None, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "user": self.user}
+
+    @property
+    def empty_form(self):
+        form = self.form(
+            auto_id=self.auto_id,
+            prefix=self.add_prefix("__prefix__"),
+            empty_permitted=True,
+            use_required_attribute=False,
+            user=self.user,
+        )
+        self.add_fields(form, None)
+        return form
+
+    def check_places(self, *, countries, regions) -> None:
+        """A row's country must be one of the activity's places (or lie under one of its
+        regions): people in Senegal cannot have been reached by a training in Honduras."""
+        live = [
+            form
+            for form in self.forms
+            if hasattr(form, "cleaned_data")
+            and form.cleaned_data.get("country") is not None
+            and not form.cleaned_data.get("DELETE")
+        ]
+        errors = services.row_country_errors(
+            row_countries=[form.cleaned_data["country"] for form in live],
+            countries=countries,
+            regions=regions,
+        )
+        for form, error in zip(live, errors, strict=True):
+            country = form.cleaned_data["country"]
+            if error:
+                form.add_error("country", error)
+            elif self.user is not None:
+                outside, _ = access.places_within_scope(self.user, countries=[country], regions=[])
+                if outside:
+                    form.add_error("country", f"{country.name} is outside your scope.")
+
+    def service_rows(self) -> list[dict]:
+        return [
+            form.service_row()
+            for form in self.forms
+            if form.has_changed() or form.instance.pk
+            if not (self.can_delete and form.cleaned_data.get("DELETE"))
+            if form.cleaned_data
+        ]
+
+
+BeneficiaryFormSet = inlineformset_factory(
+    Activity,
+    BeneficiaryGroup,
+    form=BeneficiaryRowForm,
+    formset=BaseBeneficiaryFormSet,
+    extra=2,
+    can_delete=True,
+    max_num=200,
+    validate_max=True,
+)

@@ -1,0 +1,63 @@
+"""One run of `manage.py generate_synthetic`: check the database, draw, write, analyse.
+
+Everything is written in one transaction (all or nothing), in batches of BATCH_SIZE
+activities with their links and beneficiary rows.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.db import transaction
+
+from .generator import M2M_FIELDS_ALL, Generator
+from .guard import refuse_mixed_data
+from .vocabulary import ensure_vocabulary, load_vocabulary
+from .writer import writer_for
+
+
+def generate(
+    *,
+    activities: int,
+    seed: int,
+    using: str = "default",
+    allow_mixed: bool = False,
+    rows_per_activity: float = 10.0,
+) -> dict[str, Any]:
+    """Write `activities` synthetic activities drawn from `seed`; return what was written.
+
+    Raises MixedDataError when the database holds real activities (unless allow_mixed)
+    or already holds the synthetic activities of this seed.
+    """
+    if activities < 0:
+        raise ValueError("the number of activities cannot be negative")
+    refuse_mixed_data(using=using, seed=seed, allow_mixed=allow_mixed)
+    started = time.monotonic()
+    writer = writer_for(using)
+    written: dict[str, int | float] = {
+        "activities": 0,
+        "beneficiary_rows": 0,
+        **dict.fromkeys(M2M_FIELDS_ALL, 0),
+    }
+    with transaction.atomic(using=using):
+        ensure_vocabulary(using)
+        generator = Generator(load_vocabulary(using), seed, rows_per_activity)
+        for batch in generator.batches(activities):
+            ids = writer.activity_ids(batch.activities)
+            for name, pairs in batch.links.items():
+                if pairs:
+                    writer.links(name, [(ids[index], pk) for index, pk in pairs])
+                written[name] += len(pairs)
+            rows = [
+                {**row, "activity_id": pk}
+                for pk, activity_rows in zip(ids, batch.rows, strict=True)
+                for row in activity_rows
+            ]
+            if rows:
+                writer.rows(rows)
+            written["activities"] += len(ids)
+            written["beneficiary_rows"] += len(rows)
+    writer.analyze()
+    written["seconds"] = round(time.monotonic() - started, 2)
+    return written
