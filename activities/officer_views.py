@@ -1,7 +1,7 @@
 """Thin views for signed-in staff: log, edit, duplicate, publish, history, API token.
 
 Access is decided by activities/access.py (404 when the activity is not visible, 403
-when visible but not editable); validation by activities/forms.py; writes by
+when visible but not editable); validation by activities/forms/; writes by
 activities/services.py. A stale save (someone saved since the form was loaded) is not
 written: the form comes back with the user's input and the other person's change.
 """
