@@ -10,7 +10,7 @@ relations that activities/selectors.py prefetches.
 - stats.py: the shape of GET /api/v1/stats/, for OpenAPI
 """
 
-from .activities import ActivityParticipantsSerializer, ActivitySerializer
+from .activities import ActivitySerializer
 from .beneficiaries import AttributedPlaceSerializer, BeneficiaryGroupSerializer
 from .figures import ReportedFigureSerializer
 from .references import (
@@ -27,7 +27,6 @@ from .references import (
 from .stats import StatsResponseSerializer
 
 __all__ = [
-    "ActivityParticipantsSerializer",
     "ActivitySerializer",
     "AttributedPlaceSerializer",
     "AudienceSerializer",

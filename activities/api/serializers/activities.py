@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from activities import access, counting, selectors, services
+from activities import access, selectors, services
 from activities.models import (
     Activity,
     Donor,
@@ -28,7 +28,7 @@ from activities.models import (
 )
 
 from ..errors import translate_service_errors
-from .beneficiaries import PARTICIPATIONS, BeneficiaryGroupSerializer
+from .beneficiaries import PARTICIPATIONS, BeneficiaryGroupSerializer, ParticipantsSerializer
 from .nested import (
     DonorRefSerializer,
     MandateRefSerializer,
@@ -47,21 +47,6 @@ from .nested import (
 
 if TYPE_CHECKING:
     from activities.selectors import ActivityWithParticipants
-
-
-class ActivityParticipantsSerializer(serializers.Serializer):
-    """Participations in the activity, by sex; female + male + not_recorded = total."""
-
-    total = serializers.IntegerField(help_text=PARTICIPATIONS)
-    female = serializers.IntegerField()
-    male = serializers.IntegerField()
-    not_recorded = serializers.IntegerField(
-        help_text=gettext_lazy("Participations whose sex is not recorded.")
-    )
-    qualifier = serializers.ChoiceField(
-        choices=[counting.QUALIFIER_EXACT, counting.QUALIFIER_AT_LEAST, counting.QUALIFIER_ABOUT],
-        help_text='"at_least" when a value is "more than": the total is a lower bound.',
-    )
 
 
 class ActivitySerializer(serializers.ModelSerializer):
@@ -153,7 +138,7 @@ class ActivitySerializer(serializers.ModelSerializer):
             "status": {"required": False},
         }
 
-    @extend_schema_field(ActivityParticipantsSerializer(allow_null=True))
+    @extend_schema_field(ParticipantsSerializer(allow_null=True))
     def get_participants(self, activity: Activity) -> dict | None:
         # An activity read through selectors.with_participants carries its counts; one
         # without them (or without beneficiary rows) has no participations to show.

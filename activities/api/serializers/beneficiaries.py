@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from activities import services
+from activities import counting, services
 from activities.models import BeneficiaryGroup
 
 from .nested import audiences_field, countries_field
@@ -98,3 +98,19 @@ class BeneficiaryGroupSerializer(serializers.ModelSerializer):
         if error:
             raise serializers.ValidationError({"total": error})
         return attrs
+
+
+class ParticipantsSerializer(serializers.Serializer):
+    """Participations, by sex; female + male + not_recorded = total."""
+
+    total = serializers.IntegerField(help_text=PARTICIPATIONS)
+    female = serializers.IntegerField()
+    male = serializers.IntegerField()
+    not_recorded = serializers.IntegerField(
+        help_text=gettext_lazy("Participations whose sex the source does not give.")
+    )
+    qualifier = serializers.ChoiceField(
+        choices=[counting.QUALIFIER_EXACT, counting.QUALIFIER_AT_LEAST, counting.QUALIFIER_ABOUT],
+        help_text="at_least as soon as one value counted is 'more than' (the total is a lower "
+        "bound); about if one is 'about'.",
+    )

@@ -7,6 +7,9 @@ same (code, iso3, name) inside an activity, a figure, a partner or a mentor.
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Model
 from rest_framework import serializers
 
 from activities.models import (
@@ -36,39 +39,28 @@ class CountryRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegionRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Region
-        fields = ["code", "name"]
-        read_only_fields = fields
+def _reference(
+    model: type[Model], fields: list[str], name: str
+) -> type[serializers.ModelSerializer]:
+    """A read-only nested shape of a record: these fields, nothing else."""
+    meta = type("Meta", (), {"model": model, "fields": fields, "read_only_fields": fields})
+    return type(name, (serializers.ModelSerializer,), {"Meta": meta, "__module__": __name__})
 
 
-class ThemeRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Theme
-        fields = ["slug", "name"]
-        read_only_fields = fields
-
-
-class AudienceRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Audience
-        fields = ["slug", "name"]
-        read_only_fields = fields
-
-
-class LanguageRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Language
-        fields = ["code", "name"]
-        read_only_fields = fields
-
-
-class PartnerRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Partner
-        fields = ["id", "name", "short_name"]
-        read_only_fields = fields
+# The small shapes a record is shown as inside another (the OpenAPI component is the
+# name without "Serializer").
+RegionRefSerializer = _reference(Region, ["code", "name"], "RegionRefSerializer")
+ThemeRefSerializer = _reference(Theme, ["slug", "name"], "ThemeRefSerializer")
+AudienceRefSerializer = _reference(Audience, ["slug", "name"], "AudienceRefSerializer")
+LanguageRefSerializer = _reference(Language, ["code", "name"], "LanguageRefSerializer")
+PartnerRefSerializer = _reference(Partner, ["id", "name", "short_name"], "PartnerRefSerializer")
+MandateRefSerializer = _reference(Mandate, ["id", "symbol", "title"], "MandateRefSerializer")
+DonorRefSerializer = _reference(Donor, ["id", "name"], "DonorRefSerializer")
+SourceDocumentSerializer = _reference(
+    SourceDocument, ["key", "title", "symbol", "issued"], "SourceDocumentSerializer"
+)
+FigureRefSerializer = _reference(ReportedFigure, ["code", "role"], "FigureRefSerializer")
+ActivityRefSerializer = _reference(Activity, ["id", "reference", "title"], "ActivityRefSerializer")
 
 
 class MentorRefSerializer(serializers.ModelSerializer):
@@ -80,41 +72,6 @@ class MentorRefSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MandateRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Mandate
-        fields = ["id", "symbol", "title"]
-        read_only_fields = fields
-
-
-class DonorRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Donor
-        fields = ["id", "name"]
-        read_only_fields = fields
-
-
-class SourceDocumentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = SourceDocument
-        fields = ["key", "title", "symbol", "issued"]
-        read_only_fields = fields
-
-
-class FigureRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = ReportedFigure
-        fields = ["code", "role"]
-        read_only_fields = fields
-
-
-class ActivityRefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Activity
-        fields = ["id", "reference", "title"]
-        read_only_fields = fields
-
-
 # --- Fields: written as a code, read as the small shape above ---------------------------
 
 
@@ -122,66 +79,41 @@ def countries_field(**kwargs) -> CountryCodeRelatedField:
     return CountryCodeRelatedField(nested=CountryRefSerializer, **kwargs)
 
 
-def regions_field(**kwargs) -> CodeRelatedField:
-    return CodeRelatedField(
-        nested=RegionRefSerializer,
-        what="M49 region code",
-        slug_field="code",
-        queryset=Region.objects.all(),
-        **kwargs,
+def _code_field(nested: type, what: str, slug_field: str, **kwargs: Any) -> CodeRelatedField:
+    return CodeRelatedField(nested=nested, what=what, slug_field=slug_field, **kwargs)
+
+
+def regions_field(**kwargs: Any) -> CodeRelatedField:
+    return _code_field(
+        RegionRefSerializer, "M49 region code", "code", queryset=Region.objects.all(), **kwargs
     )
 
 
-def region_read_field(**kwargs) -> CodeRelatedField:
+def region_read_field(**kwargs: Any) -> CodeRelatedField:
     """A region shown nested and never written (a country's region, a region's parent)."""
-    return CodeRelatedField(
-        nested=RegionRefSerializer,
-        what="M49 region code",
-        slug_field="code",
-        read_only=True,
-        **kwargs,
+    return _code_field(RegionRefSerializer, "M49 region code", "code", read_only=True, **kwargs)
+
+
+def themes_field(**kwargs: Any) -> CodeRelatedField:
+    return _code_field(ThemeRefSerializer, "theme", "slug", queryset=Theme.objects.all(), **kwargs)
+
+
+def audiences_field(**kwargs: Any) -> CodeRelatedField:
+    return _code_field(
+        AudienceRefSerializer, "audience", "slug", queryset=Audience.objects.all(), **kwargs
     )
 
 
-def themes_field(**kwargs) -> CodeRelatedField:
-    return CodeRelatedField(
-        nested=ThemeRefSerializer,
-        what="theme",
-        slug_field="slug",
-        queryset=Theme.objects.all(),
-        **kwargs,
+def languages_field(**kwargs: Any) -> CodeRelatedField:
+    return _code_field(
+        LanguageRefSerializer, "language code", "code", queryset=Language.objects.all(), **kwargs
     )
 
 
-def audiences_field(**kwargs) -> CodeRelatedField:
-    return CodeRelatedField(
-        nested=AudienceRefSerializer,
-        what="audience",
-        slug_field="slug",
-        queryset=Audience.objects.all(),
-        **kwargs,
-    )
-
-
-def languages_field(**kwargs) -> CodeRelatedField:
-    return CodeRelatedField(
-        nested=LanguageRefSerializer,
-        what="language code",
-        slug_field="code",
-        queryset=Language.objects.all(),
-        **kwargs,
-    )
-
-
-def figures_field(**kwargs) -> CodeRelatedField:
+def figures_field(**kwargs: Any) -> CodeRelatedField:
     """The figures an activity backs, by code (read-only: a figure names its activities)."""
-    return CodeRelatedField(
-        nested=FigureRefSerializer,
-        what="figure code",
-        slug_field="code",
-        many=True,
-        read_only=True,
-        **kwargs,
+    return _code_field(
+        FigureRefSerializer, "figure code", "code", many=True, read_only=True, **kwargs
     )
 
 
@@ -191,11 +123,11 @@ def by_id(model, nested, what: str, **kwargs) -> CodeRelatedField:
     )
 
 
-def source_document_field(**kwargs) -> CodeRelatedField:
-    return CodeRelatedField(
-        nested=SourceDocumentSerializer,
-        what="source document key",
-        slug_field="key",
+def source_document_field(**kwargs: Any) -> CodeRelatedField:
+    return _code_field(
+        SourceDocumentSerializer,
+        "source document key",
+        "key",
         queryset=SourceDocument.objects.all(),
         allow_null=True,
         required=False,

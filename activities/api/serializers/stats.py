@@ -6,30 +6,15 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
-from activities import counting, stats
+from activities import stats
 
-from .beneficiaries import PARTICIPATIONS
+from .beneficiaries import ParticipantsSerializer
 
 
 class GroupValueSerializer(serializers.Serializer):
     code = serializers.JSONField(help_text="ISO alpha-2, M49 code, slug, year, id...")
     name = serializers.CharField()
     iso3 = serializers.CharField(required=False)
-
-
-class ParticipantsSerializer(serializers.Serializer):
-    """Participations, by sex; female + male + not_recorded = total."""
-
-    total = serializers.IntegerField(help_text=PARTICIPATIONS)
-    female = serializers.IntegerField()
-    male = serializers.IntegerField()
-    not_recorded = serializers.IntegerField(
-        help_text=gettext_lazy("Participations whose sex the source does not give.")
-    )
-    qualifier = serializers.ChoiceField(
-        choices=[counting.QUALIFIER_EXACT, counting.QUALIFIER_AT_LEAST, counting.QUALIFIER_ABOUT],
-        help_text="at_least as soon as one value counted is 'more than'; about if one is 'about'.",
-    )
 
 
 class CountriesSerializer(serializers.Serializer):
