@@ -78,11 +78,6 @@ _RANK_OF: dict[str, int] = {
     QUALIFIER_ABOUT: 2,
     Qualifier.ABOUT: 2,
 }
-QUALIFIER_LABELS: dict[str, str] = {
-    QUALIFIER_EXACT: "",
-    QUALIFIER_AT_LEAST: "+",
-    QUALIFIER_ABOUT: "~",
-}
 
 
 def combine_qualifiers(qualifiers: Iterable[str]) -> str:
@@ -211,16 +206,23 @@ def activity_in(place: Place, activity: str = "pk") -> Q:
     return condition
 
 
-def activity_country_links() -> QuerySet[Any]:
-    """(activity_id, country_id) of every country an activity is in: the ones it lists
-    and the ones its rows name (rule 3). Values querysets, to be united."""
-    return Activity.countries.through.objects.values("activity_id", "country_id")
-
-
-def row_country_links() -> QuerySet[Any]:
-    return BeneficiaryGroup.objects.filter(country__isnull=False).values(
-        "activity_id", "country_id"
+def country_link_sources(place: Place | None = None) -> tuple[QuerySet[Any], QuerySet[Any]]:
+    """The records that put an activity in a country (rule 3), as two querysets with
+    `activity_id` and `country`: the countries it lists, and the rows of a region-scoped
+    activity that name a country. (A row of an activity without a scope region may name
+    only a listed country, `row_country_fits`, so it adds nothing; leaving those rows out
+    keeps a million rows out of every join.) Limited to countries under `place` when
+    given. `activity_in` is the same rule as a filter; these are for grouping and for the
+    countries measure."""
+    listed = Activity.countries.through.objects.all()
+    named = BeneficiaryGroup.objects.filter(
+        Exists(Activity.regions.through.objects.filter(activity_id=OuterRef("activity_id"))),
+        country__isnull=False,
     )
+    if place is not None:
+        listed = listed.filter(under(place, "country__path"))
+        named = named.filter(under(place, "country__path"))
+    return listed, named
 
 
 # --- Rule 4: attribution --------------------------------------------------------------
@@ -346,8 +348,13 @@ def countable(activities: ActivityQS, user: AnyUser) -> ActivityQS:
 
 
 def includes_drafts(activities: QuerySet[Activity]) -> bool:
-    """Whether a draft is among the counted activities (one EXISTS query)."""
-    return activities.filter(status=Activity.Status.DRAFT).exists()
+    """Whether a draft is among the counted activities (one query).
+
+    A COUNT rather than `.exists()`: over the engine's table of matched ids, the LIMIT 1
+    of EXISTS leads PostgreSQL into a nested loop that scans the table once per draft
+    (53 s at 100,000 activities); the COUNT is a hash semi-join (28 ms).
+    """
+    return activities.filter(status=Activity.Status.DRAFT).count() > 0
 
 
 DRAFT_PLACEHOLDER = "A draft record, not yet published"

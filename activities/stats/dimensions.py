@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Case, F, Max, Min, Q, Value, When
+from django.db.models import Case, F, Max, Min, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
@@ -265,18 +265,13 @@ def _place_q(restriction: Restriction, path_field: str) -> Q:
     return counting.under(restriction.place, path_field)
 
 
-def country_links(restriction: Restriction) -> tuple[Any, Any]:
-    """The (activity, country) links of counting rule 3, the countries an activity lists
-    and the ones its rows name, limited to the restriction's place: two values
-    querysets with a_id, k (the country) and kp (its path)."""
-    listed = Activity.countries.through.objects.filter(_place_q(restriction, "country__path"))
-    named = BeneficiaryGroup.objects.filter(country__isnull=False).filter(
-        _place_q(restriction, "country__path")
-    )
-    return (
-        listed.values(a_id=F("activity_id"), k=F("country_id"), kp=F("country__path")),
-        named.values(a_id=F("activity_id"), k=F("country_id"), kp=F("country__path")),
-    )
+def country_links(restriction: Restriction) -> list[QuerySet[Any]]:
+    """(a_id, k, kp) of the countries an activity is in (counting rule 3), under the
+    restriction's place: the country and its M49 path."""
+    return [
+        source.values(a_id=F("activity_id"), k=F("country_id"), kp=F("country__path"))
+        for source in counting.country_link_sources(restriction.place)
+    ]
 
 
 class CountryDimension(_GeographicDimension):
@@ -319,10 +314,7 @@ class RegionLevelDimension(_GeographicDimension):
                 k=F(f"country__{ancestor}_id"),
                 kp=F(f"country__{ancestor}__path"),
             )
-            for links in (
-                Activity.countries.through.objects.filter(_place_q(restriction, "country__path")),
-                BeneficiaryGroup.objects.filter(_place_q(restriction, "country__path")),
-            )
+            for links in counting.country_link_sources(restriction.place)
         ]
         by_region = (
             Activity.regions.through.objects.filter(_place_q(restriction, "region__path"))
