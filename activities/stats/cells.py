@@ -46,10 +46,14 @@ def activity_measures(matched: Matched, dimensions: Sequence[Dimension]) -> Cell
     else:
         source = f"({activity.sql}) a"
     from_params += activity.params
-    # The countries an activity is in (counting rule 3), under the restriction's place.
-    countries = union_all(*country_links(matched.restriction))
-    country_join = f"LEFT JOIN ({countries.sql}) ac ON ac.a_id = a.id"
-    from_params += countries.params
+    # The countries each matched activity is in (counting rule 3), under the restriction's
+    # place, computed once (MATERIALIZED): as a subquery, PostgreSQL may run it again for
+    # every cell (10 s for Central America in 2020 at 100,000 activities, against 25 ms).
+    ids = matched.activities.values("pk")
+    countries = union_all(
+        *(links.filter(activity_id__in=ids) for links in country_links(matched.restriction))
+    )
+    country_join = "LEFT JOIN ac ON ac.a_id = a.id"
     scope_ok, select_params = reported_scope_condition(matched)
     geographic = [i for i, d in enumerate(dimensions) if d.geographic]
     if geographic:
@@ -64,13 +68,14 @@ def activity_measures(matched: Matched, dimensions: Sequence[Dimension]) -> Cell
         else f"MAX({reported})"
     )
     sql = (
+        f"WITH ac AS MATERIALIZED ({countries.sql}) "
         f"SELECT {''.join(key + ', ' for key in keys)}COUNT(DISTINCT a.id), "
         f"COUNT(DISTINCT ac.k), {reported_max}, "
         f"MAX(CASE WHEN a.region_scoped THEN 1 ELSE 0 END) "
         f"FROM {source} {country_join}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
     )
     result: Cells = {}
-    for record in fetch(sql, select_params + from_params):
+    for record in fetch(sql, countries.params + select_params + from_params):
         key = tuple(group_key(v) for v in record[: len(keys)])
         n_activities, named, reported_max_value, region_scoped = record[len(keys) :]
         result[key] = {
