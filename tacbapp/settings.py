@@ -77,10 +77,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Every answer to a request with credentials is private to it (answer_cache/private.py).
+    "activities.answer_cache.private.PrivateAnswerMiddleware",
     # A kept answer for a visitor not signed in, before the view (activities/answer_cache/):
     # below every middleware that adds headers, so a hit has the same as a miss.
     "activities.answer_cache.middleware.AnswerCacheMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A view that meets an unreachable database answers 503, not 500 (activities/outage.py).
+    "activities.outage.DatabaseUnavailableMiddleware",
     # Last, so that it sees the outcome of authentication (django-axes' own rule).
     "axes.middleware.AxesMiddleware",
 ]
@@ -188,7 +192,8 @@ REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with WWW-Authenticate: Token (the
     # first class decides), not a 403. Sessions work as before.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        # DRF's, with a limit on wrong tokens per address (API_TOKEN_FAILURE_RATE).
+        "activities.api.authentication.ThrottledTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
@@ -210,8 +215,13 @@ REST_FRAMEWORK = {
     # An unknown ?format= is a 400 naming the parameter (DRF's default is a bare 404).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "activities.api.params.StrictContentNegotiation",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.AnonRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"anon": os.environ.get("API_ANON_RATE", "600/minute")},
+    # Counted in the "throttle" cache, which all workers share when Redis is configured.
+    "DEFAULT_THROTTLE_CLASSES": ["activities.api.throttling.AnonRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("API_ANON_RATE", "600/minute"),
+        # Wrong API tokens per client address before every token is refused (429).
+        "token_failure": os.environ.get("API_TOKEN_FAILURE_RATE", "10/minute"),
+    },
 }
 
 SPECTACULAR_SETTINGS = {
@@ -268,6 +278,24 @@ if ANSWER_CACHE_SHARED_URL:
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
 ANSWER_CACHE_ENABLED = env_bool("ANSWER_CACHE", True)
+# API throttle counts (activities/api/throttling.py): in Redis, shared by all workers, when
+# a URL is set (by default the answer cache's); else in each worker's memory.
+THROTTLE_CACHE_URL = os.environ.get("THROTTLE_CACHE_URL", ANSWER_CACHE_SHARED_URL)
+CACHES["throttle"] = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": THROTTLE_CACHE_URL,
+        "KEY_PREFIX": "tacbapp-throttle",
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+    if THROTTLE_CACHE_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tacbapp-throttle",
+    }
+)
+# Retry-After of the 503 that answers while the database is unreachable (activities/outage.py).
+DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5)
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

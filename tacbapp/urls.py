@@ -10,6 +10,9 @@ from django.contrib import admin
 from django.http import HttpResponse
 from django.urls import include, path
 
+# An unreachable database met outside a view is a 503 too (activities/outage.py).
+handler500 = "activities.outage.server_error"
+
 urlpatterns = [
     # Liveness, and the framework's own ceiling in the benchmark (bench/run.py).
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),

@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -18,8 +18,10 @@ from rest_framework.test import APIClient
 @pytest.fixture(autouse=True)
 def _fresh_throttle_history():
     cache.clear()
+    caches["throttle"].clear()
     yield
     cache.clear()
+    caches["throttle"].clear()
 
 
 def token_client(user) -> APIClient:

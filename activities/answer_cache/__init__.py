@@ -37,6 +37,8 @@ The modules, in the order a request meets them:
   kept as bytes with their ETag and headers.
 - middleware.py: `AnswerCacheMiddleware`, the front door that serves a repeated
   anonymous request from the kept response before URL resolution and the view.
+- private.py: `PrivateAnswerMiddleware`, `Cache-Control: private` and `Vary:
+  Authorization, Cookie` on every answer to a request with credentials (never kept).
 """
 
 from .http import cached_api_response, cached_page, cached_response, reader_key

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from rest_framework.throttling import AnonRateThrottle
@@ -93,7 +94,13 @@ class AnswerCacheMiddleware:
         if entry is None:
             return None
         kept_version, kept_key, throttles = entry
-        if current() != kept_version:
+        try:
+            version = current()
+        except (OperationalError, InterfaceError):
+            # The database is out of reach: the view meets it too, and answers 503
+            # (activities/outage.py), retrying a read whose connection was lost.
+            return None
+        if version != kept_version:
             return None  # the data moved on: the view computes the answer again
         kept = cache.get(kept_key)
         if kept is None:
