@@ -265,6 +265,14 @@ def test_a_read_whose_connection_was_lost_is_run_once_more(api):
     assert calls["failed"] == 1
 
 
+def test_a_page_whose_connection_was_lost_is_rendered_once_more(client):
+    with database_down(failures=1, lost=True) as calls:
+        response = client.get("/activities/")
+    assert response.status_code == 200
+    assert b"Temporarily unavailable" not in response.content
+    assert calls["failed"] == 1
+
+
 def test_a_read_is_run_again_only_once(api):
     with database_down(failures=2, lost=True) as calls:
         response = api.get("/api/v1/regions/")
