@@ -8,12 +8,15 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import F, Model
+from django.db.models.deletion import Collector
 from django.db.models.signals import post_save
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import counting
 from .models import Activity, BeneficiaryGroup, Country, DatePrecision, Region
@@ -206,16 +209,48 @@ def _set_relations(activity: Activity, relations: Mapping[str, Iterable[Any]]) -
         getattr(activity, name).set(values)
 
 
+def beneficiary_rows_error(*, count: int) -> str | None:
+    """None when an activity may have `count` beneficiary rows; else the message naming
+    the limit (settings.MAX_BENEFICIARY_ROWS), for the API and the officer's form alike."""
+    limit = settings.MAX_BENEFICIARY_ROWS
+    if count <= limit:
+        return None
+    return _(
+        "%(count)s beneficiary rows: an activity has at most %(limit)s "
+        "(setting MAX_BENEFICIARY_ROWS). Group the people in fewer rows."
+    ) % {"count": count, "limit": limit}
+
+
+# A row's references are checked by the form or serializer that resolved them, its
+# constraints by the database: validating them again per row costs queries per row.
+_ROW_REFERENCES = ["activity", "audience", "country", "place_country", "place_region"]
+
+
 def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: User | None) -> None:
     """Make the activity's beneficiary rows exactly `rows`.
 
     A row with an "id" updates that row (saved only if a value changed, so the history
     shows real changes such as "not recorded 650 → 660"); a row without one is created;
-    an existing row left out is deleted. Each save or delete leaves its audit entry.
+    an existing row left out is deleted. Each save or delete leaves its audit entry,
+    authored by `by`. Rows are written in bulk: one INSERT for the new rows, one UPDATE
+    for the changed ones, one DELETE, and their history records in bulk (the deletions'
+    one per row, as django-simple-history writes them).
     """
-    existing = {row.pk: row for row in BeneficiaryGroup.objects.filter(activity=activity)}
+    error = beneficiary_rows_error(count=len(rows))
+    if error:
+        raise ValidationError({"beneficiaries": [error]})
+    # With their audience and country: comparing a row's values reads them.
+    existing = {
+        row.pk: row
+        for row in BeneficiaryGroup.objects.filter(activity=activity).select_related(
+            "audience", "country"
+        )
+    }
     _ensure_history_baseline(activity=activity, rows=list(existing.values()))
     kept: set[int] = set()
+    created: list[BeneficiaryGroup] = []
+    changed: list[BeneficiaryGroup] = []
+    changed_fields: set[str] = set()
     for data in rows:
         values = {name: data[name] for name in BENEFICIARY_FIELDS if name in data}
         for count in ("female", "male", "not_recorded"):
@@ -229,20 +264,30 @@ def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: Use
             raise ValueError(f"Beneficiary row {row_id} is not a row of activity {activity.pk}")
         if row is None:
             row = BeneficiaryGroup(activity=activity, **values)
+            created.append(row)
         else:
             kept.add(row.pk)
-            changed = [name for name, value in values.items() if getattr(row, name) != value]
-            if not changed:
+            names = [name for name, value in values.items() if getattr(row, name) != value]
+            if not names:
                 continue
-            for name, value in values.items():
-                setattr(row, name, value)
+            for name in names:
+                setattr(row, name, values[name])
+            changed.append(row)
+            changed_fields.update(names)
         _authored_by(row, by)
-        row.full_clean(exclude=["activity"])
-        row.save()
-    for row_id, row in existing.items():
-        if row_id not in kept:
-            _authored_by(row, by)
-            row.delete()
+        row.full_clean(exclude=_ROW_REFERENCES, validate_unique=False, validate_constraints=False)
+    if created:
+        bulk_create_with_history(created, BeneficiaryGroup, default_user=by)
+    if changed:
+        bulk_update_with_history(changed, BeneficiaryGroup, sorted(changed_fields), default_user=by)
+    removed = [row for row_id, row in existing.items() if row_id not in kept]
+    for row in removed:
+        _authored_by(row, by)
+    if removed:
+        # One DELETE; simple-history writes each row's "deleted" record from post_delete.
+        collector = Collector(using=router.db_for_write(BeneficiaryGroup))
+        collector.collect(removed)
+        collector.delete()
 
 
 def _ensure_history_baseline(*, activity: Activity, rows: list[BeneficiaryGroup]) -> None:
