@@ -8,14 +8,16 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F
 from django.db.models.signals import post_save
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import counting
+from .beneficiary_rows import authored_by, replace_rows
 from .models import Activity, BeneficiaryGroup, Country, DatePrecision, Region
 
 if TYPE_CHECKING:
@@ -125,6 +127,18 @@ def sex_split_error(
     }
 
 
+def beneficiary_rows_error(*, count: int) -> str | None:
+    """None when an activity may have `count` beneficiary rows; else the message naming
+    the limit (settings.MAX_BENEFICIARY_ROWS), for the API and the officer's form alike."""
+    limit = settings.MAX_BENEFICIARY_ROWS
+    if count <= limit:
+        return None
+    return _(
+        "%(count)s beneficiary rows: an activity has at most %(limit)s "
+        "(setting MAX_BENEFICIARY_ROWS). Group the people in fewer rows."
+    ) % {"count": count, "limit": limit}
+
+
 # --- Logging, editing, publishing (the officer form and the API write through these) ---
 
 # The many-to-many relations a write may set, by field name.
@@ -139,7 +153,6 @@ ACTIVITY_RELATIONS = (
     "mandates",
     "donors",
 )
-BENEFICIARY_FIELDS = ("audience", "country", "female", "male", "not_recorded", "qualifier", "note")
 # Set by services only: never taken from a form or a request body.
 PROTECTED_FIELDS = {"id", "pk", "version", "status", "created_by", "scope_region", "reference"}
 
@@ -171,15 +184,9 @@ def _claim_version(*, activity: Activity, expected_version: int | None) -> None:
     activity.version = Activity.objects.values_list("version", flat=True).get(pk=activity.pk)
 
 
-# django-simple-history reads two attributes the models do not declare: the author of
-# the next history record, and a flag that makes save() write no record.
-_HISTORY_USER = "_history_user"
+# django-simple-history reads an attribute the models do not declare: a flag that makes
+# save() write no record (the author is set by beneficiary_rows.authored_by).
 _SKIP_HISTORY = "skip_history_when_saving"
-
-
-def _authored_by(instance: Model, by: User | None) -> None:
-    """The next history record of `instance` names `by` as its author."""
-    setattr(instance, _HISTORY_USER, by)
 
 
 @contextmanager
@@ -194,7 +201,7 @@ def _without_history(activity: Activity) -> Iterator[None]:
 
 def _record_history(activity: Activity, *, created: bool, by: User | None) -> None:
     """One audit entry for the whole write, with the final many-to-many values."""
-    _authored_by(activity, by)
+    authored_by(activity, by)
     # simple-history writes its record from post_save; sent once, after the m2m sets.
     post_save.send(sender=Activity, instance=activity, created=created, raw=False, using="default")
 
@@ -207,58 +214,12 @@ def _set_relations(activity: Activity, relations: Mapping[str, Iterable[Any]]) -
 
 
 def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: User | None) -> None:
-    """Make the activity's beneficiary rows exactly `rows`.
-
-    A row with an "id" updates that row (saved only if a value changed, so the history
-    shows real changes such as "not recorded 650 → 660"); a row without one is created;
-    an existing row left out is deleted. Each save or delete leaves its audit entry.
-    """
-    existing = {row.pk: row for row in BeneficiaryGroup.objects.filter(activity=activity)}
-    _ensure_history_baseline(activity=activity, rows=list(existing.values()))
-    kept: set[int] = set()
-    for data in rows:
-        values = {name: data[name] for name in BENEFICIARY_FIELDS if name in data}
-        for count in ("female", "male", "not_recorded"):
-            values[count] = values.get(count) or 0
-        values["qualifier"] = values.get("qualifier") or "exact"
-        values["note"] = values.get("note") or ""
-        values["total"] = values["female"] + values["male"] + values["not_recorded"]
-        row_id = data.get("id")
-        row = existing.get(row_id) if row_id is not None else None
-        if row_id is not None and row is None:
-            raise ValueError(f"Beneficiary row {row_id} is not a row of activity {activity.pk}")
-        if row is None:
-            row = BeneficiaryGroup(activity=activity, **values)
-        else:
-            kept.add(row.pk)
-            changed = [name for name, value in values.items() if getattr(row, name) != value]
-            if not changed:
-                continue
-            for name, value in values.items():
-                setattr(row, name, value)
-        _authored_by(row, by)
-        row.full_clean(exclude=["activity"])
-        row.save()
-    for row_id, row in existing.items():
-        if row_id not in kept:
-            _authored_by(row, by)
-            row.delete()
-
-
-def _ensure_history_baseline(*, activity: Activity, rows: list[BeneficiaryGroup]) -> None:
-    """Rows loaded in bulk (the seed, imports, synthetic data) have no history record;
-    give them one, as they were, before their first change, so that the history can say
-    "650 → 660" rather than "→ 660". Dated when the activity was created, by nobody."""
-    if not rows:
-        return
-    recorded = set(
-        BeneficiaryGroup.history.filter(id__in=[row.pk for row in rows])
-        .values_list("id", flat=True)
-        .distinct()
-    )
-    missing = [row for row in rows if row.pk not in recorded]
-    if missing:
-        BeneficiaryGroup.history.bulk_history_create(missing, default_date=activity.created_at)
+    """Make the activity's beneficiary rows exactly `rows` (beneficiary_rows.replace_rows),
+    if they are within the limit."""
+    error = beneficiary_rows_error(count=len(rows))
+    if error:
+        raise ValidationError({"beneficiaries": [error]})
+    replace_rows(activity=activity, rows=rows, by=by)
 
 
 def _apply_fields(activity: Activity, fields: Mapping[str, Any]) -> None:
@@ -325,7 +286,7 @@ def activity_publish(
         raise ValidationError("An activity with no country or region cannot be published.")
     _claim_version(activity=activity, expected_version=expected_version)
     activity.status = Activity.Status.PUBLISHED
-    _authored_by(activity, by)
+    authored_by(activity, by)
     activity.save()
     refresh_attribution(activity=activity)
     return activity
@@ -338,7 +299,7 @@ def activity_unpublish(
     """Take a published activity back to draft (it leaves every public page at once)."""
     _claim_version(activity=activity, expected_version=expected_version)
     activity.status = Activity.Status.DRAFT
-    _authored_by(activity, by)
+    authored_by(activity, by)
     activity.save()
     return activity
 
@@ -368,7 +329,7 @@ def activity_delete(*, activity: Activity, by: User | None, expected_version: in
     """Delete the activity and its rows, if nobody saved it since `expected_version`."""
     _claim_version(activity=activity, expected_version=expected_version)
     for row in BeneficiaryGroup.objects.filter(activity=activity):
-        _authored_by(row, by)
+        authored_by(row, by)
         row.delete()
-    _authored_by(activity, by)
+    authored_by(activity, by)
     activity.delete()

@@ -188,6 +188,14 @@ STORAGES = {
     },
 }
 
+# Limits on every write (README, "Limits and errors"). A request body over this many
+# bytes is a 413 from the API and a 400 from a form (Django's own default is 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
+# JSON nested deeper than this is a 400 (an activity needs 3 levels).
+API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
+# Beneficiary rows one activity may have, through the API or the officer's form: a 400.
+MAX_BENEFICIARY_ROWS = env_int("MAX_BENEFICIARY_ROWS", 1000)
+
 REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with WWW-Authenticate: Token (the
     # first class decides), not a 403. Sessions work as before.
@@ -205,6 +213,13 @@ REST_FRAMEWORK = {
     ],
     # A page size the consumer chooses (up to 1000), a 400 for a bad one: api/pagination.py
     "DEFAULT_PAGINATION_CLASS": "activities.api.pagination.Pagination",
+    # Bodies within DATA_UPLOAD_MAX_MEMORY_SIZE (else 413), JSON within API_MAX_JSON_DEPTH
+    # levels (else 400): api/parsers.py.
+    "DEFAULT_PARSER_CLASSES": [
+        "activities.api.parsers.BoundedJSONParser",
+        "activities.api.parsers.BoundedFormParser",
+        "activities.api.parsers.BoundedMultiPartParser",
+    ],
     "PAGE_SIZE": 50,
     # JSON by default; ?format=csv (flattened, &hxl=1 for HXL hashtags) for every view.
     "DEFAULT_RENDERER_CLASSES": [

@@ -37,6 +37,11 @@ class CodeRelatedField(serializers.SlugRelatedField):
         # introspected again each time) cost milliseconds per activity in a list.
         return self.nested(context=self.context)
 
+    @cached_property
+    def _found(self) -> dict[str, object]:
+        """The records this field looked up, by code (the field lives for one request)."""
+        return {}
+
     def to_representation(self, obj):
         return self._nested_representer.to_representation(obj)
 
@@ -56,10 +61,16 @@ class CodeRelatedField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, str | int):
             self.fail("invalid", what=self.what)
+        code = str(data).strip()
+        # A request names the same few records again and again (a thousand beneficiary
+        # rows, one audience): one query per code and request, not one per row.
+        if code in self._found:
+            return self._found[code]
         queryset = self.get_queryset()
         assert queryset is not None  # DRF requires one on a field that is not read-only
         try:
-            return queryset.get(**{self.slug_field: str(data).strip()})
+            self._found[code] = queryset.get(**{self.slug_field: code})
+            return self._found[code]
         except (queryset.model.DoesNotExist, ValueError, TypeError):
             self.fail("does_not_exist", what=self.what, value=data)
         except queryset.model.MultipleObjectsReturned:  # pragma: no cover - unique fields
@@ -88,12 +99,15 @@ class CountryCodeRelatedField(CodeRelatedField):
         if not isinstance(data, str):
             self.fail("invalid")
         code = data.strip().upper()
+        if code in self._found:
+            return self._found[code]
         lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
         queryset = self.get_queryset()
         assert queryset is not None  # DRF requires one on a field that is not read-only
         country = queryset.filter(**lookup).first()
         if country is None:
             self.fail("does_not_exist", value=code)
+        self._found[code] = country
         return country
 
 

@@ -136,6 +136,12 @@ class BaseBeneficiaryFormSet(_RowFormSet):
         self.add_fields(form, None)
         return form
 
+    def clean(self):
+        super().clean()
+        error = services.beneficiary_rows_error(count=len(self.service_rows()))
+        if error:
+            raise forms.ValidationError(error)
+
     def check_places(self, *, countries, regions) -> None:
         """A row's country must be one of the activity's places (or lie under one of its
         regions): people in Senegal cannot have been reached by a training in Honduras."""

@@ -153,6 +153,15 @@ class ActivitySerializer(serializers.ModelSerializer):
             "qualifier": counted.participants_qualifier,
         }
 
+    def to_internal_value(self, data):
+        # The row limit before the rows are read: each row costs validation.
+        rows = data.get("beneficiaries") if hasattr(data, "get") else None
+        if isinstance(rows, list):
+            error = services.beneficiary_rows_error(count=len(rows))
+            if error:
+                raise serializers.ValidationError({"beneficiaries": [error]})
+        return super().to_internal_value(data)
+
     def validate(self, attrs):
         instance = self.instance
 
