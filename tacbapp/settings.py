@@ -5,6 +5,7 @@ all the app runs on a SQLite file in the project folder, in DEBUG mode, which is
 what a newcomer gets after `make run`.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -268,6 +269,12 @@ if ANSWER_CACHE_SHARED_URL:
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
 ANSWER_CACHE_ENABLED = env_bool("ANSWER_CACHE", True)
+
+# The years a date may fall in, first and last included: a write dated outside is a 400
+# naming the field (services.period_errors), so is a year or month filter outside it, and
+# the year grouping of the stats never spans more (one officer's draft dated 9999 must
+# not make every public answer cost more). Not from the environment: it is a domain rule.
+PLAUSIBLE_YEARS = (1950, datetime.date.today().year + 10)
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

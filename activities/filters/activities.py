@@ -7,6 +7,7 @@ activities/counting.py); themes, audiences and the directories by EXISTS on thei
 from __future__ import annotations
 
 import django_filters
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
 from ..models import (
@@ -27,8 +28,8 @@ from .fields import CountryCodeFilter, MonthFilter, choice_of, code_of, linked_t
 class ActivityFilterSet(django_filters.FilterSet):
     year = django_filters.NumberFilter(
         method="filter_year",
-        min_value=1900,
-        max_value=2100,
+        min_value=settings.PLAUSIBLE_YEARS[0],
+        max_value=settings.PLAUSIBLE_YEARS[1],
         help_text="Activities whose period overlaps this calendar year.",
     )
     date_from = django_filters.DateFilter(

@@ -12,7 +12,9 @@ import datetime
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from ..models import Country, Region
@@ -53,9 +55,13 @@ class CountryCodeFilter(django_filters.Filter):
 
 
 class MonthField(forms.CharField):
-    """A calendar month as YYYY-MM, cleaned to a (year, month) pair."""
+    """A calendar month as YYYY-MM, cleaned to a (year, month) pair, in a year of
+    settings.PLAUSIBLE_YEARS (no activity is dated outside them)."""
 
-    default_error_messages = {"invalid_month": "Give a month as YYYY-MM, e.g. 2020-02."}
+    default_error_messages = {
+        "invalid_month": "Give a month as YYYY-MM, e.g. 2020-02.",
+        "implausible": gettext_lazy("Give a month from %(first)s-01 to %(last)s-12."),
+    }
 
     def clean(self, value):
         text = (super().clean(value) or "").strip()
@@ -68,6 +74,13 @@ class MonthField(forms.CharField):
             raise forms.ValidationError(
                 self.error_messages["invalid_month"], code="invalid_month"
             ) from None
+        first, last = settings.PLAUSIBLE_YEARS
+        if not first <= year <= last:
+            raise forms.ValidationError(
+                self.error_messages["implausible"],
+                code="implausible",
+                params={"first": first, "last": last},
+            )
         return year, month
 
 
