@@ -47,6 +47,7 @@ In plain words
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -317,9 +318,10 @@ def year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
+    # The last day from the calendar, not "the 1st of the next month minus a day",
+    # which overflows for December 9999.
     first = datetime.date(year, month, 1)
-    last = datetime.date(year + month // 12, month % 12 + 1, 1) - datetime.timedelta(days=1)
-    return first, last
+    return first, first.replace(day=calendar.monthrange(year, month)[1])
 
 
 def within_month(year: int, month: int, prefix: str = "") -> Q:

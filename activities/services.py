@@ -75,8 +75,19 @@ def period_errors(
     The end is never before the start. The dates say what the precision says: a period
     known to the year runs from 1 January to 31 December, one known to the month from
     the first day of a month to the last day of a month. A missing date, or
-    `precision=None`, leaves that part unchecked.
+    `precision=None`, leaves that part unchecked. Each date given lies within
+    settings.PLAUSIBLE_YEARS: a draft dated year 231 or 9999 is a typo, and would widen
+    every year grouping of the statistics.
     """
+    first_year, last_year = settings.PLAUSIBLE_YEARS
+    implausible = {
+        name: _("%(date)s is not plausible: give a date from %(first)s to %(last)s.")
+        % {"date": value.isoformat(), "first": first_year, "last": last_year}
+        for name, value in (("start_date", start), ("end_date", end))
+        if value is not None and not first_year <= value.year <= last_year
+    }
+    if implausible:
+        return implausible
     if start is None or end is None:
         return {}
     if end < start:

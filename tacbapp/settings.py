@@ -5,6 +5,7 @@ all the app runs on a SQLite file in the project folder, in DEBUG mode, which is
 what a newcomer gets after `make run`.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -311,6 +312,12 @@ CACHES["throttle"] = (
 )
 # Retry-After of the 503 that answers while the database is unreachable (activities/outage.py).
 DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5)
+
+# The years a date may fall in, first and last included: a write dated outside is a 400
+# naming the field (services.period_errors), so is a year or month filter outside it, and
+# the year grouping of the stats never spans more (one officer's draft dated 9999 must
+# not make every public answer cost more). Not from the environment: it is a domain rule.
+PLAUSIBLE_YEARS = (1950, datetime.date.today().year + 10)
 
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -14,11 +14,17 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.serializers import Serializer
 
 from ..answer_cache import cached_api_response
 from .errors import Conflict
 from .pagination import Pagination
-from .params import StrictContentNegotiation, StrictOrderingFilter, StrictQueryParamsMixin
+from .params import (
+    StrictContentNegotiation,
+    StrictOrderingFilter,
+    StrictQueryParamsMixin,
+    reject_unknown_fields,
+)
 from .renderers import CSVRenderer
 
 if TYPE_CHECKING:
@@ -72,6 +78,13 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     ordering: list[str] = []
     #: Which HXL table of renderers.HXL_TAGS_BY_RESOURCE applies to its CSV.
     hxl_resource: str | None = None
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if "data" in kwargs and isinstance(serializer, Serializer):
+            # A write: unknown and read-only fields are a 400 (params.unknown_fields).
+            reject_unknown_fields(serializer, kwargs["data"])
+        return serializer
 
     def list(self, request, *args, **kwargs):
         # A page of a list, rendered, with its paging headers, until the data changes.

@@ -1,22 +1,26 @@
-"""Query parameters: a misspelt or unknown name is a 400 naming it, never ignored.
+"""Strict input: a misspelt, unknown or repeated name is a 400 naming it, never ignored.
 
 `?regoin=013` must not silently return every activity of the world. Every view of the
 API checks its parameters against what it understands: its filters plus the few names
 every list takes (ALWAYS_ALLOWED). The stats view calls `reject_unknown_params` too.
+Every parameter of the API takes one value: `?year=2020&year=2011` is a 400, not the
+last one. A write's body names only fields the client may write (`reject_unknown_fields`).
 """
 
 from __future__ import annotations
 
 import difflib
 import functools
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
+from django.utils.translation import gettext as _
 from django_filters.widgets import SuffixedMultiWidget
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.serializers import ListSerializer, Serializer
 
 from .renderers import hxl_requested
 
@@ -48,6 +52,64 @@ def reject_unknown_params(request, allowed: Iterable[str]) -> None:
         message += " Known parameters: " + ", ".join(sorted(known)) + "."
         errors[name] = [message]
     raise ValidationError(errors)
+
+
+def reject_repeated_params(request) -> None:
+    """Raise a 400 naming each query parameter given more than once."""
+    repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+    if repeated:
+        raise ValidationError(
+            {
+                name: [
+                    _("Give %(name)s once, not %(count)s times.")
+                    % {"name": name, "count": len(request.query_params.getlist(name))}
+                ]
+                for name in repeated
+            }
+        )
+
+
+# Sent by the browsable API's HTML forms along with the fields.
+FORM_ONLY_FIELDS = frozenset({"csrfmiddlewaretoken"})
+
+
+def unknown_fields(serializer: Serializer, data: Any) -> dict[str, Any]:
+    """The names in `data` the serializer would silently drop, by name, with why: not a
+    field, or a read-only one. Nested serializers (an activity's beneficiary rows) are
+    checked row by row, their errors listed in the rows' order like DRF's own.
+
+    The one deliberate exception: FORM_ONLY_FIELDS, which only the browsable API's forms
+    send. A read-only field is refused even when its value is what the record holds: a
+    client that sends back what it read learns which fields it cannot change."""
+    if not isinstance(data, Mapping):
+        return {}
+    fields = serializer.fields
+    errors: dict[str, Any] = {}
+    for name in data:
+        field = fields.get(name)
+        if name in FORM_ONLY_FIELDS:
+            continue
+        if field is None:
+            errors[name] = [_("Unknown field %(name)s.") % {"name": name}]
+        elif field.read_only:
+            errors[name] = [_("%(name)s is read-only: leave it out.") % {"name": name}]
+        elif isinstance(field, ListSerializer) and isinstance(field.child, Serializer):
+            items = data[name] if isinstance(data[name], list) else []
+            rows = [unknown_fields(field.child, item) for item in items]
+            if any(rows):
+                errors[name] = rows
+        elif isinstance(field, Serializer):
+            nested = unknown_fields(field, data[name])
+            if nested:
+                errors[name] = nested
+    return errors
+
+
+def reject_unknown_fields(serializer: Serializer, data: Any) -> None:
+    """Raise a 400 naming each unknown or read-only field of a write's body."""
+    errors = unknown_fields(serializer, data)
+    if errors:
+        raise ValidationError(errors)
 
 
 @functools.cache  # FilterSet classes do not change: their widgets need not be built per request
@@ -85,6 +147,7 @@ class StrictQueryParamsMixin(_View):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         reject_unknown_params(request, self.allowed_query_params())
+        reject_repeated_params(request)
         hxl_requested(request)  # a bad value is a 400 now, not an error while rendering
 
 

@@ -7,7 +7,10 @@ activities/counting.py); themes, audiences and the directories by EXISTS on thei
 from __future__ import annotations
 
 import django_filters
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext
 
 from ..models import (
     Activity,
@@ -21,14 +24,38 @@ from ..models import (
     Region,
     Theme,
 )
-from .fields import CountryCodeFilter, MonthFilter, choice_of, code_of, linked_to
+from .fields import (
+    CountryCodeFilter,
+    IntegerFilter,
+    MonthFilter,
+    StrictFilterForm,
+    choice_of,
+    code_of,
+    linked_to,
+)
+
+
+class ActivityFilterForm(StrictFilterForm):
+    """A date range runs forwards: `date_from` after `date_to` is an error (one day,
+    date_from == date_to, is a range)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        date_from, date_to = cleaned.get("date_from"), cleaned.get("date_to")
+        if date_from and date_to and date_from > date_to:
+            self.add_error(
+                "date_from",
+                gettext("date_from (%(from)s) is after date_to (%(to)s): swap them.")
+                % {"from": date_from.isoformat(), "to": date_to.isoformat()},
+            )
+        return cleaned
 
 
 class ActivityFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(
+    year = IntegerFilter(
         method="filter_year",
-        min_value=1900,
-        max_value=2100,
+        min_value=settings.PLAUSIBLE_YEARS[0],
+        max_value=settings.PLAUSIBLE_YEARS[1],
         help_text="Activities whose period overlaps this calendar year.",
     )
     date_from = django_filters.DateFilter(
@@ -96,6 +123,7 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Activity
+        form = ActivityFilterForm
         fields = [
             "year",
             "date_from",
@@ -153,6 +181,12 @@ class ActivityFilterSet(django_filters.FilterSet):
         )
 
     def filter_text(self, queryset, name, value):
+        """Words in the title or description of activities the user may read. A donor
+        viewer counts drafts without reading them: searching their text word by word
+        would read them, so text matches only readable activities (all of them without
+        a request: published ones)."""
+        user = getattr(self.request, "user", None) or AnonymousUser()
+        queryset = queryset.visible_to(user)
         for word in value.split():
             queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
         return queryset

@@ -12,7 +12,9 @@ import datetime
 
 import django_filters
 from django import forms
+from django.conf import settings
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from ..models import Country, Region
@@ -53,9 +55,13 @@ class CountryCodeFilter(django_filters.Filter):
 
 
 class MonthField(forms.CharField):
-    """A calendar month as YYYY-MM, cleaned to a (year, month) pair."""
+    """A calendar month as YYYY-MM, cleaned to a (year, month) pair, in a year of
+    settings.PLAUSIBLE_YEARS (no activity is dated outside them)."""
 
-    default_error_messages = {"invalid_month": "Give a month as YYYY-MM, e.g. 2020-02."}
+    default_error_messages = {
+        "invalid_month": "Give a month as YYYY-MM, e.g. 2020-02.",
+        "implausible": gettext_lazy("Give a month from %(first)s-01 to %(last)s-12."),
+    }
 
     def clean(self, value):
         text = (super().clean(value) or "").strip()
@@ -68,6 +74,13 @@ class MonthField(forms.CharField):
             raise forms.ValidationError(
                 self.error_messages["invalid_month"], code="invalid_month"
             ) from None
+        first, last = settings.PLAUSIBLE_YEARS
+        if not first <= year <= last:
+            raise forms.ValidationError(
+                self.error_messages["implausible"],
+                code="implausible",
+                params={"first": first, "last": last},
+            )
         return year, month
 
 
@@ -77,6 +90,38 @@ class MonthFilter(django_filters.Filter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         with_schema(self, {"type": "string", "pattern": "^[0-9]{4}-[0-9]{1,2}$"})
+
+
+class IntegerFilter(django_filters.Filter):
+    """A whole number: `2020.5` is an error, not 2020 (NumberFilter reads a decimal)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bounds = {"minimum": self.extra.get("min_value"), "maximum": self.extra.get("max_value")}
+        schema = {key: value for key, value in bounds.items() if value is not None}
+        with_schema(self, {"type": "integer", **schema})
+
+
+class StrictFilterForm(forms.Form):
+    """The form of a FilterSet: a filter given twice (`?year=2020&year=2011`) is an error
+    naming it, not the last value silently."""
+
+    def clean(self):
+        cleaned = super().clean()
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is None:  # a plain dict holds one value per name
+            return cleaned
+        for name in self.fields:
+            count = len(getlist(name))
+            if count > 1:
+                self.add_error(
+                    name,
+                    gettext("Give %(name)s once, not %(count)s times.")
+                    % {"name": name, "count": count},
+                )
+        return cleaned
 
 
 def unknown(what: str) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Case, F, Max, Min, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
@@ -151,6 +152,9 @@ class YearDimension(Dimension):
     """Calendar years an activity's period overlaps (as the `year` filter).
 
     People are placed in a year only when their activity lies within that one year.
+    The calendar of years never spans more than settings.PLAUSIBLE_YEARS: the dates of
+    all activities, drafts included, only narrow it, so one record dated 231 or 9999
+    cannot make every answer longer or costlier (writes refuse such dates anyway).
     """
 
     name = param = "year"
@@ -161,8 +165,10 @@ class YearDimension(Dimension):
         )
         if bounds["first"] is None:
             return []
-        first = max(int(bounds["first"]), restriction.year_from or int(bounds["first"]))
-        last = min(int(bounds["last"]), restriction.year_to or int(bounds["last"]))
+        lower = [int(bounds["first"]), settings.PLAUSIBLE_YEARS[0], restriction.year_from]
+        upper = [int(bounds["last"]), settings.PLAUSIBLE_YEARS[1], restriction.year_to]
+        first = max(year for year in lower if year is not None)
+        last = min(year for year in upper if year is not None)
         return list(range(first, last + 1))
 
     def activity_keys(self, restriction: Restriction) -> Relation:
