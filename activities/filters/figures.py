@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from .. import counting
 from ..models import Region, ReportedFigure, Theme
-from .fields import CountryCodeFilter, choice_of, code_of, linked_to
+from .fields import CountryCodeFilter, IntegerFilter, choice_of, code_of, linked_to
 
 
 class ReportedFigureFilterSet(django_filters.FilterSet):
@@ -44,8 +44,12 @@ class ReportedFigureFilterSet(django_filters.FilterSet):
         method="filter_theme",
         help_text="Theme slug; a theme also matches figures tagged with its topics.",
     )
-    activity = django_filters.NumberFilter(
-        method="filter_activity", min_value=1, help_text="Activity id: figures backed by it."
+    # A whole number an id can be (a BigAutoField): a larger one overflows the database.
+    activity = IntegerFilter(
+        method="filter_activity",
+        min_value=1,
+        max_value=2**63 - 1,
+        help_text="Activity id: figures backed by it.",
     )
 
     class Meta:
