@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from .templatetags.figures import format_count
 
@@ -117,6 +118,19 @@ def activity_rows(
         ]
 
 
+# Columns as wide as their longest cell (in characters), but a long title or list of
+# countries wraps at this width rather than pushing the next columns off the screen.
+MAX_WIDTH = 60
+
+
+def _shown_length(value) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, datetime.date):
+        return 10
+    return len(str(value))
+
+
 def _file_name(extension: str) -> str:
     return f"tacbapp-activities-{datetime.date.today():%Y-%m-%d}.{extension}"
 
@@ -148,11 +162,15 @@ def activities_xlsx(
     sheet.append(COLUMNS)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    widths = [len(column) for column in COLUMNS]
     for row in activity_rows(activities, base_url=base_url):
         sheet.append([spreadsheet_cell(cell) for cell in row])
+        widths = [max(width, _shown_length(cell)) for width, cell in zip(widths, row, strict=True)]
+    # The header stays in view while scrolling, and every column can be filtered.
     sheet.freeze_panes = "A2"
-    for letter, width in {"C": 60, "K": 40, "M": 40, "V": 40, "W": 40}.items():
-        sheet.column_dimensions[letter].width = width
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{sheet.max_row}"
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(width + 2, MAX_WIDTH)
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

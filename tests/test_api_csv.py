@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 def read_csv(response) -> list[list[str]]:
     assert response.status_code == 200, response.content
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8"))))
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
 def as_dicts(rows: list[list[str]]) -> list[dict[str, str]]:
@@ -64,10 +64,15 @@ def test_hxl_adds_a_hashtag_row_under_the_header(api):
     )
     tagged = dict(zip(header, tags, strict=True))
     assert tagged["id"] == "#activity+id"
-    assert tagged["countries.code"] == "#country+code"
+    assert tagged["countries.code"] == "#country+code+v_iso2+list"
+    assert tagged["countries.iso3"] == "#country+code+v_iso3+list"
+    assert tagged["period_label"] == "#meta+period"
+    assert tagged["partners.name"] == "#org+impl+name+list"
+    assert tagged["donors.name"] == "#org+funder+name+list"
     assert tagged["participants.female"] == "#reached+f"
     assert tagged["participants.male"] == "#reached+m"
-    assert tagged["themes.name"] == "#sector+name"
+    assert tagged["themes.name"] == "#sector+name+list"
+    assert all(tags), "every column is tagged"
     assert tagged["start_date"] == "#date+start"
     assert len(body) == 2
 
@@ -75,7 +80,8 @@ def test_hxl_adds_a_hashtag_row_under_the_header(api):
 def test_the_countries_csv_has_its_own_hashtags(api):
     header, tags, *_ = read_csv(api.get("/api/v1/countries/", {"format": "csv", "hxl": "1"}))
     tagged = dict(zip(header, tags, strict=True))
-    assert tagged["code"] == "#country+code"
+    assert tagged["code"] == "#country+code+v_iso2"
+    assert tagged["iso3"] == "#country+code+v_iso3"
     assert tagged["name"] == "#country+name"
     assert tagged["latitude"] == "#geo+lat"
 
@@ -167,14 +173,15 @@ def test_the_renderer_renders_stats_rows_with_their_hashtags(rf):
         "totals": {"activities": 7},
     }
     request = Request(rf.get("/api/v1/stats/", {"format": "csv", "hxl": "1"}))
-    text = CSVRenderer().render(data, renderer_context={"request": request}).decode()
+    text = CSVRenderer().render(data, renderer_context={"request": request}).decode("utf-8-sig")
     header, tags, salvador, unattributed = list(csv.reader(io.StringIO(text)))
     assert header[:3] == ["country.code", "country.name", "activities"]
     tagged = dict(zip(header, tags, strict=True))
-    assert tagged["country.code"] == "#country+code"
+    assert tagged["country.code"] == "#country+code+v_iso2"
     assert tagged["participants.female"] == "#reached+f"
     assert tagged["participants.not_recorded"] == "#reached+sex_not_recorded"
-    assert tagged["countries.at_least"] == "#country+num+at_least"
+    # a count of countries, not a list of them: no +list, and not under #country
+    assert tagged["countries.at_least"] == "#meta+countries_at_least+num"
     assert salvador[:3] == ["SV", "El Salvador", "5"]
     assert unattributed[:3] == ["", "", "2"]
 
@@ -190,11 +197,12 @@ def test_flatten_joins_lists_and_keeps_rows_aligned():
 def test_every_hashtag_is_well_formed():
     import re
 
-    from activities.api.renderers import HXL_TAGS, HXL_TAGS_BY_RESOURCE
+    from activities.api.hxl import BY_RESOURCE, RECORD
 
-    tags = list(HXL_TAGS.values())
-    for table in HXL_TAGS_BY_RESOURCE.values():
+    tags = list(RECORD.values())
+    for table in BY_RESOURCE.values():
         tags.extend(table.values())
+    tags.extend(hxl_row(["code", "unknown", "names.x-y", "9th"], "country"))
     for tag in tags:
         assert re.fullmatch(r"#[a-z][a-z0-9_]*(\+[a-z][a-z0-9_]*)*", tag), tag
-    assert hxl_row(["code", "unknown"], "country") == ["#country+code", ""]
+    assert hxl_row(["code", "unknown"], "country") == ["#country+code+v_iso2", "#meta+unknown"]

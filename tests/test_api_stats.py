@@ -364,10 +364,11 @@ def test_stats_csv_flattens_the_rows(client):
     response = client.get(f"{STATS}?region=013&year=2020&group_by=country&format=csv&hxl=1")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
-    lines = response.content.decode().splitlines()
+    lines = response.content.decode("utf-8-sig").splitlines()
     header, hashtags = lines[0].split(","), lines[1].split(",")
     assert "participants.total" in header
-    assert hashtags[header.index("country.code")] == "#country+code"
+    assert hashtags[header.index("country.code")] == "#country+code+v_iso2"
+    assert hashtags[header.index("country.iso3")] == "#country+code+v_iso3"
     rows = lines[2:]
     assert len(rows) == 6  # five countries and the unattributed row
     assert any(line.startswith("El Salvador") or ",El Salvador," in line for line in rows)

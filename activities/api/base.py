@@ -76,7 +76,7 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     #: API sort key -> model field; the default order is `ordering`.
     ordering_fields: dict[str, str] = {}
     ordering: list[str] = []
-    #: Which HXL table of renderers.HXL_TAGS_BY_RESOURCE applies to its CSV.
+    #: Which HXL table of hxl.BY_RESOURCE applies to its CSV (default: from the basename).
     hxl_resource: str | None = None
 
     def get_serializer(self, *args, **kwargs):

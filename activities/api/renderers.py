@@ -9,15 +9,20 @@ What is rendered: `data["results"]` (a page of a list) when present, else `data[
 (the stats response), else the list itself, else the one object (a detail).
 
 HXL (https://hxlstandard.org) puts one row of hashtags under the header, so that
-humanitarian tools recognise the columns. The hashtags come from HXL_TAGS below, one
-mapping for every resource; a column with no tag gets an empty cell.
+humanitarian tools recognise the columns: activities/api/hxl.py says which hashtag each
+column gets.
+
+Byte-order mark: a plain CSV starts with one (EF BB BF), since its likely reader is a
+spreadsheet and Excel reads accents (Curaçao, Côte d'Ivoire) right only with it; csv and
+pandas read it with encoding "utf-8-sig". An HXL CSV has none: its reader is an HXL tool,
+and libhxl would keep the mark in the first column's header.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from drf_spectacular.drainage import get_override
 from rest_framework import serializers
@@ -26,95 +31,9 @@ from rest_framework.renderers import BaseRenderer
 
 from activities.exports import spreadsheet_cell
 
-# Column name -> HXL hashtag. Keys are the flattened column names of the activities,
-# figures and stats CSVs; resources whose generic columns ("code", "name", "id") mean
-# something else have their own table in HXL_TAGS_BY_RESOURCE.
-HXL_TAGS: dict[str, str] = {
-    # Activities
-    "id": "#activity+id",
-    "reference": "#activity+code",
-    "title": "#activity+name",
-    "kind": "#activity+type",
-    "description": "#description",
-    "start_date": "#date+start",
-    "end_date": "#date+end",
-    "period_label": "#date+reported",
-    "modality": "#modality",
-    "delivery": "#status+delivery",
-    "status": "#status+publication",
-    "countries.code": "#country+code",
-    "countries.iso3": "#country+code+iso3",
-    "countries.name": "#country+name",
-    "regions.code": "#region+code",
-    "regions.name": "#region+name",
-    "reported_countries_count": "#country+num+reported",
-    "scope_region.code": "#region+code+scope",
-    "scope_region.name": "#region+name+scope",
-    "themes.slug": "#sector+code",
-    "themes.name": "#sector+name",
-    "partners.name": "#org+partner+name",
-    "donors.name": "#org+funder+name",
-    "participants.total": "#reached+total",
-    "participants.female": "#reached+f",
-    "participants.male": "#reached+m",
-    "participants.not_recorded": "#reached+sex_not_recorded",
-    "participants.qualifier": "#meta+reached+qualifier",
-    "source_document.symbol": "#meta+source",
-    "source_paragraph": "#meta+source+paragraph",
-    # Figures
-    "code": "#indicator+code",
-    "subject": "#indicator+name",
-    "value": "#indicator+value",
-    "role": "#indicator+type",
-    "qualifier": "#meta+qualifier",
-    "unit": "#indicator+unit",
-    # Stats rows (GET /api/v1/stats/): one key per group_by dimension, then the measures
-    "region.code": "#region+code",
-    "region.name": "#region+name",
-    "subregion.code": "#region+sub+code",
-    "subregion.name": "#region+sub+name",
-    "country.code": "#country+code",
-    "country.iso3": "#country+code+iso3",
-    "country.name": "#country+name",
-    "year": "#date+year",
-    "year.code": "#date+year",
-    "month": "#date+month",
-    "month.code": "#date+month",
-    "theme.code": "#sector+code",
-    "theme.name": "#sector+name",
-    "kind.code": "#activity+type+code",
-    "kind.name": "#activity+type",
-    "modality.code": "#modality+code",
-    "modality.name": "#modality",
-    "partner.code": "#org+partner+code",
-    "partner.name": "#org+partner+name",
-    "activities": "#activity+num",
-    "participants.at_least": "#reached+total+at_least",
-    "countries.named": "#country+num+named",
-    "countries.reported_max": "#country+num+reported",
-    "countries.at_least": "#country+num+at_least",
-    "countries.qualifier": "#meta+country+qualifier",
-}
+from .hxl import LIST_SEPARATOR, hxl_row
 
-HXL_TAGS_BY_RESOURCE: dict[str, dict[str, str]] = {
-    "country": {
-        "code": "#country+code",
-        "iso3": "#country+code+iso3",
-        "m49_code": "#country+code+m49",
-        "name": "#country+name",
-        "region.code": "#region+code",
-        "region.name": "#region+name",
-        "latitude": "#geo+lat",
-        "longitude": "#geo+lon",
-    },
-    "region": {"code": "#region+code", "name": "#region+name", "parent.code": "#region+parent"},
-    "theme": {"slug": "#sector+code", "name": "#sector+name", "parent.slug": "#sector+parent"},
-    "partner": {"id": "#org+id", "name": "#org+name", "kind": "#org+type"},
-    "donor": {"id": "#org+funder+id", "name": "#org+funder+name"},
-    "figure": {"countries.code": "#country+code", "regions.code": "#region+code"},
-}
-
-LIST_SEPARATOR = "; "
+__all__ = ["CSVRenderer", "flatten", "hxl_requested", "hxl_row"]
 
 
 def hxl_requested(request) -> bool:
@@ -127,11 +46,6 @@ def hxl_requested(request) -> bool:
     if value.strip().lower() in {"1", "true", "yes"}:
         return True
     raise ValidationError({"hxl": [f"Give hxl=1 or hxl=0, not {value!r}."]})
-
-
-def hxl_row(columns: Iterable[str], resource: str | None = None) -> list[str]:
-    tags = {**HXL_TAGS, **HXL_TAGS_BY_RESOURCE.get(resource or "", {})}
-    return [tags.get(column, "") for column in columns]
 
 
 def cell(value):
@@ -232,6 +146,18 @@ def _prefixes(column: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
+def _resource(view, of_serializer: bool) -> str | None:
+    """Which table of hxl.BY_RESOURCE applies: the stats rows, or the view's resource."""
+    if not of_serializer:
+        return "stats"
+    explicit = getattr(view, "hxl_resource", None)
+    basename = getattr(view, "basename", None) or ""
+    return explicit or basename.removeprefix("api-") or None
+
+
+BOM = "\ufeff".encode()
+
+
 class CSVRenderer(BaseRenderer):
     media_type = "text/csv"
     format = "csv"
@@ -260,14 +186,15 @@ class CSVRenderer(BaseRenderer):
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(columns)
-        if hxl_requested(request):
-            writer.writerow(hxl_row(columns, getattr(view, "hxl_resource", None)))
+        hxl = hxl_requested(request)
+        if hxl:
+            writer.writerow(hxl_row(columns, _resource(view, of_serializer)))
         for row in flat_rows:
             writer.writerow([cell(row.get(column)) for column in columns])
         if response is not None and view is not None:
             name = (getattr(view, "basename", None) or "export").removeprefix("api-")
             response["Content-Disposition"] = f'attachment; filename="tacbapp-{name}.csv"'
-        return buffer.getvalue().encode(self.charset)
+        return (b"" if hxl else BOM) + buffer.getvalue().encode(self.charset)
 
     def _errors(self, data) -> bytes:
         """An error in CSV: one row per parameter (or field) and message."""
