@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -28,6 +29,9 @@ from activities.models import Activity, Audience, Country
 from tests.fixtures_roles import make_draft, resubmitted
 
 pytestmark = pytest.mark.django_db
+
+# The draft's 4,321 as a number, never four digits inside a timestamp's fraction.
+DRAFT_COUNT = re.compile(r"(?<![0-9.])4,?321(?![0-9])")
 
 ROLES = ["anonymous", "donor", "officer_in", "officer_out", "manager", "administrator"]
 DRAFT_TITLE = "Sahel first responders on electronic evidence"
@@ -353,7 +357,7 @@ def test_no_anonymous_response_mentions_the_draft_or_counts_it(world, client):
         assert response.status_code in (200, 400), url
         body = text(response)
         assert DRAFT_TITLE not in body, url
-        assert "4,321" not in body and "4321" not in body, url
+        assert not DRAFT_COUNT.search(body), url
         assert f"/activities/{draft.pk}/" not in body, url
     # And the numbers are those of a database without the draft.
     Activity.objects.filter(pk=draft.pk).delete()
