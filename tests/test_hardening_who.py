@@ -258,6 +258,11 @@ def test_a_kept_answer_is_not_served_from_the_front_door_while_the_database_is_d
         assert client.get(STATS).status_code == 503
 
 
+@pytest.mark.skipif(
+    connections["default"].vendor == "postgresql",
+    reason="inside the test's transaction Django will not close a PostgreSQL connection, "
+    "so the reconnect cannot be exercised here; SQLite runs it",
+)
 def test_a_read_whose_connection_was_lost_is_run_once_more(api):
     with database_down(failures=1, lost=True) as calls:
         response = api.get("/api/v1/regions/")
@@ -265,6 +270,11 @@ def test_a_read_whose_connection_was_lost_is_run_once_more(api):
     assert calls["failed"] == 1
 
 
+@pytest.mark.skipif(
+    connections["default"].vendor == "postgresql",
+    reason="inside the test's transaction Django will not close a PostgreSQL connection, "
+    "so the reconnect cannot be exercised here; SQLite runs it",
+)
 def test_a_page_whose_connection_was_lost_is_rendered_once_more(client):
     with database_down(failures=1, lost=True) as calls:
         response = client.get("/activities/")

@@ -108,7 +108,24 @@ class BoundedJSONParser(parsers.BaseParser):
                 )
                 % {"limit": limit}
             )
-        return parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
+        data = parsers.JSONParser().parse(io.BytesIO(body), media_type, parser_context)
+        if _holds_nul(data):
+            # No database text can hold a NUL (PostgreSQL refuses it outright): a 400 here,
+            # not a 500 at the INSERT.
+            raise exceptions.ParseError(
+                gettext_lazy("Text may not contain NUL (\\u0000) characters.")
+            )
+        return data
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 class BoundedFormParser(parsers.BaseParser):
