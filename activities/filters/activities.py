@@ -32,6 +32,7 @@ from .fields import (
     choice_of,
     code_of,
     linked_to,
+    under_theme,
 )
 
 
@@ -164,14 +165,7 @@ class ActivityFilterSet(django_filters.FilterSet):
         return queryset.in_place(value)
 
     def filter_theme(self, queryset, name, value):
-        through = Activity.themes.through
-        return queryset.filter(
-            Exists(
-                through.objects.filter(activity_id=OuterRef("pk")).filter(
-                    Q(theme=value) | Q(theme__parent=value)
-                )
-            )
-        )
+        return queryset.filter(under_theme(Activity, value))
 
     def filter_audience(self, queryset, name, value):
         through = Activity.audiences.through

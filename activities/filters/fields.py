@@ -13,7 +13,7 @@ import datetime
 import django_filters
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
@@ -159,3 +159,16 @@ def linked_to(model, m2m_name: str, value) -> Exists:
     own = m2m.m2m_field_name()
     other = m2m.m2m_reverse_field_name()
     return Exists(through.objects.filter(**{f"{own}_id": OuterRef("pk"), other: value}))
+
+
+def under_theme(model, value) -> Exists:
+    """EXISTS (the outer record is tagged with the theme `value` or one of its topics):
+    a thematic area matches its training topics too."""
+    m2m = model._meta.get_field("themes")
+    through = m2m.remote_field.through
+    own = m2m.m2m_field_name()
+    return Exists(
+        through.objects.filter(**{f"{own}_id": OuterRef("pk")}).filter(
+            Q(theme=value) | Q(theme__parent=value)
+        )
+    )

@@ -6,11 +6,11 @@ A region matches figures naming a country or a region under it, by counting.unde
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from .. import counting
 from ..models import Region, ReportedFigure, Theme
-from .fields import CountryCodeFilter, IntegerFilter, choice_of, code_of, linked_to
+from .fields import CountryCodeFilter, IntegerFilter, choice_of, code_of, linked_to, under_theme
 
 
 class ReportedFigureFilterSet(django_filters.FilterSet):
@@ -76,14 +76,7 @@ class ReportedFigureFilterSet(django_filters.FilterSet):
         return queryset.filter(linked_to(ReportedFigure, "countries", value))
 
     def filter_theme(self, queryset, name, value):
-        through = ReportedFigure.themes.through
-        return queryset.filter(
-            Exists(
-                through.objects.filter(reportedfigure_id=OuterRef("pk")).filter(
-                    Q(theme=value) | Q(theme__parent=value)
-                )
-            )
-        )
+        return queryset.filter(under_theme(ReportedFigure, value))
 
     def filter_activity(self, queryset, name, value):
         through = ReportedFigure.activities.through
