@@ -31,11 +31,23 @@ ROLES = [PROGRAMME_OFFICER, PROGRAMME_MANAGER, DONOR_VIEWER, ADMINISTRATOR]
 
 _ROWS = ["add_beneficiarygroup", "change_beneficiarygroup", "delete_beneficiarygroup"]
 _VIEW = ["view_activity", "view_beneficiarygroup"]
+# Attendance sheets and the people they name (personal data: activities/people/privacy.py
+# adds the officer's scope to these permissions).
+_PEOPLE = [
+    "view_personal_data",
+    "view_participant",
+    "add_participant",
+    "change_participant",
+    "view_attendance",
+    "add_attendance",
+    "change_attendance",
+    "delete_attendance",
+]
 
 # Permission codenames of the `activities` app for each role; the Administrator also
 # gets every permission of `auth` and `authtoken` (users, groups, API tokens).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    PROGRAMME_OFFICER: [*_VIEW, "add_activity", "change_activity", *_ROWS],
+    PROGRAMME_OFFICER: [*_VIEW, "add_activity", "change_activity", *_ROWS, *_PEOPLE],
     PROGRAMME_MANAGER: [
         *_VIEW,
         "add_activity",
@@ -46,6 +58,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "edit_any_activity",
         "view_draft_aggregates",
         "view_activity_history",
+        *_PEOPLE,
+        "merge_participants",
+        "erase_participant",
     ],
     DONOR_VIEWER: ["view_draft_aggregates"],
     ADMINISTRATOR: [],  # every permission: see setup_roles
@@ -54,12 +69,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 _ADMINISTRATOR_APPS = ["activities", "auth", "authtoken", "axes"]
 
 
-def setup_roles(*, group_model: Any = None, permission_model: Any = None) -> dict[str, Any]:
+def setup_roles(
+    *, group_model: Any = None, permission_model: Any = None, in_migration: bool = False
+) -> dict[str, Any]:
     """Create or update the four groups; returns them by name.
 
     The model classes are parameters so that a data migration can pass its historical
     models; by default the current ones are used. Permissions must exist already
-    (Django creates them after migrate; the migration creates them first).
+    (Django creates them after migrate; the migration creates them first). A migration
+    passes `in_migration=True`: the permissions of models created by later migrations do
+    not exist yet, and the groups get them from `manage.py setup_roles` (`make setup`).
     """
     if group_model is None or permission_model is None:
         from django.contrib.auth.models import Group, Permission
@@ -78,7 +97,7 @@ def setup_roles(*, group_model: Any = None, permission_model: Any = None) -> dic
                 content_type__app_label="activities", codename__in=wanted
             )
             missing = set(wanted) - set(permissions.values_list("codename", flat=True))
-            if missing:
+            if missing and not in_migration:
                 raise RuntimeError(f"Permissions missing for {role}: {sorted(missing)}")
         group.permissions.set(permissions)
         groups[role] = group

@@ -227,7 +227,9 @@ def _set_relations(activity: Activity, relations: Mapping[str, Iterable[Any]]) -
 def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: User | None) -> None:
     """Make the activity's beneficiary rows exactly `rows` (beneficiary_rows.replace_rows),
     if they are within the limit."""
-    error = beneficiary_rows_error(count=len(rows))
+    from .people.tallies import typed_rows_error
+
+    error = beneficiary_rows_error(count=len(rows)) or typed_rows_error(activity, list(rows))
     if error:
         raise ValidationError({"beneficiaries": [error]})
     replace_rows(activity=activity, rows=rows, by=by)

@@ -27,7 +27,7 @@ def test_setup_roles_is_idempotent_and_restores_removed_permissions(capsys):
         "add_activity",
         "change_activity",
     }
-    assert "Programme officer: 7 permissions" in capsys.readouterr().out
+    assert "Programme officer: 15 permissions" in capsys.readouterr().out
 
 
 def test_an_officer_cannot_publish_and_a_manager_can(officer, manager):

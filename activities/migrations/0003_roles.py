@@ -18,6 +18,7 @@ def create_roles(apps, schema_editor):
     setup_roles(
         group_model=apps.get_model("auth", "Group"),
         permission_model=apps.get_model("auth", "Permission"),
+        in_migration=True,
     )
 
 

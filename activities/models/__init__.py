@@ -10,6 +10,8 @@ Reading guide
 - figures.py: ReportedFigure holds every number a source document gives, including those
   that are not delivery records (umbrella totals, context statistics, reach, outcomes),
   so that none of them is ever added into participants.
+- people.py: Participant (a named person), Attendance (a person at an activity), the
+  imports, merges and erasures of people: the only personal data the app holds.
 - scopes.py: OfficerScope, the places a programme officer logs activities for.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - The counting rules themselves live in activities/counting.py.
@@ -42,6 +44,15 @@ from .beneficiaries import BeneficiaryGroup
 from .beneficiaries import HistoricalBeneficiaryGroup  # type: ignore[attr-defined]  # isort: skip
 from .data_version import DataVersion
 from .figures import FigureRole, ReportedFigure
+from .people import (
+    AgeBand,
+    Attendance,
+    AttendanceImport,
+    Participant,
+    ParticipantMerge,
+    PersonErasure,
+    Sex,
+)
 from .places import Country, Region
 from .precision import DatePrecision, Qualifier, format_period
 from .references import (
@@ -59,6 +70,9 @@ from .scopes import OfficerScope
 __all__ = [
     "Activity",
     "ActivityKind",
+    "AgeBand",
+    "Attendance",
+    "AttendanceImport",
     "Audience",
     "BeneficiaryGroup",
     "Country",
@@ -78,11 +92,15 @@ __all__ = [
     "Mentor",
     "Modality",
     "OfficerScope",
+    "Participant",
+    "ParticipantMerge",
     "Partner",
+    "PersonErasure",
     "PublicationStatus",
     "Qualifier",
     "Region",
     "ReportedFigure",
+    "Sex",
     "SourceDocument",
     "Theme",
     "format_period",

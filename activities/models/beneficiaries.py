@@ -49,6 +49,9 @@ class BeneficiaryGroup(models.Model):
     total = models.PositiveIntegerField()
     qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT)
     note = models.CharField(max_length=300, blank=True)
+    # Derived from the activity's attendance (activities/people/tallies.py), not typed:
+    # these participations rest on named people.
+    from_attendance = models.BooleanField(default=False, editable=False)
     # Where these people certainly belong (the attribution rule, counting.py): a country,
     # or else the smallest region holding them all. Maintained by services.
     place_country = models.ForeignKey(
@@ -77,6 +80,7 @@ class BeneficiaryGroup(models.Model):
                     "male",
                     "not_recorded",
                     "qualifier",
+                    "from_attendance",
                 ],
                 name="beneficiary_activity_cover",
             ),
