@@ -115,12 +115,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='beneficiarygroup',
             name='from_attendance',
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(db_default=False, default=False, editable=False),
         ),
         migrations.AddField(
             model_name='historicalbeneficiarygroup',
             name='from_attendance',
-            field=models.BooleanField(default=False, editable=False),
+            field=models.BooleanField(db_default=False, default=False, editable=False),
         ),
         migrations.AddIndex(
             model_name='beneficiarygroup',

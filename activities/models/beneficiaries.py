@@ -51,7 +51,7 @@ class BeneficiaryGroup(models.Model):
     note = models.CharField(max_length=300, blank=True)
     # Derived from the activity's attendance (activities/people/tallies.py), not typed:
     # these participations rest on named people.
-    from_attendance = models.BooleanField(default=False, editable=False)
+    from_attendance = models.BooleanField(default=False, db_default=False, editable=False)
     # Where these people certainly belong (the attribution rule, counting.py): a country,
     # or else the smallest region holding them all. Maintained by services.
     place_country = models.ForeignKey(
