@@ -7,7 +7,16 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from .. import counting
+from .. import counting, stats
+from ..people import suppression
+
+
+def stats_for(user, activities, **question) -> dict:
+    """`stats.compute(activities, **question)` as `user` may see it: person-level counts
+    (people, learning) with small numbers suppressed unless they may see them exactly
+    (activities/people/suppression.py). The engine's cached answer is shared by everyone,
+    so the suppression, which depends on who asks, comes after it."""
+    return suppression.for_user(stats.compute(activities, **question), user)
 
 
 def page_totals(result: dict, user=None) -> dict:

@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .. import charts, maps, selectors, stats
+from .. import charts, maps, selectors
 from ..answer_cache import cached_page
 from ..filters import ActivityFilterSet
 from ..models import Activity
 from ..templatetags.figures import format_count, sex_recorded
-from .common import activities_url, page_totals
+from .common import activities_url, page_totals, stats_for
 
 
 def _region_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -> list[charts.Bar]:
@@ -107,9 +107,9 @@ def _sex_chart(participations: dict) -> dict:
     )
 
 
-def _world_map(activities, *, measure: str) -> dict:
+def _world_map(activities, *, measure: str, user) -> dict:
     """Countries coloured by `measure` ("activities" or "participants")."""
-    by_country = stats.compute(activities, group_by=["country"], measures=[measure])
+    by_country = stats_for(user, activities, group_by=["country"], measures=[measure])
     values: dict[str, tuple[int, str]] = {}
     for row in by_country["rows"]:
         if row["country"] is None:
@@ -160,9 +160,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     year = filterset.form.cleaned_data.get("year")
     extra = {"year": int(year)} if year else {}
     # The totals come with the grouping (computed over the whole set, never summed).
-    by_region = stats.compute(activities, group_by=["region"])
+    by_region = stats_for(request.user, activities, group_by=["region"])
     overall = by_region
-    by_theme = stats.compute(activities, group_by=["theme"], measures=["participants"])
+    by_theme = stats_for(request.user, activities, group_by=["theme"], measures=["participants"])
     themes_additive = by_theme["additive"].get("participants")
     context = {
         "filterset": filterset,
@@ -195,7 +195,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "themes_additive": themes_additive,
         "sex_chart": _sex_chart(overall["totals"]["participants"]),
-        "world_map": _world_map(activities, measure=map_measure),
+        "world_map": _world_map(activities, measure=map_measure, user=request.user),
         "map_measure": map_measure,
         "region_scoped": selectors.region_scoped_activities(
             activities & Activity.objects.visible_to(request.user)

@@ -80,6 +80,15 @@ class StatsTotalsSerializer(serializers.Serializer):
     activities_href = serializers.URLField()
 
 
+class SuppressionSerializer(serializers.Serializer):
+    threshold = serializers.IntegerField(
+        help_text=gettext_lazy(
+            "Person-level counts from 1 to threshold - 1 are shown as the string '<5'; "
+            "other hidden cells as 'suppressed' (activities/people/suppression.py)."
+        )
+    )
+
+
 class StatsResponseSerializer(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
     includes_drafts = serializers.BooleanField(
@@ -91,3 +100,10 @@ class StatsResponseSerializer(serializers.Serializer):
     rows = StatsRowSerializer(many=True)
     totals = StatsTotalsSerializer()
     additive = serializers.DictField(child=serializers.BooleanField())
+    suppression = SuppressionSerializer(
+        required=False,
+        help_text=gettext_lazy(
+            "Present when small person-level counts (people, learning) were suppressed "
+            "for the user who asks."
+        ),
+    )
