@@ -229,7 +229,7 @@ def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: Use
     if they are within the limit."""
     from .people.tallies import typed_rows_error
 
-    error = beneficiary_rows_error(count=len(rows)) or typed_rows_error(activity, list(rows))
+    error = beneficiary_rows_error(count=len(rows)) or typed_rows_error(activity, rows)
     if error:
         raise ValidationError({"beneficiaries": [error]})
     replace_rows(activity=activity, rows=rows, by=by)

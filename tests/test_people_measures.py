@@ -1,0 +1,165 @@
+"""The person-level measures (counting rule 9): people and learning, in the engine and in
+GET /api/v1/stats/."""
+
+import pytest
+
+from activities import stats
+from activities.models import Activity, BeneficiaryGroup
+from activities.people import tallies
+from tests.factories import ActivityFactory
+from tests.people_factories import attend, person
+
+pytestmark = pytest.mark.django_db
+
+
+def _made_up():
+    return Activity.objects.filter(title__startswith="Made-up")
+
+
+def _answer(**kwargs):
+    kwargs.setdefault("measures", ["participants", "people", "learning"])
+    return stats.compute(_made_up(), **kwargs)
+
+
+def test_one_person_at_three_activities_is_three_participations_and_one_person():
+    prosecutor = person(sex="female")
+    for _ in range(3):
+        attend(ActivityFactory(people=False), prosecutor)
+    totals = _answer()["totals"]
+    assert totals["participants"]["total"] == 3
+    assert totals["participants"]["female"] == 3
+    assert totals["people"] == {
+        "total": 1,
+        "female": 1,
+        "male": 0,
+        "not_recorded": 0,
+        "participations": 3,
+    }
+
+
+def test_attendance_derives_the_tallies_and_they_are_marked_so():
+    training = ActivityFactory(people=False)
+    attend(training, person(sex="female"), person(sex="male"), person(sex="male"))
+    attend(training, person(sex="female", country="GTM"), attended=False)
+    rows = list(BeneficiaryGroup.objects.filter(activity=training))
+    assert [(r.female, r.male, r.not_recorded, r.from_attendance) for r in rows] == [
+        (1, 2, 0, True)
+    ]
+    assert rows[0].country.iso3 == "SLV"  # the persons' country, which the activity lists
+
+
+def test_typed_tallies_are_refused_once_attendance_exists():
+    from django.core.exceptions import ValidationError
+
+    from activities import services
+
+    training = ActivityFactory(people=False)
+    attend(training, person(sex="female"))
+    with pytest.raises(ValidationError, match="attendance sheet"):
+        services.activity_update(
+            activity=training,
+            expected_version=None,
+            beneficiary_rows=[{"female": 40, "male": 0, "not_recorded": 0}],
+            by=None,
+        )
+    assert (
+        tallies.typed_rows_error(
+            training,
+            list(
+                BeneficiaryGroup.objects.filter(activity=training).values(
+                    "audience", "country", "female", "male", "not_recorded"
+                )
+            ),
+        )
+        is None
+    )
+
+
+def test_a_person_counts_under_their_own_country_not_the_activity_scope():
+    workshop = ActivityFactory(places=["SLV", "GTM", "HND"], people=False)
+    attend(workshop, person(country="SLV"), person(country="GTM"), person(country=None))
+    answer = _answer(group_by=["country"])
+    by_country = {
+        (row["country"] or {}).get("code"): row["people"]["total"] for row in answer["rows"]
+    }
+    assert by_country == {"SV": 1, "GT": 1, None: 1}
+    assert answer["totals"]["people"]["total"] == 3
+    assert answer["additive"]["people"] is False
+
+
+def test_a_place_restriction_counts_the_people_from_under_it():
+    from activities.models import Country, Region
+
+    workshop = ActivityFactory(places=["SLV", "GTM"], people=False)
+    attend(workshop, person(country="SLV"), person(country="GTM"), person(country=None))
+    salvador = Country.objects.get(iso3="SLV")
+    central_america = Region.objects.get(code="013")
+    assert _answer(place=salvador)["totals"]["people"]["total"] == 1
+    assert _answer(place=central_america)["totals"]["people"]["total"] == 2
+
+
+def test_people_are_not_added_across_groups_of_an_activity_tag():
+    from activities.models import Theme
+
+    first, second = ActivityFactory(people=False), ActivityFactory(people=False)
+    theme_a, theme_b = Theme.objects.filter(parent__isnull=True).order_by("pk")[:2]
+    first.themes.set([theme_a])
+    second.themes.set([theme_b])
+    judge = person(sex="male")
+    attend(first, judge)
+    attend(second, judge)
+    answer = _answer(group_by=["theme"])
+    assert [row["people"]["total"] for row in answer["rows"]] == [1, 1]
+    assert answer["totals"]["people"]["total"] == 1
+    assert answer["totals"]["participants"]["total"] == 2
+
+
+def test_people_split_by_sex():
+    training = ActivityFactory(people=False)
+    attend(training, person(sex="female"), person(sex="female"), person(sex="male"))
+    answer = _answer(group_by=["sex"], measures=["people"])
+    assert {row["sex"]["code"]: row["people"]["total"] for row in answer["rows"]} == {
+        "female": 2,
+        "male": 1,
+    }
+
+
+def test_learning_is_over_participations_with_both_scores():
+    training = ActivityFactory(people=False)
+    attend(training, person(), pre=40, post=70)
+    attend(training, person(), pre=60, post=80)
+    attend(training, person(), pre=50)  # no post-test: not assessed
+    attend(training, person(), post=99)  # no pre-test: not assessed
+    learning = _answer(measures=["learning"])["totals"]["learning"]
+    assert learning == {
+        "assessed": 2,
+        "people": 2,
+        "mean_pre": 50.0,
+        "mean_post": 75.0,
+        "mean_gain": 25.0,
+    }
+
+
+def test_without_attendance_there_are_participations_and_no_people():
+    ActivityFactory()
+    totals = _answer()["totals"]
+    assert totals["participants"]["total"] == 30
+    assert totals["people"]["total"] == 0
+    assert totals["people"]["participations"] == 0
+
+
+def test_person_measures_are_asked_for_by_name():
+    ActivityFactory()
+    assert stats.compute(_made_up())["measures"] == ["activities", "participants", "countries"]
+
+
+def test_the_stats_api_answers_people_and_learning(client):
+    training = ActivityFactory(people=False)
+    attend(training, person(sex="female"), person(sex="male"), pre=10, post=30)
+    response = client.get(
+        "/api/v1/stats/", {"measures": "people,learning", "group_by": "year", "year": 2021}
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["totals"]["people"]["total"] == 2
+    assert body["totals"]["learning"]["mean_gain"] == 20.0
