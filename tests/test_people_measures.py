@@ -153,13 +153,17 @@ def test_person_measures_are_asked_for_by_name():
     assert stats.compute(_made_up())["measures"] == ["activities", "participants", "countries"]
 
 
-def test_the_stats_api_answers_people_and_learning(client):
+def test_the_stats_api_answers_people_and_learning(manager_client, client):
     training = ActivityFactory(people=False)
     attend(training, person(sex="female"), person(sex="male"), pre=10, post=30)
-    response = client.get(
-        "/api/v1/stats/", {"measures": "people,learning", "group_by": "year", "year": 2021}
-    )
+    question = {"measures": "people,learning", "group_by": "year", "year": 2021}
+    # A manager sees every number (activities/people/privacy.py) ...
+    response = manager_client.get("/api/v1/stats/", question)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["totals"]["people"]["total"] == 2
     assert body["totals"]["learning"]["mean_gain"] == 20.0
+    # ... an anonymous visitor gets two people as "<5" (activities/people/suppression.py).
+    body = client.get("/api/v1/stats/", question).json()
+    assert body["totals"]["people"]["total"] == "<5"
+    assert body["totals"]["learning"]["mean_gain"] is None
