@@ -115,13 +115,13 @@ def people_world(world):
                 post_score=POST_SCORE,
             )
         tallies.sync_tallies(activity=activity, by=manager)
-    return world
+    return {**world, "people": people}
 
 
 # --- what to ask ------------------------------------------------------------------------
 
-# Values for the parameters of the project's URLs: an activity's id is tried for both
-# the published activity and the draft; any other parameter takes the first of these
+# Values for the parameters of the project's URLs: a number is tried as the published
+# activity's id, the draft's and each person's; any other parameter takes the first of these
 # that its pattern accepts (a country, a region, an audience, a format...).
 ACTIVITY_PARAMS = {"pk", "id", "activity_pk", "activity_id", "activity"}
 CANDIDATE_VALUES = ["SN", "011", "prosecutors", "csv", "x"]
@@ -313,8 +313,10 @@ def test_no_response_to_an_outsider_names_a_participant(people_world, role, capl
         asked.append((name, request(pages, people_world)))
     for name, (request, _expected) in authz.API_MATRIX.items():
         asked.append((name, request(api, people_world)))
-    activity_ids = [people_world["published"].pk, people_world["draft"].pk]
-    urls = routed_urls(activity_ids) + extra_urls(people_world) + stats_urls()
+    # A URL's number is tried as each activity's id and each person's (/people/{id}/).
+    ids = [people_world["published"].pk, people_world["draft"].pk]
+    ids += [participant.pk for participant in people_world["people"]]
+    urls = routed_urls(ids) + extra_urls(people_world) + stats_urls()
     for url in dict.fromkeys(urls):
         client = api if url.startswith("/api/") else pages
         asked.append((url, client.get(url)))
