@@ -163,3 +163,23 @@ def test_the_stats_api_answers_people_and_learning(client):
     body = response.json()
     assert body["totals"]["people"]["total"] == 2
     assert body["totals"]["learning"]["mean_gain"] == 20.0
+
+
+def test_pages_show_people_beside_participations_with_the_named_share(client):
+    from django.test import override_settings
+
+    training = ActivityFactory(people=False, places=["GTM"])
+    ActivityFactory(places=["GTM"])  # 30 typed participations, no names
+    team = [person(sex="female", country="GTM") for _ in range(6)]
+    attend(training, *team)
+    with override_settings(PERSON_COUNT_THRESHOLD=5):
+        page = client.get("/countries/GT/").content.decode()
+    assert "People" in page
+    assert '<dd class="people-count">6</dd>' in page
+    assert "17 % of these participations rest on people named" in page  # 6 of 36
+
+
+def test_pages_say_people_are_not_recorded_without_attendance(client):
+    page = client.get("/").content.decode()
+    assert "people, each counted once" in page
+    assert "No attendance sheet is recorded yet" in page
