@@ -183,3 +183,20 @@ def test_pages_say_people_are_not_recorded_without_attendance(client):
     page = client.get("/").content.decode()
     assert "people, each counted once" in page
     assert "No attendance sheet is recorded yet" in page
+
+
+def test_stats_csv_and_hxl_carry_people_and_learning(client):
+    import csv
+    import io
+
+    training = ActivityFactory(people=False)
+    attend(training, person(sex="female"), person(sex="male"), pre=20, post=50)
+    params = {"measures": "people,learning", "group_by": "country", "format": "csv", "hxl": "1"}
+    response = client.get("/api/v1/stats/", params)
+    assert response.status_code == 200
+    header, tags, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert "#reached+unique+total" in tags
+    assert "#indicator+score+gain+mean" in tags
+    salvador = next(row for row in rows if "SV" in row)
+    assert salvador[header.index("people.total")] == "2"
+    assert salvador[header.index("learning.mean_gain")] == "30.0"
