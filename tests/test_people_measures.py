@@ -200,3 +200,29 @@ def test_stats_csv_and_hxl_carry_people_and_learning(client):
     salvador = next(row for row in rows if "SV" in row)
     assert salvador[header.index("people.total")] == "2"
     assert salvador[header.index("learning.mean_gain")] == "30.0"
+
+
+def test_the_officer_form_shows_derived_tallies_and_keeps_them(client, manager):
+    from activities import services
+    from activities.models import Country
+
+    training = ActivityFactory(people=False, status="draft", places=["SLV", "GTM"])
+    attend(training, person(sex="female", country="GTM"), person(sex="male", country="SLV"))
+    client.force_login(manager)
+    page = client.get(f"/activities/{training.pk}/edit/")
+    assert page.status_code == 200
+    assert 'id="rows-from-attendance"' in page.content.decode()
+    # The officer drops Guatemala from the activity's places: the Guatemalan's row no
+    # longer names it (the activity's scope attributes it), and nobody is lost.
+    services.activity_update(
+        activity=training,
+        expected_version=None,
+        relations={"countries": [Country.objects.get(iso3="SLV")]},
+        by=manager,
+    )
+    rows = BeneficiaryGroup.objects.filter(activity=training).order_by("country")
+    assert [(r.country_id is not None, r.total) for r in rows] in (
+        [(False, 1), (True, 1)],
+        [(True, 1), (False, 1)],
+    )
+    assert sum(r.total for r in rows) == 2
