@@ -48,10 +48,10 @@ def _forms(request: HttpRequest, *, activity: Activity, initial=None, row_initia
         prefix="rows",
         user=request.user,
         initial=row_initial,
+        from_attendance=from_attendance,
     )
     if row_initial:
         formset.extra = max(len(row_initial), formset.extra)
-    formset.from_attendance = from_attendance
     return form, formset
 
 
