@@ -226,3 +226,15 @@ def test_the_officer_form_shows_derived_tallies_and_keeps_them(client, manager):
         [(True, 1), (False, 1)],
     )
     assert sum(r.total for r in rows) == 2
+
+
+def test_a_new_attendance_shows_in_the_next_answer():
+    from activities import answer_cache
+
+    assert "activities_attendance" in answer_cache.versioned_tables()
+    assert "activities_participant" in answer_cache.versioned_tables()
+    training = ActivityFactory(people=False)
+    attend(training, person())
+    assert _answer()["totals"]["people"]["total"] == 1
+    attend(training, person())
+    assert _answer()["totals"]["people"]["total"] == 2
