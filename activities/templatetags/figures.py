@@ -22,7 +22,7 @@ def format_count(value: int | str | None, qualifier: str | None = "exact") -> st
     if value is None:
         return "not recorded"
     if isinstance(value, str):
-        return value  # a suppressed person-level cell: "<5" (activities/people/suppression.py)
+        return value  # a suppressed small number ("<5"), shown as it is
     number = f"{value:,}"
     if qualifier in AT_LEAST:
         return f"{number}+"
@@ -35,7 +35,7 @@ def format_count_words(value: int | str | None, qualifier: str | None = "exact")
     if value is None:
         return "not recorded"
     if isinstance(value, str):
-        return value  # a suppressed person-level cell
+        return value  # a suppressed small number ("<5"), shown as it is
     number = f"{value:,}"
     if qualifier in AT_LEAST:
         return f"more than {number}"
