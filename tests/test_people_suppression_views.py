@@ -105,3 +105,15 @@ def test_the_csv_and_hxl_downloads_carry_the_suppressed_cells(trainings):
         assert salvador["people.total"] == "12"
         assert salvador["people.suppressed"] == "true"
         assert not any(row["people.female"] in {"1", "2", "3", "4"} for row in rows)
+
+
+def test_pages_show_a_small_number_of_people_as_less_than_five(client, role_users):
+    training = ActivityFactory(people=False, places=["GTM"])
+    attend(training, *[person(sex="female", country="GTM") for _ in range(3)], pre=20, post=60)
+    page = client.get("/countries/GT/").content.decode()
+    assert '<dd class="people-count">&lt;5</dd>' in page
+    assert "fewer than the threshold: not shown" in page
+    client.force_login(role_users["manager"])
+    page = client.get("/countries/GT/").content.decode()
+    assert '<dd class="people-count">3</dd>' in page
+    assert "20.0 → 60.0" in page
