@@ -191,6 +191,9 @@ def _close_sex_table(
         for cell in line:
             lines_of.setdefault(cell, []).append(number)
     while True:
+        # The cheap part first, which settles nearly every table: no line with exactly
+        # one unknown. What is left are bridges between groups of hidden cells.
+        _close_lines(lines, lines_of, values, hidden)
         edges = {
             cell: [("line", number) for number in numbers] + [("free",)] * (2 - len(numbers))
             for cell, numbers in lines_of.items()
@@ -205,21 +208,44 @@ def _close_sex_table(
             {number for cell in bridges for number in lines_of[cell]},
             key=lambda number: (sum(1 for cell in lines[number] if cell in hidden), number),
         )
-        if not any(_hide_smallest(lines[number], values, hidden) for number in through):
+        if not any(_hide_smallest(lines[number], values, hidden) is not None for number in through):
             # Every line through every bridge is hidden whole: join the components with
             # any visible cell of a line that has a hidden one.
             touched = [line for line in lines if any(cell in hidden for cell in line)]
-            if not any(_hide_smallest(line, values, hidden) for line in touched):
+            if not any(_hide_smallest(line, values, hidden) is not None for line in touched):
                 return  # everything is hidden
 
 
-def _hide_smallest(line: list[Cell], values: Mapping[Cell, int], hidden: set[Cell]) -> bool:
-    """Hide the smallest visible cell of the line (a non-zero one first); False if none."""
+def _close_lines(
+    lines: list[list[Cell]],
+    lines_of: Mapping[Cell, list[int]],
+    values: Mapping[Cell, int],
+    hidden: set[Cell],
+) -> None:
+    """Hide the smallest visible sibling of every line with exactly one hidden cell, and
+    of every line that this leaves with exactly one, until none is left."""
+    unknowns = [sum(1 for cell in line if cell in hidden) for line in lines]
+    pending = [number for number, count in enumerate(unknowns) if count == 1]
+    while pending:
+        number = pending.pop()
+        if unknowns[number] != 1:
+            continue
+        cell = _hide_smallest(lines[number], values, hidden)
+        for other in lines_of[cell] if cell is not None else ():
+            unknowns[other] += 1
+            if unknowns[other] == 1:
+                pending.append(other)
+
+
+def _hide_smallest(line: list[Cell], values: Mapping[Cell, int], hidden: set[Cell]) -> Cell | None:
+    """Hide the smallest visible cell of the line (a non-zero one first) and return it;
+    None if the whole line is hidden already."""
     visible = [cell for cell in line if cell not in hidden]
     if not visible:
-        return False
-    hidden.add(min(visible, key=lambda cell: (values[cell] == 0, values[cell], cell)))
-    return True
+        return None
+    chosen = min(visible, key=lambda cell: (values[cell] == 0, values[cell], cell))
+    hidden.add(chosen)
+    return chosen
 
 
 def _bridges(edges: Mapping[Cell, list[Any]]) -> list[Cell]:
