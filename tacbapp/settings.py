@@ -197,6 +197,10 @@ API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Beneficiary rows one activity may have, through the API or the officer's form: a 400.
 MAX_BENEFICIARY_ROWS = env_int("MAX_BENEFICIARY_ROWS", 1000)
 
+# Personal data (README, "Personal data"): a person whose last attended activity ended
+# more than this many years ago is erased by `manage.py erase_expired_people`.
+PERSONAL_DATA_RETENTION_YEARS = env_int("PERSONAL_DATA_RETENTION_YEARS", 7)
+
 REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with WWW-Authenticate: Token (the
     # first class decides), not a 403. Sessions work as before.
