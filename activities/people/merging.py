@@ -51,7 +51,8 @@ def root_of(participant: Participant) -> Participant:
     """The person a record stands for: itself, or the person it was merged into (followed
     to the end). A cycle cannot be made by `merge`; one found anyway is an error."""
     seen = {participant.pk}
-    current = participant
+    # Read again: the caller's copy may predate a merge of this record.
+    current = Participant.objects.get(pk=participant.pk)
     while current.merged_into_id is not None:
         if current.merged_into_id in seen:
             raise ValidationError(_("These records are merged in a circle; ask an administrator."))
