@@ -172,3 +172,18 @@ def test_persons_past_the_retention_period_are_erased_by_the_command(manager):
     assert list(Participant.objects.filter(erased_at__isnull=False)) == [old]
     assert PersonErasure.objects.get().reason.startswith("retention period")
     assert people_count([old_activity, recent_activity]) == 3
+
+
+def test_people_are_not_in_the_admin_and_the_erasure_log_is_read_only(superuser_client, person):
+    from django.contrib import admin
+
+    from activities.models import Attendance as AttendanceModel
+
+    assert Participant not in admin.site._registry
+    assert AttendanceModel not in admin.site._registry
+    assert ParticipantMerge not in admin.site._registry
+    erase(participant=person, by=None, reason="request")
+    response = superuser_client.get("/admin/activities/personerasure/")
+    assert response.status_code == 200
+    assert b"request" in response.content
+    assert superuser_client.get("/admin/activities/personerasure/add/").status_code == 403
