@@ -122,6 +122,11 @@ def person_merge(request: SignedInRequest, pk: int) -> HttpResponse:
         found = directory.search(request.user, query=search.cleaned_data["q"]).exclude(
             pk=person.pk
         )[:20]
+    person_attendance = list(directory.visible_attendance(request.user, person))
+    other_attendance = list(directory.visible_attendance(request.user, other)) if other else None
+    shared = {row.activity_id for row in person_attendance} & {
+        row.activity_id for row in other_attendance or []
+    }
     proposals = duplicates.similar_to(person)
     proposed = Participant.objects.in_bulk([pair.second for pair in proposals])
     return render(
@@ -134,10 +139,9 @@ def person_merge(request: SignedInRequest, pk: int) -> HttpResponse:
             "search": search,
             "found": found,
             "proposals": [(proposed[p.second], p.score) for p in proposals if p.second in proposed],
-            "person_attendance": directory.visible_attendance(request.user, person),
-            "other_attendance": (
-                directory.visible_attendance(request.user, other) if other else None
-            ),
+            "person_attendance": person_attendance,
+            "other_attendance": other_attendance,
+            "shared": shared,
         },
         status=400 if request.method == "POST" else 200,
     )
