@@ -359,3 +359,16 @@ def test_erased_and_merged_records_are_not_proposed(near_duplicates, manager):
     erase(participant=pairs[1][0], by=manager, reason="request")
 
     assert len(duplicates.find_pairs()) == 1
+
+
+def test_blocking_keeps_the_comparisons_to_a_small_share_and_finds_the_planted_typos():
+    from bench.duplicates import synthetic_people
+
+    people, planted = synthetic_people(20_000)
+    comparisons = sum(len(b) * (len(b) - 1) // 2 for b in duplicates.blocks(people))
+    all_pairs = len(people) * (len(people) - 1) // 2
+
+    assert comparisons < all_pairs / 100
+    found = {(pair.first, pair.second) for pair in duplicates.find_pairs(people)}
+    # A typo in a rare word leaves the two sharing the others: every copy is found.
+    assert len(planted & found) / len(planted) > 0.95
