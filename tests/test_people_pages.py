@@ -372,3 +372,39 @@ def test_blocking_keeps_the_comparisons_to_a_small_share_and_finds_the_planted_t
     found = {(pair.first, pair.second) for pair in duplicates.find_pairs(people)}
     # A typo in a rare word leaves the two sharing the others: every copy is found.
     assert len(planted & found) / len(planted) > 0.95
+
+
+def test_after_a_merge_and_an_erasure_through_the_pages_the_name_is_in_no_table(
+    manager_client, salvador_person, caplog
+):
+    from .test_people_erasure import everything_stored
+
+    duplicate = make_person("Xiomara", "Quetzaltenango Ruiz", email="xqr@example.org")
+    attend(duplicate, salvador_person.attendances.get().activity, pre_score=12, post_score=34)
+    manager_client.post(
+        reverse("people:merge", args=[salvador_person.pk]),
+        {"other": duplicate.pk, "keep": "this"},
+        follow=True,
+    )
+    manager_client.post(
+        reverse("people:erase", args=[salvador_person.pk]),
+        {"reason": "request by e-mail", "confirm": "on"},
+        follow=True,
+    )
+
+    stored = everything_stored()  # sessions, the admin log and every history table too
+    for value in ("Xiomara", "Quetzaltenango", "xq@example.org", "xqr@example.org"):
+        assert value not in stored, value
+    assert "Xiomara" not in caplog.text
+    assert people_count() == 1
+
+
+def test_a_merged_records_page_says_whom_it_was_merged_into(manager_client, salvador_person):
+    from activities.people.merging import merge
+
+    duplicate = make_person("Xiomara", "Quetzaltenango Ruiz")
+    merge(kept=salvador_person, merged=duplicate, by=None)
+
+    body = manager_client.get(reverse("people:detail", args=[duplicate.pk])).content.decode()
+    assert reverse("people:detail", args=[salvador_person.pk]) in body
+    assert "was merged into" in body
