@@ -82,6 +82,11 @@ def test_a_manager_compares_and_merges_a_duplicate(browser_page, people, viewpor
     page.get_by_role("button", name="Search").first.click()
     assert page.locator("table.people tbody tr").count() == 2
 
+    page.goto(page.url_for("/people/duplicates/"))
+    assert page.get_by_role("link", name="Compare and merge").count() == 1
+    shoot(page, f"people-duplicates-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
     page.goto(page.url_for(f"/people/{kept.pk}/merge/"))
     shoot(page, f"people-merge-pick-{width}")
     page.get_by_role("link", name="Compare").first.click()
@@ -94,4 +99,8 @@ def test_a_manager_compares_and_merges_a_duplicate(browser_page, people, viewpor
     assert ParticipantMerge.objects.filter(kept=kept, merged=duplicate).exists()
     assert page.get_by_role("button", name="Undo this merge").is_visible()
     shoot(page, f"people-person-after-merge-{width}")
+
+    page.get_by_role("link", name="Erase on request").click()
+    shoot(page, f"people-erase-{width}")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert not refused(page)

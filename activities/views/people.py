@@ -198,7 +198,9 @@ def person_erase(request: SignedInRequest, pk: int) -> HttpResponse:
 def duplicate_list(request: HttpRequest) -> HttpResponse:
     """Likely duplicate pairs over the whole table, best first: proposals only."""
     _require(request, "merge_participants")
-    form = DuplicatesForm(request.GET)
+    data = request.GET.copy()
+    data.setdefault("threshold", str(duplicates.DEFAULT_THRESHOLD))
+    form = DuplicatesForm(data)
     if not form.is_valid():
         return render(request, "people/duplicate_list.html", {"form": form}, status=400)
     country = form.cleaned_data["country"]
