@@ -43,6 +43,17 @@ In plain words
    viewers count every draft. An answer says `includes_drafts` exactly when a draft is
    among the activities it counted (`includes_drafts`). Drafts a user may count but not
    read are named in no answer (`redact_unreadable`).
+9. **People.** Where an activity has attendance, a person is counted once however many
+   activities they attended: `people` is COUNT(DISTINCT person) over the attended
+   attendance of the counted activities (`attended`), split by the person's recorded
+   sex. A person belongs to their own country for place questions (`person_under`);
+   one without a country belongs to no place. People are never added across groups (a
+   person in two groups is one person in the total), so `additive` is false for them.
+   `participations` beside them says how many of the participations rest on named
+   people; an activity without attendance has participations and no people.
+   `learning` (Kirkpatrick level 2) is over attended participations with both a pre-
+   and a post-test score: how many, of how many people, the mean scores and the mean
+   gain (post minus pre, over the same participations).
 """
 
 from __future__ import annotations
@@ -54,7 +65,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from .models import Activity, BeneficiaryGroup, Country, Qualifier, Region
+from .models import Activity, Attendance, BeneficiaryGroup, Country, Qualifier, Region
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -334,6 +345,28 @@ def within_month(year: int, month: int, prefix: str = "") -> Q:
             f"{prefix}date_precision__in": ["month", "day"],
         }
     )
+
+
+# --- Rule 9: people -------------------------------------------------------------------
+
+
+def attended(activities: QuerySet[Activity]) -> QuerySet[Attendance]:
+    """The attendance people are counted from: attended, at the given activities."""
+    return Attendance.objects.filter(activity__in=activities.order_by().values("pk"), attended=True)
+
+
+def person_under(place: Place) -> Q:
+    """Attendance whose person comes from a country under `place` (a person without a
+    country belongs to no place)."""
+    return under(place, "participant__country__path")
+
+
+PEOPLE_ADDITIVE = False  # a person in two groups is one person in the total
+
+
+def both_scores_sql(pre: str, post: str) -> str:
+    """An attended participation counts for learning when both its scores are known."""
+    return f"({pre} IS NOT NULL AND {post} IS NOT NULL)"
 
 
 # --- Rule 8: who may count what -------------------------------------------------------

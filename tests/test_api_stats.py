@@ -279,7 +279,7 @@ def test_additive_says_the_truth_about_the_rows(client, dimension):
         ("group_by=country,region", "group_by"),
         ("group_by=sex&measures=countries", "measures"),
         ("group_by=sex&measures=activities", "measures"),
-        ("measures=people", "measures"),
+        ("measures=persons", "measures"),
         ("region=999", "region"),
         ("country=XX", "country"),
         ("date_from=2020-13-01", "date_from"),

@@ -11,6 +11,7 @@ without attendance keeps its typed tallies.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -108,13 +109,13 @@ def _with_instances(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def typed_rows_error(activity: Activity, rows: list[dict[str, Any]]) -> str | None:
+def typed_rows_error(activity: Activity, rows: Sequence[Mapping[str, Any]]) -> str | None:
     """A write of typed tallies to an activity whose tallies come from attendance is
     refused, unless it gives back exactly the derived rows (a form re-submitting them)."""
     if activity.pk is None or not has_attendance(activity):
         return None
 
-    def key(row: dict[str, Any]) -> tuple[Any, ...]:
+    def key(row: Mapping[str, Any]) -> tuple[Any, ...]:
         audience, country = row.get("audience"), row.get("country")
         return (
             getattr(audience, "pk", audience),

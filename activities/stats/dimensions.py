@@ -62,6 +62,12 @@ class Dimension:
     def row_key_path_expression(self) -> Combinable:
         raise NotImplementedError
 
+    def person_key_expression(self, restriction: Restriction) -> Combinable | None:
+        """The one key an attendance row's person is in (counting rule 9). A property of
+        the activity (kind, year...) reads the same through `activity__` as a
+        beneficiary row's; places and audiences are the person's own."""
+        return self.row_key_expression(restriction)
+
     @property
     def tags_activity(self) -> bool:
         return self.row_key_expression(Restriction()) is None
@@ -251,6 +257,9 @@ class AudienceDimension(Dimension):
     def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return F("audience_id")
 
+    def person_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return F("participant__audience_id")
+
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         audiences = Audience.objects.filter(pk__in=keys).values("pk", "slug", "name")
         return {a["pk"]: {"code": a["slug"], "name": a["name"]} for a in audiences}
@@ -294,6 +303,9 @@ class CountryDimension(_GeographicDimension):
 
     def row_key_path_expression(self) -> Combinable:
         return F("place_country__path")
+
+    def person_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return F("participant__country_id")
 
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         countries = Country.objects.filter(pk__in=keys).values("pk", "iso2", "iso3", "name")
@@ -343,16 +355,23 @@ class RegionLevelDimension(_GeographicDimension):
             F(f"place_country__{self.ancestor}__path"), F(f"place_region__{self.ancestor}__path")
         )
 
+    def person_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return F(f"participant__country__{self.ancestor}_id")
+
 
 class SexDimension(Dimension):
-    """Splits people by recorded sex. Only participants can be split so."""
+    """Splits people by recorded sex: participations (from the rows' split) and persons
+    (by their own record)."""
 
     name = "sex"
     param = ""
-    splits_measures = ("participants",)
+    splits_measures = ("participants", "people", "learning")
 
     def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return Value("sex")  # placeholder: the engine unpivots the rows by sex
+
+    def person_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return F("participant__sex")
 
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         names = {"female": "female", "male": "male", "not_recorded": "not recorded"}

@@ -15,6 +15,7 @@ from .cells import activity_measures
 from .dimensions import DIMENSIONS, SEXES, Dimension, MonthDimension, SexDimension, YearDimension
 from .matched import Matched, matched_once
 from .participants import inside_and_outside, participant_measures, unattributed
+from .people import person_measures
 from .request import Restriction, parse_group_by, parse_measures
 
 
@@ -81,6 +82,8 @@ def _rows(
     if "participants" in measures:
         for key, values in participant_measures(matched, dimensions).items():
             groups.setdefault(key, {}).update(values)
+    for key, values in person_measures(matched, dimensions, measures).items():
+        groups.setdefault(key, {}).update(values)
     labels = _labels(dimensions, groups)
     answer = []
     for key in sorted(groups, key=lambda k: _sort_key(dimensions, k, labels)):
@@ -95,6 +98,10 @@ def _rows(
             row["participants"] = values.get("participants", results.no_people())
         if "countries" in measures:
             row["countries"] = values.get("countries", results.no_countries())
+        if "people" in measures:
+            row["people"] = values.get("people", results.no_persons())
+        if "learning" in measures:
+            row["learning"] = values.get("learning", results.no_learning())
         answer.append(row)
     return answer
 
@@ -112,6 +119,11 @@ def _totals(matched: Matched, measures: Sequence[str]) -> dict[str, Any]:
         inside, outside = inside_and_outside(matched)
         totals["participants"] = inside
         totals["unattributed"] = unattributed(matched, outside) if matched.restricted else None
+    overall_people = person_measures(matched, [], measures).get((), {})
+    if "people" in measures:
+        totals["people"] = overall_people.get("people", results.no_persons())
+    if "learning" in measures:
+        totals["learning"] = overall_people.get("learning", results.no_learning())
     return totals
 
 

@@ -14,20 +14,22 @@ from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from .. import counting
-from ..models import Activity, BeneficiaryGroup
+from ..models import Activity, Attendance, BeneficiaryGroup
 from .request import Restriction
 
 
 @dataclass
 class Matched:
     """The matched activities, their beneficiary rows marked `belongs` (1 when the
-    people certainly belong to the restriction), and the rows that do (`rows_in`)."""
+    people certainly belong to the restriction), the rows that do (`rows_in`), and the
+    attendance of the persons who do (`attendance_in`, counting rule 9)."""
 
     activities: QuerySet[Activity]
     restriction: Restriction
     rows: QuerySet[BeneficiaryGroup]
     rows_in: QuerySet[BeneficiaryGroup]
     belongs: Q
+    attendance_in: QuerySet[Attendance]
 
     @property
     def restricted(self) -> bool:
@@ -41,7 +43,8 @@ class Matched:
         rows = BeneficiaryGroup.objects.filter(
             activity__in=activities.order_by().values("pk")
         ).annotate(belongs=flag)
-        return cls(activities, restriction, rows, rows.filter(belongs=1), belongs)
+        attendance_in = counting.attended(activities).filter(persons_belong_q(restriction))
+        return cls(activities, restriction, rows, rows.filter(belongs=1), belongs, attendance_in)
 
 
 def belongs_q(restriction: Restriction) -> Q:
@@ -51,6 +54,17 @@ def belongs_q(restriction: Restriction) -> Q:
         condition &= counting.attributed_under(restriction.place)
     if restriction.audience is not None:
         condition &= Q(audience=restriction.audience)
+    return condition
+
+
+def persons_belong_q(restriction: Restriction) -> Q:
+    """Attendance whose person belongs to the restriction: they come from a country
+    under its place, and are of its audience."""
+    condition = Q()
+    if restriction.place is not None:
+        condition &= counting.person_under(restriction.place)
+    if restriction.audience is not None:
+        condition &= Q(participant__audience=restriction.audience)
     return condition
 
 

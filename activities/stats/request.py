@@ -11,7 +11,10 @@ from django.db import models
 
 from ..models import Audience, Country, Language, Partner, Region, Theme
 
-MEASURES = ("activities", "participants", "countries")
+MEASURES = ("activities", "participants", "countries", "people", "learning")
+# What an answer holds when `measures` is not given: the person-level measures are asked
+# for by name (they cost a pass over the attendance, and most records have none).
+DEFAULT_MEASURES = ("activities", "participants", "countries")
 MAX_GROUP_BY = 3
 
 
@@ -81,7 +84,7 @@ def parse_measures(text: str | None, group_by: Sequence[str]) -> list[str]:
 
     splittable = [
         measure
-        for measure in MEASURES
+        for measure in DEFAULT_MEASURES
         if all(measure in DIMENSIONS[name].splits_measures for name in group_by)
     ]
     if not text:

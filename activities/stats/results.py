@@ -32,6 +32,45 @@ def people_of(values: Mapping[str, Any]) -> dict[str, Any]:
     )
 
 
+def persons(
+    total: Any, female: Any, male: Any, not_recorded: Any, participations: Any
+) -> dict[str, Any]:
+    """Distinct people (counting rule 9) by recorded sex, and the attended participations
+    behind them: never a qualifier, a named person is counted exactly."""
+    return {
+        "total": int(total or 0),
+        "female": int(female or 0),
+        "male": int(male or 0),
+        "not_recorded": int(not_recorded or 0),
+        "participations": int(participations or 0),
+    }
+
+
+def no_persons() -> dict[str, Any]:
+    return persons(0, 0, 0, 0, 0)
+
+
+def _score(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def learning(assessed: Any, people: Any, mean_pre: Any, mean_post: Any) -> dict[str, Any]:
+    """Participations with both test scores, of how many people, and the mean scores and
+    gain over exactly those participations (counting rule 9)."""
+    pre, post = _score(mean_pre), _score(mean_post)
+    return {
+        "assessed": int(assessed or 0),
+        "people": int(people or 0),
+        "mean_pre": pre,
+        "mean_post": post,
+        "mean_gain": None if pre is None or post is None else round(post - pre, 2),
+    }
+
+
+def no_learning() -> dict[str, Any]:
+    return learning(0, 0, None, None)
+
+
 def countries(named: Any, reported_max: Any, region_scoped: bool) -> dict[str, Any]:
     """Distinct countries named, and the largest "from N countries" the source gives where
     it names none. Both are lower bounds, so they combine as a max, never a sum."""
@@ -51,7 +90,10 @@ def no_countries() -> dict[str, Any]:
 
 
 def adds_up(measure: str, rows: list[dict[str, Any]], total: Any) -> bool:
-    """Whether a grouping's rows happen to add up to the total (`additive`)."""
+    """Whether a grouping's rows happen to add up to the total (`additive`). People and
+    learning never do by rule (counting rule 9), whatever the numbers."""
+    if measure in ("people", "learning"):
+        return counting.PEOPLE_ADDITIVE
     if measure == "activities":
         return bool(sum(row["activities"] for row in rows) == total)
     if measure == "participants":

@@ -2,8 +2,8 @@
 and sex, and the world map. The year filter (?year=2020) narrows all of them.
 
 The number charted is participations (counting rule 1): one person at one activity, so
-someone trained twice counts twice. No page calls it people until person-level records
-exist."""
+someone trained twice counts twice. Distinct people (counting rule 9) are shown beside
+them, with the share of the participations that rest on named people."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from ..answer_cache import cached_page
 from ..filters import ActivityFilterSet
 from ..models import Activity
 from ..templatetags.figures import format_count, sex_recorded
-from .common import activities_url, page_totals
+from .common import activities_url, page_totals, person_answer
 
 
 def _region_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -> list[charts.Bar]:
@@ -168,7 +168,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "year": int(year) if year else None,
         "years": selectors.activity_years(),
-        "totals": page_totals(overall, request.user),
+        "totals": page_totals(overall, request.user, person_answer(activities, user=request.user)),
         "people_paragraphs": selectors.beneficiary_paragraphs(activities),
         "umbrella_figures": selectors.umbrella_figures(),
         "region_chart": charts.bar_chart(

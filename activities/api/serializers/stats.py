@@ -29,6 +29,41 @@ class CountriesSerializer(serializers.Serializer):
     qualifier = serializers.ChoiceField(choices=["exact", "at_least"])
 
 
+class PeopleSerializer(serializers.Serializer):
+    """Distinct persons (counting rule 9): only activities with attendance have any."""
+
+    total = serializers.IntegerField(
+        help_text=gettext_lazy(
+            "Distinct people: a person at three activities is one. Never add these across "
+            "rows: a person may be in several."
+        )
+    )
+    female = serializers.IntegerField()
+    male = serializers.IntegerField()
+    not_recorded = serializers.IntegerField()
+    participations = serializers.IntegerField(
+        help_text=gettext_lazy(
+            "The attended participations of these people: how much of the participations "
+            "measure rests on named people."
+        )
+    )
+
+
+class LearningSerializer(serializers.Serializer):
+    """Pre- and post-test scores (Kirkpatrick level 2)."""
+
+    assessed = serializers.IntegerField(
+        help_text=gettext_lazy("Attended participations with both a pre- and a post-test score.")
+    )
+    people = serializers.IntegerField(help_text=gettext_lazy("Distinct people assessed."))
+    mean_pre = serializers.FloatField(allow_null=True)
+    mean_post = serializers.FloatField(allow_null=True)
+    mean_gain = serializers.FloatField(
+        allow_null=True,
+        help_text=gettext_lazy("Mean post-test minus mean pre-test, over the same participations."),
+    )
+
+
 class PlaceSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=["country", "region"], allow_null=True)
     code = serializers.CharField(allow_null=True)
@@ -63,6 +98,8 @@ class StatsRowSerializer(serializers.Serializer):
     activities = serializers.IntegerField(required=False)
     participants = ParticipantsSerializer(required=False)
     countries = CountriesSerializer(required=False)
+    people = PeopleSerializer(required=False)
+    learning = LearningSerializer(required=False)
     activities_href = serializers.URLField(allow_null=True)
 
     def get_fields(self):
@@ -77,6 +114,8 @@ class StatsTotalsSerializer(serializers.Serializer):
     participants = ParticipantsSerializer(required=False)
     countries = CountriesSerializer(required=False)
     unattributed = UnattributedSerializer(required=False, allow_null=True)
+    people = PeopleSerializer(required=False)
+    learning = LearningSerializer(required=False)
     activities_href = serializers.URLField()
 
 

@@ -1,0 +1,98 @@
+"""The person-level measures (counting rule 9): `people`, distinct persons with their sex
+split and the participations behind them, and `learning`, the pre- and post-test scores
+of the attended participations that have both.
+
+Each is one aggregate over the matched activities' attended attendance, joined to at
+most one key of a dimension that places persons (their country, region, audience, sex,
+or a single-valued property of the activity: kind, year...) and to each key of a
+dimension that tags the whole activity (theme, partner, language). Persons who cannot be
+placed in one group go to the row whose key is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import F
+
+from .. import counting
+from . import results
+from .dimensions import Dimension
+from .matched import Matched
+from .sql import fetch, group_key, relation
+
+Cells = dict[tuple[Any, ...], dict[str, Any]]
+
+_BOTH = counting.both_scores_sql("r.pre", "r.post")
+_MEASURE_SQL = {
+    "people": (
+        "COUNT(DISTINCT r.p_id), "
+        "COUNT(DISTINCT CASE WHEN r.sex = 'female' THEN r.p_id END), "
+        "COUNT(DISTINCT CASE WHEN r.sex = 'male' THEN r.p_id END), "
+        "COUNT(DISTINCT CASE WHEN r.sex = 'not_recorded' THEN r.p_id END), "
+        "COUNT(*)"
+    ),
+    "learning": (
+        f"SUM(CASE WHEN {_BOTH} THEN 1 ELSE 0 END), "
+        f"COUNT(DISTINCT CASE WHEN {_BOTH} THEN r.p_id END), "
+        f"AVG(CASE WHEN {_BOTH} THEN r.pre END), "
+        f"AVG(CASE WHEN {_BOTH} THEN r.post END)"
+    ),
+}
+_WIDTH = {"people": 5, "learning": 4}
+
+
+def person_measures(
+    matched: Matched, dimensions: Sequence[Dimension], measures: Sequence[str]
+) -> Cells:
+    """{cell: {"people": {...}, "learning": {...}}} for the person-level measures asked."""
+    asked = [measure for measure in ("people", "learning") if measure in measures]
+    if not asked:
+        return {}
+    placed = {}
+    for index, dimension in enumerate(dimensions):
+        if not dimension.tags_activity:
+            placed[f"k{index}"] = dimension.person_key_expression(matched.restriction)
+    attendance = relation(
+        matched.attendance_in.values(
+            p_id=F("participant_id"),
+            a_id=F("activity_id"),
+            sex=F("participant__sex"),
+            pre=F("pre_score"),
+            post=F("post_score"),
+            **placed,
+        )
+    )
+    joins: list[str] = []
+    params = list(attendance.params)
+    keys: list[str] = []
+    for index, dimension in enumerate(dimensions):
+        if f"k{index}" in placed:
+            keys.append(f"r.k{index}")
+        else:
+            activity_keys = dimension.activity_keys(matched.restriction)
+            joins.append(f"LEFT JOIN ({activity_keys.sql}) t{index} ON t{index}.a_id = r.a_id")
+            params += activity_keys.params
+            keys.append(f"t{index}.k")
+    aggregates = ", ".join(_MEASURE_SQL[measure] for measure in asked)
+    sql = (
+        f"SELECT {''.join(key + ', ' for key in keys)}{aggregates} "
+        f"FROM ({attendance.sql}) r {' '.join(joins)}"
+        + (f" GROUP BY {', '.join(keys)}" if keys else "")
+    )
+    cells: Cells = {}
+    for record in fetch(sql, params):
+        key = tuple(group_key(value) for value in record[: len(keys)])
+        values = list(record[len(keys) :])
+        cell: dict[str, Any] = {}
+        for measure in asked:
+            width = _WIDTH[measure]
+            part, values = values[:width], values[width:]
+            if measure == "people":
+                cell["people"] = results.persons(*part)
+            else:
+                cell["learning"] = results.learning(*part)
+        if keys or cell.get("people", {}).get("participations") or "people" not in cell:
+            cells[key] = cell
+    return cells
