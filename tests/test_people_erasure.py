@@ -187,3 +187,33 @@ def test_people_are_not_in_the_admin_and_the_erasure_log_is_read_only(superuser_
     assert response.status_code == 200
     assert b"request" in response.content
     assert superuser_client.get("/admin/activities/personerasure/add/").status_code == 403
+
+
+def test_in_the_stats_engine_an_erasure_keeps_people_and_participations_and_drops_learning(
+    manager,
+):
+    from activities import stats
+    from activities.models import Activity
+
+    training = activity_in("SLV", title="Made-up erasure training")
+    first = make_person("Ana", "Lopez", sex="female")
+    second = make_person("Bea", "Ruiz", sex="female")
+    attend(first, training, **scored("40", "70"))
+    attend(second, training, **scored("60", "80"))
+
+    def totals():
+        answer = stats.compute(
+            Activity.objects.filter(pk=training.pk),
+            measures=["participants", "people", "learning"],
+        )
+        return answer["totals"]
+
+    before = totals()
+    erase(participant=first, by=manager, reason="request")
+    after = totals()
+
+    assert after["people"] == before["people"]
+    assert after["participants"] == before["participants"]
+    assert before["learning"]["assessed"] == 2
+    assert after["learning"]["assessed"] == 1
+    assert after["learning"]["mean_pre"] == 60.0

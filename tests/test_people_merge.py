@@ -161,3 +161,20 @@ def test_an_erased_person_is_not_merged(manager):
     erase(participant=second, by=manager, reason="request")
     with pytest.raises(ValidationError, match="erased"):
         merge(kept=first, merged=Participant.objects.get(pk=second.pk), by=manager)
+
+
+def test_in_the_stats_engine_people_go_from_two_to_one_and_back(two_records, manager):
+    from activities import stats
+    from activities.models import Activity
+
+    ids = [activity.pk for activity in two_records["activities"]]
+
+    def people_total():
+        answer = stats.compute(Activity.objects.filter(pk__in=ids), measures=["people"])
+        return answer["totals"]["people"]["total"]
+
+    assert people_total() == 2
+    record = merge(kept=two_records["kept"], merged=two_records["dup"], by=manager)
+    assert people_total() == 1
+    unmerge(merge=record, by=manager)
+    assert people_total() == 2
