@@ -408,3 +408,12 @@ def test_a_merged_records_page_says_whom_it_was_merged_into(manager_client, salv
     body = manager_client.get(reverse("people:detail", args=[duplicate.pk])).content.decode()
     assert reverse("people:detail", args=[salvador_person.pk]) in body
     assert "was merged into" in body
+
+
+def test_an_officer_counts_only_the_participations_within_their_scope(role_users, salvador_person):
+    attend(salvador_person, activity_in("SEN"))
+    officer_page = client_for(role_users, "officer").get(reverse("people:list"))
+    manager_page = client_for(role_users, "manager").get(reverse("people:list"))
+
+    assert [p.participations for p in officer_page.context["people"]] == [1]
+    assert [p.participations for p in manager_page.context["people"]] == [2]
