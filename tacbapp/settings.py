@@ -201,6 +201,10 @@ MAX_BENEFICIARY_ROWS = env_int("MAX_BENEFICIARY_ROWS", 1000)
 # (activities/people/suppression.py). 1 turns suppression off.
 PERSON_COUNT_THRESHOLD = env_int("PERSON_COUNT_THRESHOLD", 5)
 
+# Personal data (README, "Personal data"): a person whose last attended activity ended
+# more than this many years ago is erased by `manage.py erase_expired_people`.
+PERSONAL_DATA_RETENTION_YEARS = env_int("PERSONAL_DATA_RETENTION_YEARS", 7)
+
 REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with WWW-Authenticate: Token (the
     # first class decides), not a 403. Sessions work as before.
