@@ -334,7 +334,7 @@ def test_a_threshold_of_one_hides_nothing():
 
 def test_an_answer_without_person_level_measures_is_left_alone():
     answer = {"group_by": [], "measures": ["participants"], "rows": [], "totals": {}}
-    assert suppression.for_user(answer, None) is answer
+    assert suppression.for_user(answer, None) == answer
 
 
 @pytest.mark.django_db

@@ -41,6 +41,17 @@ the block says `"suppressed": true`. Every people and learning block of a suppre
 answer carries `"suppressed"` (true when one of its cells is hidden), and the answer
 carries `"suppression": {"threshold": 5}`, so that clients know.
 
+Participations that rest on named people are person-level data too: once an activity has
+attendance, its tallies are counted from the names, so a "3 women" participations cell
+would give back the "<5" of the people beside it. The engine marks every row (and the
+totals) whose participations include tallies derived from attendance; in those, the
+participations cells between 1 and the threshold - 1 are hidden the same way (primary),
+with the same secondary rule over the sex split and the rows against the totals. A row
+of typed tallies only (the 2020 report's) is never a primary cell, though a secondary
+one may hide it. The participations listed under `unattributed` are hidden below the
+threshold whenever the answer rests on named people at all. The mark itself never
+leaves this module: `for_user` removes it from every answer, for everyone.
+
 `suppress()` is pure: it takes a stats answer (activities.stats.compute) and returns a
 new one, never touching the one given (the engine's cache is shared by everyone; the
 suppression depends on who asks). `for_user()` applies it to those who may not see
@@ -57,6 +68,7 @@ from django.conf import settings
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
+from ..stats.results import NAMED
 from . import privacy
 
 if TYPE_CHECKING:
@@ -92,14 +104,34 @@ def has_person_level_measures(answer: Mapping[str, Any]) -> bool:
     return any(measure in answer.get("measures", ()) for measure in PERSON_LEVEL_MEASURES)
 
 
+def rests_on_named_people(answer: Mapping[str, Any]) -> bool:
+    """Whether some participations counted in the answer come from attendance."""
+    records = [*(answer.get("rows") or []), answer.get("totals") or {}]
+    return any(record.get(NAMED) for record in records)
+
+
+def without_marks(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """The answer without the engine's internal marks (a shallow copy: the cached answer
+    is shared and never changed)."""
+    result = dict(answer)
+    if "rows" in result:
+        result["rows"] = [
+            {key: value for key, value in row.items() if key != NAMED} for row in result["rows"]
+        ]
+    if isinstance(result.get("totals"), dict):
+        result["totals"] = {key: value for key, value in result["totals"].items() if key != NAMED}
+    return result
+
+
 def for_user(answer: dict[str, Any], user: AnyUser) -> dict[str, Any]:
     """The answer as `user` may see it: suppressed unless they may see person-level counts
-    unsuppressed (managers). An answer without person-level measures is returned as is."""
-    if not has_person_level_measures(answer):
-        return answer
-    if privacy.sees_person_level_counts_unsuppressed(user):
-        return answer
-    return suppress(answer, threshold())
+    unsuppressed (managers), and never with the engine's internal marks. An answer with
+    neither person-level measures nor participations resting on named people is only
+    unmarked."""
+    person_level = has_person_level_measures(answer) or rests_on_named_people(answer)
+    if not person_level or privacy.sees_person_level_counts_unsuppressed(user):
+        return without_marks(answer)
+    return without_marks(suppress(answer, threshold()))
 
 
 def schema_description(text: Any) -> Any:
@@ -124,8 +156,60 @@ def suppress(answer: Mapping[str, Any], threshold: int) -> dict[str, Any]:
         blocks = [record.get("learning") for record in records]
         if any(isinstance(block, dict) for block in blocks):
             _suppress_learning(blocks, threshold, grouped)
+    if "participants" in measures and any(record.get(NAMED) for record in records):
+        blocks = [record.get("participants") for record in records]
+        named = [bool(record.get(NAMED)) for record in records]
+        _suppress_participations(blocks, named, threshold, grouped)
+        _suppress_unattributed(totals.get("unattributed"), threshold)
     result["suppression"] = {"threshold": threshold}
     return result
+
+
+# --- participations resting on named people ----------------------------------------------
+
+
+def _suppress_participations(
+    blocks: list[Any], named: list[bool], threshold: int, grouped: bool
+) -> None:
+    """Hide the small participations cells of the records that rest on named people, and
+    whatever else would give them back (the same table as the people's)."""
+    values: dict[Cell, int] = {}
+    for index, block in enumerate(blocks):
+        if isinstance(block, dict):
+            for column in SEX_COLUMNS:
+                if isinstance(block.get(column), int) and not isinstance(block[column], bool):
+                    values[(index, column)] = block[column]
+    hidden = {cell for cell, value in values.items() if named[cell[0]] and 0 < value < threshold}
+    _close_sex_table(_sex_table_lines(values, len(blocks), grouped), values, hidden)
+    for index, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue
+        hidden_here = [column for column in SEX_COLUMNS if (index, column) in hidden]
+        for column in hidden_here:
+            block[column] = _mark(block[column], threshold)
+        block["suppressed"] = bool(hidden_here)
+
+
+def _suppress_unattributed(unattributed: Any, threshold: int) -> None:
+    """The participations listed as unattributed (by activity and by place): each small
+    cell hidden, with its whole block, since its siblings would give it back."""
+    if not isinstance(unattributed, dict):
+        return
+    blocks = [unattributed.get("participants")]
+    for item in unattributed.get("activities") or []:
+        blocks.append(item.get("participants"))
+        blocks.extend(place.get("participants") for place in item.get("attributed_to") or [])
+    for block in blocks:
+        if not isinstance(block, dict):
+            continue
+        small = any(
+            isinstance(block.get(column), int) and 0 < block[column] < threshold
+            for column in SEX_COLUMNS
+        )
+        if small:
+            for column in SEX_COLUMNS:
+                block[column] = _mark(block[column], threshold)
+        block["suppressed"] = small
 
 
 # --- people ------------------------------------------------------------------------------

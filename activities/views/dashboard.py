@@ -72,7 +72,9 @@ def _theme_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -
             )
         )
     # Largest first: a reader compares themes by size.
-    return sorted(bars, key=lambda bar: (bar.muted, -bar.value))
+    return sorted(
+        bars, key=lambda bar: (bar.muted, -(bar.value if isinstance(bar.value, int) else 0))
+    )
 
 
 def _sex_chart(participations: dict) -> dict:
@@ -110,7 +112,7 @@ def _sex_chart(participations: dict) -> dict:
 def _world_map(activities, *, measure: str, user) -> dict:
     """Countries coloured by `measure` ("activities" or "participants")."""
     by_country = stats_for(user, activities, group_by=["country"], measures=[measure])
-    values: dict[str, tuple[int, str]] = {}
+    values: dict[str, tuple[int | None, str]] = {}
     for row in by_country["rows"]:
         if row["country"] is None:
             continue
@@ -119,7 +121,9 @@ def _world_map(activities, *, measure: str, user) -> dict:
             label = _("%(count)s participations attributed to the country") % {
                 "count": format_count(participations["total"], participations["qualifier"])
             }
-            values[row["country"]["code"]] = (participations["total"], label)
+            total = participations["total"]
+            # A suppressed small number ("<5") is said, not coloured.
+            values[row["country"]["code"]] = (total if isinstance(total, int) else None, label)
         else:
             count = row["activities"]
             values[row["country"]["code"]] = (count, f"{count:,} activities")
