@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from activities import counting, services
 from activities.models import BeneficiaryGroup
+from activities.people import suppression
 
 from .nested import audiences_field, countries_field
 
@@ -71,6 +72,16 @@ class BeneficiaryGroupSerializer(serializers.ModelSerializer):
             "note",
             "attributed_to",
         ]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A row derived from attendance is person-level data: its small numbers are
+        # hidden from those who may not see people (people/suppression.py).
+        if getattr(instance, "from_attendance", False):
+            request = self.context.get("request")
+            if suppression.hides_records_for(getattr(request, "user", None)):
+                data.update(suppression.hidden_block(data) or {})
+        return data
 
     @extend_schema_field(AttributedPlaceSerializer(allow_null=True))
     def get_attributed_to(self, row: BeneficiaryGroup) -> dict | None:
