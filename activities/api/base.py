@@ -78,6 +78,8 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     ordering: list[str] = []
     #: Which HXL table of hxl.BY_RESOURCE applies to its CSV (default: from the basename).
     hxl_resource: str | None = None
+    #: Whether anonymous users may read (the schema's security lists `{}` for reads).
+    anonymous_reads = True
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

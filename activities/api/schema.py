@@ -1,13 +1,31 @@
-"""OpenAPI post-processing (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+"""The OpenAPI contract: the schema class (DEFAULT_SCHEMA_CLASS) and the post-processing
+hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
 
+The schema is OpenAPI 3.1 (SPECTACULAR_SETTINGS["OAS_VERSION"]): a nullable reference is
+`oneOf: [{$ref}, {type: null}]`, which strict readers (openapi-core, generated clients)
+accept, where 3.0's `allOf` + `nullable` without a `type` is refused.
+
+AutoSchema:
+- An operation anonymous users may call lists `{}` among its security requirements
+  (reads of ModelPermissionsOrAnonReadOnly views, AllowAny views), so that a client or a
+  validator sends, and accepts, a request without credentials. A view (or action) that
+  refuses anonymous reads says `anonymous_reads = False`.
+- A view that is not a list but filters (the stats) documents its FilterSet's parameters
+  when it says `document_filters = True`.
+
+Post-processing:
 - CSV responses are text: their schema is a string, not the JSON object.
 - Every operation documents the errors a consumer can meet, in the shapes DRF sends
   them: 400 (an object naming each parameter or field, with its messages), 401/403,
-  404, 409 (a stale version or a record still in use) and 429 (throttled). So a client
+  404, 409 (a stale version or a record still in use), 413 (a body over the size limit),
+  429 (throttled) and 503 (the database is unavailable, with Retry-After). So a client
   generator, and schemathesis, know them.
 """
 
 from __future__ import annotations
+
+from drf_spectacular import openapi
+from rest_framework import permissions
 
 ERROR_SCHEMAS = {
     "ValidationErrors": {
@@ -22,6 +40,7 @@ ERROR_SCHEMAS = {
             "detail": {"type": "string"},
             "current_etag": {"type": "string", "description": "412: the ETag to send now."},
             "version": {"description": "412: the current version."},
+            "limit": {"type": "string", "description": "413: the limit, in bytes."},
         },
         "required": ["detail"],
     },
@@ -35,21 +54,63 @@ ERRORS = {
     "409": ("ErrorDetail", "The record is still in use (e.g. a theme with topics)."),
     "412": ("ErrorDetail", "If-Match is not the current ETag: someone saved it since."),
     "428": ("ErrorDetail", "If-Match is missing: send the ETag of the version you read."),
+    "413": ("ErrorDetail", "The request body is over the size limit (its `limit`, in bytes)."),
     "429": ("ErrorDetail", "Too many requests: wait for the Retry-After seconds."),
+    "503": ("ErrorDetail", "The database is unavailable: try again after Retry-After seconds."),
 }
-READ_ONLY_ERRORS = ("400", "404", "429")
+READ_ONLY_ERRORS = ("400", "404", "429", "503")
+#: Responses that come with a Retry-After header (seconds).
+RETRY_AFTER = {"429", "503"}
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 
 
-def _error_response(component: str, description: str) -> dict:
+ANONYMOUS_READS = (
+    permissions.AllowAny,
+    permissions.IsAuthenticatedOrReadOnly,
+    permissions.DjangoModelPermissionsOrAnonReadOnly,
+)
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_auth(self):
+        auths = super().get_auth()
+        if {} not in auths and self._anonymous_allowed():
+            auths.append({})
+        return auths
+
+    def _anonymous_allowed(self) -> bool:
+        if not getattr(self.view, "anonymous_reads", True):
+            return False
+        checks = self.view.get_permissions()
+        if any(isinstance(check, permissions.AllowAny) for check in checks):
+            return True
+        return self.method in permissions.SAFE_METHODS and all(
+            isinstance(check, ANONYMOUS_READS) for check in checks
+        )
+
+    def get_filter_backends(self):
+        if getattr(self.view, "document_filters", False):
+            return list(getattr(self.view, "filter_backends", []))
+        return super().get_filter_backends()
+
+
+def _error_response(code: str, component: str, description: str) -> dict:
     ref = {"$ref": f"#/components/schemas/{component}"}
-    return {
+    response: dict = {
         "description": description,
         "content": {
             "application/json": {"schema": ref},
             "text/csv": {"schema": {"type": "string"}},
         },
     }
+    if code in RETRY_AFTER:
+        response["headers"] = {
+            "Retry-After": {
+                "description": "Seconds to wait before asking again.",
+                "schema": {"type": "integer"},
+            }
+        }
+    return response
 
 
 def postprocess(result, generator, request, public):
@@ -67,13 +128,18 @@ def postprocess(result, generator, request, public):
                 csv_content = response.get("content", {}).get("text/csv")
                 if csv_content is not None:
                     csv_content["schema"] = {"type": "string"}
-            codes = ERRORS if method in WRITE_METHODS else READ_ONLY_ERRORS
+            codes = [
+                code
+                for code in (ERRORS if method in WRITE_METHODS else READ_ONLY_ERRORS)
+                # A body over the limit: only where there is a body.
+                if code != "413" or "requestBody" in operation
+            ]
             for code in codes:
                 component, description = ERRORS[code]
-                responses.setdefault(code, _error_response(component, description))
+                responses.setdefault(code, _error_response(code, component, description))
             if method == "get":
                 # Signed-in reads may still be refused (e.g. a throttled or expired token).
                 for code in ("401", "403"):
                     component, description = ERRORS[code]
-                    responses.setdefault(code, _error_response(component, description))
+                    responses.setdefault(code, _error_response(code, component, description))
     return result
