@@ -113,7 +113,37 @@ def _error_response(code: str, component: str, description: str) -> dict:
     return response
 
 
+def _null_as_a_type(node) -> None:
+    """OpenAPI 3.0's `nullable: true` left by a library (DRF's pagination schema) as 3.1
+    writes it: `null` among the types (3.1 ignores `nullable`, so `next: null` would
+    break the contract)."""
+    if isinstance(node, list):
+        for item in node:
+            _null_as_a_type(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("nullable") is True:
+        del node["nullable"]
+        kind = node.get("type")
+        if isinstance(kind, str):
+            node["type"] = [kind, "null"]
+        elif isinstance(kind, list):
+            node["type"] = [*kind, "null"] if "null" not in kind else kind
+        else:
+            inner = {key: node.pop(key) for key in list(node) if key not in ANNOTATIONS}
+            node["oneOf"] = [inner, {"type": "null"}]
+    for value in node.values():
+        _null_as_a_type(value)
+
+
+#: Keywords that describe a value rather than constrain it: kept beside a oneOf.
+ANNOTATIONS = {"description", "title", "readOnly", "writeOnly", "example", "examples", "default"}
+
+
 def postprocess(result, generator, request, public):
+    if str(result.get("openapi", "")).startswith("3.1"):
+        _null_as_a_type(result)
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     for name, schema in ERROR_SCHEMAS.items():
         schemas.setdefault(name, schema)
