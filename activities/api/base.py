@@ -37,9 +37,10 @@ FORMAT_DESCRIPTION = (
 HXL_PARAMETER = OpenApiParameter(
     "hxl",
     OpenApiTypes.STR,
-    enum=["0", "1"],
-    description="With format=csv, 1 adds an HXL hashtag row under the header "
-    "(#country+code, #reached+f, #sector, #date+start...).",
+    # What renderers.hxl_requested accepts.
+    enum=["0", "1", "false", "true", "no", "yes"],
+    description="With format=csv, 1 (or true, yes) adds an HXL hashtag row under the "
+    "header (#country+code, #reached+f, #sector, #date+start...).",
 )
 
 

@@ -10,10 +10,12 @@ AutoSchema:
   (reads of ModelPermissionsOrAnonReadOnly views, AllowAny views), so that a client or a
   validator sends, and accepts, a request without credentials. A view (or action) that
   refuses anonymous reads says `anonymous_reads = False`.
+- Writes of a view that checks versions (api/concurrency.py) require `If-Match`.
 - A view that is not a list but filters (the stats) documents its FilterSet's parameters
   when it says `document_filters = True`.
 
 Post-processing:
+- Every query parameter allows an empty value (the API reads it as not given).
 - CSV responses are text: their schema is a string, not the JSON object.
 - Every operation documents the errors a consumer can meet, in the shapes DRF sends
   them: 400 (an object naming each parameter or field, with its messages), 401/403,
@@ -25,6 +27,8 @@ Post-processing:
 from __future__ import annotations
 
 from drf_spectacular import openapi
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions
 
 ERROR_SCHEMAS = {
@@ -71,6 +75,18 @@ ANONYMOUS_READS = (
 )
 
 
+PRECONDITION_METHODS = {"PUT", "PATCH", "DELETE"}
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description="The ETag of the version you read (the ETag header of a GET), e.g. "
+    'W/"activity-12-v3-…": without it the answer is 428, with an older one 412 '
+    "(api/concurrency.py).",
+)
+
+
 class AutoSchema(openapi.AutoSchema):
     def get_auth(self):
         auths = super().get_auth()
@@ -87,6 +103,12 @@ class AutoSchema(openapi.AutoSchema):
         return self.method in permissions.SAFE_METHODS and all(
             isinstance(check, ANONYMOUS_READS) for check in checks
         )
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self.method in PRECONDITION_METHODS and hasattr(self.view, "if_match_version"):
+            parameters.append(IF_MATCH)
+        return parameters
 
     def get_filter_backends(self):
         if getattr(self.view, "document_filters", False):
@@ -153,6 +175,11 @@ def postprocess(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    # `?region=` is no filter, `?page=` the first page: every query
+                    # parameter of the API reads an empty value as not given.
+                    parameter["allowEmptyValue"] = True
             responses = operation["responses"]
             for response in responses.values():
                 csv_content = response.get("content", {}).get("text/csv")

@@ -12,7 +12,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from .. import counting
 from ..models import Country, Donor, Mandate, Mentor, Partner, Region, Theme
-from .fields import CountryCodeFilter, choice_of, code_of, linked_to, unknown
+from .fields import BooleanFilter, CountryCodeFilter, choice_of, code_of, linked_to, unknown
 
 
 class CountryFilterSet(django_filters.FilterSet):
@@ -69,7 +69,7 @@ class ThemeFilterSet(django_filters.FilterSet):
     parent = code_of(
         Theme, "slug", "theme", help_text="Slug of a thematic area: its training topics."
     )
-    top_level = django_filters.BooleanFilter(
+    top_level = BooleanFilter(
         field_name="parent", lookup_expr="isnull", help_text="true: thematic areas only."
     )
 
