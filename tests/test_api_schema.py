@@ -3,6 +3,7 @@ fuzzing every operation the schema lists: no 5xx, no response outside the schema
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -22,6 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from activities.api.params import filterset_params
 from activities.filters import ActivityFilterSet
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +82,56 @@ def test_every_resource_is_in_the_schema_with_its_errors(openapi):
         assert listing["200"]["content"]["text/csv"]["schema"] == {"type": "string"}
     assert "/api/v1/countries/{code}/" in paths
     assert "/api/v1/regions/{code}/" in paths
+
+
+def test_the_schema_is_openapi_3_1_with_nullable_references_strict_readers_accept(openapi):
+    assert openapi["openapi"].startswith("3.1")
+    assert '"nullable"' not in json.dumps(openapi)  # 3.0's keyword, which 3.1 ignores
+    scope_region = openapi["components"]["schemas"]["Activity"]["properties"]["scope_region"]
+    assert {"type": "null"} in scope_region["oneOf"]
+    following = openapi["components"]["schemas"]["PaginatedActivityList"]["properties"]["next"]
+    assert following["type"] == ["string", "null"]
+
+
+def test_anonymous_access_is_declared_where_it_is_allowed(openapi):
+    for path, item in openapi["paths"].items():
+        for method, operation in item.items():
+            anonymous = {} in operation["security"]
+            if path.endswith("/history/") or method != "get":
+                assert not anonymous, f"{method} {path}"
+            else:
+                assert anonymous, f"{method} {path}"
+            assert {"tokenAuth": []} in operation["security"]
+
+
+def test_stats_documents_every_filter_format_and_hxl(openapi):
+    operation = openapi["paths"]["/api/v1/stats/"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+    assert set(filterset_params(ActivityFilterSet)) <= set(parameters)
+    assert {"group_by", "measures", "format", "hxl"} <= set(parameters)
+    assert parameters["region"]["schema"]["pattern"] == "^[0-9]{3}$"
+    assert parameters["year"]["schema"]["type"] == "integer"
+    assert "page" not in parameters  # the stats are not paged
+
+
+def test_bodies_document_413_and_every_operation_503_with_retry_after(openapi):
+    activities = openapi["paths"]["/api/v1/activities/"]
+    assert "413" in activities["post"]["responses"]
+    assert "413" not in activities["get"]["responses"]
+    for item in openapi["paths"].values():
+        for operation in item.values():
+            unavailable = operation["responses"]["503"]
+            assert "Retry-After" in unavailable["headers"]
+    changes = openapi["paths"]["/api/v1/activities/{id}/"]["patch"]["parameters"]
+    (if_match,) = [parameter for parameter in changes if parameter["name"] == "If-Match"]
+    assert if_match["in"] == "header" and if_match["required"]
+
+
+def test_a_boolean_filter_refuses_a_word_that_is_not_a_boolean(api):
+    assert api.get("/api/v1/themes/", {"top_level": "true"}).status_code == 200
+    response = api.get("/api/v1/themes/", {"top_level": "perhaps"})
+    assert response.status_code == 400
+    assert "top_level" in response.json()
 
 
 def test_requests_name_related_records_by_code_and_responses_nest_them(openapi):

@@ -108,6 +108,7 @@ class StrictBooleanField(forms.NullBooleanField):
     """true/false (or 1/0, yes/no); anything else is an error, never "no filter"
     (django-filter's own boolean reads an unknown word as unset)."""
 
+    widget = forms.TextInput  # NullBooleanSelect turns an unknown word into None first
     default_error_messages = {"invalid_boolean": "Give true or false, not %(value)s."}
     TRUE = frozenset({"true", "1", "yes"})
     FALSE = frozenset({"false", "0", "no"})
