@@ -16,6 +16,7 @@ AutoSchema:
 
 Post-processing:
 - Every query parameter allows an empty value (the API reads it as not given).
+- Request bodies are JSON (the form encodings serve the browsable API only).
 - CSV responses are text: their schema is a string, not the JSON object.
 - Every operation documents the errors a consumer can meet, in the shapes DRF sends
   them: 400 (an object naming each parameter or field, with its messages), 401/403,
@@ -175,6 +176,13 @@ def postprocess(result, generator, request, public):
         for method, operation in operations.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            body = operation.get("requestBody", {}).get("content", {})
+            if "application/json" in body:
+                # The contract is JSON. The form encodings are there for the browsable
+                # API's forms; in them a list of one item cannot be told from a single
+                # value, so a client that writes forms cannot be held to the schema.
+                for media_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                    body.pop(media_type, None)
             for parameter in operation.get("parameters", []):
                 if parameter.get("in") == "query":
                     # `?region=` is no filter, `?page=` the first page: every query
