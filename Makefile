@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTHON ?= python3
 
-.PHONY: install setup run test lint format countries bench bench-smoke clean
+.PHONY: install setup run test lint format countries bench bench-smoke contract clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ bench: install
 # the API and the hand-written SQL give identical numbers and no request fails.
 bench-smoke: install
 	$(PY) bench/run.py --smoke
+
+# schemathesis over every operation of the OpenAPI schema, anonymously and with a
+# manager's token, on gunicorn and a throwaway database (scripts/schemathesis.sh).
+contract: install
+	PYTHON=$(PY) scripts/schemathesis.sh
 
 # ruff, then mypy: strict on the domain layer, the baseline elsewhere ([tool.mypy]).
 lint: install

@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
     ],
     # An unknown ?format= is a 400 naming the parameter (DRF's default is a bare 404).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "activities.api.params.StrictContentNegotiation",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "activities.api.schema.AutoSchema",  # anonymous reads, stats filters
     # Counted in the "throttle" cache, which all workers share when Redis is configured.
     "DEFAULT_THROTTLE_CLASSES": ["activities.api.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
         "where and to whom, and counts that never double-count."
     ),
     "VERSION": "1.0.0",
+    # 3.1: a nullable reference is oneOf [$ref, null], which strict readers accept
+    # (3.0's allOf + nullable without a type is refused by openapi-core).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
