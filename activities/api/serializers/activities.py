@@ -29,6 +29,7 @@ from activities.models import (
 from activities.people import suppression
 
 from ..errors import translate_service_errors
+from ..fields import StrictModelSerializer
 from .beneficiaries import PARTICIPATIONS, BeneficiaryGroupSerializer, ParticipantsSerializer
 from .nested import (
     DonorRefSerializer,
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
     from activities.selectors import ActivityWithParticipants
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(StrictModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-activity-detail")
     period_label = serializers.CharField(
         read_only=True, help_text='The period as far as it is known: "2020", "27–29 July 2020".'

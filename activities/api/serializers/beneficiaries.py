@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities import counting, services
+from activities.api.fields import StrictModelSerializer
 from activities.models import BeneficiaryGroup
 from activities.people import suppression
 
@@ -29,7 +30,7 @@ class AttributedPlaceSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class BeneficiaryGroupSerializer(serializers.ModelSerializer):
+class BeneficiaryGroupSerializer(StrictModelSerializer):
     """People an activity reached: one audience, one country (or none), by sex."""
 
     id = serializers.IntegerField(
