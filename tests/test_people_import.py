@@ -1,0 +1,306 @@
+"""Importing attendance sheets (activities/people/imports.py, sheets.py): every row's
+outcome previewed, all rows or none written, the same sheet twice changes nothing, and
+every bad file refused with a message that says what to do."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+from django.test import override_settings
+
+from activities.models import (
+    Attendance,
+    AttendanceImport,
+    BeneficiaryGroup,
+    DataVersion,
+    Participant,
+)
+from activities.people import imports
+from activities.people.names import name_key
+from tests.factories import ActivityFactory, country
+from tests.people_sheets import HEADERS, csv_bytes, people, xlsx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def activity():
+    return ActivityFactory(places=["SLV"])
+
+
+def state():
+    """What an import may change: row counts and the data version."""
+    return (
+        Participant.objects.count(),
+        Attendance.objects.count(),
+        AttendanceImport.objects.count(),
+        BeneficiaryGroup.objects.count(),
+        DataVersion.objects.get().version,
+    )
+
+
+def test_a_small_sheet_previews_then_imports(activity, officer):
+    data = csv_bytes(people(5))
+    before = state()
+    seen = imports.preview(activity=activity, file=data, filename="s.csv", by=officer)
+    assert seen.ok, seen.all_errors
+    assert seen.counts == {"rows": 5, "new": 5, "same": 0, "possible": 0, "error": 0}
+    assert state() == before  # a preview writes nothing
+
+    result = imports.confirm(activity=activity, file=data, filename="s.csv", by=officer)
+    assert result.status == "imported"
+    assert (result.created, result.matched, result.attendance_created) == (5, 0, 5)
+    persons = Participant.objects.filter(attendances__activity=activity)
+    assert persons.count() == 5
+    for person in persons:
+        assert person.name_key == name_key(person.given_name, person.family_name)
+        assert person.country == country("SLV")
+        assert person.created_by == officer
+    # The tallies come from the attendance now.
+    rows = BeneficiaryGroup.objects.filter(activity=activity)
+    assert all(row.from_attendance for row in rows)
+    assert sum(row.female + row.male + row.not_recorded for row in rows) == 5
+
+
+def test_2000_rows_with_3_percent_bad_preview_every_error_and_import_nothing_until_fixed(
+    activity, officer
+):
+    rows = people(2000)
+    bad = sorted(range(0, 2000, 33))[:60]
+    assert len(bad) == 60
+    broken = [list(row) for row in rows]
+    reasons = ["sex", "year", "email", "score", "country", "name"]
+    for n, index in enumerate(bad):
+        what = reasons[n % len(reasons)]
+        if what == "sex":
+            broken[index][2] = "Z"
+        elif what == "year":
+            broken[index][3] = "19x5"
+        elif what == "email":
+            broken[index][6] = "not-an-address"
+        elif what == "score":
+            broken[index][10] = "140"
+        elif what == "country":
+            broken[index][5] = "Atlantis"
+        else:
+            broken[index][0] = broken[index][1] = ""
+    data = csv_bytes(broken)
+    before = state()
+
+    seen = imports.preview(activity=activity, file=data, filename="bad.csv", by=officer)
+    errors = [outcome for outcome in seen.rows if outcome.status == "error"]
+    assert len(errors) == 60
+    # Every error names its row (the header is row 1) and says what is wrong.
+    assert sorted(outcome.number for outcome in errors) == [index + 2 for index in bad]
+    for outcome in errors:
+        assert outcome.errors and all(f"Row {outcome.number}" in e for e in outcome.errors)
+    assert any("“Z” is not a sex" in e for e in seen.row_errors)
+    assert any("column “Post-test”: “140” is not a score" in e for e in seen.row_errors)
+    assert any("“Atlantis” is not a known country" in e for e in seen.row_errors)
+
+    result = imports.confirm(activity=activity, file=data, filename="bad.csv", by=officer)
+    assert result.status == "refused"
+    assert len(result.preview.row_errors) == 60
+    assert state() == before
+
+    # Fixed, it imports, whole.
+    fixed = csv_bytes(rows)
+    result = imports.confirm(activity=activity, file=fixed, filename="fixed.csv", by=officer)
+    assert result.status == "imported"
+    assert Attendance.objects.filter(activity=activity).count() == 2000
+
+
+def test_the_same_sheet_again_changes_nothing_even_saved_as_xlsx(activity, officer):
+    rows = people(40)
+    imports.confirm(activity=activity, file=csv_bytes(rows), filename="a.csv", by=officer)
+    before = state()
+    again = imports.confirm(activity=activity, file=csv_bytes(rows), filename="a.csv", by=officer)
+    assert again.status == "already"
+    assert "already imported on" in again.preview.already_message
+    assert state() == before
+    # The same rows from Excel (numbers as numbers): the same sheet.
+    as_excel = [[*row[:3], int(row[3]), *row[4:9], int(row[9]), int(row[10])] for row in rows]
+    again = imports.confirm(
+        activity=activity, file=xlsx_bytes(as_excel), filename="a.xlsx", by=officer
+    )
+    assert again.status == "already"
+    assert state() == before
+
+
+def test_a_changed_sheet_with_the_same_persons_updates_attendance_in_place(activity, officer):
+    rows = people(10)
+    imports.confirm(activity=activity, file=csv_bytes(rows), by=officer)
+    rows[0][10] = "99"
+    rows[1][7] = "no"
+    result = imports.confirm(activity=activity, file=csv_bytes(rows), by=officer)
+    assert result.status == "imported"
+    assert (result.created, result.matched) == (0, 10)
+    assert (result.attendance_created, result.attendance_updated) == (0, 2)
+    assert Attendance.objects.filter(activity=activity).count() == 10
+    assert Participant.objects.filter(attendances__activity=activity).count() == 10
+    first = Participant.objects.get(email=rows[0][6])
+    assert first.attendances.get().post_score == 99
+
+
+def test_the_same_person_at_another_activity_is_matched_exactly(activity, officer):
+    rows = people(3)
+    imports.confirm(activity=activity, file=csv_bytes(rows), by=officer)
+    other = ActivityFactory(places=["SLV"])
+    # Same names and country, no e-mail: the same persons (name key and country).
+    rows_without_email = [[*row[:6], "", *row[7:]] for row in rows]
+    seen = imports.preview(activity=other, file=csv_bytes(rows_without_email), by=officer)
+    assert seen.counts["same"] == 3
+    result = imports.confirm(activity=other, file=csv_bytes(rows_without_email), by=officer)
+    assert (result.created, result.matched) == (0, 3)
+    assert Participant.objects.count() == 3
+    assert Attendance.objects.count() == 6
+
+
+def test_a_person_twice_in_one_sheet_is_an_error(activity, officer):
+    rows = people(3)
+    rows.append(list(rows[0]))
+    seen = imports.preview(activity=activity, file=csv_bytes(rows), by=officer)
+    assert seen.counts["error"] == 1
+    assert "the same person as row 2" in seen.row_errors[0]
+
+
+def test_french_and_spanish_headers(activity, officer):
+    french = ["Prénom", "Nom", "Sexe", "Année de naissance", "Pays", "Courriel", "Présent"]
+    data = csv_bytes(
+        [["Aminata", "Diallo", "femme", "1985", "Sénégal", "a@example.org", "oui"]],
+        french,
+        delimiter=";",
+        encoding="cp1252",
+    )
+    seen = imports.preview(activity=activity, file=data, by=officer)
+    assert seen.ok, seen.all_errors
+    assert seen.unmapped == []
+    row = seen.rows[0].row
+    assert (row.given_name, row.family_name, row.sex, row.birth_year) == (
+        "Aminata",
+        "Diallo",
+        "female",
+        1985,
+    )
+    assert row.country_id == country("SEN").pk
+    spanish = ["Nombre", "Apellidos", "Sexo", "Año de nacimiento", "País", "Correo", "Asistió"]
+    data = csv_bytes(
+        [["Lucía", "Martínez Gómez", "Mujer", "1990", "El Salvador", "l@example.org", "sí"]],
+        spanish,
+    )
+    seen = imports.preview(activity=activity, file=data, by=officer)
+    assert seen.ok, seen.all_errors
+    row = seen.rows[0].row
+    assert (row.given_name, row.family_name, row.sex, row.attended) == (
+        "Lucía",
+        "Martínez Gómez",
+        "female",
+        True,
+    )
+
+
+def test_other_headers_are_mapped_by_the_officer(activity, officer):
+    headers = ["Vorname", "Nachname", "Geschlecht", "Remarks"]
+    data = csv_bytes([["Eva", "Muster", "F", "front row"]], headers)
+    seen = imports.preview(activity=activity, file=data, by=officer)
+    assert not seen.ok
+    assert seen.unmapped == headers
+    assert "no column for the given name and family name" in seen.errors[0]
+    mapping = {"Vorname": "given_name", "Nachname": "family_name", "Geschlecht": "sex"}
+    mapping["Remarks"] = ""  # left out
+    seen = imports.preview(activity=activity, file=data, mapping=mapping, by=officer)
+    assert seen.ok, seen.all_errors
+    assert seen.unmapped == []
+    assert seen.rows[0].row.sex == "female"
+    assert imports.confirm(activity=activity, file=data, mapping=mapping, by=officer).created == 1
+
+
+def test_a_near_match_is_proposed_not_merged(activity, officer):
+    rows = [["María José", "Pérez Gómez", "F", "", "", "SV", "", "", "", "", ""]]
+    imports.confirm(activity=activity, file=csv_bytes(rows), by=officer)
+    known = Participant.objects.get()
+    other = ActivityFactory(places=["SLV"])
+    near = [
+        ["Maria Jose", "Perez Gomes", "F", "", "", "SV", "", "", "", "", ""],  # typo
+        ["María José", "Pérez", "F", "", "", "SV", "", "", "", "", ""],  # one surname
+    ]
+    seen = imports.preview(activity=other, file=csv_bytes(near), by=officer)
+    assert [outcome.status for outcome in seen.rows] == ["possible", "possible"]
+    for outcome in seen.rows:
+        assert outcome.candidates[0].participant_id == known.pk
+        assert outcome.candidates[0].score >= 85
+    # Not confirmed: new persons.
+    result = imports.confirm(activity=other, file=csv_bytes(near[:1]), by=officer)
+    assert result.created == 1
+    assert Participant.objects.count() == 2
+    # Confirmed: the same person.
+    third = ActivityFactory(places=["SLV"])
+    result = imports.confirm(
+        activity=third, file=csv_bytes(near[1:]), decisions={"2": known.pk}, by=officer
+    )
+    assert (result.created, result.matched) == (0, 1)
+    assert third.attendance.get().participant == known
+    # A choice that was not proposed is refused.
+    fourth = ActivityFactory(places=["SLV"])
+    result = imports.confirm(
+        activity=fourth, file=csv_bytes(near[1:]), decisions={"2": 999999}, by=officer
+    )
+    assert result.status == "refused"
+
+
+def refused(activity, user, data, *fragments):
+    before = state()
+    result = imports.confirm(activity=activity, file=data, filename="x", by=user)
+    assert result.status == "refused"
+    message = " ".join(result.preview.errors)
+    for fragment in fragments:
+        assert fragment in message, message
+    assert state() == before
+
+
+def test_bad_files_get_a_clear_message_and_change_nothing(activity, officer):
+    rows = people(3)
+    # Wrong encoding: EBCDIC is not text in any accepted encoding.
+    refused(activity, officer, csv_bytes(rows, encoding="cp500"), "not text in UTF-8")
+    # UTF-8 read once as Windows-1252 and saved again.
+    garbled = csv_bytes(rows).decode("utf-8").encode("utf-8").decode("cp1252").encode("utf-8")
+    refused(activity, officer, garbled, "already garbled")
+    # Missing columns.
+    refused(
+        activity,
+        officer,
+        csv_bytes([["F", "1980"]], ["Sex", "Year of birth"]),
+        "no column for the given name and family name",
+    )
+    # Empty files and sheets.
+    refused(activity, officer, b"", "The file is empty")
+    refused(activity, officer, csv_bytes([], HEADERS), "no rows of people")
+    refused(activity, officer, xlsx_bytes([], []), "The sheet is empty")
+    # 200 columns.
+    wide = [f"Column {i}" for i in range(200)]
+    refused(activity, officer, csv_bytes([["x"] * 200], wide), "200 columns", "50")
+    # Formulas and merged cells.
+    with_formula = [[*rows[0][:9], "=40+2", rows[0][10]]]
+    refused(activity, officer, xlsx_bytes(with_formula), "formulas", "J2")
+    refused(activity, officer, csv_bytes(with_formula), "formulas", "J2")
+    merged = xlsx_bytes(rows, setup=lambda sheet: sheet.merge_cells("E2:E4"))
+    refused(activity, officer, merged, "merged cells", "E2:E4")
+    # An old .xls file.
+    refused(activity, officer, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls")
+    # Over the size limit.
+    with override_settings(ATTENDANCE_MAX_FILE_BYTES=100):
+        refused(activity, officer, csv_bytes(rows), "over the limit of 100 bytes")
+    with override_settings(ATTENDANCE_MAX_ROWS=2):
+        refused(activity, officer, csv_bytes(rows), "3 rows, over the limit of 2")
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1252", "latin-1"], ids=str)
+def test_accepted_encodings_read_accents_right(activity, officer, encoding):
+    rows = [["José", "Núñez", "M", "", "", "SV", "", "", "", "", ""]]
+    data = csv_bytes(rows, encoding=encoding)
+    if encoding == "utf-16":
+        assert data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    seen = imports.preview(activity=activity, file=data, by=officer)
+    assert seen.ok, seen.all_errors
+    assert (seen.rows[0].row.given_name, seen.rows[0].row.family_name) == ("José", "Núñez")
