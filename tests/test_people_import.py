@@ -304,3 +304,108 @@ def test_accepted_encodings_read_accents_right(activity, officer, encoding):
     seen = imports.preview(activity=activity, file=data, by=officer)
     assert seen.ok, seen.all_errors
     assert (seen.rows[0].row.given_name, seen.rows[0].row.family_name) == ("José", "Núñez")
+
+
+# --- The pages: upload, preview, confirm -------------------------------------------------
+
+
+@pytest.fixture
+def upload_dir(tmp_path, settings):
+    settings.ATTENDANCE_UPLOAD_DIR = str(tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
+def page_upload(client, activity, data, name="sheet.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        f"/activities/{activity.pk}/attendance/", {"file": SimpleUploadedFile(name, data)}
+    )
+
+
+def test_the_page_flow_upload_preview_confirm(officer_client, activity, upload_dir):
+    page = officer_client.get(f"/activities/{activity.pk}/")
+    assert f"/activities/{activity.pk}/attendance/" in page.content.decode()
+    rows = people(3)
+    answer = page_upload(officer_client, activity, csv_bytes(rows))
+    assert answer.status_code == 302
+    preview_url = answer["Location"]
+    assert "/attendance/preview/" in preview_url
+    # The file waits on the server, in the user's folder.
+    assert len(list(upload_dir.glob("*/*.sheet"))) == 1
+    page = officer_client.get(preview_url)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Confirm import" in text
+    assert page.context["counts"]["new"] == 3
+    assert not Participant.objects.exists()
+    answer = officer_client.post(preview_url, {"action": "confirm"})
+    assert answer.status_code == 302
+    assert Attendance.objects.filter(activity=activity).count() == 3
+    assert not list(upload_dir.glob("*/*.sheet"))  # deleted once imported
+    listing = officer_client.get(answer["Location"])
+    assert "Imported 3 rows" in listing.content.decode()
+    assert rows[0][1] in listing.content.decode()
+
+
+def test_the_preview_page_lists_errors_and_offers_no_confirm(officer_client, activity, upload_dir):
+    rows = people(4)
+    rows[1][2] = "Z"
+    preview_url = page_upload(officer_client, activity, csv_bytes(rows))["Location"]
+    page = officer_client.get(preview_url)
+    text = page.content.decode()
+    assert "Row 3, column “Sex”: “Z” is not a sex" in text
+    assert "Confirm import" not in text
+    answer = officer_client.post(preview_url, {"action": "confirm"})
+    assert answer.status_code == 400
+    assert not Participant.objects.exists()
+
+
+def test_the_preview_page_maps_headers_and_decides_matches(
+    officer_client, officer, activity, upload_dir
+):
+    known = [["Ana Lucía", "Reyes Mena", "F", "", "", "SV", "", "", "", "", ""]]
+    imports.confirm(activity=activity, file=csv_bytes(known), by=officer)
+    person = Participant.objects.get()
+    other = ActivityFactory(places=["SLV"])
+    data = csv_bytes(
+        [["Ana Lucia", "Reyes", "F", "SV"], ["Pablo", "Neruda", "M", "SV"]],
+        ["Vorname", "Nachname", "Sexe", "Land"],
+    )
+    preview_url = page_upload(officer_client, other, data)["Location"]
+    page = officer_client.get(preview_url)
+    assert "Vorname" in page.content.decode()
+    assert [c["header"] for c in page.context["mappable"]] == ["Vorname", "Nachname", "Land"]
+    answer = officer_client.post(
+        preview_url,
+        {"action": "preview", "map-0": "given_name", "map-1": "family_name", "map-3": "country"},
+    )
+    assert answer.status_code == 302
+    page = officer_client.get(preview_url)
+    assert page.context["counts"] == {"rows": 2, "new": 1, "same": 0, "possible": 1, "error": 0}
+    assert f'value="{person.pk}"' in page.content.decode()
+    answer = officer_client.post(preview_url, {"action": "confirm", "decision-2": str(person.pk)})
+    assert answer.status_code == 302
+    assert other.attendance.filter(participant=person).exists()
+    assert Participant.objects.count() == 2
+
+
+def test_pages_refuse_who_may_not_see_people(
+    client, donor_client, west_africa_officer_client, activity, upload_dir, sahel_draft,
+    officer_client,
+):  # fmt: skip
+    url = f"/activities/{activity.pk}/attendance/"
+    assert client.get(url).status_code == 302  # to sign in
+    assert donor_client.get(url).status_code == 403
+    assert west_africa_officer_client.get(url).status_code == 403
+    assert page_upload(donor_client, activity, csv_bytes(people(2))).status_code == 403
+    assert officer_client.get(f"/activities/{sahel_draft.pk}/attendance/").status_code == 404
+    # Another user cannot open an officer's upload.
+    preview_url = page_upload(officer_client, activity, csv_bytes(people(2)))["Location"]
+    from activities.roles import PROGRAMME_OFFICER
+    from tests.fixtures_roles import logged_in, make_role_user
+
+    colleague = logged_in(make_role_user("otto-officer", PROGRAMME_OFFICER, regions=["013"]))
+    assert colleague.get(preview_url).status_code == 404
+    # No name on the pages of those who may not see people.
+    assert "Attendance" not in donor_client.get(f"/activities/{activity.pk}/").content.decode()

@@ -52,6 +52,11 @@ class RowOutcome:
     errors: list[str] = field(default_factory=list)
     # For a possible match, what the officer decided: a candidate's id, or None (new).
     chosen: int | None = None
+    country_names: dict[int, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def country_name(self) -> str:
+        return self.country_names.get(self.row.country_id or 0, "")
 
     @property
     def display_name(self) -> str:
@@ -177,7 +182,13 @@ def preview(
     for row in rows:
         if row.errors:
             result.rows.append(
-                RowOutcome(number=row.number, status="error", row=row, errors=row.errors)
+                RowOutcome(
+                    number=row.number,
+                    status="error",
+                    row=row,
+                    errors=row.errors,
+                    country_names=lookups.country_names,
+                )
             )
             continue
         match = next(found_of)
@@ -187,6 +198,7 @@ def preview(
             row=row,
             participant_id=match.participant_id,
             candidates=match.candidates,
+            country_names=lookups.country_names,
         )
         choice = decided.get(str(row.number))
         if match.kind == "possible" and choice is not None:
