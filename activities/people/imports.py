@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -302,7 +302,7 @@ def _write(*, activity: Activity, seen: Preview, by: User | None) -> Result:
         imported_by=by,
     )
     person_of: dict[int, int] = {}  # row number -> participant id
-    fresh: list[tuple[int, Participant]] = []
+    fresh: list[sheets.CleanRow] = []
     known: dict[int, sheets.CleanRow] = {}
     for outcome in seen.rows:
         pid = outcome.participant_id if outcome.status == "same" else outcome.chosen
@@ -310,40 +310,36 @@ def _write(*, activity: Activity, seen: Preview, by: User | None) -> Result:
             person_of[outcome.number] = pid
             known[pid] = outcome.row
         else:
-            fresh.append((outcome.number, _participant(outcome.row, by)))
-    created = Participant.objects.bulk_create([person for _number, person in fresh])
-    for (number, _person), person in zip(fresh, created, strict=True):
-        person_of[number] = person.pk
+            fresh.append(outcome.row)
+    created = _insert_participants(fresh, by=by)
+    for row, pk in zip(fresh, created, strict=True):
+        person_of[row.number] = pk
     _fill_blanks(known)
 
     existing = (
         {
             attendance.participant_id: attendance
-            for attendance in Attendance.objects.filter(
-                activity=activity, participant_id__in=list(known)
-            )
+            for attendance in Attendance.objects.filter(activity=activity)
         }
         if known
         else {}
     )
-    new_attendance: list[Attendance] = []
+    new_attendance: list[tuple[int, sheets.CleanRow]] = []
     changed: list[Attendance] = []
     fields = ("attended", "completed", "pre_score", "post_score")
     for outcome in seen.rows:
         row, pid = outcome.row, person_of[outcome.number]
-        values = {name: getattr(row, name) for name in fields}
         if pid in existing:
             attendance = existing[pid]
+            values = {name: getattr(row, name) for name in fields}
             if any(getattr(attendance, name) != value for name, value in values.items()):
                 for name, value in values.items():
                     setattr(attendance, name, value)
                 attendance.imported_by = record
                 changed.append(attendance)
         else:
-            new_attendance.append(
-                Attendance(activity=activity, participant_id=pid, imported_by=record, **values)
-            )
-    Attendance.objects.bulk_create(new_attendance, batch_size=2000)
+            new_attendance.append((pid, row))
+    _insert_attendance(new_attendance, activity=activity, record=record)
     if changed:
         Attendance.objects.bulk_update(changed, [*fields, "imported_by"], batch_size=2000)
     record.created = len(created)
@@ -363,21 +359,82 @@ def _write(*, activity: Activity, seen: Preview, by: User | None) -> Result:
     )
 
 
-def _participant(row: sheets.CleanRow, by: User | None) -> Participant:
-    return Participant(
-        given_name=row.given_name,
-        family_name=row.family_name,
-        name_key=name_key(row.given_name, row.family_name),
-        sex=row.sex,
-        birth_year=row.birth_year,
-        age_band=row.age_band,
-        institution=row.institution,
-        audience_id=row.audience_id,
-        country_id=row.country_id,
-        email=row.email,
-        phone=row.phone,
-        created_by=by,
-    )
+# --- Bulk inserts ----------------------------------------------------------------------
+# Multi-row INSERTs written here rather than bulk_create: Django's per-field compilation
+# took three quarters of a 50,000-row import (12 of 16 s in bulk_create, 1.3 s in the
+# database). The columns are the model's own (from its _meta, so a renamed field fails
+# loudly); the answer-cache triggers see these writes as any other.
+
+_PARTICIPANT_FIELDS = (
+    "given_name", "family_name", "sex", "birth_year", "age_band", "institution",
+    "audience", "country", "email", "phone", "name_key", "merged_into", "erased_at",
+    "is_synthetic", "created_at", "created_by",
+)  # fmt: skip
+_ATTENDANCE_FIELDS = (
+    "activity", "participant", "attended", "completed", "pre_score", "post_score",
+    "imported_by",
+)  # fmt: skip
+
+
+def _insert(
+    model: Any, names: tuple[str, ...], rows: list[tuple[Any, ...]], *, ids: bool
+) -> list[int]:
+    """INSERT the rows (values in the order of `names`), in batches; their new ids, in
+    order, when `ids` (RETURNING, as bulk_create does on SQLite and PostgreSQL)."""
+    if not rows:
+        return []
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(quote(field.column) for field in fields)
+    per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    limit = connection.features.max_query_params or 30000
+    batch = max(1, min(1000, limit // len(fields)))
+    returning = f" RETURNING {quote(model._meta.pk.column)}" if ids else ""
+    new_ids: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), batch):
+            chunk = rows[start : start + batch]
+            sql = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
+                + ", ".join([per_row] * len(chunk))
+                + returning
+            )
+            cursor.execute(sql, [value for row in chunk for value in row])
+            if ids:
+                new_ids.extend(int(found[0]) for found in cursor.fetchall())
+    return new_ids
+
+
+def _insert_participants(rows: list[sheets.CleanRow], *, by: User | None) -> list[int]:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    by_id = by.pk if by is not None else None
+    values = [
+        (
+            r.given_name, r.family_name, r.sex, r.birth_year, r.age_band, r.institution,
+            r.audience_id, r.country_id, r.email, r.phone,
+            r.name_key or name_key(r.given_name, r.family_name), None, None, False, now, by_id,
+        )
+        for r in rows
+    ]  # fmt: skip
+    return _insert(Participant, _PARTICIPANT_FIELDS, values, ids=True)
+
+
+def _insert_attendance(
+    rows: list[tuple[int, sheets.CleanRow]], *, activity: Activity, record: AttendanceImport
+) -> None:
+    adapt = connection.ops.adapt_decimalfield_value
+
+    def score(value: Any) -> Any:
+        return None if value is None else adapt(value, 5, 2)
+
+    values = [
+        (
+            activity.pk, pid, r.attended, r.completed, score(r.pre_score), score(r.post_score),
+            record.pk,
+        )
+        for pid, r in rows
+    ]  # fmt: skip
+    _insert(Attendance, _ATTENDANCE_FIELDS, values, ids=False)
 
 
 def _fill_blanks(known: dict[int, sheets.CleanRow]) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 import zipfile
@@ -149,6 +150,7 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=4096)
 def header_key(header: str) -> str:
     """A header as compared: folded, punctuation as spaces ("Pré-test:" -> "pre test")."""
     return " ".join(re.split(r"[^a-z0-9]+", fold(header))).strip()
@@ -346,23 +348,43 @@ def _refuse_formulas(cells: list[str]) -> None:
         )
 
 
-_MERGE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*\bref=\"([A-Z]+[0-9]+(?::[A-Z]+[0-9]+)?)\"")
+# XLSX is read by python-calamine (Rust): openpyxl's read-only mode took 11 to 16 s for
+# the cells of a 50,000-row sheet alone, calamine under one. Calamine gives the cached
+# values and the merged ranges; the formulas are found in the sheet's XML (<f> elements).
+_FORMULA = re.compile(rb"<(?:\w+:)?f[\s>/]")
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Z]+[0-9]+)\"")
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# An XLSX file is a zip: its first sheet's XML may unpack to at most this many times the
+# file limit (a "zip bomb" of a few kilobytes could otherwise fill the memory).
+_UNPACK_FACTOR = 40
+
+
+def _unreadable() -> SheetError:
+    return SheetError(
+        [_("The file is not an XLSX workbook that can be read: save it again as .xlsx.")]
+    )
 
 
 def _read_xlsx(data: bytes) -> RawSheet:
-    from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
-        raise SheetError(
-            [_("The file is not an XLSX workbook that can be read: save it again as .xlsx.")]
-        ) from error
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        sheet_xml = _first_sheet_xml(archive)
+    except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, OSError) as error:
+        raise _unreadable() from error
+    formulas = _formula_cells(sheet_xml)
     try:
-        if not workbook.worksheets:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        if not workbook.sheet_names:
             raise SheetError([_("The workbook has no sheet.")])
-        sheet = workbook.worksheets[0]
-        merged = _merged_ranges(workbook, sheet)
+        sheet = workbook.get_sheet_by_index(0)
+        merged = [
+            f"{_column_letter(a[1])}{a[0] + 1}:{_column_letter(b[1])}{b[0] + 1}"
+            for a, b in (sheet.merged_cell_ranges or [])
+        ]
         if merged:
             raise SheetError(
                 [
@@ -373,28 +395,56 @@ def _read_xlsx(data: bytes) -> RawSheet:
                     % {"cells": ", ".join(merged[:10])}
                 ]
             )
+        _refuse_formulas(formulas)
         return _xlsx_rows(sheet)
-    finally:
-        workbook.close()
+    except SheetError:
+        raise
+    except Exception as error:  # calamine's own errors (CalamineError, ValueError...)
+        raise _unreadable() from error
 
 
-def _merged_ranges(workbook: Any, sheet: Any) -> list[str]:
-    """The merged ranges of the first sheet (read-only mode does not parse them: the
-    sheet's XML is scanned for <mergeCell ref="..."/>)."""
-    path = getattr(sheet, "_worksheet_path", None)
-    archive = getattr(workbook, "_archive", None)
-    if not path or archive is None:
-        return []
-    found: list[str] = []
-    tail = b""
-    with archive.open(path.lstrip("/")) as stream:
-        while chunk := stream.read(1 << 16):
-            block = tail + chunk
-            found.extend(match.decode() for match in _MERGE.findall(block))
-            tail = block[-200:]
-            if found:
-                break
-    return list(dict.fromkeys(found))
+def _first_sheet_xml(archive: zipfile.ZipFile) -> bytes:
+    """The XML of the workbook's first sheet (the one calamine reads at index 0)."""
+    import xml.etree.ElementTree as ElementTree
+
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    first = workbook.find(f"{_NS_MAIN}sheets/{_NS_MAIN}sheet")
+    if first is None:
+        raise SheetError([_("The workbook has no sheet.")])
+    rel_id = first.get(f"{_NS_REL}id")
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    target = next(
+        (rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG}Relationship")
+         if rel.get("Id") == rel_id),
+        "",
+    )  # fmt: skip
+    path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    info = archive.getinfo(path)
+    if info.file_size > _UNPACK_FACTOR * limits()[0]:
+        raise SheetError(
+            [
+                _(
+                    "The first sheet unpacks to %(size)s bytes, far over the limit "
+                    "(setting ATTENDANCE_MAX_FILE_BYTES): split the sheet in parts."
+                )
+                % {"size": info.file_size}
+            ]
+        )
+    return archive.read(path)
+
+
+def _formula_cells(xml: bytes) -> list[str]:
+    """The cells of the sheet that hold a formula (<c r="J2"><f>40+2</f>...)."""
+    cells: list[str] = []
+    for match in _FORMULA.finditer(xml):
+        opening = xml.rfind(b"<", 0, match.start())
+        while opening > 0 and not re.match(rb"<(?:\w+:)?c\b", xml[opening : opening + 8]):
+            opening = xml.rfind(b"<", 0, opening)
+        ref = _CELL_REF.match(xml, opening) if opening >= 0 else None
+        cells.append(ref.group(1).decode() if ref else "?")
+        if len(cells) > 10:
+            break
+    return cells
 
 
 def _cell_text(value: Any) -> str:
@@ -404,8 +454,10 @@ def _cell_text(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    if isinstance(value, datetime.datetime | datetime.date):
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return str(value)
     return str(value).strip()
 
 
@@ -417,26 +469,23 @@ def _column_letter(index: int) -> str:
 
 def _xlsx_rows(sheet: Any) -> RawSheet:
     _bytes, max_rows, max_columns = limits()
+    if sheet.width > max_columns and sheet.height:
+        # Read the header only: the message counts its named columns.
+        first = next(iter(sheet.iter_rows()), [])
+        return RawSheet(headers=[_cell_text(value) for value in first], rows=[])
     headers: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
+    offset = (sheet.start or (0, 0))[0]
     formulas: list[str] = []
-    for number, cells in enumerate(sheet.iter_rows(), start=1):
-        texts: list[str] = []
-        for index, cell in enumerate(cells):
-            value = getattr(cell, "value", None)
-            if getattr(cell, "data_type", None) == "f" or (
-                isinstance(value, str) and value.startswith("=")
-            ):
+    for number, values in enumerate(sheet.iter_rows(), start=offset + 1):
+        texts = [_cell_text(value) for value in values]
+        for index, text in enumerate(texts):
+            if text.startswith("="):  # a formula typed as text: refused as in CSV
                 formulas.append(f"{_column_letter(index)}{number}")
-                texts.append("")
-                continue
-            texts.append(_cell_text(value))
         if headers is None:
             if not any(texts):
                 continue
             headers = texts
-            if len(headers) > max_columns:
-                break
             continue
         if any(texts):
             rows.append((number, texts))
@@ -541,10 +590,8 @@ class CleanRow:
     pre_score: Decimal | None = None
     post_score: Decimal | None = None
     errors: list[str] = field(default_factory=list)
-
-    @property
-    def name_key(self) -> str:
-        return name_key(self.given_name, self.family_name)
+    # The normalized name (names.name_key), computed once the names are read.
+    name_key: str = ""
 
     def normalized(self) -> list[Any]:
         """The row's values as the digest reads them (the same sheet saved again, as CSV
@@ -623,6 +670,7 @@ def _clean(
             _("Row %(row)s: %(count)s cells lie beyond the last named column.")
             % {"row": number, "count": len(extra)}
         )
+    row.name_key = name_key(row.given_name, row.family_name)
     if not row.name_key:
         row.errors.append(
             _("Row %(row)s: no name (give the given name, the family name, or both).")
