@@ -122,7 +122,7 @@ def _headers(data: bytes) -> list[str]:
 
 def _decisions_from(request: HttpRequest) -> dict[str, str]:
     return {
-        key.removeprefix("decision-"): value
+        key.removeprefix("decision-"): str(value)
         for key, value in request.POST.items()
         if key.startswith("decision-")
     }

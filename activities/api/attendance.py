@@ -54,7 +54,7 @@ class SheetMultiPartParser(BoundedMultiPartParser):
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
         try:
-            too_large = bool(declared) and int(declared) > limit
+            too_large = declared is not None and declared != "" and int(declared) > limit
         except ValueError:
             too_large = False
         body = b"" if too_large else stream.read(limit + 1)
@@ -113,7 +113,7 @@ class RowOutcomeSerializer(serializers.Serializer):
         allow_null=True, help_text="For `possible`: the candidate chosen in `decisions`."
     )
     candidates = CandidateSerializer(many=True)
-    errors = serializers.ListField(child=serializers.CharField())
+    errors = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
 
 
 class CountsSerializer(serializers.Serializer):
@@ -129,7 +129,7 @@ class PreviewSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField()
     filename = serializers.CharField()
     counts = CountsSerializer()
-    errors = serializers.ListField(
+    errors = serializers.ListField(  # type: ignore[assignment]
         child=serializers.CharField(), help_text="What is wrong with the file or its columns."
     )
     headers = serializers.ListField(child=serializers.CharField())
@@ -140,7 +140,7 @@ class PreviewSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text='Headers of no known field: send `mapping` {header: field or ""}.',
     )
-    fields = serializers.ListField(child=serializers.CharField())
+    fields = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
     already_imported = serializers.DateTimeField(allow_null=True)
     rows = RowOutcomeSerializer(many=True)
 
@@ -170,8 +170,12 @@ class ImportRequestSerializer(serializers.Serializer):
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
-    audience = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
-    country = serializers.SlugRelatedField(slug_field="iso2", read_only=True, allow_null=True)
+    audience: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True
+    )
+    country: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
+        slug_field="iso2", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Participant

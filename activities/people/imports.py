@@ -240,7 +240,7 @@ def _repeats(rows: list[sheets.CleanRow]) -> None:
     for row in rows:
         if row.errors:
             continue
-        keys = [("name", (row.name_key, row.country_id))]
+        keys: list[tuple[str, Any]] = [("name", (row.name_key, row.country_id))]
         if row.email:
             keys.append(("email", row.email))
         for key in keys:
@@ -442,26 +442,30 @@ def _fill_blanks(known: dict[int, sheets.CleanRow]) -> None:
     (a sheet is not the authority on a person already recorded)."""
     if not known:
         return
-    changed: list[Participant] = []
-    names: set[str] = set()
+    updates: dict[int, dict[str, Any]] = {}
     ids = list(known)
     for start in range(0, len(ids), matching.CHUNK):
-        for person in Participant.objects.filter(pk__in=ids[start : start + matching.CHUNK]):
-            row = known[person.pk]
-            touched = False
-            if person.sex == "not_recorded" and row.sex != "not_recorded":
-                person.sex, touched = row.sex, True
-                names.add("sex")
-            for name in _FILLED:
-                value = getattr(row, name)
-                if value not in (None, "") and getattr(person, name) in (None, ""):
-                    setattr(person, name, value)
-                    names.add(name.removesuffix("_id"))
-                    touched = True
-            if touched:
-                changed.append(person)
-    if changed:
-        Participant.objects.bulk_update(changed, sorted(names), batch_size=2000)
+        stored = Participant.objects.filter(pk__in=ids[start : start + matching.CHUNK])
+        for pk, sex, *values in stored.values_list("pk", "sex", *_FILLED):
+            row = known[pk]
+            update = {
+                name: getattr(row, name)
+                for name, value in zip(_FILLED, values, strict=True)
+                if value in (None, "") and getattr(row, name) not in (None, "")
+            }
+            if sex == "not_recorded" and row.sex != "not_recorded":
+                update["sex"] = row.sex
+            if update:
+                updates[pk] = update
+    if not updates:
+        return
+    changed = list(Participant.objects.in_bulk(list(updates)).values())
+    names: set[str] = set()
+    for person in changed:
+        for name, value in updates[person.pk].items():
+            setattr(person, name, value)
+            names.add(name.removesuffix("_id"))
+    Participant.objects.bulk_update(changed, sorted(names), batch_size=2000)
 
 
 def template_rows(language: str) -> list[str]:

@@ -113,15 +113,15 @@ def _exact(rows: Sequence[Incoming], matches: list[Match], activity_id: int | No
     emails = sorted({row.email for row in rows if row.email})
     by_email: dict[str, int] = {}
     for chunk in _chunks(emails):
-        for pid, email in known.filter(email__in=chunk).order_by("pk").values_list("pk", "email"):
-            by_email.setdefault(email.casefold(), pid)
+        found = known.filter(email__in=chunk).order_by("pk").values_list("pk", "email")
+        for person, email in found:
+            by_email.setdefault(email.casefold(), person)
     keys = sorted({row.name_key for row in rows if row.name_key})
     by_name: dict[tuple[str, int | None], int] = {}
     for chunk in _chunks(keys):
-        for pid, key, country in (
-            known.filter(name_key__in=chunk).order_by("pk").values_list("pk", "name_key", "country")
-        ):
-            by_name.setdefault((key, country), pid)
+        named = known.filter(name_key__in=chunk).order_by("pk")
+        for person, key, country in named.values_list("pk", "name_key", "country"):
+            by_name.setdefault((key, country), person)
     attending: set[int] = set()
     if activity_id is not None and any(row.country_id is None for row in rows):
         attending = set(
@@ -131,7 +131,8 @@ def _exact(rows: Sequence[Incoming], matches: list[Match], activity_id: int | No
         )
     kept = _kept(set(by_email.values()) | set(by_name.values()))
     for row, match in zip(rows, matches, strict=True):
-        pid, reason = by_email.get(row.email) if row.email else None, "email"
+        pid: int | None = by_email.get(row.email) if row.email else None
+        reason = "email"
         if pid is None and row.name_key:
             pid, reason = by_name.get((row.name_key, row.country_id)), "name"
             if pid is not None and row.country_id is None and kept[pid] not in attending:

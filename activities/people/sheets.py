@@ -471,7 +471,7 @@ def _xlsx_rows(sheet: Any) -> RawSheet:
     _bytes, max_rows, max_columns = limits()
     if sheet.width > max_columns and sheet.height:
         # Read the header only: the message counts its named columns.
-        first = next(iter(sheet.iter_rows()), [])
+        first: list[Any] = next(iter(sheet.iter_rows()), [])
         return RawSheet(headers=[_cell_text(value) for value in first], rows=[])
     headers: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
@@ -805,8 +805,8 @@ def _age_band(value: str) -> str | None:
     )
     if under and numbers[0] == 18:
         return str(AgeBand.UNDER_18)
-    band = _BAND_BY_LOWER.get(numbers[0])
-    return str(band) if band is not None else None
+    lower = _BAND_BY_LOWER.get(numbers[0])
+    return str(lower) if lower is not None else None
 
 
 def build_lookups(countries: Iterable[Any], audiences: Iterable[Any]) -> Lookups:
