@@ -65,3 +65,33 @@ def test_an_officer_imports_an_attendance_sheet(
     assert Attendance.objects.filter(activity=activity, participant=person).exists()
     assert Participant.objects.count() == 7
     assert not refused(page)
+
+
+def test_a_sheet_with_errors_and_unknown_headers_is_explained_not_imported(
+    browser_page, officer, artifacts, tmp_path, settings
+):
+    settings.ATTENDANCE_UPLOAD_DIR = str(tmp_path / "uploads")
+    page = browser_page
+    activity = ActivityFactory(places=["SLV"])
+    headers = ["Prénom", "Nom", "Sexe", "Pays", "Remarque"]
+    rows = [
+        ["Awa", "Ndiaye", "F", "SV", "premier rang"],
+        ["Moussa", "Diop", "Z", "SV", ""],
+        ["Fatou", "Sow", "F", "Atlantide", ""],
+    ]
+    sheet = tmp_path / "presence.csv"
+    sheet.write_bytes(csv_bytes(rows, headers, delimiter=";", encoding="cp1252"))
+    sign_in(page, "olga-officer", f"/activities/{activity.pk}/attendance/")
+    page.get_by_label("Attendance sheet (CSV or XLSX)").set_input_files(str(sheet))
+    page.get_by_role("button", name="Preview").click()
+    page.wait_for_url(re.compile(r"/attendance/preview/"))
+    errors = page.locator(".row-errors").inner_text()
+    assert "Row 3, column “Sexe”: “Z” is not a sex" in errors
+    assert "Row 4, column “Pays”: “Atlantide” is not a known country" in errors
+    assert page.get_by_role("button", name="Confirm import").count() == 0
+    assert page.get_by_label("Remarque").input_value() == ""  # left out unless mapped
+    page.set_viewport_size(PHONE)
+    page.screenshot(path=str(artifacts / "attendance-errors-375.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert not Participant.objects.exists()
+    assert not refused(page)

@@ -409,3 +409,17 @@ def test_pages_refuse_who_may_not_see_people(
     assert colleague.get(preview_url).status_code == 404
     # No name on the pages of those who may not see people.
     assert "Attendance" not in donor_client.get(f"/activities/{activity.pk}/").content.decode()
+
+
+def test_a_known_persons_empty_fields_are_filled_never_overwritten(activity, officer):
+    first = [["Rosa", "Amaya", "", "", "", "SV", "rosa@example.org", "", "", "", ""]]
+    imports.confirm(activity=activity, file=csv_bytes(first), by=officer)
+    second = [["Rosa", "Amaya", "F", "1980", "Policía", "SV", "rosa@example.org", "", "", "", ""]]
+    other = ActivityFactory(places=["SLV"])
+    assert imports.confirm(activity=other, file=csv_bytes(second), by=officer).matched == 1
+    rosa = Participant.objects.get()
+    assert (rosa.sex, rosa.birth_year, rosa.institution) == ("female", 1980, "Policía")
+    third = [["Rosa", "Amaya", "M", "1990", "Fiscalía", "SV", "rosa@example.org", "", "", "", ""]]
+    imports.confirm(activity=ActivityFactory(places=["SLV"]), file=csv_bytes(third), by=officer)
+    rosa.refresh_from_db()
+    assert (rosa.sex, rosa.birth_year, rosa.institution) == ("female", 1980, "Policía")
