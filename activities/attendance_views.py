@@ -28,6 +28,8 @@ from .people import imports, privacy, sheets, uploads
 # Rows of "new" and "same" shown on the preview page (errors and possible matches are
 # always all shown: they need the officer).
 SHOWN_PLAIN_ROWS = 100
+# Rows with errors listed on the page (the API lists them all); the count says the rest.
+SHOWN_ERROR_ROWS = 1000
 PAGE_SIZE = 100
 
 
@@ -190,6 +192,7 @@ def attendance_preview(request: SignedInRequest, pk: int, token: str) -> HttpRes
 
 def _preview_context(activity, seen, mapping, decisions, token) -> dict:
     plain = [outcome for outcome in seen.rows if outcome.status in ("new", "same")]
+    errors = [outcome for outcome in seen.rows if outcome.status == "error"]
     mappable = [
         {
             "index": index,
@@ -204,7 +207,8 @@ def _preview_context(activity, seen, mapping, decisions, token) -> dict:
         "activity": activity,
         "preview": seen,
         "counts": seen.counts,
-        "errors": [outcome for outcome in seen.rows if outcome.status == "error"],
+        "errors": errors[:SHOWN_ERROR_ROWS],
+        "errors_more": max(0, len(errors) - SHOWN_ERROR_ROWS),
         "possible": [
             {
                 "outcome": outcome,

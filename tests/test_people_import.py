@@ -423,3 +423,38 @@ def test_a_known_persons_empty_fields_are_filled_never_overwritten(activity, off
     imports.confirm(activity=ActivityFactory(places=["SLV"]), file=csv_bytes(third), by=officer)
     rosa.refresh_from_db()
     assert (rosa.sex, rosa.birth_year, rosa.institution) == ("female", 1980, "Policía")
+
+
+def test_the_same_sheet_confirmed_twice_at_once_is_imported_once(activity, officer, monkeypatch):
+    data = csv_bytes(people(5))
+    imports.confirm(activity=activity, file=data, by=officer)
+    before = state()
+    real_preview = imports.preview
+
+    def preview_that_missed_the_other(**kwargs):
+        seen = real_preview(**kwargs)
+        seen.already = None  # as if the other request had not committed yet
+        return seen
+
+    monkeypatch.setattr(imports, "preview", preview_that_missed_the_other)
+    result = imports.confirm(activity=activity, file=data, by=officer)
+    assert result.status == "already"
+    assert state() == before
+
+
+def test_the_attendance_page_costs_the_same_queries_for_3_or_100_rows(
+    manager_client, activity, upload_dir
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    bigger = ActivityFactory(places=["SLV"])
+    imports.confirm(activity=activity, file=csv_bytes(people(3)), by=None)
+    imports.confirm(activity=bigger, file=csv_bytes(people(100, seed=5)), by=None)
+    manager_client.get(f"/activities/{activity.pk}/attendance/")
+    counts = []
+    for target in (activity, bigger):
+        with CaptureQueriesContext(connection) as queries:
+            assert manager_client.get(f"/activities/{target.pk}/attendance/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts

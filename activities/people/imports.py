@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Literal
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -290,7 +290,18 @@ def confirm(
             return Result(status="already", preview=seen, record=seen.already)
         if not seen.ok:
             return Result(status="refused", preview=seen)
-        return _write(activity=activity, seen=seen, by=by)
+        try:
+            with transaction.atomic():
+                return _write(activity=activity, seen=seen, by=by)
+        except IntegrityError:
+            # The same sheet, confirmed at the same moment by another request, won the
+            # race (unique activity and digest): nothing of this one was written.
+            seen.already = AttendanceImport.objects.filter(
+                activity=activity, digest=seen.digest
+            ).first()
+            if seen.already is None:
+                raise
+            return Result(status="already", preview=seen, record=seen.already)
 
 
 def _write(*, activity: Activity, seen: Preview, by: User | None) -> Result:
