@@ -458,3 +458,11 @@ def test_the_attendance_page_costs_the_same_queries_for_3_or_100_rows(
             assert manager_client.get(f"/activities/{target.pk}/attendance/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_excels_separator_line_and_semicolons(activity, officer):
+    data = b"sep=;\r\n" + csv_bytes([["Ana", "Reyes, hija", "F"]], HEADERS[:3], delimiter=";")
+    seen = imports.preview(activity=activity, file=data, by=officer)
+    assert seen.ok, seen.all_errors
+    assert seen.rows[0].row.family_name == "Reyes, hija"
+    assert seen.rows[0].number == 2  # as Excel shows it: the "sep=" line is hidden

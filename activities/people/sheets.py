@@ -298,12 +298,35 @@ def _decode(data: bytes) -> str:
     return text
 
 
-def _read_csv(text: str) -> RawSheet:
-    sample = text[:8192]
+_DELIMITERS = (",", ";", "\t")
+
+
+def _dialect(text: str) -> tuple[type[csv.Dialect], str]:
+    """The CSV dialect, and the text without Excel's "sep=;" line if it has one. The
+    delimiter that turns the first line into the most known headers wins (a French or
+    Spanish Excel writes ";"); else the csv module's sniffer decides."""
+    first, _newline, rest = text.partition("\n")
+    marker = first.strip()
+    if marker.lower().startswith("sep=") and len(marker) == 5:
+        return type("_Given", (csv.excel,), {"delimiter": marker[4]}), rest
+    known = {
+        delimiter: sum(
+            header_key(cell) in HEADER_ALIASES
+            for cell in next(csv.reader([first], delimiter=delimiter), [])
+        )
+        for delimiter in _DELIMITERS
+    }
+    best = max(_DELIMITERS, key=lambda delimiter: known[delimiter])
+    if known[best]:
+        return type("_Known", (csv.excel,), {"delimiter": best}), text
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+        return csv.Sniffer().sniff(text[:8192], delimiters="".join(_DELIMITERS)), text
     except csv.Error:
-        dialect = csv.excel
+        return csv.excel, text
+
+
+def _read_csv(text: str) -> RawSheet:
+    dialect, text = _dialect(text)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     _bytes, max_rows, max_columns = limits()
     headers: list[str] | None = None
