@@ -12,8 +12,9 @@ confirm).
   imported as a new person unless the officer says it is one of the candidates.
 
 rapidfuzz compares in C; the candidates of a row are only the known persons of the same
-(or an unknown) country who share the first three letters of at least one word of the
-name (blocking), so a 50,000-row sheet is not compared with every person one by one.
+(or an unknown) country who share a word of the name (for a one-word name, its first
+three letters), rarer words first, at most MAX_BLOCK of them (blocking): a 50,000-row
+sheet is not compared with every person one by one.
 """
 
 from __future__ import annotations
@@ -90,8 +91,15 @@ def _kept(ids: Iterable[int]) -> dict[int, int]:
     return result
 
 
-def _prefixes(name_key: str) -> set[str]:
-    return {word[:3] for word in name_key.split() if word}
+def _block_keys(name_key: str, *, all_keys: bool) -> set[str]:
+    """The words of a name key, and "~" + the first three letters of each: the keys of a
+    known person (`all_keys`); a row looks up its words, or its prefix when it has one
+    word only."""
+    words = [word for word in name_key.split() if word]
+    keys = set(words)
+    if all_keys or len(words) == 1:
+        keys |= {"~" + word[:3] for word in words}
+    return keys
 
 
 def _subset_score(a: str, b: str) -> int:
@@ -141,6 +149,36 @@ def _exact(rows: Sequence[Incoming], matches: list[Match], activity_id: int | No
             match.kind, match.participant_id, match.reason = "same", kept[pid], reason
 
 
+def _block(
+    country_id: int | None,
+    words: frozenset[str],
+    by_country: dict[tuple[int | None, str], list[int]],
+    anywhere: dict[str, list[int]],
+) -> list[int]:
+    """The positions of the persons a row of these words and country is compared with."""
+    if country_id is None:
+        lists = [anywhere[word] for word in words if word in anywhere]
+    else:
+        lists = [
+            by_country.get((country_id, word), []) + by_country.get((None, word), [])
+            for word in words
+        ]
+        lists = [bucket for bucket in lists if bucket]
+    if not lists:
+        return []
+    # A word half the persons share ("maria") says little: the rarer words decide, and
+    # when every word is common, the persons who share the two rarest words.
+    lists.sort(key=len)
+    rare = [bucket for bucket in lists if len(bucket) <= MAX_BLOCK]
+    if not rare:
+        both = sorted(set(lists[0]) & set(lists[1])) if len(lists) > 1 else lists[0]
+        rare = [both[:MAX_BLOCK]]
+    shared: Counter[int] = Counter()
+    for bucket in rare:
+        shared.update(bucket)
+    return [position for position, _count in shared.most_common(MAX_BLOCK)]
+
+
 def _near(rows: Sequence[Incoming], matches: list[Match]) -> None:
     pending = [i for i, match in enumerate(matches) if match.kind == "new" and rows[i].name_key]
     if not pending:
@@ -157,26 +195,33 @@ def _near(rows: Sequence[Incoming], matches: list[Match]) -> None:
     people = list(pool.values_list("pk", "name_key", "country", "given_name", "family_name"))
     if not people:
         return
-    index: dict[str, list[int]] = defaultdict(list)
-    for position, (_pk, key, _country, _given, _family) in enumerate(people):
-        for prefix in _prefixes(key):
-            index[prefix].append(position)
+    # Blocks: the persons of a country (and those of no known country) who share a word
+    # of the name; for a name of one word, the first three letters of it.
+    by_country: dict[tuple[int | None, str], list[int]] = defaultdict(list)
+    anywhere: dict[str, list[int]] = defaultdict(list)
+    for position, (_pk, key, country, _given, _family) in enumerate(people):
+        for word in _block_keys(key, all_keys=True):
+            by_country[(country, word)].append(position)
+            anywhere[word].append(position)
     cutoff = threshold()
+    blocks: dict[tuple[int | None, frozenset[str]], tuple[list[int], list[str]]] = {}
     for i in pending:
         row = rows[i]
-        shared: Counter[int] = Counter()
-        for prefix in _prefixes(row.name_key):
-            shared.update(index.get(prefix, ()))
-        block = [
-            position
-            for position, _count in shared.most_common(MAX_BLOCK)
-            if row.country_id is None
-            or people[position][2] is None
-            or people[position][2] == row.country_id
-        ]
+        # The words no known person has do not change the block: rows of one sheet that
+        # share the others ("maria", "garcia") share a block, built once.
+        words = frozenset(
+            word for word in _block_keys(row.name_key, all_keys=False) if word in anywhere
+        )
+        kept = blocks.get((row.country_id, words))
+        if kept is None:
+            positions = _block(row.country_id, words, by_country, anywhere)
+            kept = blocks[(row.country_id, words)] = (
+                positions,
+                [people[position][1] for position in positions],
+            )
+        block, choices = kept
         if not block:
             continue
-        choices = [people[position][1] for position in block]
         found: dict[int, int] = {}
         for _choice, score, offset in process.extract(
             row.name_key, choices, scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, limit=None
