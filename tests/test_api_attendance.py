@@ -204,3 +204,12 @@ def test_both_operations_are_in_the_schema(api):
     assert {"200", "201", "400", "401", "403", "404"} <= set(post["responses"])
     assert "/api/v1/activities/{id}/attendance/" in paths
     assert "/api/v1/attendance/template.xlsx" in paths
+
+
+def test_an_unknown_template_language_is_a_400_naming_it(client):
+    """schemathesis: `?lang=-58800` answered the English template."""
+    for suffix in ("csv", "xlsx"):
+        response = client.get(f"/api/v1/attendance/template.{suffix}", {"lang": "xx"})
+        assert response.status_code == 400
+        assert "lang" in response.json()
+    assert client.get("/api/v1/attendance/template.csv", {"lang": "fr"}).status_code == 200

@@ -24,7 +24,11 @@ from django.http import HttpResponse
 from django.utils.translation import get_language_from_request, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
@@ -270,7 +274,16 @@ class AttendanceImportView(StrictQueryParamsMixin, APIView):
                 PreviewSerializer, description="The preview (dry run), or already imported."
             ),
             201: OpenApiResponse(ImportResultSerializer, description="Imported."),
-            400: OpenApiResponse(PreviewSerializer, description="Nothing imported: errors."),
+            400: OpenApiResponse(
+                {
+                    "oneOf": [
+                        {"$ref": "#/components/schemas/Preview"},
+                        {"$ref": "#/components/schemas/ValidationErrors"},
+                    ]
+                },
+                description="Nothing imported: the preview with every row's errors, or (a "
+                "bad parameter or file) an object naming it.",
+            ),
         },
         tags=["activities"],
     )
@@ -358,7 +371,17 @@ class AttendanceTemplateView(StrictQueryParamsMixin, APIView):
     extra_query_params = frozenset({"lang"})
 
     def get(self, request):
-        language = request.query_params.get("lang") or get_language_from_request(request)
+        asked = request.query_params.get("lang")
+        if asked and asked not in sheets.TEMPLATE_HEADERS:
+            raise exceptions.ValidationError(
+                {
+                    "lang": [
+                        _("Unknown language %(lang)s: use one of %(known)s.")
+                        % {"lang": asked, "known": ", ".join(sheets.TEMPLATE_HEADERS)}
+                    ]
+                }
+            )
+        language = asked or get_language_from_request(request)
         if language[:2] not in sheets.TEMPLATE_HEADERS:
             language = "en"
         headers = imports.template_rows(language)
