@@ -276,7 +276,8 @@ class AttendanceImportView(StrictQueryParamsMixin, APIView):
             201: OpenApiResponse(ImportResultSerializer, description="Imported."),
             400: OpenApiResponse(
                 {
-                    "oneOf": [
+                    # anyOf: a preview is also an object of messages.
+                    "anyOf": [
                         {"$ref": "#/components/schemas/Preview"},
                         {"$ref": "#/components/schemas/ValidationErrors"},
                     ]
