@@ -451,17 +451,21 @@ def post_sheet(
 
 
 def import_targets(name: str, count: int) -> list[tuple[int, str]]:
-    """`count` published activities without attendance, each in one country: those of the
-    country with the most persons (activity id, its country's ISO alpha-2)."""
+    """One published activity without attendance, in one country and no region, in each
+    of the `count` countries with the most persons: (activity id, its country's ISO
+    alpha-2). Each sheet then meets the persons the generator made, not the ones an
+    earlier sheet of the run imported."""
     with psycopg.connect(database_url(name)) as connection:
         return [
             (int(pk), str(iso2))
             for pk, iso2 in connection.execute(
                 """
                 WITH home AS (
-                    SELECT country_id FROM activities_participant WHERE country_id IS NOT NULL
-                    GROUP BY country_id ORDER BY count(*) DESC, country_id LIMIT 1)
-                SELECT a.id, c.iso2 FROM activities_activity a
+                    SELECT country_id, count(*) AS n FROM activities_participant
+                    WHERE country_id IS NOT NULL
+                    GROUP BY country_id ORDER BY count(*) DESC, country_id LIMIT %s)
+                SELECT DISTINCT ON (home.n, home.country_id) a.id, c.iso2
+                FROM activities_activity a
                 JOIN activities_activity_countries ac ON ac.activity_id = a.id
                 JOIN home ON home.country_id = ac.country_id
                 JOIN activities_country c ON c.id = ac.country_id
@@ -471,7 +475,7 @@ def import_targets(name: str, count: int) -> list[tuple[int, str]]:
                                   WHERE r.activity_id = a.id)
                   AND (SELECT count(*) FROM activities_activity_countries o
                        WHERE o.activity_id = a.id) = 1
-                ORDER BY a.id LIMIT %s""",
+                ORDER BY home.n DESC, home.country_id, a.id""",
                 [count],
             ).fetchall()
         ]

@@ -66,7 +66,8 @@ def derived_rows(activity: Activity) -> list[dict[str, Any]]:
         "participant__audience_id", "participant__country_id", "participant__sex"
     )
     country_of = {
-        c.pk: c for c in Country.objects.filter(participants__attendances__activity=activity)
+        c.pk: c
+        for c in Country.objects.filter(participants__attendances__activity=activity).distinct()
     }
 
     def fits(country_id: int) -> bool:
