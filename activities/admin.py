@@ -16,6 +16,7 @@ from .models import (
     Mentor,
     OfficerScope,
     Partner,
+    PersonErasure,
     Region,
     ReportedFigure,
     SourceDocument,
@@ -321,3 +322,29 @@ class OfficerScopeAdmin(admin.ModelAdmin):
     def places(self, obj):
         names = [c.name for c in obj.countries.all()] + [r.name for r in obj.regions.all()]
         return ", ".join(names) or "— (edits nothing)"
+
+
+# Participant, Attendance and ParticipantMerge are not registered, on purpose: the admin
+# would show names, contacts and scores to every administrator whatever their scope,
+# write them into its change log (LogEntry keeps the change messages), and edit or delete
+# people past the services that keep the name key and the derived tallies right
+# (activities/people/). People are read and changed on the /people/ pages, which check
+# `view_personal_data`, the officer's scope, `merge_participants` and `erase_participant`.
+
+
+@admin.register(PersonErasure)
+class PersonErasureAdmin(admin.ModelAdmin):
+    """The log of erasures (no personal data: the record id, when, by whom, why)."""
+
+    list_display = ["participant_id", "erased_at", "erased_by", "reason"]
+    list_select_related = ["erased_by"]
+    readonly_fields = ["participant", "erased_at", "erased_by", "reason"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -28,11 +28,16 @@ PADDING = 4
 @dataclass(frozen=True)
 class Bar:
     label: str
-    value: int
+    value: int | str  # a string is a suppressed small number ("<5"): no bar, only its text
     qualifier: str = "exact"  # exact | at_least | about (the counting engine's words)
     href: str = ""
     note: str = ""  # e.g. "not attributable to one region"
     muted: bool = False  # drawn in grey: "not recorded", "not attributable"
+
+
+def _drawn(bar: Bar) -> int:
+    """The length a bar is drawn at: a suppressed value is not drawn."""
+    return bar.value if isinstance(bar.value, int) else 0
 
 
 def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str | None = None) -> dict:
@@ -43,13 +48,13 @@ def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str | None
     "value_y", "muted". A zero value gets no bar, only its "0". The unit defaults to
     "participations" (one person at one activity: counting rule 1).
     """
-    largest = max((bar.value for bar in bars), default=0)
+    largest = max((_drawn(bar) for bar in bars), default=0)
     bar_space = WIDTH - VALUE_SPACE - PADDING
     rows = []
     y = PADDING
     for bar in bars:
-        width = round(bar.value / largest * bar_space, 1) if largest else 0
-        if bar.value and width < 2:
+        width = round(_drawn(bar) / largest * bar_space, 1) if largest else 0
+        if _drawn(bar) and width < 2:
             width = 2  # a visible sliver for small non-zero values
         label_y = y + LABEL_HEIGHT - 5
         bar_y = y + LABEL_HEIGHT

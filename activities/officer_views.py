@@ -22,6 +22,7 @@ from rest_framework.authtoken.models import Token
 from . import access, audit, services
 from .forms import ActivityForm, BeneficiaryFormSet
 from .models import Activity
+from .people import tallies
 
 
 class SignedInRequest(HttpRequest):
@@ -38,12 +39,16 @@ def _require_logger(request: HttpRequest) -> None:
 def _forms(request: HttpRequest, *, activity: Activity, initial=None, row_initial=None):
     data = request.POST if request.method == "POST" else None
     form = ActivityForm(data, instance=activity, user=request.user, initial=initial)
+    # An activity with attendance has tallies derived from it: shown, never typed, so
+    # its rows are not part of what the form posts (people/tallies.py).
+    from_attendance = activity.pk is not None and tallies.has_attendance(activity)
     formset = BeneficiaryFormSet(
-        data,
+        None if from_attendance else data,
         instance=activity,
         prefix="rows",
         user=request.user,
         initial=row_initial,
+        from_attendance=from_attendance,
     )
     if row_initial:
         formset.extra = max(len(row_initial), formset.extra)
@@ -51,6 +56,8 @@ def _forms(request: HttpRequest, *, activity: Activity, initial=None, row_initia
 
 
 def _valid(form: ActivityForm, formset) -> bool:
+    if formset.from_attendance:
+        return form.is_valid()
     form_valid = form.is_valid()
     formset_valid = formset.is_valid()
     if form_valid and formset_valid:
@@ -169,7 +176,7 @@ def activity_edit(request: SignedInRequest, pk: int) -> HttpResponse:
                     expected_version=expected,
                     fields=fields,
                     relations=relations,
-                    beneficiary_rows=formset.service_rows(),
+                    beneficiary_rows=None if formset.from_attendance else formset.service_rows(),
                     by=request.user,
                 )
             except services.StaleVersion as stale:

@@ -287,6 +287,12 @@ def activity_update(
     if beneficiary_rows is not None:
         _save_rows(activity=activity, rows=beneficiary_rows, by=by)
     refresh_attribution(activity=activity)
+    from .people import tallies
+
+    # Derived tallies follow the activity's places: a person's country names a row only
+    # while the activity's places admit it.
+    if tallies.has_attendance(activity):
+        tallies.sync_tallies(activity=activity, by=by)
     return activity
 
 

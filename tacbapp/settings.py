@@ -196,6 +196,14 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Beneficiary rows one activity may have, through the API or the officer's form: a 400.
 MAX_BENEFICIARY_ROWS = env_int("MAX_BENEFICIARY_ROWS", 1000)
+# Person-level counts (people, learning) between 1 and this - 1 are shown as "<5" to
+# anonymous users, donor viewers and officers, with secondary suppression
+# (activities/people/suppression.py). 1 turns suppression off.
+PERSON_COUNT_THRESHOLD = env_int("PERSON_COUNT_THRESHOLD", 5)
+
+# Personal data (README, "Personal data"): a person whose last attended activity ended
+# more than this many years ago is erased by `manage.py erase_expired_people`.
+PERSONAL_DATA_RETENTION_YEARS = env_int("PERSONAL_DATA_RETENTION_YEARS", 7)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous write is then a 401 with WWW-Authenticate: Token (the

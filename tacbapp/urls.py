@@ -3,6 +3,7 @@
 Each area has its own module so that its routes stay together:
 - activities/urls.py: public browsing pages (dashboard, lists, region/country pages)
 - activities/officer_urls.py: logging, editing, publishing and history (signed-in staff)
+- activities/people_urls.py: the people directory, merges and erasure (personal data)
 - activities/api/urls.py: the REST API under /api/v1/
 """
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("activities.api.urls")),
+    path("people/", include("activities.people_urls")),
     path("", include("activities.officer_urls")),
     path("", include("activities.urls")),
 ]

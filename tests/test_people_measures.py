@@ -153,13 +153,94 @@ def test_person_measures_are_asked_for_by_name():
     assert stats.compute(_made_up())["measures"] == ["activities", "participants", "countries"]
 
 
-def test_the_stats_api_answers_people_and_learning(client):
+def test_the_stats_api_answers_people_and_learning(manager_client, client):
     training = ActivityFactory(people=False)
     attend(training, person(sex="female"), person(sex="male"), pre=10, post=30)
-    response = client.get(
-        "/api/v1/stats/", {"measures": "people,learning", "group_by": "year", "year": 2021}
-    )
+    question = {"measures": "people,learning", "group_by": "year", "year": 2021}
+    # A manager sees every number (activities/people/privacy.py) ...
+    response = manager_client.get("/api/v1/stats/", question)
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["totals"]["people"]["total"] == 2
     assert body["totals"]["learning"]["mean_gain"] == 20.0
+    # ... an anonymous visitor gets two people as "<5" (activities/people/suppression.py).
+    body = client.get("/api/v1/stats/", question).json()
+    assert body["totals"]["people"]["total"] == "<5"
+    assert body["totals"]["learning"]["mean_gain"] is None
+
+
+def test_pages_show_people_beside_participations_with_the_named_share(client):
+    from django.test import override_settings
+
+    training = ActivityFactory(people=False, places=["GTM"])
+    ActivityFactory(places=["GTM"])  # 30 typed participations, no names
+    team = [person(sex="female", country="GTM") for _ in range(6)]
+    attend(training, *team)
+    with override_settings(PERSON_COUNT_THRESHOLD=5):
+        page = client.get("/countries/GT/").content.decode()
+    assert "People" in page
+    assert '<dd class="people-count">6</dd>' in page
+    assert "17 % of these participations rest on people named" in page  # 6 of 36
+
+
+def test_pages_say_people_are_not_recorded_without_attendance(client):
+    page = client.get("/").content.decode()
+    assert "people, each counted once" in page
+    assert "No attendance sheet is recorded yet" in page
+
+
+def test_stats_csv_and_hxl_carry_people_and_learning(client, manager):
+    import csv
+    import io
+
+    client.force_login(manager)  # exact numbers: two people are "<5" to the public
+
+    training = ActivityFactory(people=False)
+    attend(training, person(sex="female"), person(sex="male"), pre=20, post=50)
+    params = {"measures": "people,learning", "group_by": "country", "format": "csv", "hxl": "1"}
+    response = client.get("/api/v1/stats/", params)
+    assert response.status_code == 200
+    header, tags, *rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert "#reached+unique+total" in tags
+    assert "#indicator+score+gain+mean" in tags
+    salvador = next(row for row in rows if "SV" in row)
+    assert salvador[header.index("people.total")] == "2"
+    assert salvador[header.index("learning.mean_gain")] == "30.0"
+
+
+def test_the_officer_form_shows_derived_tallies_and_keeps_them(client, manager):
+    from activities import services
+    from activities.models import Country
+
+    training = ActivityFactory(people=False, status="draft", places=["SLV", "GTM"])
+    attend(training, person(sex="female", country="GTM"), person(sex="male", country="SLV"))
+    client.force_login(manager)
+    page = client.get(f"/activities/{training.pk}/edit/")
+    assert page.status_code == 200
+    assert 'id="rows-from-attendance"' in page.content.decode()
+    # The officer drops Guatemala from the activity's places: the Guatemalan's row no
+    # longer names it (the activity's scope attributes it), and nobody is lost.
+    services.activity_update(
+        activity=training,
+        expected_version=None,
+        relations={"countries": [Country.objects.get(iso3="SLV")]},
+        by=manager,
+    )
+    rows = BeneficiaryGroup.objects.filter(activity=training).order_by("country")
+    assert [(r.country_id is not None, r.total) for r in rows] in (
+        [(False, 1), (True, 1)],
+        [(True, 1), (False, 1)],
+    )
+    assert sum(r.total for r in rows) == 2
+
+
+def test_a_new_attendance_shows_in_the_next_answer():
+    from activities import answer_cache
+
+    assert "activities_attendance" in answer_cache.versioned_tables()
+    assert "activities_participant" in answer_cache.versioned_tables()
+    training = ActivityFactory(people=False)
+    attend(training, person())
+    assert _answer()["totals"]["people"]["total"] == 1
+    attend(training, person())
+    assert _answer()["totals"]["people"]["total"] == 2

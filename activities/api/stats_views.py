@@ -25,6 +25,7 @@ from .. import counting, stats
 from ..answer_cache import cached_api_response
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
+from ..people import suppression
 from .params import StrictQueryParamsMixin
 from .serializers.stats import StatsResponseSerializer
 
@@ -63,7 +64,7 @@ has `activities_href: null`.
 
 @extend_schema(
     summary=gettext_lazy("Counts of activities, participations and countries"),
-    description=STATS_DESCRIPTION,
+    description=suppression.schema_description(STATS_DESCRIPTION),
     parameters=[
         OpenApiParameter(
             "group_by",
@@ -120,6 +121,9 @@ class StatsView(StrictQueryParamsMixin, APIView):
             measures=measures,
             restriction=stats.restriction_from_filters(cleaned),
         )
+        # After the engine's cache, which everyone shares: small person-level counts
+        # are hidden from those who may not see them exactly (people/suppression.py).
+        result = suppression.for_user(result, request.user)
         base = {name: params[name] for name in filter_names if params.get(name, "") != ""}
         links = DrillDown(request, base, cleaned)
         for row in result["rows"]:

@@ -52,6 +52,10 @@ class ActivityFilterForm(StrictFilterForm):
         return cleaned
 
 
+# The activity's own text, and nothing reached through a relation: no participant.
+TEXT_SEARCH_FIELDS = ("title", "description")
+
+
 class ActivityFilterSet(django_filters.FilterSet):
     year = IntegerFilter(
         method="filter_year",
@@ -178,11 +182,18 @@ class ActivityFilterSet(django_filters.FilterSet):
         """Words in the title or description of activities the user may read. A donor
         viewer counts drafts without reading them: searching their text word by word
         would read them, so text matches only readable activities (all of them without
-        a request: published ones)."""
+        a request: published ones).
+
+        Never the names, e-mails or anything else of the participants: a search that
+        found an activity by a person's name would tell whoever cannot see names that
+        this person attended it (tests/test_people_no_leaks.py searches for one)."""
         user = getattr(self.request, "user", None) or AnonymousUser()
         queryset = queryset.visible_to(user)
         for word in value.split():
-            queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+            matches = Q()
+            for field in TEXT_SEARCH_FIELDS:
+                matches |= Q(**{f"{field}__icontains": word})
+            queryset = queryset.filter(matches)
         return queryset
 
     # Filter name -> many-to-many field on Activity, matched through EXISTS so that a

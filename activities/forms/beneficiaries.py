@@ -117,8 +117,12 @@ else:
 
 
 class BaseBeneficiaryFormSet(_RowFormSet):
-    def __init__(self, *args, user=None, **kwargs):
+    # True when the activity's tallies come from its attendance: shown, not posted.
+    from_attendance = False
+
+    def __init__(self, *args, user=None, from_attendance=False, **kwargs):
         self.user = user
+        self.from_attendance = from_attendance
         super().__init__(*args, **kwargs)
 
     def get_form_kwargs(self, index):

@@ -96,6 +96,7 @@ def _rows(
             row["activities"] = values.get("activities", 0)
         if "participants" in measures:
             row["participants"] = values.get("participants", results.no_people())
+            row[results.NAMED] = values.get(results.NAMED, False)
         if "countries" in measures:
             row["countries"] = values.get("countries", results.no_countries())
         if "people" in measures:
@@ -117,6 +118,7 @@ def _totals(matched: Matched, measures: Sequence[str]) -> dict[str, Any]:
             totals["countries"] = overall.get("countries", results.no_countries())
     if "participants" in measures:
         inside, outside = inside_and_outside(matched)
+        totals[results.NAMED] = inside.pop(results.NAMED)
         totals["participants"] = inside
         totals["unattributed"] = unattributed(matched, outside) if matched.restricted else None
     overall_people = person_measures(matched, [], measures).get((), {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db.models import F, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 
 from .. import counting
@@ -37,6 +37,7 @@ def participant_measures(matched: Matched, dimensions: Sequence[Dimension]) -> C
             "male",
             "not_recorded",
             "qrank",
+            "from_attendance",
             a_id=F("activity_id"),
             **placed,
         )
@@ -62,17 +63,22 @@ def participant_measures(matched: Matched, dimensions: Sequence[Dimension]) -> C
         f"SELECT {''.join(key + ', ' for key in keys)}SUM(r.total), SUM(r.female), "
         f"SUM(r.male), SUM(r.not_recorded), MAX(r.qrank), "
         f"MAX(CASE WHEN r.female > 0 THEN r.qrank ELSE 0 END), "
-        f"MAX(CASE WHEN r.male > 0 THEN r.qrank ELSE 0 END) "
+        f"MAX(CASE WHEN r.male > 0 THEN r.qrank ELSE 0 END), "
+        f"MAX(CASE WHEN r.from_attendance THEN 1 ELSE 0 END) "
         f"FROM ({rows.sql}) r {' '.join(joins)}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
     )
     result: Cells = {}
     for record in fetch(sql, params):
         key = tuple(group_key(v) for v in record[: len(keys)])
-        total, female, male, not_recorded, rank, female_rank, male_rank = record[len(keys) :]
+        total, female, male, not_recorded, rank, female_rank, male_rank, named = record[len(keys) :]
         if total is None:
             continue  # no row at all: an aggregate without GROUP BY still answers
+        flag = {results.NAMED: bool(named)}
         if sex_at is None:
-            result[key] = {"participants": results.people(total, female, male, not_recorded, rank)}
+            result[key] = {
+                "participants": results.people(total, female, male, not_recorded, rank),
+                **flag,
+            }
             continue
         parts = {
             "female": results.people(female, female, 0, 0, female_rank),
@@ -80,18 +86,20 @@ def participant_measures(matched: Matched, dimensions: Sequence[Dimension]) -> C
             "not_recorded": results.people(not_recorded, 0, 0, not_recorded, rank),
         }
         for sex in SEXES:
-            result[(*key[:sex_at], sex, *key[sex_at:])] = {"participants": parts[sex]}
+            result[(*key[:sex_at], sex, *key[sex_at:])] = {"participants": parts[sex], **flag}
     return result
 
 
 def inside_and_outside(matched: Matched) -> tuple[dict[str, Any], dict[str, Any]]:
-    """One pass over the rows: the people who belong to the restriction, and the rest."""
+    """One pass over the rows: the people who belong to the restriction, and the rest.
+    The first also says (results.NAMED) whether any of it rests on named people."""
     sums: dict[str, Any] = {}
     for side, flag in (("in", 1), ("out", 0)):
         only = Q(belongs=flag)
         for column in ("total", *SEXES):
             sums[f"{side}_{column}"] = Coalesce(Sum(column, filter=only), 0)
         sums[f"{side}_rank"] = Max(counting.rank(), filter=only)
+    sums["in_named"] = Count("pk", filter=Q(belongs=1, from_attendance=True))
     values = matched.rows.aggregate(**sums)
     inside, outside = (
         results.people(
@@ -103,6 +111,7 @@ def inside_and_outside(matched: Matched) -> tuple[dict[str, Any], dict[str, Any]
         )
         for side in ("in", "out")
     )
+    inside[results.NAMED] = bool(values["in_named"])
     return inside, outside
 
 

@@ -9,6 +9,10 @@ from typing import Any
 from .. import counting
 
 UNATTRIBUTED_LISTED = 50
+# Marks a row (or the participants of the totals) whose participations rest, at least in
+# part, on named people (tallies derived from attendance): their small numbers are
+# person-level data (activities/people/suppression.py). Internal: never in an answer.
+NAMED = "_named"
 
 
 def people(total: Any, female: Any, male: Any, not_recorded: Any, rank: Any) -> dict[str, Any]:

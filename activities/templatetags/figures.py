@@ -18,9 +18,11 @@ register = template.Library()
 AT_LEAST = {"at_least", "more_than"}
 
 
-def format_count(value: int | None, qualifier: str | None = "exact") -> str:
+def format_count(value: int | str | None, qualifier: str | None = "exact") -> str:
     if value is None:
         return "not recorded"
+    if isinstance(value, str):
+        return value  # a suppressed small number ("<5"), shown as it is
     number = f"{value:,}"
     if qualifier in AT_LEAST:
         return f"{number}+"
@@ -29,9 +31,11 @@ def format_count(value: int | None, qualifier: str | None = "exact") -> str:
     return number
 
 
-def format_count_words(value: int | None, qualifier: str | None = "exact") -> str:
+def format_count_words(value: int | str | None, qualifier: str | None = "exact") -> str:
     if value is None:
         return "not recorded"
+    if isinstance(value, str):
+        return value  # a suppressed small number ("<5"), shown as it is
     number = f"{value:,}"
     if qualifier in AT_LEAST:
         return f"more than {number}"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from .. import exports, selectors, stats
 from ..answer_cache import cached_page
 from ..models import Activity
-from .common import filter_query, page_totals
+from .common import filter_query, page_totals, person_answer, stats_for
 from .filter_forms import DEFAULT_SORT, ListOptionsForm, filtered_activities
 
 
@@ -28,7 +28,9 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     sort = options.cleaned_data.get("sort") or ""
     activities = filterset.qs.order_by(*selectors.ACTIVITY_SORTS[sort or DEFAULT_SORT][1])
     cleaned = filterset.form.cleaned_data
-    summary = stats.compute(filterset.qs, restriction=stats.restriction_from_filters(cleaned))
+    restriction = stats.restriction_from_filters(cleaned)
+    summary = stats_for(request.user, filterset.qs, restriction=restriction)
+    people = person_answer(filterset.qs, user=request.user, restriction=restriction)
     paginator = Paginator(activities, options.cleaned_data["page_size"])
     # The engine has counted these very activities: no second COUNT(*) for the pages.
     paginator.count = summary["totals"]["activities"]
@@ -40,7 +42,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "activities": page.object_list,
             "sort": sort,
             "page_size": str(options.cleaned_data["page_size"]),
-            "totals": page_totals(summary, request.user),
+            "totals": page_totals(summary, request.user, people),
             "place": stats.place_from_filters(cleaned),
             "filter_query": query,
             "is_filtered": bool(query),
@@ -73,7 +75,9 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     activity = selectors.activity_detail(request.user, pk)
     if activity is None:
         raise Http404("No such activity, or it is not published.")
-    counted = stats.compute(Activity.objects.visible_to(request.user).filter(pk=activity.pk))
+    counted = stats_for(
+        request.user, Activity.objects.visible_to(request.user).filter(pk=activity.pk)
+    )
     context = {
         "activity": activity,
         "totals": counted["totals"],

@@ -2,8 +2,8 @@
 and sex, and the world map. The year filter (?year=2020) narrows all of them.
 
 The number charted is participations (counting rule 1): one person at one activity, so
-someone trained twice counts twice. No page calls it people until person-level records
-exist."""
+someone trained twice counts twice. Distinct people (counting rule 9) are shown beside
+them, with the share of the participations that rest on named people."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from .. import charts, maps, selectors, stats
+from .. import charts, maps, selectors
 from ..answer_cache import cached_page
 from ..filters import ActivityFilterSet
 from ..models import Activity
 from ..templatetags.figures import format_count, sex_recorded
-from .common import activities_url, page_totals
+from .common import activities_url, page_totals, person_answer, stats_for
 
 
 def _region_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -> list[charts.Bar]:
@@ -72,7 +72,9 @@ def _theme_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -
             )
         )
     # Largest first: a reader compares themes by size.
-    return sorted(bars, key=lambda bar: (bar.muted, -bar.value))
+    return sorted(
+        bars, key=lambda bar: (bar.muted, -(bar.value if isinstance(bar.value, int) else 0))
+    )
 
 
 def _sex_chart(participations: dict) -> dict:
@@ -107,10 +109,10 @@ def _sex_chart(participations: dict) -> dict:
     )
 
 
-def _world_map(activities, *, measure: str) -> dict:
+def _world_map(activities, *, measure: str, user) -> dict:
     """Countries coloured by `measure` ("activities" or "participants")."""
-    by_country = stats.compute(activities, group_by=["country"], measures=[measure])
-    values: dict[str, tuple[int, str]] = {}
+    by_country = stats_for(user, activities, group_by=["country"], measures=[measure])
+    values: dict[str, tuple[int | None, str]] = {}
     for row in by_country["rows"]:
         if row["country"] is None:
             continue
@@ -119,7 +121,9 @@ def _world_map(activities, *, measure: str) -> dict:
             label = _("%(count)s participations attributed to the country") % {
                 "count": format_count(participations["total"], participations["qualifier"])
             }
-            values[row["country"]["code"]] = (participations["total"], label)
+            total = participations["total"]
+            # A suppressed small number ("<5") is said, not coloured.
+            values[row["country"]["code"]] = (total if isinstance(total, int) else None, label)
         else:
             count = row["activities"]
             values[row["country"]["code"]] = (count, f"{count:,} activities")
@@ -160,15 +164,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     year = filterset.form.cleaned_data.get("year")
     extra = {"year": int(year)} if year else {}
     # The totals come with the grouping (computed over the whole set, never summed).
-    by_region = stats.compute(activities, group_by=["region"])
+    by_region = stats_for(request.user, activities, group_by=["region"])
     overall = by_region
-    by_theme = stats.compute(activities, group_by=["theme"], measures=["participants"])
+    by_theme = stats_for(request.user, activities, group_by=["theme"], measures=["participants"])
     themes_additive = by_theme["additive"].get("participants")
     context = {
         "filterset": filterset,
         "year": int(year) if year else None,
         "years": selectors.activity_years(),
-        "totals": page_totals(overall, request.user),
+        "totals": page_totals(overall, request.user, person_answer(activities, user=request.user)),
         "people_paragraphs": selectors.beneficiary_paragraphs(activities),
         "umbrella_figures": selectors.umbrella_figures(),
         "region_chart": charts.bar_chart(
@@ -195,7 +199,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "themes_additive": themes_additive,
         "sex_chart": _sex_chart(overall["totals"]["participants"]),
-        "world_map": _world_map(activities, measure=map_measure),
+        "world_map": _world_map(activities, measure=map_measure, user=request.user),
         "map_measure": map_measure,
         "region_scoped": selectors.region_scoped_activities(
             activities & Activity.objects.visible_to(request.user)

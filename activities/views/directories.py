@@ -6,9 +6,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .. import selectors, stats
+from .. import selectors
 from ..answer_cache import cached_page
 from ..models import Activity, FigureRole, ReportedFigure
+from .common import stats_for
 from .filter_forms import filtered_figures
 
 
@@ -21,7 +22,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
 def partner_list(request: HttpRequest) -> HttpResponse:
     """Partners, each with the number of activities the user's statistics count."""
     activities = Activity.objects.aggregated_for(request.user)
-    by_partner = stats.compute(activities, group_by=["partner"], measures=["activities"])
+    by_partner = stats_for(request.user, activities, group_by=["partner"], measures=["activities"])
     counts = {
         row["partner"]["code"]: row["activities"] for row in by_partner["rows"] if row["partner"]
     }

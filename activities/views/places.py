@@ -6,10 +6,10 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .. import selectors, stats
+from .. import selectors
 from ..answer_cache import cached_page
 from ..models import Activity, Country, FigureRole, Region
-from .common import activities_url, page_totals
+from .common import activities_url, page_totals, person_answer, stats_for
 
 # The breakdown a region page shows, by its level: World by region, a region by
 # sub-region; deeper levels have none (their countries are listed anyway).
@@ -34,7 +34,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     place = None if world else region
     countries = selectors.countries_of_region(region)
     # The totals come with the grouping: computed over the whole set, never summed.
-    by_country = stats.compute(counted, group_by=["country"], place=place)
+    by_country = stats_for(request.user, counted, group_by=["country"], place=place)
     in_region = {country["iso2"] for country in countries}
     country_rows = [
         row for row in by_country["rows"] if row["country"] and row["country"]["code"] in in_region
@@ -43,13 +43,15 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     breakdown = None
     dimension = BREAKDOWN_BY_LEVEL.get(region.level)
     if dimension:
-        grouped = stats.compute(counted, group_by=[dimension], place=place)
+        grouped = stats_for(request.user, counted, group_by=[dimension], place=place)
         breakdown = {"dimension": dimension, "rows": grouped["rows"]}
     context = {
         "region": region,
         "ancestors": selectors.region_ancestors(region.path)[:-1],
         "children": region.children.order_by("name"),
-        "totals": page_totals(by_country, request.user),
+        "totals": page_totals(
+            by_country, request.user, person_answer(counted, user=request.user, place=place)
+        ),
         "country_rows": country_rows,
         "countries_without_records": [c for c in countries if c["iso2"] not in with_rows],
         "breakdown": breakdown,
@@ -68,14 +70,15 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     if iso2 != iso2.upper():
         return redirect("pages:country_detail", iso2=iso2.upper(), permanent=True)
     country = get_object_or_404(Country.objects.select_related("region"), iso2=iso2)
-    overall = stats.compute(
-        Activity.objects.aggregated_for(request.user).in_place(country), place=country
-    )
+    counted = Activity.objects.aggregated_for(request.user).in_place(country)
+    overall = stats_for(request.user, counted, place=country)
     figures = list(selectors.country_figures(country))
     context = {
         "country": country,
         "ancestors": selectors.region_ancestors(country.path),
-        "totals": page_totals(overall, request.user),
+        "totals": page_totals(
+            overall, request.user, person_answer(counted, user=request.user, place=country)
+        ),
         "context_figures": [f for f in figures if f.role == FigureRole.CONTEXT],
         "other_figures": [f for f in figures if f.role != FigureRole.CONTEXT],
         "mentors": selectors.mentors_based_in(country),

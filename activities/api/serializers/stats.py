@@ -4,6 +4,7 @@ these serializers only document their shape)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities import stats
@@ -29,39 +30,69 @@ class CountriesSerializer(serializers.Serializer):
     qualifier = serializers.ChoiceField(choices=["exact", "at_least"])
 
 
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer"},
+            {
+                "type": "string",
+                "pattern": "^(<[0-9]+|suppressed)$",
+                "description": "A suppressed small count ('<5'), or a cell hidden so that "
+                "it cannot be recovered by subtraction ('suppressed').",
+            },
+        ]
+    }
+)
+class PersonCountField(serializers.Field):
+    """A person-level count: a number, or for those who may not see small numbers, the
+    string '<5' or 'suppressed' (activities/people/suppression.py)."""
+
+    def to_representation(self, value):
+        return value
+
+
+SUPPRESSED_HELP = gettext_lazy(
+    "Present, and true when one of these cells is hidden, for users who get small "
+    "person-level counts suppressed (anonymous users, donor viewers, officers)."
+)
+
+
 class PeopleSerializer(serializers.Serializer):
     """Distinct persons (counting rule 9): only activities with attendance have any."""
 
-    total = serializers.IntegerField(
+    total = PersonCountField(
         help_text=gettext_lazy(
             "Distinct people: a person at three activities is one. Never add these across "
             "rows: a person may be in several."
         )
     )
-    female = serializers.IntegerField()
-    male = serializers.IntegerField()
-    not_recorded = serializers.IntegerField()
-    participations = serializers.IntegerField(
+    female = PersonCountField()
+    male = PersonCountField()
+    not_recorded = PersonCountField()
+    participations = PersonCountField(
         help_text=gettext_lazy(
             "The attended participations of these people: how much of the participations "
             "measure rests on named people."
         )
     )
 
+    suppressed = serializers.BooleanField(required=False, help_text=SUPPRESSED_HELP)
+
 
 class LearningSerializer(serializers.Serializer):
     """Pre- and post-test scores (Kirkpatrick level 2)."""
 
-    assessed = serializers.IntegerField(
+    assessed = PersonCountField(
         help_text=gettext_lazy("Attended participations with both a pre- and a post-test score.")
     )
-    people = serializers.IntegerField(help_text=gettext_lazy("Distinct people assessed."))
+    people = PersonCountField(help_text=gettext_lazy("Distinct people assessed."))
     mean_pre = serializers.FloatField(allow_null=True)
     mean_post = serializers.FloatField(allow_null=True)
     mean_gain = serializers.FloatField(
         allow_null=True,
         help_text=gettext_lazy("Mean post-test minus mean pre-test, over the same participations."),
     )
+    suppressed = serializers.BooleanField(required=False, help_text=SUPPRESSED_HELP)
 
 
 class PlaceSerializer(serializers.Serializer):
@@ -119,6 +150,15 @@ class StatsTotalsSerializer(serializers.Serializer):
     activities_href = serializers.URLField()
 
 
+class SuppressionSerializer(serializers.Serializer):
+    threshold = serializers.IntegerField(
+        help_text=gettext_lazy(
+            "Person-level counts from 1 to threshold - 1 are shown as the string '<5'; "
+            "other hidden cells as 'suppressed' (activities/people/suppression.py)."
+        )
+    )
+
+
 class StatsResponseSerializer(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
     includes_drafts = serializers.BooleanField(
@@ -130,3 +170,10 @@ class StatsResponseSerializer(serializers.Serializer):
     rows = StatsRowSerializer(many=True)
     totals = StatsTotalsSerializer()
     additive = serializers.DictField(child=serializers.BooleanField())
+    suppression = SuppressionSerializer(
+        required=False,
+        help_text=gettext_lazy(
+            "Present when small person-level counts (people, learning) were suppressed "
+            "for the user who asks."
+        ),
+    )
