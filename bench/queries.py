@@ -282,8 +282,42 @@ def statements(query: StatsQuery) -> list[str]:
 # --- One shape for both answers -------------------------------------------------------
 
 
+def _count(value: Any) -> Any:
+    """A count as a number; a cell the API suppressed ("<5", "suppressed") as it is."""
+    return value if isinstance(value, str) else int(value)
+
+
 def _people(total, female, male, not_recorded, rank) -> tuple:
-    return (int(total), int(female), int(male), int(not_recorded), QUALIFIER_OF_RANK[int(rank)])
+    return (
+        _count(total),
+        _count(female),
+        _count(male),
+        _count(not_recorded),
+        QUALIFIER_OF_RANK[int(rank)],
+    )
+
+
+def same(api: Any, sql: Any) -> bool:
+    """Whether the API's value is the SQL's. Public answers hide small person-level
+    cells (activities/people/suppression.py): "<N" must stand for a number from 1 to
+    N - 1, and "suppressed" (a secondary cell, any number) hides whatever is there; every
+    cell the API shows must be the SQL's exactly."""
+    if isinstance(api, tuple) and isinstance(sql, tuple):
+        return len(api) == len(sql) and all(map(same, api, sql))
+    if isinstance(api, str) and api.startswith("<") and api[1:].isdigit():
+        return isinstance(sql, int) and 1 <= sql < int(api[1:])
+    if api == "suppressed":
+        return True
+    return bool(api == sql)
+
+
+def hidden_cells(answer: Any) -> int:
+    """How many cells of an answer (as from_api gives it) the API suppressed."""
+    if isinstance(answer, dict):
+        return sum(hidden_cells(value) for value in answer.values())
+    if isinstance(answer, tuple):
+        return sum(hidden_cells(value) for value in answer)
+    return int(isinstance(answer, str) and (answer.startswith("<") or answer == "suppressed"))
 
 
 def from_sql(query: StatsQuery, results: list[list[tuple]]) -> dict[str, Any]:
@@ -353,11 +387,11 @@ def differences(api: dict[str, Any], sql: dict[str, Any], limit: int = 5) -> lis
     """What differs between the two answers (empty when they are identical)."""
     found = []
     for key in sorted(set(api["totals"]) | set(sql["totals"])):
-        if api["totals"].get(key) != sql["totals"].get(key):
+        if not same(api["totals"].get(key), sql["totals"].get(key)):
             found.append(f"totals.{key}: API {api['totals'].get(key)} SQL {sql['totals'].get(key)}")
     api_rows, sql_rows = api.get("rows", {}), sql.get("rows", {})
     for key in sorted(set(api_rows) | set(sql_rows), key=str):
-        if api_rows.get(key) != sql_rows.get(key):
+        if not same(api_rows.get(key), sql_rows.get(key)):
             found.append(f"row {key}: API {api_rows.get(key)} SQL {sql_rows.get(key)}")
     return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])
 
@@ -524,7 +558,11 @@ def people_from_api(query: PeopleQuery, data: dict[str, Any]) -> dict[str, Any]:
                 keys = ("total", "female", "male", "not_recorded", "participations")
             else:
                 keys = ("assessed", "people", "mean_pre", "mean_post", "mean_gain")
-            found.append(tuple(value[k] for k in keys))
+            cells = [value[k] for k in keys]
+            if value.get("suppressed"):
+                # Learning over too few people: the means are withheld.
+                cells = ["suppressed" if cell is None else cell for cell in cells]
+            found.append(tuple(cells))
         return tuple(found)
 
     answer: dict[str, Any] = {"totals": measures(data["totals"])}
@@ -539,10 +577,10 @@ def people_from_api(query: PeopleQuery, data: dict[str, Any]) -> dict[str, Any]:
 def people_differences(api: dict[str, Any], sql: dict[str, Any], limit: int = 5) -> list[str]:
     """What differs between the two answers of a people query (empty when identical)."""
     found = []
-    if api["totals"] != sql["totals"]:
+    if not same(api["totals"], sql["totals"]):
         found.append(f"totals: API {api['totals']} SQL {sql['totals']}")
     api_rows, sql_rows = api.get("rows", {}), sql.get("rows", {})
     for key in sorted(set(api_rows) | set(sql_rows), key=str):
-        if api_rows.get(key) != sql_rows.get(key):
+        if not same(api_rows.get(key), sql_rows.get(key)):
             found.append(f"row {key}: API {api_rows.get(key)} SQL {sql_rows.get(key)}")
     return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])

@@ -318,15 +318,21 @@ def measure_stats(port: int, name: str, repetitions: int) -> tuple[list[dict], l
                     ),
                 }
             )
-            diff = bench_queries.differences(
-                bench_queries.from_api(query, json.loads(body)),
-                bench_queries.from_sql(query, results),
+            api_answer = bench_queries.from_api(query, json.loads(body))
+            diff = bench_queries.differences(api_answer, bench_queries.from_sql(query, results))
+            checks.append(
+                {
+                    "name": query.name,
+                    "identical": not diff,
+                    "differences": diff,
+                    "hidden_cells": bench_queries.hidden_cells(api_answer),
+                }
             )
-            checks.append({"name": query.name, "identical": not diff, "differences": diff})
             log(
                 f"stats {query.name}: API {api_median} ms (p95 {entries[-1]['api_ms_p95']}), "
                 f"after a write {entries[-1]['api_ms_cold_median']} ms, SQL {sql_median} ms, "
                 + ("identical" if not diff else "DIFFERENT: " + "; ".join(diff))
+                + f" ({checks[-1]['hidden_cells']} cells suppressed)"
             )
     return entries, checks
 
@@ -367,15 +373,23 @@ def measure_people(port: int, name: str, repetitions: int) -> tuple[list[dict], 
                     "cold_ratio": round(cold_median / sql_median, 2) if sql_median else None,
                 }
             )
+            api_answer = bench_queries.people_from_api(query, json.loads(body))
             diff = bench_queries.people_differences(
-                bench_queries.people_from_api(query, json.loads(body)),
-                bench_queries.people_from_sql(query, results),
+                api_answer, bench_queries.people_from_sql(query, results)
             )
-            checks.append({"name": query.name, "identical": not diff, "differences": diff})
+            checks.append(
+                {
+                    "name": query.name,
+                    "identical": not diff,
+                    "differences": diff,
+                    "hidden_cells": bench_queries.hidden_cells(api_answer),
+                }
+            )
             log(
                 f"people {query.name}: API {api_median} ms, after a write {cold_median} ms "
                 f"({cold_queries} queries), SQL {sql_median} ms, "
                 + ("identical" if not diff else "DIFFERENT: " + "; ".join(diff))
+                + f" ({checks[-1]['hidden_cells']} cells suppressed)"
             )
     return entries, checks
 
