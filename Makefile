@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTHON ?= python3
 
-.PHONY: install setup run test lint format countries bench bench-smoke clean
+.PHONY: install setup run test lint format countries bench bench-smoke bench-import contract clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ bench: install
 # the API and the hand-written SQL give identical numbers and no request fails.
 bench-smoke: install
 	$(PY) bench/run.py --smoke
+
+# schemathesis over every operation of the OpenAPI schema, anonymously and with a
+# manager's token, on gunicorn and a throwaway database (scripts/schemathesis.sh).
+contract: install
+	PYTHON=$(PY) scripts/schemathesis.sh
+
+# An attendance sheet of 50,000 rows (CSV and XLSX) read, checked, matched and imported on
+# the test database (SQLite by default), timed; fails over 30 s.
+bench-import: install
+	BENCH_IMPORT=1 $(PY) -m pytest tests/test_people_import_bench.py -s -q -p no:cacheprovider
 
 # ruff, then mypy: strict on the domain layer, the baseline elsewhere ([tool.mypy]).
 lint: install

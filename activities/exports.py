@@ -24,6 +24,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .people import suppression
 from .templatetags.figures import format_count
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ def _joined(values: Iterable[str]) -> str:
 
 
 def activity_rows(
-    activities: QuerySet[ActivityWithParticipants], *, base_url: str = ""
+    activities: QuerySet[ActivityWithParticipants], *, base_url: str = "", user: Any = None
 ) -> Iterator[list[Any]]:
     """One list of cells per activity, in COLUMNS order. `activities` comes from
     selectors.activity_list (places, themes, partners prefetched; participations
@@ -86,6 +87,9 @@ def activity_rows(
     for activity in activities.iterator(chunk_size=500):
         countries = list(activity.countries.all())
         regions = list(activity.regions.all())
+        # Small participations resting on named people, hidden from those who may not
+        # see people (people/suppression.py).
+        suppression.hide_activity_figures(activity, user)
         total = activity.participants_total
         qualifier = activity.participants_qualifier if total is not None else ""
         yield [
@@ -144,7 +148,7 @@ def activities_csv(
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    for row in activity_rows(activities, base_url=base_url):
+    for row in activity_rows(activities, base_url=base_url, user=request.user):
         writer.writerow(["" if cell is None else spreadsheet_cell(cell) for cell in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_file_name("csv")}"'
@@ -163,7 +167,7 @@ def activities_xlsx(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     widths = [len(column) for column in COLUMNS]
-    for row in activity_rows(activities, base_url=base_url):
+    for row in activity_rows(activities, base_url=base_url, user=request.user):
         sheet.append([spreadsheet_cell(cell) for cell in row])
         widths = [max(width, _shown_length(cell)) for width, cell in zip(widths, row, strict=True)]
     # The header stays in view while scrolling, and every column can be filtered.

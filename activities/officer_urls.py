@@ -7,7 +7,7 @@ and the admin's "log out" work as Django expects.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import officer_views
+from . import attendance_views, officer_views
 
 urlpatterns = [
     path("log/", officer_views.activity_log, name="officer-log"),
@@ -27,6 +27,16 @@ urlpatterns = [
         "activities/<int:pk>/history/",
         officer_views.activity_history,
         name="officer-activity-history",
+    ),
+    path(
+        "activities/<int:pk>/attendance/",
+        attendance_views.attendance,
+        name="officer-attendance",
+    ),
+    path(
+        "activities/<int:pk>/attendance/preview/<str:token>/",
+        attendance_views.attendance_preview,
+        name="officer-attendance-preview",
     ),
     path(
         "accounts/login/",

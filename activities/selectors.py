@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
+    Exists,
     IntegerField,
     Max,
     OuterRef,
@@ -68,6 +69,7 @@ class Participants(TypedDict):
     participants_male: int | None
     participants_not_recorded: int | None
     participants_qualifier: str
+    participants_named: bool
 
 
 def with_participants(activities: QuerySet[Activity]) -> QuerySet[ActivityWithParticipants]:
@@ -92,6 +94,11 @@ def with_participants(activities: QuerySet[Activity]) -> QuerySet[ActivityWithPa
         participants_male=_people_sum("male"),
         participants_not_recorded=_people_sum("not_recorded"),
         participants_qualifier=counting.qualifier_from_rank_expression("qualifier_rank"),
+        # Its participations rest on named people (tallies derived from attendance):
+        # small ones are hidden from those who may not see people (people/suppression.py).
+        participants_named=Exists(
+            BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"), from_attendance=True)
+        ),
     )
 
 

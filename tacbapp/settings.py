@@ -238,7 +238,7 @@ REST_FRAMEWORK = {
     ],
     # An unknown ?format= is a 400 naming the parameter (DRF's default is a bare 404).
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "activities.api.params.StrictContentNegotiation",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "activities.api.schema.AutoSchema",  # anonymous reads, stats filters
     # Counted in the "throttle" cache, which all workers share when Redis is configured.
     "DEFAULT_THROTTLE_CLASSES": ["activities.api.throttling.AnonRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {
@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
         "where and to whom, and counts that never double-count."
     ),
     "VERSION": "1.0.0",
+    # 3.1: a nullable reference is oneOf [$ref, null], which strict readers accept
+    # (3.0's allOf + nullable without a type is refused by openapi-core).
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -345,3 +348,17 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Attendance sheets (activities/people/sheets.py): a file over this many bytes, a sheet of
+# more rows or columns, is refused with a message naming the setting.
+ATTENDANCE_MAX_FILE_BYTES = env_int("ATTENDANCE_MAX_FILE_BYTES", 10 * 1024 * 1024)
+ATTENDANCE_MAX_ROWS = env_int("ATTENDANCE_MAX_ROWS", 50_000)
+ATTENDANCE_MAX_COLUMNS = env_int("ATTENDANCE_MAX_COLUMNS", 50)
+# Near matches (activities/people/matching.py): rapidfuzz's token_sort_ratio, 0 to 100.
+ATTENDANCE_MATCH_SCORE = env_int("ATTENDANCE_MATCH_SCORE", 85)
+# Where an uploaded sheet waits between its preview and its confirmation (personal data:
+# kept at most ATTENDANCE_UPLOAD_HOURS, deleted on confirmation).
+ATTENDANCE_UPLOAD_DIR = os.environ.get(
+    "ATTENDANCE_UPLOAD_DIR", str(BASE_DIR / "var" / "attendance-uploads")
+)
+ATTENDANCE_UPLOAD_HOURS = env_int("ATTENDANCE_UPLOAD_HOURS", 24)

@@ -300,3 +300,20 @@ def test_an_unused_record_can_be_deleted(administrator_api):
 
     donor = DonorFactory()
     assert administrator_api.delete(f"/api/v1/donors/{donor.pk}/").status_code == 204
+
+
+def test_a_number_where_text_is_expected_is_a_400_not_a_string(administrator_api):
+    """schemathesis found `{"name": 0}` accepted as the name "0" on reference writes."""
+    from activities.models import Audience
+
+    before = Audience.objects.count()
+    response = administrator_api.post(
+        "/api/v1/audiences/", {"name": 0, "slug": "zero"}, format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert "name" in response.json()
+    assert Audience.objects.count() == before
+    response = administrator_api.patch(
+        "/api/v1/activities/1/", {"title": 12}, format="json", HTTP_IF_MATCH="*"
+    )
+    assert response.status_code in (400, 404, 412, 428), response.content

@@ -68,3 +68,28 @@ def test_pages_render_suppressed_participations(client, small_sheet):
         response = client.get(url)
         assert response.status_code == 200, url
         assert "&lt;5" in response.content.decode(), url
+
+
+def test_one_activitys_own_small_figures_are_hidden_everywhere_it_is_shown(
+    client, manager, small_sheet
+):
+    import csv
+    import io
+
+    record = client.get(f"/api/v1/activities/{small_sheet.pk}/").json()
+    assert record["participants"]["female"] == "<5"
+    assert {row["female"] for row in record["beneficiaries"]} == {"<5"}
+    listed = client.get("/api/v1/activities/", {"q": small_sheet.title}).json()
+    assert all(
+        item["participants"]["total"] == "<5"
+        for item in listed["results"]
+        if item["id"] == small_sheet.pk
+    )
+    page = client.get(f"/activities/{small_sheet.pk}/").content.decode()
+    assert "&lt;5" in page
+    download = client.get("/activities/download.csv", {"country": "GT"})
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
+    ours = [row for row in rows if row["id"] == str(small_sheet.pk)]
+    assert ours and ours[0]["participations_female"] == "<5"
+    client.force_login(manager)
+    assert client.get(f"/api/v1/activities/{small_sheet.pk}/").json()["participants"]["female"] == 3

@@ -37,9 +37,10 @@ FORMAT_DESCRIPTION = (
 HXL_PARAMETER = OpenApiParameter(
     "hxl",
     OpenApiTypes.STR,
-    enum=["0", "1"],
-    description="With format=csv, 1 adds an HXL hashtag row under the header "
-    "(#country+code, #reached+f, #sector, #date+start...).",
+    # What renderers.hxl_requested accepts.
+    enum=["0", "1", "false", "true", "no", "yes"],
+    description="With format=csv, 1 (or true, yes) adds an HXL hashtag row under the "
+    "header (#country+code, #reached+f, #sector, #date+start...).",
 )
 
 
@@ -78,6 +79,8 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     ordering: list[str] = []
     #: Which HXL table of hxl.BY_RESOURCE applies to its CSV (default: from the basename).
     hxl_resource: str | None = None
+    #: Whether anonymous users may read (the schema's security lists `{}` for reads).
+    anonymous_reads = True
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from django.db import models
+from django.utils.translation import gettext_lazy
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
@@ -137,3 +139,48 @@ class CodeRelatedFieldSchema(OpenApiSerializerFieldExtension):
         assert schema is not None  # None only for OpenApiTypes.NONE
         schema["description"] = f"The {field.what}."
         return schema
+
+
+class StrictCharField(serializers.CharField):
+    """Text that must be sent as text: `{"name": 0}` is a 400, not the name "0" (DRF's
+    CharField turns numbers into strings silently; a strict client expects its typo to be
+    refused)."""
+
+    default_error_messages = {"invalid": gettext_lazy("Not a valid string: send text, in quotes.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictEmailField(serializers.EmailField):
+    default_error_messages = {
+        "invalid": gettext_lazy("Not a valid e-mail address: send text, in quotes.")
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictSlugField(serializers.SlugField):
+    default_error_messages = {"invalid": gettext_lazy("Not a valid slug: send text, in quotes.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text fields take text only (StrictCharField)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+        models.SlugField: StrictSlugField,
+        models.EmailField: StrictEmailField,
+    }

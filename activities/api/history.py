@@ -65,6 +65,7 @@ class ActivityHistoryMixin(_View):
         renderer_classes=[JSONRenderer, BrowsableAPIRenderer],
         pagination_class=None,
         filter_backends=[],
+        anonymous_reads=False,  # the schema lists no anonymous access (schema.AutoSchema)
     )
     def history(self, request, *args, **kwargs):
         if not access.can_read_history(request.user):

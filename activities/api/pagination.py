@@ -20,6 +20,17 @@ class Pagination(PageNumberPagination):
     page_size_query_description = "Results per page: 1 to 1000 (default 50; 1000 in CSV)."
     page_query_description = "Page number, from 1."
 
+    def get_schema_operation_parameters(self, view):
+        # The bounds _bounded_int enforces, so that a client (and schemathesis) knows them.
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            self.page_query_param: {"minimum": 1},
+            self.page_size_query_param: {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+        return parameters
+
     def get_page_size(self, request) -> int:
         text = request.query_params.get(self.page_size_query_param)
         if text is None or text == "":

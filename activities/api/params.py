@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -216,6 +217,7 @@ class StrictOrderingFilter(BaseFilterBackend):
         if not mapping:
             return []
         default = ",".join(getattr(view, "ordering", []) or [])
+        keys = "|".join(re.escape(name) for name in sorted(mapping))
         return [
             {
                 "name": self.ordering_param,
@@ -226,6 +228,7 @@ class StrictOrderingFilter(BaseFilterBackend):
                     + ", ".join(sorted(mapping))
                     + (f". Default: {default}." if default else ".")
                 ),
-                "schema": {"type": "string"},
+                # The names the filter accepts, so that a client (and schemathesis) knows.
+                "schema": {"type": "string", "pattern": f"^(-?({keys}))(,-?({keys}))*$"},
             }
         ]

@@ -26,6 +26,7 @@ from ..answer_cache import cached_api_response
 from ..filters import ActivityFilterSet
 from ..models import Activity, Region
 from ..people import suppression
+from .base import HXL_PARAMETER, format_parameter
 from .params import StrictQueryParamsMixin
 from .serializers.stats import StatsResponseSerializer
 
@@ -66,6 +67,10 @@ has `activities_href: null`.
     summary=gettext_lazy("Counts of activities, participations and countries"),
     description=suppression.schema_description(STATS_DESCRIPTION),
     parameters=[
+        format_parameter(
+            gettext_lazy("The stats CSV has one line per row, then one for the totals.")
+        ),
+        HXL_PARAMETER,
         OpenApiParameter(
             "group_by",
             OpenApiTypes.STR,
@@ -90,9 +95,11 @@ has `activities_href: null`.
 class StatsView(StrictQueryParamsMixin, APIView):
     permission_classes = [AllowAny]
     extra_query_params = frozenset({"group_by", "measures"})
-    # Declared so that the filters appear in the OpenAPI schema; applied in get().
+    # Declared so that the filters appear in the OpenAPI schema (document_filters, read by
+    # schema.AutoSchema: generated from the FilterSet, they cannot drift); applied in get().
     filter_backends = [DjangoFilterBackend]
     filterset_class = ActivityFilterSet
+    document_filters = True
 
     def get_queryset(self):
         # Aggregates: drafts count for donor viewers and managers, never for anonymous

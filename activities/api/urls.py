@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import stats_views, views
+from . import attendance, stats_views, views
 
 # URL names are "api-<resource>-list" and "api-<resource>-detail"; the stats rows link
 # to "api-activity-list".
@@ -25,6 +25,27 @@ router.register("languages", views.LanguageViewSet, basename="api-language")
 
 urlpatterns = [
     path("stats/", stats_views.StatsView.as_view(), name="api-stats"),
+    # Attendance: personal data, for those who may see the activity's people.
+    path(
+        "activities/<int:pk>/attendance/import/",
+        attendance.AttendanceImportView.as_view(),
+        name="api-attendance-import",
+    ),
+    path(
+        "activities/<int:pk>/attendance/",
+        attendance.AttendanceListView.as_view(),
+        name="api-attendance-list",
+    ),
+    path(
+        "attendance/template.xlsx",
+        attendance.AttendanceTemplateXlsxView.as_view(),
+        name="api-attendance-template-xlsx",
+    ),
+    path(
+        "attendance/template.csv",
+        attendance.AttendanceTemplateCsvView.as_view(),
+        name="api-attendance-template-csv",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file (no inline script, so the CSP
     # holds); Swagger UI's own <style> block needs inline styles on this page only.

@@ -89,7 +89,7 @@ class MonthFilter(django_filters.Filter):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        with_schema(self, {"type": "string", "pattern": "^[0-9]{4}-[0-9]{1,2}$"})
+        with_schema(self, {"type": "string", "pattern": "^[0-9]{4}-(0?[1-9]|1[0-2])$"})
 
 
 class IntegerFilter(django_filters.Filter):
@@ -102,6 +102,36 @@ class IntegerFilter(django_filters.Filter):
         bounds = {"minimum": self.extra.get("min_value"), "maximum": self.extra.get("max_value")}
         schema = {key: value for key, value in bounds.items() if value is not None}
         with_schema(self, {"type": "integer", **schema})
+
+
+class StrictBooleanField(forms.NullBooleanField):
+    """true/false (or 1/0, yes/no); anything else is an error, never "no filter"
+    (django-filter's own boolean reads an unknown word as unset)."""
+
+    widget = forms.TextInput  # NullBooleanSelect turns an unknown word into None first
+    default_error_messages = {"invalid_boolean": "Give true or false, not %(value)s."}
+    TRUE = frozenset({"true", "1", "yes"})
+    FALSE = frozenset({"false", "0", "no"})
+
+    def clean(self, value):
+        text = str(value if value is not None else "").strip().lower()
+        if not text:
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(
+            self.error_messages["invalid_boolean"], code="invalid_boolean", params={"value": value}
+        )
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "boolean"})
 
 
 class StrictFilterForm(forms.Form):
@@ -137,7 +167,7 @@ def code_of(model, field: str, what: str, **kwargs) -> django_filters.ModelChoic
         error_messages=unknown(what),
         **kwargs,
     )
-    schema: dict = {"type": "integer"} if field == "pk" else {"type": "string"}
+    schema: dict = {"type": "integer", "minimum": 1} if field == "pk" else {"type": "string"}
     if model is Region:
         schema["pattern"] = "^[0-9]{3}$"
     return with_schema(filter_, schema)

@@ -12,7 +12,15 @@ from django.db.models import Exists, OuterRef, Q
 
 from .. import counting
 from ..models import Country, Donor, Mandate, Mentor, Partner, Region, Theme
-from .fields import CountryCodeFilter, choice_of, code_of, linked_to, unknown
+from .fields import (
+    BooleanFilter,
+    CountryCodeFilter,
+    IntegerFilter,
+    choice_of,
+    code_of,
+    linked_to,
+    unknown,
+)
 
 
 class CountryFilterSet(django_filters.FilterSet):
@@ -69,7 +77,7 @@ class ThemeFilterSet(django_filters.FilterSet):
     parent = code_of(
         Theme, "slug", "theme", help_text="Slug of a thematic area: its training topics."
     )
-    top_level = django_filters.BooleanFilter(
+    top_level = BooleanFilter(
         field_name="parent", lookup_expr="isnull", help_text="true: thematic areas only."
     )
 
@@ -135,9 +143,8 @@ class MandateFilterSet(django_filters.FilterSet):
     body = django_filters.CharFilter(
         lookup_expr="iexact", max_length=120, help_text="Issuing body, e.g. General Assembly."
     )
-    year = django_filters.NumberFilter(
-        min_value=1945, max_value=2100, help_text="Year of adoption."
-    )
+    # A whole number: NumberFilter read `2071.26` as a decimal and matched nothing (a 200).
+    year = IntegerFilter(min_value=1945, max_value=2100, help_text="Year of adoption.")
 
     class Meta:
         model = Mandate

@@ -410,3 +410,63 @@ def _suppress_learning(blocks: list[Any], threshold: int, grouped: bool) -> None
                 if name in block:
                     block[name] = None
         block["suppressed"] = index in withheld
+
+
+# --- one activity's own figures ----------------------------------------------------------
+
+
+def hides_records_for(user: AnyUser) -> bool:
+    """Whether `user` gets the small figures of records resting on named people hidden."""
+    return not privacy.sees_person_level_counts_unsuppressed(user)
+
+
+def hidden_block(values: Mapping[str, Any], limit: int | None = None) -> dict[str, Any] | None:
+    """An activity's own participations (or one of its rows), resting on named people, as
+    they may be shown: when a cell is between 1 and the threshold - 1, the whole sex split
+    is hidden (one hidden part of a visible total would be given back by the others);
+    None when nothing needs hiding."""
+    limit = threshold() if limit is None else limit
+    small = any(
+        isinstance(values.get(column), int) and 0 < values[column] < limit for column in SEX_COLUMNS
+    )
+    if not small:
+        return None
+    return {column: _mark(values.get(column), limit) for column in SEX_COLUMNS}
+
+
+def hide_activity_figures(activity: Any, user: AnyUser) -> None:
+    """Hide, on an activity read through selectors.with_participants, its own small
+    participations when they rest on named people and `user` may not see them. Its rows
+    are hidden too when its total is (activities/people/suppression.py, records)."""
+    if not getattr(activity, "participants_named", False) or not hides_records_for(user):
+        return
+    values = {
+        "total": activity.participants_total,
+        "female": activity.participants_female,
+        "male": activity.participants_male,
+        "not_recorded": activity.participants_not_recorded,
+    }
+    hidden = hidden_block(values)
+    if hidden is not None:
+        for column, value in hidden.items():
+            setattr(activity, f"participants_{column}", value)
+        activity.participants_hidden = True
+
+
+def rows_as_shown(rows: list[Any], user: AnyUser) -> list[Any]:
+    """An activity's beneficiary rows as `user` may see them: a row derived from
+    attendance with a small cell has its sex split hidden (a display copy; the records are
+    never changed)."""
+    if not hides_records_for(user):
+        return rows
+    shown = []
+    for row in rows:
+        if getattr(row, "from_attendance", False):
+            values = {column: getattr(row, column) for column in SEX_COLUMNS}
+            hidden = hidden_block(values)
+            if hidden is not None:
+                row = copy.copy(row)
+                for column, value in hidden.items():
+                    setattr(row, column, value)
+        shown.append(row)
+    return shown

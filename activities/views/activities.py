@@ -12,6 +12,7 @@ from django.urls import reverse
 from .. import exports, selectors, stats
 from ..answer_cache import cached_page
 from ..models import Activity
+from ..people import suppression
 from .common import filter_query, page_totals, person_answer, stats_for
 from .filter_forms import DEFAULT_SORT, ListOptionsForm, filtered_activities
 
@@ -35,6 +36,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     # The engine has counted these very activities: no second COUNT(*) for the pages.
     paginator.count = summary["totals"]["activities"]
     page = paginator.get_page(request.GET.get("page"))
+    for listed in page.object_list:
+        suppression.hide_activity_figures(listed, request.user)
     query = filter_query(request)
     context.update(
         {
@@ -81,6 +84,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "activity": activity,
         "totals": counted["totals"],
-        "beneficiaries": activity.beneficiaries.all(),
+        "beneficiaries": suppression.rows_as_shown(
+            list(activity.beneficiaries.all()), request.user
+        ),
     }
     return render(request, "activities/activity_detail.html", context)

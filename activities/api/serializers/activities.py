@@ -26,8 +26,10 @@ from activities.models import (
     Partner,
     validate_geographic_scope,
 )
+from activities.people import suppression
 
 from ..errors import translate_service_errors
+from ..fields import StrictModelSerializer
 from .beneficiaries import PARTICIPATIONS, BeneficiaryGroupSerializer, ParticipantsSerializer
 from .nested import (
     DonorRefSerializer,
@@ -49,7 +51,7 @@ if TYPE_CHECKING:
     from activities.selectors import ActivityWithParticipants
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(StrictModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-activity-detail")
     period_label = serializers.CharField(
         read_only=True, help_text='The period as far as it is known: "2020", "27–29 July 2020".'
@@ -145,13 +147,24 @@ class ActivitySerializer(serializers.ModelSerializer):
         if getattr(activity, "participants_total", None) is None:
             return None
         counted = cast("ActivityWithParticipants", activity)
-        return {
+        figures = {
             "total": counted.participants_total,
             "female": counted.participants_female or 0,
             "male": counted.participants_male or 0,
             "not_recorded": counted.participants_not_recorded or 0,
             "qualifier": counted.participants_qualifier,
         }
+        # Small participations resting on named people, hidden from those who may not
+        # see people (people/suppression.py).
+        if getattr(counted, "participants_named", False) and suppression.hides_records_for(
+            self._user()
+        ):
+            figures.update(suppression.hidden_block(figures) or {})
+        return figures
+
+    def _user(self):
+        request = self.context.get("request")
+        return getattr(request, "user", None)
 
     def to_internal_value(self, data):
         # The row limit before the rows are read: each row costs validation.

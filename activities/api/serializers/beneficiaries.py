@@ -8,7 +8,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities import counting, services
+from activities.api.fields import StrictModelSerializer
 from activities.models import BeneficiaryGroup
+from activities.people import suppression
 
 from .nested import audiences_field, countries_field
 
@@ -28,7 +30,7 @@ class AttributedPlaceSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class BeneficiaryGroupSerializer(serializers.ModelSerializer):
+class BeneficiaryGroupSerializer(StrictModelSerializer):
     """People an activity reached: one audience, one country (or none), by sex."""
 
     id = serializers.IntegerField(
@@ -72,6 +74,16 @@ class BeneficiaryGroupSerializer(serializers.ModelSerializer):
             "attributed_to",
         ]
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # A row derived from attendance is person-level data: its small numbers are
+        # hidden from those who may not see people (people/suppression.py).
+        if getattr(instance, "from_attendance", False):
+            request = self.context.get("request")
+            if suppression.hides_records_for(getattr(request, "user", None)):
+                data.update(suppression.hidden_block(data) or {})
+        return data
+
     @extend_schema_field(AttributedPlaceSerializer(allow_null=True))
     def get_attributed_to(self, row: BeneficiaryGroup) -> dict | None:
         if row.place_country_id is not None:
@@ -100,13 +112,41 @@ class BeneficiaryGroupSerializer(serializers.ModelSerializer):
         return attrs
 
 
-class ParticipantsSerializer(serializers.Serializer):
-    """Participations, by sex; female + male + not_recorded = total."""
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "integer"},
+            {
+                "type": "string",
+                "pattern": "^(<[0-9]+|suppressed)$",
+                "description": "A suppressed small count ('<5'), or a cell hidden so that "
+                "it cannot be recovered by subtraction ('suppressed').",
+            },
+        ]
+    }
+)
+class PersonCountField(serializers.Field):
+    """A person-level count: a number, or for those who may not see small numbers, the
+    string '<5' or 'suppressed' (activities/people/suppression.py)."""
 
-    total = serializers.IntegerField(help_text=PARTICIPATIONS)
-    female = serializers.IntegerField()
-    male = serializers.IntegerField()
-    not_recorded = serializers.IntegerField(
+    def to_representation(self, value):
+        return value
+
+
+SUPPRESSED_HELP = gettext_lazy(
+    "Present, and true when one of these cells is hidden, for users who get small "
+    "person-level counts suppressed (anonymous users, donor viewers, officers)."
+)
+
+
+class ParticipantsSerializer(serializers.Serializer):
+    """Participations, by sex; female + male + not_recorded = total. Where they rest on
+    named people (tallies from attendance), small ones are suppressed as people's are."""
+
+    total = PersonCountField(help_text=PARTICIPATIONS)
+    female = PersonCountField()
+    male = PersonCountField()
+    not_recorded = PersonCountField(
         help_text=gettext_lazy("Participations whose sex the source does not give.")
     )
     qualifier = serializers.ChoiceField(
@@ -114,3 +154,4 @@ class ParticipantsSerializer(serializers.Serializer):
         help_text="at_least as soon as one value counted is 'more than' (the total is a lower "
         "bound); about if one is 'about'.",
     )
+    suppressed = serializers.BooleanField(required=False, help_text=SUPPRESSED_HELP)

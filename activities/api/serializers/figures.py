@@ -8,6 +8,7 @@ from typing import cast
 from rest_framework import serializers
 
 from activities import services
+from activities.api.fields import StrictModelSerializer
 from activities.models import Activity, Mentor, Partner, Qualifier, ReportedFigure
 
 from .nested import (
@@ -24,7 +25,7 @@ from .nested import (
 )
 
 
-class ReportedFigureSerializer(serializers.ModelSerializer):
+class ReportedFigureSerializer(StrictModelSerializer):
     """A number exactly as the source gives it. Only `delivery` figures are backed by
     activity records (and counted through them); no figure is ever added into
     participants."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from activities.api.fields import StrictModelSerializer
 from activities.models import (
     Audience,
     Country,
@@ -20,7 +21,7 @@ from activities.models import (
 from .nested import countries_field, region_read_field, regions_field, themes_field
 
 
-class CountrySerializer(serializers.ModelSerializer):
+class CountrySerializer(StrictModelSerializer):
     code = serializers.CharField(source="iso2", read_only=True, help_text="ISO alpha-2")
     region = region_read_field(help_text="The deepest M49 region of the country.")
     m49_region = region_read_field(allow_null=True)
@@ -43,7 +44,7 @@ class CountrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(StrictModelSerializer):
     level_name = serializers.CharField(source="get_level_display", read_only=True)
     # DRF's SerializerMetaclass moves declared fields into `_declared_fields`, so this
     # does not replace Field.parent; the stubs see it as an override of that attribute.
@@ -55,7 +56,7 @@ class RegionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ThemeSerializer(serializers.ModelSerializer):
+class ThemeSerializer(StrictModelSerializer):
     # A declared field, not Field.parent: see RegionSerializer.parent.
     parent = themes_field(  # type: ignore[assignment]
         allow_null=True, required=False, help_text="The thematic area this topic belongs to."
@@ -75,19 +76,19 @@ class ThemeSerializer(serializers.ModelSerializer):
         return parent
 
 
-class AudienceSerializer(serializers.ModelSerializer):
+class AudienceSerializer(StrictModelSerializer):
     class Meta:
         model = Audience
         fields = ["id", "slug", "name"]
 
 
-class LanguageSerializer(serializers.ModelSerializer):
+class LanguageSerializer(StrictModelSerializer):
     class Meta:
         model = Language
         fields = ["id", "code", "name"]
 
 
-class PartnerSerializer(serializers.ModelSerializer):
+class PartnerSerializer(StrictModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     country = countries_field(allow_null=True, required=False)
 
@@ -106,7 +107,7 @@ class PartnerSerializer(serializers.ModelSerializer):
         ]
 
 
-class MentorSerializer(serializers.ModelSerializer):
+class MentorSerializer(StrictModelSerializer):
     hub_country = countries_field()
     regions_covered = regions_field(many=True, required=False)
     themes = themes_field(many=True, required=False)
@@ -126,14 +127,14 @@ class MentorSerializer(serializers.ModelSerializer):
         read_only_fields = ["display_name"]
 
 
-class MandateSerializer(serializers.ModelSerializer):
+class MandateSerializer(StrictModelSerializer):
     class Meta:
         model = Mandate
         fields = ["id", "body", "symbol", "year", "title", "summary", "source_paragraph"]
         extra_kwargs = {"year": {"min_value": 1945, "max_value": 2100}}
 
 
-class DonorSerializer(serializers.ModelSerializer):
+class DonorSerializer(StrictModelSerializer):
     country = countries_field(allow_null=True, required=False)
 
     class Meta:

@@ -4,12 +4,11 @@ these serializers only document their shape)."""
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities import stats
 
-from .beneficiaries import ParticipantsSerializer
+from .beneficiaries import SUPPRESSED_HELP, ParticipantsSerializer, PersonCountField
 
 
 class GroupValueSerializer(serializers.Serializer):
@@ -28,33 +27,6 @@ class CountriesSerializer(serializers.Serializer):
         help_text="max(named, reported_max): the counts may overlap, so they are never added."
     )
     qualifier = serializers.ChoiceField(choices=["exact", "at_least"])
-
-
-@extend_schema_field(
-    {
-        "oneOf": [
-            {"type": "integer"},
-            {
-                "type": "string",
-                "pattern": "^(<[0-9]+|suppressed)$",
-                "description": "A suppressed small count ('<5'), or a cell hidden so that "
-                "it cannot be recovered by subtraction ('suppressed').",
-            },
-        ]
-    }
-)
-class PersonCountField(serializers.Field):
-    """A person-level count: a number, or for those who may not see small numbers, the
-    string '<5' or 'suppressed' (activities/people/suppression.py)."""
-
-    def to_representation(self, value):
-        return value
-
-
-SUPPRESSED_HELP = gettext_lazy(
-    "Present, and true when one of these cells is hidden, for users who get small "
-    "person-level counts suppressed (anonymous users, donor viewers, officers)."
-)
 
 
 class PeopleSerializer(serializers.Serializer):

@@ -1,0 +1,300 @@
+"""The OpenAPI contract, read by strict clients (issue #13).
+
+- openapi-core validates the requests and the real responses of every GET operation of
+  the schema, anonymously and with a programme manager's token (lists, one record of
+  each, CSV, HXL, errors), and the activity writes with the manager's token. A request
+  the schema does not allow (an anonymous read of the audit history) is refused by it.
+- openapi-python-client generates a client from the schema, and that client asks a live
+  server for Central America (M49 013) in 2020: the figures are the API's own.
+
+schemathesis, over every operation with generated inputs, is in test_api_schema.py and
+scripts/schemathesis.sh.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from django.test import Client
+from openapi_core import Config, OpenAPI
+from openapi_core.contrib.django import DjangoOpenAPIResponse
+from openapi_core.exceptions import OpenAPIError
+from openapi_core.testing import MockRequest
+from openapi_core.validation.request.exceptions import (
+    MissingRequiredParameter,
+    SecurityValidationError,
+)
+from rest_framework.authtoken.models import Token
+
+from tests.factories import DonorFactory
+
+pytestmark = pytest.mark.django_db
+
+JSON_SCHEMA = "application/vnd.oai.openapi+json"
+HOST = "http://testserver"
+# A record to read at each detail path: its path parameter is this field of a list row.
+DETAIL = "{"
+
+
+@pytest.fixture
+def schema_dict(api) -> dict:
+    response = api.get("/api/v1/schema/", HTTP_ACCEPT=JSON_SCHEMA)
+    assert response.status_code == 200
+    return response.json()
+
+
+@pytest.fixture
+def contract(schema_dict) -> OpenAPI:
+    # CSV is text (UTF-8, with a BOM unless hxl=1); openapi-core reads only JSON and forms
+    # by itself.
+    csv_text = {"text/csv": lambda data, **_: data.decode("utf-8-sig")}
+    return OpenAPI.from_dict(schema_dict, config=Config(extra_media_type_deserializers=csv_text))
+
+
+@pytest.fixture
+def manager_headers(manager) -> dict[str, str]:
+    token, _created = Token.objects.get_or_create(user=manager)
+    return {"Authorization": f"Token {token.key}"}
+
+
+def call(contract, method, path, *, query=None, body=None, headers=None, refused=None):
+    """Send the request through Django, validate it and its response against the
+    contract; return the response. `refused`: the error the contract raises for this
+    request (one a strict client would not send); its response is validated all the same."""
+    headers = dict(headers or {})
+    data = json.dumps(body).encode() if body is not None else b""
+    url = path + (f"?{urlencode(query)}" if query else "")
+    response = Client().generic(
+        method.upper(),
+        url,
+        data=data,
+        content_type="application/json",
+        headers=headers,
+    )
+    request = MockRequest(
+        HOST,
+        method,
+        path,
+        args=query,
+        headers=headers,
+        data=data or None,
+        content_type="application/json" if data else "",
+    )
+    if refused is None:
+        contract.validate_request(request)
+    else:
+        with pytest.raises(refused):
+            contract.validate_request(request)
+    try:
+        contract.validate_response(request, DjangoOpenAPIResponse(response))
+    except OpenAPIError as error:
+        # The schema errors, not the whole body (a list page is long).
+        cause = error.__cause__
+        details = [
+            str(e.message) + " at " + "/".join(map(str, e.absolute_path))
+            for e in getattr(cause, "schema_errors", ())
+        ]
+        pytest.fail(f"{method.upper()} {url} -> {response.status_code}: {error!r:.300} {details}")
+    return response
+
+
+def get_operations(schema_dict) -> list[str]:
+    return sorted(path for path, item in schema_dict["paths"].items() if "get" in item)
+
+
+def fill(template: str, headers, contract) -> str:
+    """A detail path with the key of the first record its list returns."""
+    if DETAIL not in template:
+        return template
+    base, _, rest = template.partition(DETAIL)
+    name = rest.split("}", 1)[0]
+    listing = call(contract, "get", base, headers=headers).json()["results"]
+    assert listing, f"{base} lists no record to read"
+    return template.replace(f"{{{name}}}", str(listing[0][name]))
+
+
+@pytest.fixture
+def a_donor(db):
+    """The seed names no donor: one, so that the donors' list and record are read too."""
+    return DonorFactory()
+
+
+@pytest.mark.parametrize("who", ["anonymous", "manager"])
+def test_every_read_validates_against_the_contract(who, schema_dict, contract, request, a_donor):
+    headers = request.getfixturevalue("manager_headers") if who == "manager" else {}
+    paths = get_operations(schema_dict)
+    assert len(paths) >= 23
+    checked = 0
+    for template in paths:
+        if template.endswith("/history/"):
+            continue  # managers only: test_the_audit_history_is_for_signed_in_managers
+        path = fill(template, headers, contract)
+        response = call(contract, "get", path, headers=headers)
+        assert response.status_code == 200, (path, response.content[:300])
+        if template.endswith("/") and DETAIL not in template and template != "/api/v1/stats/":
+            assert response.json()["results"], f"{path} is empty: nothing was validated"
+            csv = call(contract, "get", path, query={"format": "csv", "hxl": "1"}, headers=headers)
+            assert csv.status_code == 200
+            assert csv["Content-Type"].startswith("text/csv")
+        checked += 1
+    assert checked == len(paths) - 1
+
+
+@pytest.mark.parametrize("who", ["anonymous", "manager"])
+def test_stats_filters_csv_and_errors_validate_against_the_contract(who, contract, request):
+    headers = request.getfixturevalue("manager_headers") if who == "manager" else {}
+    for query in [
+        {},
+        {"region": "013", "year": "2020"},
+        {"region": "013", "year": "2020", "group_by": "country,sex"},
+        {"year": "2020", "group_by": "region,theme", "measures": "activities,participants"},
+        {"country": "SV", "group_by": "year"},
+        {"format": "csv", "hxl": "1", "group_by": "country"},
+    ]:
+        response = call(contract, "get", "/api/v1/stats/", query=query, headers=headers)
+        assert response.status_code == 200, (query, response.content[:300])
+    # Errors come in the documented shapes: an unknown value is a 400, no page a 404.
+    assert call(contract, "get", "/api/v1/stats/", query={"region": "999"}).status_code == 400
+    assert call(contract, "get", "/api/v1/activities/999999/", headers=headers).status_code == 404
+    response = call(contract, "get", "/api/v1/activities/", query={"page": "999"}, headers=headers)
+    assert response.status_code == 404
+
+
+def test_the_audit_history_is_for_signed_in_managers(contract, manager_headers):
+    path = fill("/api/v1/activities/{id}/", manager_headers, contract) + "history/"
+    assert call(contract, "get", path, headers=manager_headers).status_code == 200
+    # The contract offers no anonymous access: a strict client refuses to send it...
+    with pytest.raises(SecurityValidationError):
+        call(contract, "get", path)
+    # ...and the server answers 401, as the operation documents.
+    response = Client().get(path)
+    assert response.status_code == 401
+    assert "401" in contract.spec["paths"]["/api/v1/activities/{id}/history/"]["get"]["responses"]
+
+
+TRAINING = {
+    "kind": "training",
+    "title": "Santa Ana police on digital evidence",
+    "start_date": "2021-06-07",
+    "end_date": "2021-06-09",
+    "date_precision": "day",
+    "modality": "in_person",
+    "countries": ["SV"],
+    "themes": ["e-evidence"],
+    "languages": ["es"],
+    "beneficiaries": [
+        {"audience": "police", "female": 8, "male": 14, "not_recorded": 3, "qualifier": "exact"}
+    ],
+    "source_paragraph": "",
+}
+
+
+def test_the_activity_writes_of_a_manager_validate_against_the_contract(contract, manager_headers):
+    created = call(contract, "post", "/api/v1/activities/", body=TRAINING, headers=manager_headers)
+    assert created.status_code == 201, created.json()
+    path = f"/api/v1/activities/{created.json()['id']}/"
+    read = call(contract, "get", path, headers=manager_headers)
+
+    def etag(response) -> dict[str, str]:
+        return {**manager_headers, "If-Match": response["ETag"]}
+
+    # If-Match is required: a strict client sends it; the server answers 428 without it.
+    missing = call(
+        contract,
+        "patch",
+        path,
+        body={"title": "x"},
+        headers=manager_headers,
+        refused=MissingRequiredParameter,
+    )
+    assert missing.status_code == 428
+    changed = call(contract, "patch", path, body={"title": "Renamed"}, headers=etag(read))
+    assert changed.status_code == 200, changed.json()
+    stale = call(contract, "patch", path, body={"title": "Again"}, headers=etag(read))
+    assert stale.status_code == 412
+    replaced = call(
+        contract, "put", path, body={**TRAINING, "title": "Replaced"}, headers=etag(changed)
+    )
+    assert replaced.status_code == 200, replaced.json()
+    # A body the schema allows but the rules refuse (it ends before it starts): a 400.
+    backwards = {**TRAINING, "end_date": "2021-06-01"}
+    invalid = call(contract, "post", "/api/v1/activities/", body=backwards, headers=manager_headers)
+    assert invalid.status_code == 400
+    assert call(contract, "delete", path, headers=etag(replaced)).status_code == 204
+    # Anonymous writes: the contract asks for credentials, the server answers 401.
+    with pytest.raises(SecurityValidationError):
+        call(contract, "post", "/api/v1/activities/", body=TRAINING)
+
+
+def test_a_body_over_the_limit_is_the_documented_413(contract, manager_headers, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
+    body = {**TRAINING, "description": "x" * 500}
+    response = call(contract, "post", "/api/v1/activities/", body=body, headers=manager_headers)
+    assert response.status_code == 413
+
+
+# --- a generated client -------------------------------------------------------------------
+
+
+@pytest.fixture
+def generated_client(schema_dict, tmp_path, monkeypatch):
+    """openapi-python-client's package for this schema, importable as `tacbapp_client`."""
+    (tmp_path / "schema.json").write_text(json.dumps(schema_dict))
+    package = tmp_path / "tacbapp_client"
+    bin_dir = Path(sys.executable).parent
+    result = subprocess.run(
+        [
+            str(bin_dir / "openapi-python-client"),
+            "generate",
+            "--path",
+            str(tmp_path / "schema.json"),
+            "--meta",
+            "none",
+            "--output-path",
+            str(package),
+        ],
+        capture_output=True,
+        text=True,
+        # Its post-hooks format the code with ruff, from the same environment.
+        env={**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"},
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # It warns about each operation or schema it could not turn into code.
+    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield importlib.import_module("tacbapp_client")
+    for name in [name for name in sys.modules if name.split(".")[0] == "tacbapp_client"]:
+        del sys.modules[name]
+
+
+def test_a_generated_client_asks_for_central_america_in_2020(
+    generated_client, live_server, seeded_transactional_db
+):
+    stats_retrieve = importlib.import_module("tacbapp_client.api.stats.stats_retrieve")
+    client = generated_client.Client(base_url=live_server.url)
+    answer = stats_retrieve.sync_detailed(
+        client=client, region="013", year=2020, group_by="country"
+    )
+    assert answer.status_code == 200, answer.content
+    parsed = answer.parsed
+    # The server's own answer, from the same host (the rows' links name it).
+    own = httpx.get(
+        f"{live_server.url}/api/v1/stats/",
+        params={"region": "013", "year": "2020", "group_by": "country"},
+    )
+    expected = own.json()
+    # The client read the whole answer into its models, and they hold the API's figures.
+    assert parsed.to_dict()["totals"] == expected["totals"]
+    assert [row.to_dict() for row in parsed.rows] == expected["rows"]
+    assert parsed.totals.activities == expected["totals"]["activities"] > 0
+    assert {row.country.code for row in parsed.rows if row.country} >= {"SV"}
