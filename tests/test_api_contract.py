@@ -133,9 +133,20 @@ def test_every_read_validates_against_the_contract(who, schema_dict, contract, r
     paths = get_operations(schema_dict)
     assert len(paths) >= 23
     checked = 0
+    skipped = 0
     for template in paths:
         if template.endswith("/history/"):
             continue  # managers only: test_the_audit_history_is_for_signed_in_managers
+        if template.endswith("/attendance/"):
+            skipped += 1  # names: test_attendance_reads_validate_against_the_contract
+            continue
+        if template.endswith(".xlsx"):
+            # A binary download: its schema says bytes, which openapi-core reads as text.
+            download = Client().get(template, headers=headers)
+            assert download.status_code == 200, template
+            assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+            checked += 1
+            continue
         path = fill(template, headers, contract)
         response = call(contract, "get", path, headers=headers)
         assert response.status_code == 200, (path, response.content[:300])
@@ -145,7 +156,23 @@ def test_every_read_validates_against_the_contract(who, schema_dict, contract, r
             assert csv.status_code == 200
             assert csv["Content-Type"].startswith("text/csv")
         checked += 1
-    assert checked == len(paths) - 1
+    assert checked == len(paths) - 1 - skipped
+
+
+def test_attendance_reads_validate_against_the_contract(contract, manager_headers):
+    """The attendance list (names: signed-in readers who may see them) validates for a
+    manager, and the contract refuses an anonymous read of it."""
+    from tests.factories import ActivityFactory
+    from tests.people_factories import attend, person
+
+    training = ActivityFactory()
+    attend(training, person(sex="female"), person(sex="male"), pre=10, post=40)
+    path = f"/api/v1/activities/{training.pk}/attendance/"
+    response = call(contract, "get", path, headers=manager_headers)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+    anonymous = call(contract, "get", path, refused=SecurityValidationError)
+    assert anonymous.status_code == 401
 
 
 @pytest.mark.parametrize("who", ["anonymous", "manager"])
@@ -269,8 +296,12 @@ def generated_client(schema_dict, tmp_path, monkeypatch):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    # It warns about each operation or schema it could not turn into code.
-    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
+    # It warns about each operation or schema it could not turn into code. The one known
+    # exception: it has no type for an Excel download (the attendance template), which a
+    # client fetches as bytes; every other operation must come through whole.
+    output = result.stdout + result.stderr
+    warnings = [line for line in output.splitlines() if line.startswith("WARNING")]
+    assert all("/template.xlsx" in line for line in warnings), output
     monkeypatch.syspath_prepend(str(tmp_path))
     yield importlib.import_module("tacbapp_client")
     for name in [name for name in sys.modules if name.split(".")[0] == "tacbapp_client"]:
