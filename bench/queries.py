@@ -282,8 +282,42 @@ def statements(query: StatsQuery) -> list[str]:
 # --- One shape for both answers -------------------------------------------------------
 
 
+def _count(value: Any) -> Any:
+    """A count as a number; a cell the API suppressed ("<5", "suppressed") as it is."""
+    return value if isinstance(value, str) else int(value)
+
+
 def _people(total, female, male, not_recorded, rank) -> tuple:
-    return (int(total), int(female), int(male), int(not_recorded), QUALIFIER_OF_RANK[int(rank)])
+    return (
+        _count(total),
+        _count(female),
+        _count(male),
+        _count(not_recorded),
+        QUALIFIER_OF_RANK[int(rank)],
+    )
+
+
+def same(api: Any, sql: Any) -> bool:
+    """Whether the API's value is the SQL's. Public answers hide small person-level
+    cells (activities/people/suppression.py): "<N" must stand for a number from 1 to
+    N - 1, and "suppressed" (a secondary cell, any number) hides whatever is there; every
+    cell the API shows must be the SQL's exactly."""
+    if isinstance(api, tuple) and isinstance(sql, tuple):
+        return len(api) == len(sql) and all(map(same, api, sql))
+    if isinstance(api, str) and api.startswith("<") and api[1:].isdigit():
+        return isinstance(sql, int) and 1 <= sql < int(api[1:])
+    if api == "suppressed":
+        return True
+    return bool(api == sql)
+
+
+def hidden_cells(answer: Any) -> int:
+    """How many cells of an answer (as from_api gives it) the API suppressed."""
+    if isinstance(answer, dict):
+        return sum(hidden_cells(value) for value in answer.values())
+    if isinstance(answer, tuple):
+        return sum(hidden_cells(value) for value in answer)
+    return int(isinstance(answer, str) and (answer.startswith("<") or answer == "suppressed"))
 
 
 def from_sql(query: StatsQuery, results: list[list[tuple]]) -> dict[str, Any]:
@@ -353,10 +387,200 @@ def differences(api: dict[str, Any], sql: dict[str, Any], limit: int = 5) -> lis
     """What differs between the two answers (empty when they are identical)."""
     found = []
     for key in sorted(set(api["totals"]) | set(sql["totals"])):
-        if api["totals"].get(key) != sql["totals"].get(key):
+        if not same(api["totals"].get(key), sql["totals"].get(key)):
             found.append(f"totals.{key}: API {api['totals'].get(key)} SQL {sql['totals'].get(key)}")
     api_rows, sql_rows = api.get("rows", {}), sql.get("rows", {})
     for key in sorted(set(api_rows) | set(sql_rows), key=str):
-        if api_rows.get(key) != sql_rows.get(key):
+        if not same(api_rows.get(key), sql_rows.get(key)):
+            found.append(f"row {key}: API {api_rows.get(key)} SQL {sql_rows.get(key)}")
+    return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])
+
+
+# --- People (counting rule 9): distinct persons and learning ------------------------------
+#
+# Written from rule 9 of activities/counting.py, not from the stats engine: a person is
+# counted once, COUNT(DISTINCT participant), over the attended attendance of the counted
+# (published) activities; the sex split is the person's own record; for a place, a person
+# belongs to their own country (one without a country belongs to no place); a grouping by
+# a property of the activity (year, kind) places the person by their attendance there, a
+# tag of the activity (theme) counts them under each of its keys. `learning` is over the
+# attended participations with both a pre- and a post-test score.
+
+BOTH_SCORES = counting.both_scores_sql("att.pre", "att.post")
+PEOPLE_AGGREGATES = (
+    "count(DISTINCT att.p), "
+    "count(DISTINCT att.p) FILTER (WHERE att.sex = 'female'), "
+    "count(DISTINCT att.p) FILTER (WHERE att.sex = 'male'), "
+    "count(DISTINCT att.p) FILTER (WHERE att.sex = 'not_recorded'), "
+    "count(*)"
+)
+LEARNING_AGGREGATES = (
+    f"count(*) FILTER (WHERE {BOTH_SCORES}), "
+    f"count(DISTINCT att.p) FILTER (WHERE {BOTH_SCORES}), "
+    f"avg(att.pre) FILTER (WHERE {BOTH_SCORES}), "
+    f"avg(att.post) FILTER (WHERE {BOTH_SCORES})"
+)
+WIDTHS = {"people": 5, "learning": 4}
+
+
+@dataclass
+class PeopleQuery:
+    """A stats query over persons: the API asked for `measures` (people, learning)."""
+
+    name: str
+    query: str
+    filters: Filters
+    group_by: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ("people",)
+
+    @property
+    def path(self) -> str:
+        parts = [self.query] if self.query else []
+        parts.append(f"measures={','.join(self.measures)}")
+        return "/api/v1/stats/?" + "&".join(parts)
+
+
+PEOPLE_QUERIES = [
+    PeopleQuery("people and learning, ungrouped", "", Filters(), measures=("people", "learning")),
+    PeopleQuery(
+        "people, Central America 2020",
+        "region=013&year=2020",
+        Filters(year=2020, region="013"),
+        measures=("people", "learning"),
+    ),
+    PeopleQuery(
+        "people, El Salvador 2020", "country=SV&year=2020", Filters(year=2020, country="SV")
+    ),
+    PeopleQuery("people by country", "group_by=country", Filters(), ("country",)),
+    PeopleQuery("people by year", "group_by=year", Filters(), ("year",)),
+    PeopleQuery("people by sex", "group_by=sex", Filters(), ("sex",)),
+    PeopleQuery(
+        "learning by theme", "group_by=theme", Filters(), ("theme",), measures=("learning",)
+    ),
+]
+
+
+def _attended(filters: Filters) -> str:
+    """The attended attendance at the counted activities, of persons who belong to the
+    filter's place (all of them without one)."""
+    where = ["t.attended"]
+    if filters.country:
+        where.append("pp.country_id = %(country_id)s")
+    if filters.region:
+        where.append(f"coalesce({counting.under_column_sql('pc.path', UNDER_REGION)}, false)")
+    return f"""att AS (
+    SELECT t.participant_id AS p, t.activity_id AS a, pp.sex, t.pre_score AS pre,
+           t.post_score AS post, pp.country_id AS country, pc.m49_region_id AS region,
+           pub.kind, pub.start_date, pub.end_date
+    FROM activities_attendance t
+    JOIN pub ON pub.id = t.activity_id
+    JOIN activities_participant pp ON pp.id = t.participant_id
+    LEFT JOIN activities_country pc ON pc.id = pp.country_id
+    WHERE {" AND ".join(where)})"""
+
+
+def _person_aggregates(query: PeopleQuery) -> str:
+    parts = {"people": PEOPLE_AGGREGATES, "learning": LEARNING_AGGREGATES}
+    return ", ".join(parts[measure] for measure in query.measures)
+
+
+# The key a person is counted under, its name in the answer, and a join it needs.
+PERSON_KEYS = {
+    "country": ("att.country", "(SELECT iso2 FROM activities_country WHERE id = att.country)", ""),
+    "region": ("att.region", "(SELECT code FROM activities_region WHERE id = att.region)", ""),
+    "sex": ("att.sex", "att.sex", ""),
+    "kind": ("att.kind", "att.kind", ""),
+    "year": (
+        "CASE WHEN extract(year FROM att.start_date) = extract(year FROM att.end_date)"
+        " THEN extract(year FROM att.start_date)::int END",
+        "CASE WHEN extract(year FROM att.start_date) = extract(year FROM att.end_date)"
+        " THEN extract(year FROM att.start_date)::int END",
+        "",
+    ),
+    "theme": (
+        "kt.k",
+        "(SELECT slug FROM activities_theme WHERE id = kt.k)",
+        " LEFT JOIN (SELECT DISTINCT at.activity_id AS a, coalesce(t.parent_id, t.id) AS k"
+        " FROM activities_activity_themes at JOIN activities_theme t ON t.id = at.theme_id)"
+        " kt ON kt.a = att.a",
+    ),
+}
+
+
+def people_statements(query: PeopleQuery) -> list[str]:
+    """The SQL that answers a people query: its rows (if grouped), then its totals."""
+    head = f"WITH {_pub(query.filters)}, {_attended(query.filters)}"
+    totals = f"{head} SELECT {_person_aggregates(query)} FROM att"
+    if not query.group_by:
+        return [totals]
+    (dimension,) = query.group_by
+    key, name, join = PERSON_KEYS[dimension]
+    rows = f"{head} SELECT {name}, {_person_aggregates(query)} FROM att{join} GROUP BY {key}"
+    return [rows, totals]
+
+
+def _score(value: Any) -> float | None:
+    return None if value is None else round(float(value), 2)
+
+
+def _measures(measures: tuple[str, ...], values: list[Any]) -> tuple:
+    found: list[tuple] = []
+    for measure in measures:
+        part, values = values[: WIDTHS[measure]], values[WIDTHS[measure] :]
+        if measure == "people":
+            found.append(tuple(int(v or 0) for v in part))
+        else:
+            pre, post = _score(part[2]), _score(part[3])
+            gain = None if pre is None or post is None else round(post - pre, 2)
+            found.append((int(part[0] or 0), int(part[1] or 0), pre, post, gain))
+    return tuple(found)
+
+
+def people_from_sql(query: PeopleQuery, results: list[list[tuple]]) -> dict[str, Any]:
+    (totals,) = results[-1]
+    answer: dict[str, Any] = {"totals": _measures(query.measures, list(totals))}
+    if query.group_by:
+        answer["rows"] = {
+            (None if r[0] is None else (int(r[0]) if isinstance(r[0], float) else r[0]),): (
+                _measures(query.measures, list(r[1:]))
+            )
+            for r in results[0]
+        }
+    return answer
+
+
+def people_from_api(query: PeopleQuery, data: dict[str, Any]) -> dict[str, Any]:
+    def measures(values: dict[str, Any]) -> tuple:
+        found: list[tuple] = []
+        for measure in query.measures:
+            value = values[measure]
+            if measure == "people":
+                keys = ("total", "female", "male", "not_recorded", "participations")
+            else:
+                keys = ("assessed", "people", "mean_pre", "mean_post", "mean_gain")
+            cells = [value[k] for k in keys]
+            if value.get("suppressed"):
+                # Learning over too few people: the means are withheld.
+                cells = ["suppressed" if cell is None else cell for cell in cells]
+            found.append(tuple(cells))
+        return tuple(found)
+
+    answer: dict[str, Any] = {"totals": measures(data["totals"])}
+    if query.group_by:
+        answer["rows"] = {
+            tuple(row[d]["code"] if row[d] else None for d in query.group_by): measures(row)
+            for row in data["rows"]
+        }
+    return answer
+
+
+def people_differences(api: dict[str, Any], sql: dict[str, Any], limit: int = 5) -> list[str]:
+    """What differs between the two answers of a people query (empty when identical)."""
+    found = []
+    if not same(api["totals"], sql["totals"]):
+        found.append(f"totals: API {api['totals']} SQL {sql['totals']}")
+    api_rows, sql_rows = api.get("rows", {}), sql.get("rows", {})
+    for key in sorted(set(api_rows) | set(sql_rows), key=str):
+        if not same(api_rows.get(key), sql_rows.get(key)):
             found.append(f"row {key}: API {api_rows.get(key)} SQL {sql_rows.get(key)}")
     return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])

@@ -9,16 +9,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 
-from activities import services, synthetic
+from activities import counting, services, synthetic
 from activities.models import (
     Activity,
+    Attendance,
     BeneficiaryGroup,
     Mandate,
     Mentor,
+    Participant,
     Partner,
     ReportedFigure,
     Theme,
 )
+from activities.people import names, tallies
 
 pytestmark = pytest.mark.django_db
 
@@ -167,11 +170,17 @@ def test_every_invariant_holds(no_real_activities):
     synthetic.generate(activities=200, seed=12)
     for activity in Activity.objects.prefetch_related("countries", "regions", "beneficiaries"):
         activity.full_clean()
-        countries = set(activity.countries.all())
-        assert countries or activity.regions.exists(), activity.reference
+        countries, regions = list(activity.countries.all()), list(activity.regions.all())
+        assert countries or regions, activity.reference
         for row in activity.beneficiaries.all():
             assert row.female + row.male + row.not_recorded == row.total
-            assert row.country is None or row.country in countries, activity.reference
+            # A typed row names one of the activity's countries; a row derived from
+            # attendance may also name a country under its scope regions (the rule).
+            assert row.country is None or counting.row_country_fits(
+                row.country, countries=countries, regions=regions
+            ), activity.reference
+            if not row.from_attendance:
+                assert row.country is None or row.country in countries, activity.reference
     for row in BeneficiaryGroup.objects.order_by("pk")[:200]:
         row.full_clean()
 
@@ -192,8 +201,12 @@ def test_its_shape_follows_the_seed(no_real_activities):
     assert activities.filter(kind="training").count() > activities.filter(kind="course").count()
     assert activities.filter(partners__isnull=False).exists()
     assert activities.filter(mentors__isnull=False).exists()
-    rows = BeneficiaryGroup.objects.all()
-    assert 7 < rows.count() / 1000 < 13
+    # Typed tallies: about 12 rows per activity that has them (10 per activity, 84 % of
+    # activities counting people), where the activity has no attendance.
+    rows = BeneficiaryGroup.objects.filter(from_attendance=False)
+    typed = activities.filter(beneficiaries__from_attendance=False).distinct().count()
+    assert not rows.filter(activity__attendance__isnull=False).exists()
+    assert 9 < rows.count() / typed < 15
     assert set(rows.values_list("qualifier", flat=True)) == {"exact", "more_than", "about"}
     assert rows.filter(country__isnull=True).exists()
     assert rows.filter(country__isnull=False).exists()
@@ -217,3 +230,84 @@ def test_an_empty_database_borrows_the_seeds_vocabulary_but_not_its_records(
     assert Mentor.objects.count() == 5
     assert not ReportedFigure.objects.exists()
     assert Activity.objects.filter(is_synthetic=True, themes__isnull=False).exists()
+
+
+def test_synthetic_persons_and_attendance_are_marked_and_shaped(no_real_activities):
+    written = synthetic.generate(activities=600, seed=15)
+    persons = Participant.objects.all()
+    attendance = Attendance.objects.all()
+    assert written["participants"] == persons.count() > 0
+    assert written["attendance"] == attendance.count() > 0
+    assert set(persons.values_list("is_synthetic", flat=True)) == {True}
+    assert set(attendance.values_list("activity__is_synthetic", flat=True)) == {True}
+    assert not attendance.filter(participant__is_synthetic=False).exists()
+    for person in persons[:100]:
+        person.full_clean()
+        assert person.name_key == names.name_key(person.given_name, person.family_name)
+    assert not persons.exclude(institution__startswith="Synthetic institution").exists()
+    assert not persons.exclude(email="").exclude(email__endswith="@synthetic.invalid").exists()
+    # The shape of the benchmark: about 40 % of activities with attendance, about
+    # 25 persons each, persons at several activities, some scores, some absences.
+    with_attendance = Activity.objects.filter(attendance__isnull=False).distinct().count()
+    assert 0.3 < with_attendance / 600 < 0.5
+    assert 18 < attendance.count() / with_attendance < 32
+    # Persons come back (about 4 activities each at 100,000 activities; fewer here, where
+    # a country's pool is small and a person is at an activity once).
+    assert attendance.count() > 1.3 * persons.count()
+    scored = attendance.filter(pre_score__isnull=False, post_score__isnull=False).count()
+    assert 0.2 < scored / attendance.count() < 0.4
+    assert 0.02 < attendance.filter(attended=False).count() / attendance.count() < 0.09
+    assert set(persons.values_list("sex", flat=True)) == {"female", "male", "not_recorded"}
+    assert persons.filter(country__isnull=True).exists()
+    assert persons.filter(audience__isnull=True).exists()
+    # Mostly from the activity's own countries, some from elsewhere.
+    own = attendance.filter(activity__countries=F("participant__country")).count()
+    elsewhere = attendance.filter(participant__country__isnull=False).exclude(
+        activity__countries=F("participant__country")
+    )
+    assert own > 2 * elsewhere.count() > 0
+
+
+def test_synthetic_tallies_are_those_sync_tallies_derives(no_real_activities):
+    synthetic.generate(activities=400, seed=16)
+    activities = Activity.objects.filter(attendance__isnull=False).distinct().order_by("pk")
+    assert activities.count() > 100
+    # Every activity with attendance has only derived rows, and none without it.
+    assert not BeneficiaryGroup.objects.filter(
+        activity__in=activities, from_attendance=False
+    ).exists()
+    assert (
+        not BeneficiaryGroup.objects.filter(from_attendance=True)
+        .exclude(activity__in=activities)
+        .exists()
+    )
+
+    def rows() -> dict[int, list[tuple]]:
+        found: dict[int, list[tuple]] = {}
+        for row in BeneficiaryGroup.objects.filter(activity__in=activities).values_list(
+            "activity_id",
+            "audience_id",
+            "country_id",
+            "female",
+            "male",
+            "not_recorded",
+            "total",
+            "qualifier",
+            "from_attendance",
+            "place_country_id",
+            "place_region_id",
+        ):
+            found.setdefault(row[0], []).append(row[1:])
+        return {pk: sorted(values, key=str) for pk, values in found.items()}
+
+    generated = rows()
+    for activity in activities:
+        tallies.sync_tallies(activity=activity, by=None)
+    assert rows() == generated
+    # Not vacuous: rows naming a person's country, rows without one, a country under
+    # a scope region, and an absent person left out.
+    derived = BeneficiaryGroup.objects.filter(from_attendance=True)
+    assert derived.filter(country__isnull=False).exists()
+    assert derived.filter(country__isnull=True).exists()
+    assert derived.filter(country__isnull=False, activity__countries__isnull=True).exists()
+    assert Attendance.objects.filter(attended=False).exists()

@@ -11,7 +11,7 @@ without attendance keeps its typed tallies.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -32,25 +32,16 @@ def has_attendance(activity: Activity) -> bool:
     return Attendance.objects.filter(activity=activity).exists()
 
 
-def derived_rows(activity: Activity) -> list[dict[str, Any]]:
-    """The tallies the activity's attendance gives: one row per (audience, country)."""
-    countries = list(activity.countries.all())
-    regions = list(activity.regions.all())
-    fits: dict[int, bool] = {}
+def tally(
+    attended: Iterable[tuple[int | None, int | None, str]], fits: Callable[[int], bool]
+) -> list[dict[str, Any]]:
+    """The rule: attended persons, given as (audience id, country id, sex), counted by
+    audience, country and sex; a person's country names the row only when `fits` says
+    the activity's places admit it, otherwise the row gives no country. One row per
+    (audience, country), ordered by their ids (no audience or country first)."""
     sums: dict[RowKey, Counter[str]] = {}
-    attended = Attendance.objects.filter(activity=activity, attended=True).values_list(
-        "participant__audience_id", "participant__country_id", "participant__sex"
-    )
-    country_of = {
-        c.pk: c
-        for c in Country.objects.filter(participants__attendances__activity=activity).distinct()
-    }
     for audience_id, country_id, sex in attended:
-        if country_id is not None and country_id not in fits:
-            fits[country_id] = counting.row_country_fits(
-                country_of[country_id], countries=countries, regions=regions
-            )
-        row_country = country_id if country_id is not None and fits[country_id] else None
+        row_country = country_id if country_id is not None and fits(country_id) else None
         sums.setdefault((audience_id, row_country), Counter())[sex] += 1
     return [
         {
@@ -64,6 +55,29 @@ def derived_rows(activity: Activity) -> list[dict[str, Any]]:
             sums.items(), key=lambda item: (item[0][0] or 0, item[0][1] or 0)
         )
     ]
+
+
+def derived_rows(activity: Activity) -> list[dict[str, Any]]:
+    """The tallies the activity's attendance gives: one row per (audience, country)."""
+    countries = list(activity.countries.all())
+    regions = list(activity.regions.all())
+    fitting: dict[int, bool] = {}
+    attended = Attendance.objects.filter(activity=activity, attended=True).values_list(
+        "participant__audience_id", "participant__country_id", "participant__sex"
+    )
+    country_of = {
+        c.pk: c
+        for c in Country.objects.filter(participants__attendances__activity=activity).distinct()
+    }
+
+    def fits(country_id: int) -> bool:
+        if country_id not in fitting:
+            fitting[country_id] = counting.row_country_fits(
+                country_of[country_id], countries=countries, regions=regions
+            )
+        return fitting[country_id]
+
+    return tally(attended, fits)
 
 
 @transaction.atomic

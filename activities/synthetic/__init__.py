@@ -9,7 +9,8 @@ and without a country, sex splits with some people "not recorded", some "more th
 or only the year.
 
 Rules kept here
-- Every record is marked `is_synthetic=True` and has the reference
+- Every record is marked `is_synthetic=True` (activities and persons; attendance and
+  beneficiary rows belong to synthetic activities) and has the reference
   `synthetic/<seed>/<n>`. A database that holds real (non-synthetic) activities is refused
   unless `allow_mixed` is given: synthetic records must never slip into real counts.
 - The same seed gives the same records (natural keys, counts, periods, places), on any
@@ -27,21 +28,26 @@ Where each part lives
 - guard.py: which databases may receive a seed (MixedDataError).
 - vocabulary.py: the reference data read once (and borrowed from the seed when missing).
 - generator.py: the seeded draws, activity by activity, with derived places.
+- people.py: synthetic persons and attendance for a share of the activities, and the
+  tallies derived from it (the rule of activities/people/tallies.py).
 - writer.py: COPY or bulk_create of a batch.
 - run.py: generate(), the whole run in one transaction.
 """
 
 from .generator import BATCH_SIZE, Generator
 from .guard import MixedDataError
+from .people import ATTENDANCE_SHARE, People
 from .run import generate
 from .shape import REFERENCE_PREFIX
 from .vocabulary import Vocabulary, ensure_vocabulary, load_vocabulary
 
 __all__ = [
+    "ATTENDANCE_SHARE",
     "BATCH_SIZE",
     "REFERENCE_PREFIX",
     "Generator",
     "MixedDataError",
+    "People",
     "Vocabulary",
     "ensure_vocabulary",
     "generate",

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from .. import counting
 from ..models import Activity, ActivityKind, DatePrecision, Modality, Qualifier
+from .people import Attendee, People, PersonBatch
 from .shape import (
     FIRST_YEAR,
     KIND_WEIGHTS,
@@ -47,11 +48,14 @@ M2M_FIELDS_ALL = (*M2M_FIELDS, "languages", "audiences")
 @dataclass
 class Batch:
     """Activities (field values), their links as (index in `activities`, id) pairs by
-    many-to-many field, and their beneficiary rows (one list per activity)."""
+    many-to-many field, their beneficiary rows and attendance (one list per activity),
+    and the persons first drawn in this batch (written before the attendance)."""
 
     activities: list[dict[str, Any]] = field(default_factory=list)
     links: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     rows: list[list[dict[str, Any]]] = field(default_factory=list)
+    attendance: list[list[Attendee]] = field(default_factory=list)
+    persons: PersonBatch = field(default_factory=PersonBatch)
 
 
 def _weighted(rng: random.Random, weights: Mapping[Any, int]) -> Any:
@@ -65,8 +69,16 @@ def _sample(rng: random.Random, population: list[Any], count: int) -> list[Any]:
 class Generator:
     """Draws one activity after another from a seeded random generator."""
 
-    def __init__(self, vocabulary: Vocabulary, seed: int, rows_per_activity: float):
+    def __init__(
+        self,
+        vocabulary: Vocabulary,
+        seed: int,
+        rows_per_activity: float,
+        people: People | None = None,
+    ):
         self.vocabulary = vocabulary
+        # Persons and attendance, drawn from their own generator (None: no attendance).
+        self.people = people
         self.seed = seed
         self.rng = random.Random(seed)
         # Rows of an activity that counts people; about 78% of activities do.
@@ -75,8 +87,9 @@ class Generator:
 
     def activity(
         self, number: int
-    ) -> tuple[dict[str, Any], dict[str, list[int]], list[dict[str, Any]]]:
-        """Activity `number`: its field values, its links by field, its beneficiary rows."""
+    ) -> tuple[dict[str, Any], dict[str, list[int]], list[dict[str, Any]], list[Attendee]]:
+        """Activity `number`: its field values, its links by field, its beneficiary rows
+        and its attendance (empty for most: their rows are typed tallies)."""
         rng, vocabulary = self.rng, self.vocabulary
         kind = _weighted(rng, KIND_WEIGHTS)
         modality = Modality.ONLINE if kind == ActivityKind.WEBINAR else None
@@ -131,8 +144,12 @@ class Generator:
             "audiences": [pk for pk, _ in audience_pool],
         }
         rows = self._rows(kind, countries, audience_pool)
+        attendees: list[Attendee] = []
+        if rows and self.people is not None and self.people.has_attendance():
+            # An attendance sheet instead of typed tallies: the rows are derived from it.
+            attendees, rows = self.people.attendance(countries, regions, audience_pool)
         self._attribute(activity, countries, regions, rows)
-        return activity, links, rows
+        return activity, links, rows, attendees
 
     def _scope(self, region1: str) -> tuple[list[Place], list[int], str]:
         rng, vocabulary = self.rng, self.vocabulary
@@ -267,14 +284,20 @@ class Generator:
         """Activities `start` .. `start + count - 1`, BATCH_SIZE at a time."""
         batch = Batch(links={name: [] for name in M2M_FIELDS_ALL})
         for number in range(start, start + count):
-            activity, links, rows = self.activity(number)
+            activity, links, rows, attendees = self.activity(number)
             activity.update(is_synthetic=True, created_at=self.now, updated_at=self.now)
             batch.activities.append(activity)
             batch.rows.append(rows)
+            batch.attendance.append(attendees)
             for name, ids in links.items():
                 batch.links[name].extend((len(batch.activities) - 1, pk) for pk in ids)
             if len(batch.activities) == BATCH_SIZE:
-                yield batch
+                yield self._with_persons(batch)
                 batch = Batch(links={name: [] for name in M2M_FIELDS_ALL})
         if batch.activities:
-            yield batch
+            yield self._with_persons(batch)
+
+    def _with_persons(self, batch: Batch) -> Batch:
+        if self.people is not None:
+            batch.persons = self.people.take_persons()
+        return batch

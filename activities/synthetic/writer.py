@@ -13,7 +13,7 @@ from typing import Any
 from django.db import connections
 from django.db.models import ManyToManyField
 
-from ..models import Activity, BeneficiaryGroup
+from ..models import Activity, Attendance, BeneficiaryGroup, Participant
 from .generator import BATCH_SIZE
 
 ACTIVITY_COLUMNS = (
@@ -48,6 +48,30 @@ ROW_COLUMNS = (
     "note",
     "place_country_id",
     "place_region_id",
+    "from_attendance",
+)
+PERSON_COLUMNS = (
+    "given_name",
+    "family_name",
+    "sex",
+    "birth_year",
+    "age_band",
+    "institution",
+    "audience_id",
+    "country_id",
+    "email",
+    "phone",
+    "name_key",
+    "is_synthetic",
+    "created_at",
+)
+ATTENDANCE_COLUMNS = (
+    "activity_id",
+    "participant_id",
+    "attended",
+    "completed",
+    "pre_score",
+    "post_score",
 )
 
 
@@ -88,6 +112,19 @@ class Writer:
             [BeneficiaryGroup(**row) for row in rows], batch_size=BATCH_SIZE
         )
 
+    def participant_ids(self, persons: list[dict[str, Any]]) -> list[int]:
+        """Insert persons (field values); return their ids, in the same order."""
+        objects = Participant.objects.using(self.using).bulk_create(
+            [Participant(**values) for values in persons], batch_size=BATCH_SIZE
+        )
+        return [obj.pk for obj in objects]
+
+    def attendance(self, rows: list[dict[str, Any]]) -> None:
+        """Insert attendance rows (field values, activity and participant ids included)."""
+        Attendance.objects.using(self.using).bulk_create(
+            [Attendance(**row) for row in rows], batch_size=BATCH_SIZE
+        )
+
     def analyze(self) -> None:
         """Refresh the planner's statistics after the writes (nothing to do here)."""
 
@@ -103,14 +140,8 @@ class PostgresWriter(Writer):
                     copy.write_row(row)
 
     def activity_ids(self, activities: list[dict[str, Any]]) -> list[int]:
-        # COPY returns nothing: take the ids from the sequence first.
         table = Activity._meta.db_table
-        with connections[self.using].cursor() as cursor:
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, len(activities)],
-            )
-            ids = [pk for (pk,) in cursor.fetchall()]
+        ids = self._next_ids(table, len(activities))
         defaults = {"source_paragraph": "", "version": 1}
         self._copy(
             table,
@@ -122,6 +153,35 @@ class PostgresWriter(Writer):
         )
         return ids
 
+    def _next_ids(self, table: str, count: int) -> list[int]:
+        # COPY returns nothing: take the ids from the sequence first.
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, count],
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+
+    def participant_ids(self, persons: list[dict[str, Any]]) -> list[int]:
+        table = Participant._meta.db_table
+        ids = self._next_ids(table, len(persons))
+        self._copy(
+            table,
+            ("id", *PERSON_COLUMNS),
+            (
+                (pk, *(values[c] for c in PERSON_COLUMNS))
+                for pk, values in zip(ids, persons, strict=True)
+            ),
+        )
+        return ids
+
+    def attendance(self, rows: list[dict[str, Any]]) -> None:
+        self._copy(
+            Attendance._meta.db_table,
+            ATTENDANCE_COLUMNS,
+            (tuple(row[c] for c in ATTENDANCE_COLUMNS) for row in rows),
+        )
+
     def links(self, name: str, pairs: list[tuple[int, int]]) -> None:
         m2m = _m2m_field(name)
         columns = (m2m.m2m_column_name(), m2m.m2m_reverse_name())
@@ -131,7 +191,10 @@ class PostgresWriter(Writer):
         self._copy(
             BeneficiaryGroup._meta.db_table,
             ROW_COLUMNS,
-            (tuple(row[c] for c in ROW_COLUMNS) for row in rows),
+            (
+                tuple(row.get(c, False) if c == "from_attendance" else row[c] for c in ROW_COLUMNS)
+                for row in rows
+            ),
         )
 
     def analyze(self) -> None:

@@ -22,6 +22,13 @@ class Command(BaseCommand):
             help="Mean beneficiary rows per activity (10).",
         )
         parser.add_argument(
+            "--attendance-share",
+            type=float,
+            default=synthetic.ATTENDANCE_SHARE,
+            help="Share of activities with attendance (synthetic persons) and the tallies "
+            "derived from it (0.4; 0 for none).",
+        )
+        parser.add_argument(
             "--allow-mixed",
             action="store_true",
             help="Write even though the database holds real (non-synthetic) activities.",
@@ -32,6 +39,8 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown database alias {options['database']!r}.")
         if options["activities"] < 0:
             raise CommandError("--activities cannot be negative.")
+        if not 0 <= options["attendance_share"] <= 1:
+            raise CommandError("--attendance-share is a share, between 0 and 1.")
         try:
             written = synthetic.generate(
                 activities=options["activities"],
@@ -39,6 +48,7 @@ class Command(BaseCommand):
                 using=options["database"],
                 allow_mixed=options["allow_mixed"],
                 rows_per_activity=options["rows_per_activity"],
+                attendance_share=options["attendance_share"],
             )
         except synthetic.MixedDataError as error:
             raise CommandError(str(error)) from None
