@@ -329,3 +329,23 @@ def test_a_generated_client_asks_for_central_america_in_2020(
     assert [row.to_dict() for row in parsed.rows] == expected["rows"]
     assert parsed.totals.activities == expected["totals"]["activities"] > 0
     assert {row.country.code for row in parsed.rows if row.country} >= {"SV"}
+
+
+def test_suppressed_figures_validate_against_the_contract(contract):
+    """An activity whose tallies come from a small attendance sheet, read anonymously: its
+    "<5" figures (record, rows, stats) are what the contract says they may be."""
+    from tests.factories import ActivityFactory
+    from tests.people_factories import attend, person
+
+    training = ActivityFactory(places=["GTM"])
+    attend(training, *(person(sex="female", country="GTM") for _ in range(3)))
+    record = call(contract, "get", f"/api/v1/activities/{training.pk}/")
+    assert record.json()["participants"]["female"] == "<5"
+    assert {row["female"] for row in record.json()["beneficiaries"]} == {"<5"}
+    stats = call(
+        contract,
+        "get",
+        "/api/v1/stats/",
+        query={"country": "GT", "measures": "participants,people"},
+    )
+    assert stats.json()["totals"]["people"]["total"] == "<5"

@@ -113,6 +113,25 @@ class CountryCodeRelatedField(CodeRelatedField):
         return country
 
 
+class SuppressibleCountField(serializers.IntegerField):
+    """A count a client writes as an integer; in a response, where it rests on named people
+    and the reader may not see them, a suppressed string ("<5" or "suppressed",
+    activities/people/suppression.py)."""
+
+
+class SuppressibleCountFieldSchema(OpenApiSerializerFieldExtension):
+    """OpenAPI: an integer in requests; an integer or a suppressed string in responses."""
+
+    target_class = SuppressibleCountField
+
+    def map_serializer_field(self, auto_schema, direction):
+        integer = {"type": "integer", "minimum": 0}
+        if direction == "request":
+            return integer
+        suppressed = {"type": "string", "pattern": "^(<[0-9]+|suppressed)$"}
+        return {"oneOf": [integer, suppressed]}
+
+
 class CodeRelatedFieldSchema(OpenApiSerializerFieldExtension):
     """OpenAPI: a code (string or integer) in requests, the nested object in responses."""
 
@@ -141,37 +160,28 @@ class CodeRelatedFieldSchema(OpenApiSerializerFieldExtension):
         return schema
 
 
-class StrictCharField(serializers.CharField):
-    """Text that must be sent as text: `{"name": 0}` is a 400, not the name "0" (DRF's
-    CharField turns numbers into strings silently; a strict client expects its typo to be
-    refused)."""
-
-    default_error_messages = {"invalid": gettext_lazy("Not a valid string: send text, in quotes.")}
+class _TextOnly:
+    """Text fields that must be sent as text: `{"name": 0}` is a 400, not the name "0"
+    (DRF turns numbers into strings silently; a strict client expects its typo refused)."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
 
 
-class StrictEmailField(serializers.EmailField):
+class StrictCharField(_TextOnly, serializers.CharField):
+    default_error_messages = {"invalid": gettext_lazy("Not a valid string: send text, in quotes.")}
+
+
+class StrictEmailField(_TextOnly, serializers.EmailField):
     default_error_messages = {
         "invalid": gettext_lazy("Not a valid e-mail address: send text, in quotes.")
     }
 
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
-
-class StrictSlugField(serializers.SlugField):
+class StrictSlugField(_TextOnly, serializers.SlugField):
     default_error_messages = {"invalid": gettext_lazy("Not a valid slug: send text, in quotes.")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class StrictModelSerializer(serializers.ModelSerializer):

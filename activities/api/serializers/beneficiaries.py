@@ -12,6 +12,7 @@ from activities.api.fields import StrictModelSerializer
 from activities.models import BeneficiaryGroup
 from activities.people import suppression
 
+from ..fields import SuppressibleCountField
 from .nested import audiences_field, countries_field
 
 #: What every `participants` figure counts (counting rule 1), said once for all of them.
@@ -42,12 +43,12 @@ class BeneficiaryGroupSerializer(StrictModelSerializer):
         required=False,
         help_text="Empty when the source does not split the people by country.",
     )
-    female = serializers.IntegerField(min_value=0, required=False, default=0)
-    male = serializers.IntegerField(min_value=0, required=False, default=0)
-    not_recorded = serializers.IntegerField(
+    female = SuppressibleCountField(min_value=0, required=False, default=0)
+    male = SuppressibleCountField(min_value=0, required=False, default=0)
+    not_recorded = SuppressibleCountField(
         min_value=0, required=False, default=0, help_text="People whose sex is not recorded."
     )
-    total = serializers.IntegerField(
+    total = SuppressibleCountField(
         min_value=0,
         required=False,
         help_text="female + male + not_recorded; optional in a request, checked when given.",
