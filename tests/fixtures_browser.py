@@ -15,6 +15,8 @@ any other test module runs (`check --deploy` rightly refuses the variable).
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +33,67 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+
+
+class _OneRequestAtATime:
+    """A WSGI app that lets one request in at a time, until its response is closed.
+
+    On SQLite the live server's threads share the test's in-memory connection. Two
+    requests at once (a form that submits itself on change while a button submits it
+    too) then interleave on one connection: one drops a temporary table the other reads,
+    or nests its transaction in the other's, and answers 503. PostgreSQL gives each
+    thread its own connection, so there requests still run side by side.
+    """
+
+    _lock = threading.Lock()
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        self._lock.acquire()
+        try:
+            result = self.app(environ, start_response)
+        except BaseException:
+            self._lock.release()
+            raise
+        return _ReleasedOnClose(result, self._lock)
+
+
+class _ReleasedOnClose:
+    """The response's body; closing it (the server always does) lets the next one in."""
+
+    def __init__(self, result: Iterable[bytes], lock: threading.Lock):
+        self.result = result
+        self.lock = lock
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.result)
+
+    def close(self) -> None:
+        try:
+            close = getattr(self.result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self.lock.release()
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, one request at a time when it shares a connection."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from pytest_django.live_server_helper import LiveServer
+
+    address = request.config.getvalue("liveserver") or os.getenv(
+        "DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"
+    )
+    server = LiveServer(address, start=False)
+    if server.thread.connections_override:
+        server.thread.static_handler = lambda app: _OneRequestAtATime(StaticFilesHandler(app))
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="module")

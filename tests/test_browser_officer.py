@@ -104,6 +104,7 @@ def test_an_officer_logs_a_training_a_manager_publishes_it_and_the_dashboard_cou
     page.wait_for_url(re.compile(rf"/activities/{activity.pk}/$"))
     assert "it is now public" in page.locator(".messages").inner_text()
     page.get_by_role("link", name="History").click()
+    page.wait_for_url(re.compile(rf"/activities/{activity.pk}/history/$"))
     history = page.locator(".history").inner_text()
     assert "mona-manager changed the activity" in history
     assert "olga-officer created the activity" in history

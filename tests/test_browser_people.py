@@ -5,6 +5,7 @@ there too."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,7 @@ def test_a_manager_compares_and_merges_a_duplicate(browser_page, people, viewpor
 
     page.fill("#id_q", "hernandez maria")
     page.get_by_role("button", name="Search").first.click()
+    page.wait_for_url(re.compile(r"q=hernandez"))
     assert page.locator("table.people tbody tr").count() == 2
 
     page.goto(page.url_for("/people/duplicates/"))
@@ -90,6 +92,7 @@ def test_a_manager_compares_and_merges_a_duplicate(browser_page, people, viewpor
     page.goto(page.url_for(f"/people/{kept.pk}/merge/"))
     shoot(page, f"people-merge-pick-{width}")
     page.get_by_role("link", name="Compare").first.click()
+    page.wait_for_url(re.compile(r"/merge/\?"))
     assert page.get_by_role("heading", name="The other record").is_visible()
     shoot(page, f"people-merge-compare-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
@@ -101,6 +104,7 @@ def test_a_manager_compares_and_merges_a_duplicate(browser_page, people, viewpor
     shoot(page, f"people-person-after-merge-{width}")
 
     page.get_by_role("link", name="Erase on request").click()
+    page.wait_for_url(f"**/people/{kept.pk}/erase/")
     shoot(page, f"people-erase-{width}")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert not refused(page)
