@@ -44,6 +44,21 @@ _PEOPLE = [
     "delete_attendance",
 ]
 
+# Projects and their results: a manager keeps them and closes reporting periods.
+_RESULTS = [
+    f"{action}_{model}"
+    for model in (
+        "project",
+        "funding",
+        "disbursement",
+        "outcome",
+        "indicator",
+        "target",
+        "indicatorvalue",
+    )
+    for action in ("add", "change", "delete", "view")
+]
+
 # Permission codenames of the `activities` app for each role; the Administrator also
 # gets every permission of `auth` and `authtoken` (users, groups, API tokens).
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -61,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_PEOPLE,
         "merge_participants",
         "erase_participant",
+        *_RESULTS,
+        "close_period",
     ],
     DONOR_VIEWER: ["view_draft_aggregates"],
     ADMINISTRATOR: [],  # every permission: see setup_roles

@@ -20,7 +20,9 @@ from ..models import (
     Language,
     Mandate,
     Mentor,
+    Funding,
     Partner,
+    Project,
     Region,
     Theme,
 )
@@ -121,7 +123,20 @@ class ActivityFilterSet(django_filters.FilterSet):
     partner = code_of(Partner, "pk", "partner id", method="filter_through", help_text="Partner id.")
     mentor = code_of(Mentor, "pk", "mentor id", method="filter_through", help_text="Mentor id.")
     mandate = code_of(Mandate, "pk", "mandate id", method="filter_through", help_text="Mandate id.")
-    donor = code_of(Donor, "pk", "donor id", method="filter_through", help_text="Donor id.")
+    donor = code_of(
+        Donor,
+        "pk",
+        "donor id",
+        method="filter_donor",
+        help_text="Donor id. Activities it funds: tagged with the donor, or in a project it funds.",
+    )
+    project = code_of(
+        Project,
+        "code",
+        "project code",
+        method="filter_through",
+        help_text="Project code. Activities that belong to the project.",
+    )
     q = django_filters.CharFilter(
         method="filter_text", max_length=200, help_text="Words in the title or description."
     )
@@ -145,6 +160,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             "mentor",
             "mandate",
             "donor",
+            "project",
             "status",
             "q",
         ]
@@ -203,8 +219,17 @@ class ActivityFilterSet(django_filters.FilterSet):
         "partner": "partners",
         "mentor": "mentors",
         "mandate": "mandates",
-        "donor": "donors",
+        "project": "projects",
     }
+
+    def filter_donor(self, queryset, name, value):
+        in_funded_project = Exists(
+            Activity.projects.through.objects.filter(
+                activity_id=OuterRef("pk"),
+                project_id__in=Funding.objects.filter(donor=value).values("project_id"),
+            )
+        )
+        return queryset.filter(linked_to(Activity, "donors", value) | in_funded_project)
 
     def filter_through(self, queryset, name, value):
         return queryset.filter(linked_to(Activity, self.through_fields[name], value))

@@ -12,6 +12,9 @@ Reading guide
   so that none of them is ever added into participants.
 - people.py: Participant (a named person), Attendance (a person at an activity), the
   imports, merges and erasures of people: the only personal data the app holds.
+- results.py: Project (with Funding, Disbursement, Outcome), Indicator (with Target and
+  IndicatorValue), ReportingPeriod (with PeriodEvent, PeriodSnapshot, SnapshotFigure):
+  projects, their money and results, periods that close and what was reported.
 - scopes.py: OfficerScope, the places a programme officer logs activities for.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - The counting rules themselves live in activities/counting.py.
@@ -34,8 +37,14 @@ from .activities import (
 # django-simple-history makes these classes at import time, where mypy cannot see them.
 from .activities import (  # type: ignore[attr-defined]  # isort: skip
     HistoricalActivity,
+    HistoricalActivity_audiences,
     HistoricalActivity_countries,
+    HistoricalActivity_donors,
+    HistoricalActivity_languages,
+    HistoricalActivity_mandates,
+    HistoricalActivity_mentors,
     HistoricalActivity_partners,
+    HistoricalActivity_projects,
     HistoricalActivity_regions,
     HistoricalActivity_themes,
 )
@@ -65,6 +74,22 @@ from .references import (
     SourceDocument,
     Theme,
 )
+from .results import (
+    Disaggregation,
+    Disbursement,
+    DonorViewer,
+    Funding,
+    Indicator,
+    IndicatorKind,
+    IndicatorValue,
+    Outcome,
+    PeriodEvent,
+    PeriodSnapshot,
+    Project,
+    ReportingPeriod,
+    SnapshotFigure,
+    Target,
+)
 from .scopes import OfficerScope
 
 __all__ = [
@@ -81,11 +106,31 @@ __all__ = [
     "DeliveryStatus",
     "Donor",
     "FigureRole",
+    "Disaggregation",
+    "Disbursement",
+    "DonorViewer",
+    "Funding",
     "HistoricalActivity",
+    "HistoricalActivity_audiences",
     "HistoricalActivity_countries",
+    "HistoricalActivity_donors",
+    "HistoricalActivity_languages",
+    "HistoricalActivity_mandates",
+    "HistoricalActivity_mentors",
     "HistoricalActivity_partners",
+    "HistoricalActivity_projects",
     "HistoricalActivity_regions",
     "HistoricalActivity_themes",
+    "Indicator",
+    "IndicatorKind",
+    "IndicatorValue",
+    "Outcome",
+    "PeriodEvent",
+    "PeriodSnapshot",
+    "Project",
+    "ReportingPeriod",
+    "SnapshotFigure",
+    "Target",
     "HistoricalBeneficiaryGroup",
     "Language",
     "Mandate",

@@ -116,6 +116,7 @@ class Activity(models.Model):
     mentors = models.ManyToManyField(Mentor, blank=True, related_name="activities")
     mandates = models.ManyToManyField(Mandate, blank=True, related_name="activities")
     donors = models.ManyToManyField(Donor, blank=True, related_name="activities")
+    projects = models.ManyToManyField("Project", blank=True, related_name="activities")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     source_document = models.ForeignKey(
         SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
@@ -143,7 +144,23 @@ class Activity(models.Model):
         default=1, help_text="Bumped on every write; the basis of the ETag (no lost updates)."
     )
 
-    history = HistoricalRecords(m2m_fields=[countries, regions, themes, partners])
+    # Every field is audited, every many-to-many link included. A change to an activity
+    # dated in a closed reporting period carries its reason (history_change_reason).
+    history = HistoricalRecords(
+        m2m_fields=[
+            countries,
+            regions,
+            themes,
+            partners,
+            languages,
+            audiences,
+            mentors,
+            mandates,
+            donors,
+            projects,
+        ],
+        history_change_reason_field=models.TextField(null=True),
+    )
     objects = ActivityQuerySet.as_manager()
 
     class Meta:
