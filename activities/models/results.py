@@ -44,9 +44,7 @@ class Project(models.Model):
     countries = models.ManyToManyField(Country, blank=True, related_name="projects")
     regions = models.ManyToManyField(Region, blank=True, related_name="projects")
     themes = models.ManyToManyField(Theme, blank=True, related_name="projects")
-    donors = models.ManyToManyField(
-        Donor, through="Funding", blank=True, related_name="projects"
-    )
+    donors = models.ManyToManyField(Donor, through="Funding", blank=True, related_name="projects")
     source_document = models.ForeignKey(
         SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
@@ -114,9 +112,7 @@ class Disbursement(models.Model):
     class Meta:
         ordering = ["funding", "date"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(amount__gt=0), name="disbursement_amount_positive"
-            )
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive")
         ]
 
     def __str__(self) -> str:
@@ -224,6 +220,19 @@ class PeriodFields(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return " ".join(filter(None, [self.period_label, self.part_label]))
+
+    @property
+    def period_label(self) -> str:
+        return f"{self.year} Q{self.quarter}" if self.quarter else str(self.year)
+
+    @property
+    def part_label(self) -> str:
+        if self.sex:
+            return dict(SEX_PARTS)[self.sex]
+        return self.country.name if self.country_id else ""
+
 
 def _period_constraints(prefix: str) -> list[models.BaseConstraint]:
     return [
@@ -280,9 +289,7 @@ class IndicatorValue(PeriodFields):
 
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="values")
     value = models.BigIntegerField()
-    qualifier = models.CharField(
-        max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT
-    )
+    qualifier = models.CharField(max_length=10, choices=Qualifier.choices, default=Qualifier.EXACT)
     evidence = models.CharField(
         max_length=500, blank=True, help_text="A link or a reference to what shows it."
     )
@@ -296,9 +303,7 @@ class IndicatorValue(PeriodFields):
         ordering = ["indicator", "year", "quarter", "sex", "country"]
         constraints = [
             *_period_constraints("indicator_value"),
-            models.CheckConstraint(
-                condition=Q(value__gte=0), name="indicator_value_not_negative"
-            ),
+            models.CheckConstraint(condition=Q(value__gte=0), name="indicator_value_not_negative"),
             models.CheckConstraint(
                 condition=Q(qualifier__in=Qualifier.values), name="indicator_value_qualifier_known"
             ),
@@ -370,6 +375,9 @@ class PeriodEvent(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.period} {self.get_action_display()} on {self.at:%Y-%m-%d}"
+
 
 class PeriodSnapshot(models.Model):
     """What was reported when a period closed; never changed afterwards.
@@ -377,9 +385,7 @@ class PeriodSnapshot(models.Model):
     Closing again after a reopen takes a new snapshot: the earlier one stays.
     """
 
-    period = models.ForeignKey(
-        ReportingPeriod, on_delete=models.PROTECT, related_name="snapshots"
-    )
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="snapshots")
     taken_at = models.DateTimeField()
     taken_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -431,6 +437,9 @@ class SnapshotFigure(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.label}: {self.value}"
+
 
 class DonorViewer(models.Model):
     """A donor viewer's donor: they see its projects' results, the activities behind
@@ -442,9 +451,7 @@ class DonorViewer(models.Model):
     donor = models.ForeignKey(Donor, on_delete=models.CASCADE, related_name="viewers")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "donor"], name="donor_viewer_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "donor"], name="donor_viewer_once")]
 
     def __str__(self) -> str:
         return f"{self.user} sees {self.donor}"
