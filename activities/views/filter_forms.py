@@ -12,10 +12,11 @@ from typing import cast
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from django_filters import fields as filter_fields
 
-from .. import selectors
-from ..filters import ActivityFilterSet, ReportedFigureFilterSet
+from .. import project_selectors, selectors
+from ..filters import ActivityFilterSet, ProjectFilterSet, ReportedFigureFilterSet
 from ..models import Activity, FigureRole, Mentor
 
 PAGE_SIZE = 50
@@ -167,4 +168,29 @@ def filtered_figures(request: HttpRequest) -> ReportedFigureFilterSet:
     if "activity" in fields:
         fields["activity"].label = "Backed by activity (id)"
     _label_unnamed(fields)
+    return filterset
+
+
+PROJECT_FILTER_LABELS = {
+    "donor": gettext_lazy("Donor"),
+    "theme": gettext_lazy("Theme"),
+    "region": gettext_lazy("Region (M49)"),
+    "country": gettext_lazy("Country"),
+    "year": gettext_lazy("Year"),
+}
+
+
+def filtered_projects(request: HttpRequest) -> ProjectFilterSet:
+    """The project FilterSet bound to the request, over the list selector, with its form
+    ready: selects for the donor, theme and places, readable labels."""
+    filterset = ProjectFilterSet(
+        request.GET, queryset=project_selectors.project_list(request.user), request=request
+    )
+    fields = filterset.form.fields
+    _place_selects(fields)
+    _model_choice(fields, "donor").empty_label = gettext_lazy("Any donor")
+    fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric", "min": 1900})
+    for name, label in PROJECT_FILTER_LABELS.items():
+        fields[name].label = label
+    filterset.form.order_fields(PROJECT_FILTER_LABELS)
     return filterset
