@@ -163,7 +163,7 @@ class DonorFundingInline(admin.TabularInline):
     model = Funding
     extra = 0
     fields = ["project", "committed_amount", "currency", "committed_on"]
-    readonly_fields = fields
+    readonly_fields = ["project", "committed_amount", "currency", "committed_on"]
     can_delete = False
     show_change_link = True
     verbose_name = _("funded project")

@@ -65,7 +65,7 @@ def _visible_activity_count(user: AnyUser) -> Coalesce:
     return Coalesce(Subquery(links, output_field=IntegerField()), Value(0))
 
 
-def _fundings() -> Prefetch:
+def _fundings() -> Prefetch[str, QuerySet[Funding], str]:
     return Prefetch(
         "fundings",
         queryset=Funding.objects.select_related("donor").order_by("donor__name", "currency"),

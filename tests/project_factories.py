@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from activities.models import (
     Disbursement,
+    Donor,
     Funding,
     Indicator,
     IndicatorValue,
@@ -42,8 +43,8 @@ def make_project(code: str = CODE, *, activities: int = 2, loose_indicator: bool
     )
     project.countries.set([country("SLV")])
     project.themes.set([Theme.objects.order_by("pk").first()])
-    eu = DonorFactory(name="Made-up Union")
-    state = DonorFactory(name="Made-up State")
+    eu = Donor.objects.filter(name="Made-up Union").first() or DonorFactory(name="Made-up Union")
+    state = Donor.objects.filter(name="Made-up State").first() or DonorFactory(name="Made-up State")
     eu_funding = Funding.objects.create(
         project=project,
         donor=eu,
@@ -111,13 +112,18 @@ def make_project(code: str = CODE, *, activities: int = 2, loose_indicator: bool
 
 def make_wide_project(code: str, *, indicators: int, years: int):
     """A project with `indicators` computed indicators (participations), each with a
-    target in each of `years` years from 2021, and one activity in 2021."""
+    target in each of `years` years from 2021, one funding with one disbursement, and
+    one activity in 2021."""
     project = Project.objects.create(
         code=code,
         title=f"Wide project {code}",
         start_date=datetime.date(2021, 1, 1),
         end_date=datetime.date(2021 + years - 1, 12, 31),
     )
+    funding = Funding.objects.create(
+        project=project, donor=DonorFactory(), committed_amount=Decimal(1000), currency="EUR"
+    )
+    Disbursement.objects.create(funding=funding, date=datetime.date(2021, 5, 1), amount=500)
     for number in range(indicators):
         indicator = Indicator.objects.create(
             project=project,

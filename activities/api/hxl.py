@@ -42,6 +42,11 @@ LIST_FIELDS = frozenset(
         "beneficiaries",
         "figures",
         "activities",
+        "fundings",
+        "outcomes",
+        "indicators",
+        "targets",
+        "values",
     }
 )
 
@@ -214,6 +219,36 @@ BY_RESOURCE: dict[str, dict[str, str]] = {
         "qualifier": "#meta+qualifier",
         "unit": "#indicator+unit",
         "year": "#date+year",
+    },
+    "project": {
+        "code": "#activity+project+code",
+        "title": "#activity+project+name",
+        "fundings.donor.id": "#org+funder+id",
+        "fundings.donor.name": "#org+funder+name",
+        "fundings.committed_amount": "#value+committed",
+        "fundings.currency": "#currency+committed",
+        "fundings.committed_on": "#date+committed",
+        "fundings.disbursed": "#value+disbursed",
+        "outcomes.code": "#output+code",
+        "outcomes.title": "#output+name",
+        "indicators.code": "#indicator+code",
+        "indicators.title": "#indicator+name",
+        "activity_count": "#activity+num",
+        "activities_href": "#meta+url+activities",
+        "results_href": "#meta+url+results",
+    },
+    "indicator": {
+        "id": "#indicator+id",
+        "code": "#indicator+code",
+        "title": "#indicator+name",
+        "project.code": "#activity+project+code",
+        "project.title": "#activity+project+name",
+        "kind": "#indicator+type",
+        "unit": "#indicator+unit",
+        "measure": "#indicator+measure",
+        "baseline_value": "#indicator+baseline+num",
+        "targets.value": "#indicator+target+num",
+        "values.value": "#indicator+value+num",
     },
     # GET /api/v1/stats/: one key per group_by dimension, then the measures.
     "stats": {

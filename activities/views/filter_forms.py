@@ -8,7 +8,7 @@ filters: its order and its page size.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.http import HttpRequest
@@ -18,6 +18,9 @@ from django_filters import fields as filter_fields
 from .. import project_selectors, selectors
 from ..filters import ActivityFilterSet, ProjectFilterSet, ReportedFigureFilterSet
 from ..models import Activity, FigureRole, Mentor
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 PAGE_SIZES = (20, 50, 100)
@@ -50,7 +53,7 @@ class ListOptionsForm(forms.Form):
 
 
 # The sidebar's fields in the order a visitor narrows things down, with their labels.
-FILTER_LABELS = {
+FILTER_LABELS: dict[str, StrOrPromise] = {
     "region": "Region (M49)",
     "country": "Country",
     "year": "Year",
@@ -63,6 +66,7 @@ FILTER_LABELS = {
     "mentor": "Mentor",
     "mandate": "Mandate",
     "donor": "Donor",
+    "project": gettext_lazy("Project"),
     "month": "Within month",
     "date_from": "Running on or after",
     "date_to": "Started on or before",
@@ -132,6 +136,8 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     _choice(fields, "status").choices = Activity.Status.choices
     _model_choice(fields, "mandate").empty_label = "Any mandate"
     _model_choice(fields, "donor").empty_label = "Any donor"
+    if "project" in fields:
+        _model_choice(fields, "project").empty_label = gettext_lazy("Any project")
     for name, label in FILTER_LABELS.items():
         if name in fields:
             fields[name].label = label
@@ -171,7 +177,7 @@ def filtered_figures(request: HttpRequest) -> ReportedFigureFilterSet:
     return filterset
 
 
-PROJECT_FILTER_LABELS = {
+PROJECT_FILTER_LABELS: dict[str, StrOrPromise] = {
     "donor": gettext_lazy("Donor"),
     "theme": gettext_lazy("Theme"),
     "region": gettext_lazy("Region (M49)"),

@@ -6,6 +6,8 @@ nested; its own fields and scope written by those with the permission. The resul
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
@@ -31,11 +33,14 @@ from .nested import (
     themes_field,
 )
 
-MONEY = {"max_digits": 16, "decimal_places": 2, "read_only": True}
+
+def money(**kwargs: Any) -> serializers.DecimalField:
+    """An amount of money as the database keeps it (a decimal string in JSON)."""
+    return serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, **kwargs)
 
 
 class DisbursementSerializer(serializers.ModelSerializer):
-    amount = serializers.DecimalField(**MONEY, help_text="In the funding's currency.")
+    amount = money(help_text="In the funding's currency.")
 
     class Meta:
         model = Disbursement
@@ -45,11 +50,11 @@ class DisbursementSerializer(serializers.ModelSerializer):
 
 class FundingSerializer(serializers.ModelSerializer):
     donor = DonorRefSerializer(read_only=True)
-    committed_amount = serializers.DecimalField(
-        **MONEY, allow_null=True, help_text="Null when the amount committed is not known."
+    committed_amount = money(
+        allow_null=True, help_text="Null when the amount committed is not known."
     )
-    disbursed = serializers.DecimalField(
-        **MONEY, allow_null=True, help_text="The disbursements added up; null when there is none."
+    disbursed = money(
+        allow_null=True, help_text="The disbursements added up; null when there is none."
     )
     disbursements = DisbursementSerializer(many=True, read_only=True)
 
@@ -74,7 +79,15 @@ class OutcomeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+SEX_PART = serializers.ChoiceField(
+    choices=["", "female", "male", "not_recorded"],
+    read_only=True,
+    help_text='A target or value by sex; "" otherwise.',
+)
+
+
 class PeriodPartMixin(serializers.Serializer):
+    sex = SEX_PART
     country = serializers.CharField(
         source="country.iso2",
         allow_null=True,
@@ -123,6 +136,14 @@ class IndicatorSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="Computed: the counts question's filters (the query parameters of "
         "/api/v1/stats/), over the project's activities.",
+    )
+    baseline_qualifier = serializers.ChoiceField(
+        choices=["", "exact", "more_than", "about"],
+        read_only=True,
+        help_text='The baseline\'s qualifier; "" without a baseline.',
+    )
+    disaggregation = serializers.ChoiceField(
+        choices=["", "sex", "country"], read_only=True, help_text='"" when not split.'
     )
     targets = TargetSerializer(many=True, read_only=True)
     values = IndicatorValueSerializer(
@@ -269,6 +290,7 @@ class CellSerializer(serializers.Serializer):
 
 class ResultIndicatorSerializer(serializers.ModelSerializer):
     outcome = serializers.CharField(source="outcome.code", allow_null=True, default=None)
+    disaggregation = serializers.ChoiceField(choices=["", "sex", "country"], read_only=True)
 
     class Meta:
         model = Indicator
