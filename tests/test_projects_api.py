@@ -78,9 +78,9 @@ def test_the_results_give_target_actual_qualifier_percent_status_and_the_activit
     assert response.status_code == 200
     results = {entry["indicator"]["code"]: entry for entry in response.json()}
     assert set(results) == {"1.1", "1.2", "2.1"}
-    whole_2021 = [
+    (whole_2021,) = [
         cell for cell in results["1.1"]["cells"] if cell["year"] == 2021 and cell["part"] == ""
-    ][0]
+    ]
     assert whole_2021["target"] == 50
     assert whole_2021["actual"]["value"] == 60
     assert whole_2021["actual"]["qualifier"] == "exact"
@@ -99,7 +99,7 @@ def test_a_more_than_row_makes_the_actual_a_lower_bound(api, project):
     activity.beneficiaries.update(qualifier="more_than")
     response = api.get(f"/api/v1/projects/{CODE}/results/")
     (entry,) = [e for e in response.json() if e["indicator"]["code"] == "1.1"]
-    whole = [c for c in entry["cells"] if c["year"] == 2021 and c["part"] == ""][0]
+    (whole,) = [c for c in entry["cells"] if c["year"] == 2021 and c["part"] == ""]
     assert whole["actual"]["qualifier"] == "at_least"
     assert whole["actual"]["text"].startswith("at least")
 
