@@ -184,3 +184,40 @@ def test_the_results_pages_fit_a_phone_their_tables_scroll_in_a_wrapper(client, 
         tables = html.count("<table")
         assert tables and html.count('<div class="table-wrap">') == tables, url
         assert 'name="viewport"' in html
+
+
+# --- The officer form and the admin ------------------------------------------------------
+
+
+def test_an_officer_puts_a_new_training_in_a_project(officer_client, project):
+    from tests.test_officer_form import form_data
+
+    form = officer_client.get("/log/").content.decode()
+    assert 'name="projects"' in form
+    response = officer_client.post("/log/", form_data(projects=[project.pk]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    activity = Activity.objects.get(title="Online child protection for prosecutors")
+    assert list(activity.projects.all()) == [project]
+
+
+@pytest.mark.parametrize("model_name", ["project", "funding", "indicator", "donor"])
+def test_the_admin_edits_projects_fundings_indicators_and_shows_a_donors_projects(
+    superuser_client, project, model_name
+):
+    from django.apps import apps
+
+    model = apps.get_model("activities", model_name)
+    obj = {
+        "project": project,
+        "funding": project.fundings.first(),
+        "indicator": project.indicators.first(),
+        "donor": project.donors.first(),
+    }[model_name]
+    base = f"/admin/activities/{model_name}/"
+    assert superuser_client.get(base).status_code == 200
+    assert superuser_client.get(f"{base}add/").status_code == 200
+    page = superuser_client.get(f"{base}{obj.pk}/change/")
+    assert page.status_code == 200
+    assert model.objects.filter(pk=obj.pk).exists()
+    if model_name == "donor":
+        assert CODE in page.content.decode()

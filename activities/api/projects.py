@@ -47,6 +47,15 @@ class ProjectViewSet(ApiViewSet):
     def get_queryset(self):
         return project_selectors.project_detail(self.request.user)
 
+    def perform_create(self, serializer):
+        project = serializer.save()
+        # As a read shows it: with its activity count and nested lists.
+        serializer.instance = self.get_queryset().get(pk=project.pk)
+
+    def perform_update(self, serializer):
+        project = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=project.pk)
+
     @extend_schema(
         summary="A project's results: planned against achieved",
         description=(
@@ -73,8 +82,8 @@ class ProjectViewSet(ApiViewSet):
         project = self.get_object()
 
         def produce() -> Response:
-            answer = compute.project_results(project, user=request.user)
-            return Response(serializers.IndicatorResultSerializer(answer, many=True).data)
+            results = compute.project_results(project, user=request.user)
+            return Response([result.as_dict() for result in results])
 
         return cached_api_response(self, request, f"project-results:{project.pk}", produce)
 

@@ -176,6 +176,9 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
 
 class ProjectSerializer(StrictModelSerializer):
+    """A project: its own fields and scope (written by code), and, read-only, what each
+    donor committed and disbursed, its outcomes and its indicators with their targets."""
+
     url = serializers.HyperlinkedIdentityField(
         view_name="api-project-detail", lookup_field="code", lookup_url_kwarg="code"
     )
@@ -248,57 +251,72 @@ class ProjectSerializer(StrictModelSerializer):
             return super().update(instance, validated_data)
 
 
-# --- Results: planned against achieved (the shape of compute.IndicatorResult) ------------
+# --- Results: planned against achieved (the shape of compute.IndicatorResult.as_dict) ---
+# Documentation only: the view sends as_dict() itself, the same JSON the snapshots of
+# closed periods keep.
 
 
 class FigureSerializer(serializers.Serializer):
-    value = serializers.IntegerField(allow_null=True)
-    qualifier = serializers.ChoiceField(
-        choices=["exact", "at_least", "about", "more_than", ""],
-        help_text='"at_least" when a figure counted is "more than" (a lower bound).',
+    value = serializers.IntegerField(
+        allow_null=True, help_text="Null when nothing is counted, or when it is suppressed."
     )
-    text = serializers.SerializerMethodField(help_text='As shown: "at least 5,600", "—".')
-
-    def get_text(self, figure) -> str:
-        return str(figure.text())
+    qualifier = serializers.CharField(
+        allow_null=True,
+        help_text='exact, at_least (a count including a "more than": a lower bound), about, '
+        "or more_than (an entered value as its source words it); null when suppressed.",
+    )
+    suppressed = serializers.CharField(
+        allow_null=True,
+        help_text='A person-level count under the threshold, as shown ("<5"); null otherwise.',
+    )
+    text = serializers.CharField(help_text='As shown: "at least 5,600", "about 300", "—".')
 
 
 class CellSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     quarter = serializers.IntegerField(allow_null=True)
-    period_label = serializers.CharField()
+    period_label = serializers.CharField(help_text='"2021" or "2021 Q3".')
     part = serializers.CharField(
-        help_text='"" for the whole; "female", "male", "not_recorded"; or an ISO alpha-2.'
+        allow_blank=True,
+        help_text='"" for the whole; "female", "male", "not_recorded"; or an ISO alpha-2.',
     )
-    part_label = serializers.CharField()
+    part_label = serializers.CharField(allow_blank=True)
     target = serializers.IntegerField(allow_null=True)
     actual = FigureSerializer(allow_null=True, help_text="Null: nothing entered or computed.")
     percent = serializers.IntegerField(
         allow_null=True, help_text="Of the target, rounded down; null without both."
     )
-    status = serializers.ChoiceField(
-        choices=["met", "not_met", "not_shown_met", "no_target", "no_value"],
-        help_text='"not_shown_met": a lower bound below its target.',
+    status = serializers.CharField(
+        help_text="met, not_met, not_shown_met (a lower bound below its target), "
+        "in_progress (a period not over yet), no_target or no_value."
     )
-    status_text = serializers.CharField()
+    status_text = serializers.CharField(
+        help_text='The status in words: "at least 5,600 against a target of 5,000: met".'
+    )
     activities_href = serializers.CharField(
-        allow_null=True, help_text="The activity list behind the actual (computed indicators)."
+        allow_null=True, help_text="The activity list behind a computed actual."
     )
     evidence = serializers.CharField(allow_blank=True)
     comment = serializers.CharField(allow_blank=True)
 
 
-class ResultIndicatorSerializer(serializers.ModelSerializer):
-    outcome = serializers.CharField(source="outcome.code", allow_null=True, default=None)
-    disaggregation = serializers.ChoiceField(choices=["", "sex", "country"], read_only=True)
-
-    class Meta:
-        model = Indicator
-        fields = ["id", "code", "title", "kind", "unit", "outcome", "disaggregation"]
-        read_only_fields = fields
+class ResultIndicatorSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    title = serializers.CharField()
+    kind = serializers.CharField(help_text="computed or entered.")
+    unit = serializers.CharField(allow_blank=True)
+    measure = serializers.CharField(allow_null=True)
+    filters = serializers.DictField(help_text="The counts question's filters.")
+    disaggregation = serializers.CharField(allow_null=True, help_text="sex, country or null.")
+    outcome = serializers.CharField(allow_null=True, help_text="The outcome's code, or null.")
 
 
 class IndicatorResultSerializer(serializers.Serializer):
     indicator = ResultIndicatorSerializer()
     baseline = FigureSerializer(allow_null=True)
+    error = serializers.CharField(
+        allow_null=True,
+        help_text="Why a computed indicator's question cannot be answered; null when it can.",
+    )
     cells = CellSerializer(many=True, help_text="By period, then part (the whole first).")
