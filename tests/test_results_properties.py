@@ -68,9 +68,7 @@ def _in_quarter(act: Act, year: int, quarter: int) -> bool:
     """Counting rule 5, written again from its words: known to lie within the quarter."""
     first = datetime.date(year, 3 * quarter - 2, 1)
     last = (
-        datetime.date(year + 1, 1, 1)
-        if quarter == 4
-        else datetime.date(year, 3 * quarter + 1, 1)
+        datetime.date(year + 1, 1, 1) if quarter == 4 else datetime.date(year, 3 * quarter + 1, 1)
     ) - datetime.timedelta(days=1)
     return act.precision != "year" and first <= act.start and act.end <= last
 
@@ -89,7 +87,11 @@ def _expected(geo, acts: list[Act], filters, year: int, quarter: int | None, gro
     asked=indicators,
 )
 def test_indicator_actuals_equal_a_brute_force_count(
-    db, geography, programme, in_project, asked  # noqa: F811
+    db,
+    geography,  # noqa: F811
+    programme,
+    in_project,
+    asked,
 ):
     with transaction.atomic():
         note(f"programme={programme!r}")
