@@ -175,7 +175,16 @@ def test_disaggregated_targets_show_as_parts_of_their_period(client, project):
     html = response.content.decode()
     assert html.count('<tr class="part">') >= 2
     page = text_of(response)
-    assert "female" in page and "male" in page
+    # 2 trainings of 10 women and 20 men each, against targets of 30 women and 20 men.
+    assert "20 against a target of 30: not met" in page
+    assert "40 against a target of 20: met" in page
+    assert "66 %" in page and "200 %" in page
+
+
+def test_a_more_than_figure_is_carried_as_a_lower_bound(client, project):
+    project.activities.first().beneficiaries.update(qualifier="more_than")
+    page = text_of(client.get(f"/projects/{CODE}/results/"))
+    assert "at least 60 against a target of 50: met" in page
 
 
 def test_the_results_pages_fit_a_phone_their_tables_scroll_in_a_wrapper(client, project):
