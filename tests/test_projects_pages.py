@@ -57,6 +57,15 @@ def test_a_funding_without_an_amount_makes_the_sum_a_lower_bound(client, project
     assert "at least 1,200,000 EUR" in text_of(client.get("/projects/"))
 
 
+def test_a_currency_whose_amounts_are_all_unknown_says_so(client, project):
+    from activities.models import Funding
+
+    Funding.objects.create(
+        project=project, donor=Donor.objects.get(name="Made-up State"), currency="CHF"
+    )
+    assert "CHF: amount not known" in text_of(client.get("/projects/"))
+
+
 @pytest.mark.parametrize(
     "query, listed",
     [

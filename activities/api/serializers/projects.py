@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -239,7 +240,7 @@ class ProjectSerializer(StrictModelSerializer):
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
         end = attrs.get("end_date", getattr(self.instance, "end_date", None))
         if start and end and end < start:
-            raise serializers.ValidationError({"end_date": ["The end is before the start."]})
+            raise serializers.ValidationError({"end_date": [_("The end is before the start.")]})
         return attrs
 
     def create(self, validated_data):
