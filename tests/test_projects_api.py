@@ -316,3 +316,35 @@ def test_an_actual_changes_in_the_very_next_answer_after_a_beneficiary_row_chang
     assert actual_2021(second) == 60
     page = client.get(f"/projects/{project.code}/results/").content.decode()
     assert "60 against a target of 50" in page
+    # A new activity put in the project (a many-to-many link) counts at once too.
+    import datetime
+
+    from activities.models import Audience, Country
+
+    another = services.activity_create(
+        fields={
+            "kind": Activity.Kind.TRAINING,
+            "title": "Another training of the project",
+            "start_date": datetime.date(2021, 9, 1),
+            "end_date": datetime.date(2021, 9, 2),
+            "date_precision": "day",
+            "modality": Activity.Modality.IN_PERSON,
+        },
+        relations={"countries": [Country.objects.get(iso2="SV")], "projects": [project]},
+        beneficiary_rows=[
+            {
+                "audience": Audience.objects.order_by("pk").first(),
+                "country": None,
+                "female": 5,
+                "male": 5,
+                "not_recorded": 0,
+                "qualifier": "exact",
+            }
+        ],
+        by=superuser,
+    )
+    assert actual_2021(client.get(api_url)) == 60  # a draft: not counted for visitors
+    services.activity_publish(activity=another, by=superuser)
+    third = client.get(api_url, HTTP_IF_NONE_MATCH=second["ETag"])
+    assert third.status_code == 200
+    assert actual_2021(third) == 70
