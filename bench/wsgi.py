@@ -15,6 +15,15 @@ from django.db import connection
 
 django_application = get_wsgi_application()
 
+# The answer cache looks once per process for its data-version triggers, on the first
+# request that reads the version. Done here, as each worker starts, the one-time check
+# is in no measured request, and a request costs the same queries whichever worker
+# serves it (the lists' and results' "same queries" checks compare two workers).
+from activities.answer_cache.triggers import triggers_in_place  # noqa: E402
+
+triggers_in_place(connection)
+connection.close()
+
 
 def application(environ, start_response):
     executed = 0
