@@ -379,3 +379,73 @@ def test_the_schema_documents_the_reason_header(api):
     schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
     operation = schema["paths"]["/api/v1/activities/{id}/"]["patch"]
     assert "X-Change-Reason" in {parameter["name"] for parameter in operation["parameters"]}
+
+
+# --- "As reported" beside what the data says now ---------------------------------------
+
+
+@pytest.fixture
+def corrected(snapshot, f28, officer_client):
+    """After the close, the officer corrects F28 from 650 to 660, with the reason."""
+    page = officer_client.get(f"/activities/{f28.pk}/edit/")
+    data = resubmitted(page)
+    data["rows-0-not_recorded"] = "660"
+    data["change_reason"] = "El Salvador sent the final list: 660."
+    assert officer_client.post(f"/activities/{f28.pk}/edit/", data).status_code == 302
+    return f28
+
+
+def test_as_reported_gives_each_cell_as_reported_with_the_reasoned_changes_since(
+    corrected, snapshot, project, indicator
+):
+    from activities.results.as_reported import as_reported
+
+    reported = as_reported(project)
+    whole = reported[(indicator.pk, 2020, None, "")]
+    assert (whole.value, whole.qualifier, whole.target) == (5600, "more_than", 5000)
+    assert (whole.taken_at, whole.report) == (snapshot.taken_at, REPORT)
+    assert whole.text() == "more than 5,600"
+    assert (indicator.pk, 2021, None, "") not in reported
+    [change] = [c for c in whole.changes if c.subject != "activity"]
+    assert change.reason == "El Salvador sent the final list: 660."
+    assert change.who == "olga-officer"
+    assert ("sex not recorded", "650", "660") in {(c.label, c.old, c.new) for c in change.changes}
+
+
+def test_the_include_shows_as_reported_now_and_the_reasons(corrected, snapshot, project, indicator):
+    from django.template.loader import render_to_string
+
+    from activities.results.as_reported import as_reported
+    from tests.results_stand_in import Figure
+
+    reported = as_reported(project)[(indicator.pk, 2020, None, "")]
+    html = render_to_string(
+        "projects/includes/as_reported.html",
+        {"reported": reported, "current": Figure(5640, "at_least")},
+    )
+    day = f"{snapshot.taken_at:%-d %B %Y}"
+    assert f"As reported on {day} ({REPORT}): <strong>more than 5,600</strong>" in html
+    assert "now: <strong>at least 5,640</strong>" in html
+    assert "Reason: El Salvador sent the final list: 660." in html
+    assert "<del>650</del> → <ins>660</ins>" in html
+
+
+def test_a_cell_that_has_not_moved_says_unchanged(snapshot, project, indicator):
+    from django.template.loader import render_to_string
+
+    from activities.results.as_reported import as_reported
+    from tests.results_stand_in import Figure
+
+    reported = as_reported(project)[(indicator.pk, 2020, 3, "")]
+    html = render_to_string(
+        "projects/includes/as_reported.html",
+        {"reported": reported, "current": Figure(300, "exact")},
+    )
+    assert "<strong>300</strong> (unchanged)" in html
+    assert "now:" not in html
+
+
+def test_nothing_is_as_reported_before_a_period_closes(period, project):
+    from activities.results.as_reported import as_reported
+
+    assert as_reported(project) == {}
