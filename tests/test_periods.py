@@ -9,9 +9,7 @@ entered indicator with a 2020 value of more than 5,600 against a target of 5,000
 from __future__ import annotations
 
 import datetime
-import importlib
 import re
-import sys
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,74 +21,20 @@ from rest_framework.test import APIClient
 from activities import services
 from activities.models import (
     Activity,
-    Indicator,
     IndicatorValue,
     PeriodEvent,
     PeriodSnapshot,
-    Project,
     ReportingPeriod,
     SnapshotFigure,
-    Target,
 )
 from activities.results import periods
+
+# The project GLOT-CYB, F28, its indicator, its 2020 period and the period's snapshot.
+from tests.fixtures_periods import *  # noqa: F403
+from tests.fixtures_periods import REPORT
 from tests.fixtures_roles import resubmitted
 
 pytestmark = pytest.mark.django_db
-
-REPORT = "E/CN.15/2021/8"
-
-
-@pytest.fixture(autouse=True)
-def results_compute(monkeypatch):
-    """The lead's activities.results.compute, or the tests' stand-in until it lands."""
-    try:
-        importlib.import_module("activities.results.compute")
-    except ModuleNotFoundError:
-        import activities.results as package
-        from tests import results_stand_in
-
-        monkeypatch.setitem(sys.modules, "activities.results.compute", results_stand_in)
-        monkeypatch.setattr(package, "compute", results_stand_in, raising=False)
-
-
-@pytest.fixture
-def f28():
-    return Activity.objects.get(reference="report-2020/F28")
-
-
-@pytest.fixture
-def project(f28):
-    project = Project.objects.create(code="GLOT-CYB", title="Cybercrime, Central America")
-    f28.projects.add(project)
-    return project
-
-
-@pytest.fixture
-def indicator(project):
-    indicator = Indicator.objects.create(
-        project=project, code="1.1", title="Officials trained", kind=Indicator.Kind.ENTERED
-    )
-    IndicatorValue.objects.create(indicator=indicator, year=2020, value=5600, qualifier="more_than")
-    IndicatorValue.objects.create(indicator=indicator, year=2020, quarter=3, value=300)
-    IndicatorValue.objects.create(indicator=indicator, year=2020, sex="female", value=2100)
-    IndicatorValue.objects.create(indicator=indicator, year=2021, value=7000)
-    Target.objects.create(indicator=indicator, year=2020, value=5000)
-    return indicator
-
-
-@pytest.fixture
-def period(project, indicator):
-    return ReportingPeriod.objects.create(
-        project=project,
-        label="2020",
-        start_date=datetime.date(2020, 1, 1),
-        end_date=datetime.date(2020, 12, 31),
-    )
-
-
-@pytest.fixture
-def snapshot(period, manager):
-    return periods.close_period(period, user=manager, report=REPORT, note="As sent.")
 
 
 def figures_of(snapshot) -> list[tuple]:

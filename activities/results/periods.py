@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import access, counting
-from ..models import Activity, PeriodEvent, PeriodSnapshot, ReportingPeriod
+from ..models import Activity, PeriodEvent, PeriodSnapshot, Project, ReportingPeriod
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -116,6 +116,30 @@ def require_reason(periods: Sequence[ReportingPeriod], reason: str | None) -> st
 def _check_manager(user: User | AnonymousUser | None) -> None:
     if not access.can_close_periods(user):
         raise PermissionDenied(_("Only a programme manager closes and reopens periods."))
+
+
+@transaction.atomic
+def create_period(
+    *,
+    project: Project | None,
+    label: str,
+    start_date: datetime.date,
+    end_date: datetime.date,
+    user: User,
+) -> ReportingPeriod:
+    """A new, open reporting period of the project (None: programme-wide)."""
+    _check_manager(user)
+    errors = {}
+    if end_date < start_date:
+        errors["end_date"] = _("The end is before the start.")
+    same = ReportingPeriod.objects.filter(project=project, start_date=start_date, end_date=end_date)
+    if not errors and same.exists():
+        errors["start_date"] = _("There is a period with these dates already.")
+    if errors:
+        raise ValidationError(errors)
+    return ReportingPeriod.objects.create(
+        project=project, label=label.strip(), start_date=start_date, end_date=end_date
+    )
 
 
 @transaction.atomic
