@@ -160,24 +160,13 @@ def _initial(model, record, names) -> list[Change]:
     return changes
 
 
-def _initial_links(record) -> list[Change]:
-    """The many-to-many links a created activity had, as changes from nothing."""
-    changes = []
-    for name, target in M2M_TARGETS.items():
-        rows = getattr(record, name).select_related(target)
-        names = sorted(str(getattr(row, target)) for row in rows)
-        if names:
-            changes.append(Change(name, _label(Activity, name), "—", ", ".join(names)))
-    return changes
-
-
 class ClosedPeriods:
     """Which reporting periods an activity lay in, closed, at each moment of its history.
 
     A period counts when it is programme-wide or of a project the activity belongs (or
     belonged) to, and overlaps the activity's dates as they were then; it was closed at
-    a moment when its last event before it was a close. Three queries, however long the
-    history.
+    a moment when its last event before it was a close. One query, two when any period
+    is found, however long the history.
     """
 
     def __init__(self, activity_id: int, records: list) -> None:
@@ -246,8 +235,6 @@ def activity_history(activity_id: int) -> list[Entry]:
         action = ACTIONS[record.history_type]
         if previous is None or record.history_type == "+":
             changes = _initial(Activity, record, ["title", "kind", "status"])
-            if record.history_type == "+":
-                changes += _initial_links(record)
         elif record.history_type == "-":
             changes = []
         else:

@@ -86,18 +86,3 @@ def test_the_history_page_shows_the_links_old_and_new(manager_client, relinked):
         in page
     )
     assert "<del>—</del> → <ins>Made-up fund</ins>" in page
-
-
-def test_a_created_activity_lists_its_links(manager, officer):
-    created = services.activity_create(
-        fields={"title": "Links at birth", "start_date": "2021-05-04", "end_date": "2021-05-04"},
-        relations={
-            "countries": [Country.objects.get(iso3="SLV")],
-            "languages": [Language.objects.get(code="es")],
-        },
-        by=officer,
-    )
-    [entry] = audit.activity_history(created.pk)
-    shown = {change.field: change.new for change in entry.changes}
-    assert shown["countries"] == "El Salvador"
-    assert shown["languages"] == "Spanish"
