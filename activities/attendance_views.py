@@ -161,7 +161,9 @@ def attendance_preview(request: SignedInRequest, pk: int, token: str) -> HttpRes
                 )
             except periods.ReasonRequired as missing:
                 reason_error, result = missing.messages[0], None
-            if result is not None and result.status == "already":
+            if result is None:
+                pass  # the reason is missing: the page asks for it
+            elif result.status == "already":
                 uploads.forget(user_id=request.user.pk, token=token)
                 messages.info(request, result.preview.already_message)
                 return redirect("officer-attendance", pk=activity.pk)

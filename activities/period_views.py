@@ -99,7 +99,7 @@ def _periods_page(request: SignedInRequest, *, project: Project | None) -> HttpR
 def _list_url(period: ReportingPeriod) -> str:
     from django.urls import reverse
 
-    if period.project_id:
+    if period.project is not None:
         return reverse("officer-project-periods", args=[period.project.code])
     return reverse("officer-periods")
 

@@ -49,7 +49,7 @@ class ReasonRequired(ValidationError):
 
 def describe(period: ReportingPeriod) -> str:
     """'2020 (programme-wide), closed for E/CN.15/2021/8'."""
-    whose = period.project.code if period.project_id else _("programme-wide")
+    whose = period.project.code if period.project is not None else _("programme-wide")
     if period.report:
         return _("%(label)s (%(whose)s), closed for %(report)s") % {
             "label": period.label,

@@ -19,6 +19,7 @@ Written once, in the transaction that closes the period; nothing changes it afte
 from __future__ import annotations
 
 import datetime
+import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -79,8 +80,7 @@ def indicators_of(period: ReportingPeriod) -> list[Indicator]:
 
 def indicator_results(indicators: Sequence[Indicator], *, user: Any) -> list[Any]:
     """compute.indicator_results (RESULTS_API.md): imported here, where it is used."""
-    from . import compute
-
+    compute = importlib.import_module("activities.results.compute")
     return list(compute.indicator_results(indicators, user=user))
 
 
@@ -139,7 +139,7 @@ def headline_question(period: ReportingPeriod) -> dict[str, str]:
         "date_from": period.start_date.isoformat(),
         "date_to": period.end_date.isoformat(),
     }
-    if period.project_id:
+    if period.project is not None:
         question["project"] = period.project.code
     return question
 

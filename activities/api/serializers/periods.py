@@ -12,7 +12,14 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from activities import access
-from activities.models import PeriodEvent, PeriodSnapshot, ReportingPeriod, SnapshotFigure
+from activities.models import (
+    Country,
+    PeriodEvent,
+    PeriodSnapshot,
+    Project,
+    ReportingPeriod,
+    SnapshotFigure,
+)
 
 
 def _username_for(serializer: serializers.Serializer, user: Any) -> str | None:
@@ -38,7 +45,7 @@ class PeriodEventSerializer(serializers.ModelSerializer):
 
 
 class ReportingPeriodSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(
+    project: serializers.SlugRelatedField[Project] = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
         allow_null=True,
@@ -68,7 +75,7 @@ class SnapshotFigureSerializer(serializers.ModelSerializer):
     indicator = serializers.SerializerMethodField(
         help_text="The indicator (id, project code, code); null for a headline figure."
     )
-    country = serializers.SlugRelatedField(
+    country: serializers.SlugRelatedField[Country] = serializers.SlugRelatedField(
         slug_field="iso2",
         read_only=True,
         allow_null=True,
