@@ -393,3 +393,43 @@ def test_nothing_is_as_reported_before_a_period_closes(period, project):
     from activities.results.as_reported import as_reported
 
     assert as_reported(project) == {}
+
+
+# --- The attendance import changes derived tallies: it needs a reason too --------------
+
+
+def test_an_attendance_import_into_a_closed_period_needs_a_reason(manager, manager_api):
+    import io
+
+    from tests.factories import ActivityFactory
+    from tests.people_sheets import csv_bytes, people
+
+    dated_2020 = ActivityFactory(
+        places=["SLV"], start_date=datetime.date(2020, 5, 4), end_date=datetime.date(2020, 5, 5)
+    )
+    programme = ReportingPeriod.objects.create(
+        label="2020", start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2020, 12, 31)
+    )
+    periods.close_period(programme, user=manager, report=REPORT)
+
+    def upload(**headers):
+        sheet = io.BytesIO(csv_bytes(people(3)))
+        sheet.name = "sheet.csv"
+        return manager_api.post(
+            f"/api/v1/activities/{dated_2020.pk}/attendance/import/",
+            {"file": sheet},
+            format="multipart",
+            **headers,
+        )
+
+    refused = upload()
+    assert refused.status_code == 400
+    assert "2020 (programme-wide)" in refused.json()["change_reason"][0]
+    assert not dated_2020.attendance.exists()
+    assert upload(HTTP_X_CHANGE_REASON="Sheet found late").status_code == 201
+    reasons = set(
+        dated_2020.beneficiaries.model.history.filter(activity_id=dated_2020.pk).values_list(
+            "history_change_reason", flat=True
+        )
+    )
+    assert "Sheet found late" in reasons
