@@ -1,14 +1,11 @@
 """Reporting periods (issue #15): the project GLOT-CYB with F28 and an entered indicator,
-its 2020 period, and the results computation (the lead's activities.results.compute,
-or the tests' stand-in, tests/results_stand_in.py, until it lands). Imported by the
+its 2020 period and the period's snapshot. Imported by the
 test modules that use them (`from tests.fixtures_periods import *`), so that their short
 names stay local to those modules."""
 
 from __future__ import annotations
 
 import datetime
-import importlib
-import sys
 
 import pytest
 
@@ -29,22 +26,8 @@ __all__ = [
     "indicator",
     "period",
     "project",
-    "results_compute",
     "snapshot",
 ]
-
-
-@pytest.fixture
-def results_compute(monkeypatch):
-    """The lead's activities.results.compute, or the tests' stand-in until it lands."""
-    try:
-        importlib.import_module("activities.results.compute")
-    except ModuleNotFoundError:
-        import activities.results as package
-        from tests import results_stand_in
-
-        monkeypatch.setitem(sys.modules, "activities.results.compute", results_stand_in)
-        monkeypatch.setattr(package, "compute", results_stand_in, raising=False)
 
 
 @pytest.fixture
@@ -53,7 +36,7 @@ def f28():
 
 
 @pytest.fixture
-def project(f28, results_compute):
+def project(f28):
     project = Project.objects.create(code="GLOT-CYB", title="Cybercrime, Central America")
     f28.projects.add(project)
     return project

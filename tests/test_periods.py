@@ -360,7 +360,7 @@ def test_the_include_shows_as_reported_now_and_the_reasons(corrected, snapshot, 
     from django.template.loader import render_to_string
 
     from activities.results.as_reported import as_reported
-    from tests.results_stand_in import Figure
+    from activities.results.compute import Figure
 
     reported = as_reported(project)[(indicator.pk, 2020, None, "")]
     html = render_to_string(
@@ -378,7 +378,7 @@ def test_a_cell_that_has_not_moved_says_unchanged(snapshot, project, indicator):
     from django.template.loader import render_to_string
 
     from activities.results.as_reported import as_reported
-    from tests.results_stand_in import Figure
+    from activities.results.compute import Figure
 
     reported = as_reported(project)[(indicator.pk, 2020, 3, "")]
     html = render_to_string(
@@ -433,3 +433,36 @@ def test_an_attendance_import_into_a_closed_period_needs_a_reason(manager, manag
         )
     )
     assert "Sheet found late" in reasons
+
+
+def test_a_computed_indicator_keeps_650_as_reported_while_the_data_say_660_and_why(
+    project, period, manager, officer_client, f28
+):
+    """The issue's sentence: a closed period's snapshot never changes, and a later edit
+    shows beside it with its reason."""
+    from activities.models import Indicator
+    from activities.results import compute
+    from activities.results.as_reported import as_reported
+
+    participations = Indicator.objects.create(
+        project=project,
+        code="2.1",
+        title="Participations",
+        kind=Indicator.Kind.COMPUTED,
+        measure="participants",
+    )
+    periods.close_period(period, user=manager, report=REPORT)
+    page = officer_client.get(f"/activities/{f28.pk}/edit/")
+    data = resubmitted(page)
+    data["rows-0-not_recorded"] = "660"
+    data["change_reason"] = "El Salvador sent the final list: 660."
+    assert officer_client.post(f"/activities/{f28.pk}/edit/", data).status_code == 302
+
+    [live] = compute.indicator_results([participations], user=manager)
+    now = live.cell(2020)
+    reported = as_reported(project)[(participations.pk, 2020, None, "")]
+    assert (reported.value, now.actual.value) == (650, 660)
+    assert reported.text() == "650" and now.actual.text() == "660"
+    assert [change.reason for change in reported.changes][:1] == [
+        "El Salvador sent the final list: 660."
+    ]

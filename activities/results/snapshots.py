@@ -19,7 +19,6 @@ Written once, in the transaction that closes the period; nothing changes it afte
 from __future__ import annotations
 
 import datetime
-import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +37,7 @@ from ..models import (
     SnapshotFigure,
 )
 from ..models.results import SEX_PARTS
+from . import compute
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -78,9 +78,10 @@ def indicators_of(period: ReportingPeriod) -> list[Indicator]:
     return list(indicators)
 
 
-def indicator_results(indicators: Sequence[Indicator], *, user: Any) -> list[Any]:
-    """compute.indicator_results (RESULTS_API.md): imported here, where it is used."""
-    compute = importlib.import_module("activities.results.compute")
+def indicator_results(
+    indicators: Sequence[Indicator], *, user: Any
+) -> list[compute.IndicatorResult]:
+    """compute.indicator_results: the same cells as the results pages and API."""
     return list(compute.indicator_results(indicators, user=user))
 
 
@@ -103,8 +104,7 @@ def indicator_figures(period: ReportingPeriod, *, user: Any) -> list[SnapshotFig
         for cell in result.cells:
             if not within(period, cell.year, cell.quarter):
                 continue
-            actual = cell.actual
-            has_value = actual is not None and actual.value is not None
+            actual = cell.actual or compute.Figure(None, "")
             is_sex = cell.part in dict(SEX_PARTS)
             label = " ".join(
                 filter(None, [indicator.code, indicator.title, cell.period_label, cell.part_label])
@@ -118,10 +118,12 @@ def indicator_figures(period: ReportingPeriod, *, user: Any) -> list[SnapshotFig
                     quarter=cell.quarter,
                     sex=cell.part if is_sex else "",
                     country=countries.get(cell.part) if cell.part and not is_sex else None,
-                    value=actual.value if has_value else None,
-                    qualifier=actual.qualifier if has_value else "",
+                    value=actual.value,
+                    qualifier=actual.qualifier if actual.value is not None else "",
                     target=cell.target,
                     detail={
+                        # A person-level count too small to show the public ("<5").
+                        "suppressed": actual.suppressed,
                         "period_label": cell.period_label,
                         "part_label": cell.part_label,
                         "percent": cell.percent,
