@@ -11,7 +11,7 @@ form's conflict message and the API (`/api/v1/activities/<id>/history/`).
   ("not recorded 650 → 660").
 - A change made while a reporting period the activity lies in was closed
   (activities/results/periods.py) carries its reason ("Reason: …") and names the closed
-  periods: "made while 2020 was closed".
+  periods: "made while 2020 (programme-wide) was closed".
 - Derived fields (version, scope region, places) are left out: they change with every
   write and say nothing a person did.
 - A record written without a user (the seed, an import, a shell) is shown as "system".
@@ -183,15 +183,16 @@ class ClosedPeriods:
             "project_id"
         )
         self.periods = list(
-            ReportingPeriod.objects.filter(spans).filter(
-                Q(project__isnull=True) | Q(project_id__in=projects)
-            )
+            ReportingPeriod.objects.filter(spans)
+            .filter(Q(project__isnull=True) | Q(project_id__in=projects))
+            .select_related("project")
         )
         for event in PeriodEvent.objects.filter(period__in=self.periods).order_by("at", "pk"):
             self.events.setdefault(event.period_id, []).append((event.at, event.action))
 
     def at(self, when: datetime.datetime) -> list[str]:
-        """The labels of the periods closed at `when` that the activity then lay in."""
+        """The periods closed at `when` that the activity then lay in, as "2020
+        (programme-wide)" or "2020 (GLOT-CYB)"."""
         if not self.periods:
             return []
         index = bisect.bisect_right(self.times, when) - 1
@@ -204,7 +205,8 @@ class ClosedPeriods:
                 continue
             before = [action for at, action in self.events.get(period.pk, []) if at <= when]
             if before and before[-1] == PeriodEvent.Action.CLOSE:
-                closed.append(period.label)
+                whose = period.project.code if period.project is not None else "programme-wide"
+                closed.append(f"{period.label} ({whose})")
         return closed
 
 

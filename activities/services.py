@@ -338,10 +338,10 @@ def activity_update(
     check (only for internal callers that hold the row already). In a closed reporting
     period the change needs `change_reason` (else periods.ReasonRequired); it is kept
     on the audit history of the activity and of its rows."""
+    _claim_version(activity=activity, expected_version=expected_version)
     reason = reason_for_change(
         activity, change_reason=change_reason, fields=fields, relations=relations
     )
-    _claim_version(activity=activity, expected_version=expected_version)
     _apply_fields(activity, fields or {})
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by", "reference"])
     with _without_history(activity):
@@ -372,8 +372,8 @@ def activity_publish(
     reporting period it changes the reported figures: it needs `change_reason`."""
     if not activity.countries.exists() and not activity.regions.exists():
         raise ValidationError("An activity with no country or region cannot be published.")
-    reason_for_change(activity, change_reason=change_reason, published_after=True)
     _claim_version(activity=activity, expected_version=expected_version)
+    reason_for_change(activity, change_reason=change_reason, published_after=True)
     activity.status = Activity.Status.PUBLISHED
     authored_by(activity, by)
     activity.save()
@@ -391,8 +391,8 @@ def activity_unpublish(
 ) -> Activity:
     """Take a published activity back to draft (it leaves every public page at once); in
     a closed reporting period, with `change_reason`."""
-    reason_for_change(activity, change_reason=change_reason, published_after=False)
     _claim_version(activity=activity, expected_version=expected_version)
+    reason_for_change(activity, change_reason=change_reason, published_after=False)
     activity.status = Activity.Status.DRAFT
     authored_by(activity, by)
     activity.save()
@@ -429,8 +429,8 @@ def activity_delete(
 ) -> None:
     """Delete the activity and its rows, if nobody saved it since `expected_version`; in
     a closed reporting period, with `change_reason`."""
-    reason = reason_for_change(activity, change_reason=change_reason)
     _claim_version(activity=activity, expected_version=expected_version)
+    reason = reason_for_change(activity, change_reason=change_reason)
     for row in BeneficiaryGroup.objects.filter(activity=activity):
         authored_by(row, by)
         setattr(row, _CHANGE_REASON, reason)

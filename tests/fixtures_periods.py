@@ -22,6 +22,7 @@ from activities.results import periods
 REPORT = "E/CN.15/2021/8"
 __all__ = [
     "REPORT",
+    "closed_programme_period",
     "f28",
     "indicator",
     "period",
@@ -63,6 +64,19 @@ def period(project, indicator):
         start_date=datetime.date(2020, 1, 1),
         end_date=datetime.date(2020, 12, 31),
     )
+
+
+def closed_programme_period(year: int, *, by) -> ReportingPeriod:
+    """The programme-wide period of `year`, closed (the seed may hold it already)."""
+    period, _created = ReportingPeriod.objects.get_or_create(
+        project=None,
+        start_date=datetime.date(year, 1, 1),
+        end_date=datetime.date(year, 12, 31),
+        defaults={"label": str(year)},
+    )
+    if not period.is_closed:
+        periods.close_period(period, user=by, report=REPORT)
+    return period
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ def relinked(f28, manager):
             "themes": [Theme.objects.order_by("pk").last()],
         },
         by=manager,
+        change_reason="A test's correction (F28 is dated 2020)",
     )
     return f28
 

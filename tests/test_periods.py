@@ -31,7 +31,7 @@ from activities.results import periods
 
 # The project GLOT-CYB, F28, its indicator, its 2020 period and the period's snapshot.
 from tests.fixtures_periods import *  # noqa: F403
-from tests.fixtures_periods import REPORT
+from tests.fixtures_periods import REPORT, closed_programme_period
 from tests.fixtures_roles import resubmitted
 
 pytestmark = pytest.mark.django_db
@@ -196,11 +196,11 @@ def test_with_a_reason_the_change_is_saved_and_the_history_shows_the_reason(
     assert f28.beneficiaries.get().total == 660
     history = manager_client.get(f"/activities/{f28.pk}/history/").content.decode()
     assert "Reason: El Salvador sent the final list: 660." in history
-    assert "made while 2020 was closed" in history
+    assert re.search(r"made while [^<]*2020 \(GLOT-CYB\)[^<]* (was|were) closed", history)
     entries = manager_client.get(f"/api/v1/activities/{f28.pk}/history/").json()
     row_change = next(e for e in entries if e["beneficiary_row"] and e["action"] == "changed")
     assert row_change["reason"] == "El Salvador sent the final list: 660."
-    assert row_change["closed_periods"] == ["2020"]
+    assert "2020 (GLOT-CYB)" in row_change["closed_periods"]
 
 
 def test_moving_an_activity_into_a_closed_period_needs_a_reason(snapshot, project, manager):
@@ -224,7 +224,9 @@ def test_a_change_outside_closed_periods_needs_no_reason(snapshot, manager):
 
 
 def test_after_a_reopen_a_change_needs_no_reason(snapshot, period, f28, manager):
-    periods.reopen_period(period, user=manager, note="Open again")
+    # Every closed period F28 lies in (its project's, and the seed's programme-wide one).
+    for closed in periods.closed_periods_of(f28):
+        periods.reopen_period(closed, user=manager, note="Open again")
     services.activity_update(
         activity=f28, expected_version=f28.version, fields={"title": "Renamed"}, by=manager
     )
@@ -255,10 +257,7 @@ def test_a_draft_is_in_no_reported_figure_but_publishing_it_needs_a_reason(
 
 
 def test_a_programme_wide_period_holds_activities_of_no_project(manager):
-    programme = ReportingPeriod.objects.create(
-        label="2020", start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2020, 12, 31)
-    )
-    periods.close_period(programme, user=manager, report=REPORT)
+    closed_programme_period(2020, by=manager)
     f16 = Activity.objects.filter(status="published", start_date__year=2020).first()
     assert not f16.projects.exists()
     with pytest.raises(periods.ReasonRequired, match="2020 \\(programme-wide\\)"):
@@ -407,10 +406,7 @@ def test_an_attendance_import_into_a_closed_period_needs_a_reason(manager, manag
     dated_2020 = ActivityFactory(
         places=["SLV"], start_date=datetime.date(2020, 5, 4), end_date=datetime.date(2020, 5, 5)
     )
-    programme = ReportingPeriod.objects.create(
-        label="2020", start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2020, 12, 31)
-    )
-    periods.close_period(programme, user=manager, report=REPORT)
+    closed_programme_period(2020, by=manager)
 
     def upload(**headers):
         sheet = io.BytesIO(csv_bytes(people(3)))

@@ -20,9 +20,10 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def programme_2020():
+def programme_2019():
+    """Open (2020 may be closed by the seed already)."""
     return ReportingPeriod.objects.create(
-        label="2020", start_date=datetime.date(2020, 1, 1), end_date=datetime.date(2020, 12, 31)
+        label="2019", start_date=datetime.date(2019, 1, 1), end_date=datetime.date(2019, 12, 31)
     )
 
 
@@ -46,11 +47,11 @@ def api_for(user) -> APIClient:
 # --- Pages ----------------------------------------------------------------------------------
 
 
-def test_a_manager_closes_a_programme_wide_period_from_its_page(manager_client, programme_2020):
+def test_a_manager_closes_a_programme_wide_period_from_its_page(manager_client, programme_2019):
     page = manager_client.get("/periods/").content.decode()
     assert "Close and keep its figures" in page
     response = manager_client.post(
-        f"/periods/{programme_2020.pk}/close/", {"report": REPORT, "note": "As sent."}
+        f"/periods/{programme_2019.pk}/close/", {"report": REPORT, "note": "As sent."}
     )
     assert response.status_code == 302 and response["Location"] == "/periods/"
     page = manager_client.get("/periods/").content.decode()
@@ -72,19 +73,19 @@ def test_a_manager_reopens_with_a_note_and_the_page_lists_both_acts(
     assert list(PeriodEvent.objects.values_list("action", flat=True)) == ["close", "reopen"]
 
 
-def test_a_reopen_without_a_note_is_refused(manager_client, manager, programme_2020):
-    periods.close_period(programme_2020, user=manager, report=REPORT)
-    manager_client.post(f"/periods/{programme_2020.pk}/reopen/", {"note": ""})
-    programme_2020.refresh_from_db()
-    assert programme_2020.is_closed
+def test_a_reopen_without_a_note_is_refused(manager_client, manager, programme_2019):
+    periods.close_period(programme_2019, user=manager, report=REPORT)
+    manager_client.post(f"/periods/{programme_2019.pk}/reopen/", {"note": ""})
+    programme_2019.refresh_from_db()
+    assert programme_2019.is_closed
 
 
 def test_an_officer_sees_the_periods_without_the_buttons_and_may_not_close(
-    officer_client, programme_2020
+    officer_client, programme_2019
 ):
     page = officer_client.get("/periods/").content.decode()
-    assert "2020" in page and "Close and keep its figures" not in page
-    response = officer_client.post(f"/periods/{programme_2020.pk}/close/", {"report": REPORT})
+    assert "2019" in page and "Close and keep its figures" not in page
+    response = officer_client.post(f"/periods/{programme_2019.pk}/close/", {"report": REPORT})
     assert response.status_code == 403
     assert not PeriodSnapshot.objects.exists()
 
@@ -125,7 +126,7 @@ def test_the_periods_page_reads_in_a_constant_number_of_queries(
 
 def test_the_api_lists_periods_with_their_events(api, manager, project_2020):
     periods.close_period(project_2020, user=manager, report=REPORT)
-    [row] = api.get("/api/v1/periods/").json()["results"]
+    [row] = [r for r in api.get("/api/v1/periods/").json()["results"] if r["project"]]
     assert (row["project"], row["label"], row["is_closed"], row["report"]) == (
         "GLOT-CYB",
         "2020",
@@ -158,30 +159,30 @@ def test_the_snapshots_of_a_reopened_period_are_for_managers(api, manager, proje
     assert len(api_for(manager).get(f"/api/v1/periods/{project_2020.pk}/snapshots/").json()) == 1
 
 
-def test_a_manager_closes_and_reopens_through_the_api(manager, programme_2020):
+def test_a_manager_closes_and_reopens_through_the_api(manager, programme_2019):
     client = api_for(manager)
     response = client.post(
-        f"/api/v1/periods/{programme_2020.pk}/close/", {"report": REPORT}, format="json"
+        f"/api/v1/periods/{programme_2019.pk}/close/", {"report": REPORT}, format="json"
     )
     assert response.status_code == 201, response.json()
     assert response.json()["taken_by"] == manager.username
     again = client.post(
-        f"/api/v1/periods/{programme_2020.pk}/close/", {"report": REPORT}, format="json"
+        f"/api/v1/periods/{programme_2019.pk}/close/", {"report": REPORT}, format="json"
     )
     assert again.status_code == 400
     response = client.post(
-        f"/api/v1/periods/{programme_2020.pk}/reopen/", {"note": "Late data"}, format="json"
+        f"/api/v1/periods/{programme_2019.pk}/reopen/", {"note": "Late data"}, format="json"
     )
     assert response.status_code == 200 and response.json()["is_closed"] is False
 
 
 @pytest.mark.parametrize("who", ["anonymous", "officer", "donor viewer"])
-def test_only_managers_close_through_the_api(who, api, officer, donor_viewer, programme_2020):
+def test_only_managers_close_through_the_api(who, api, officer, donor_viewer, programme_2019):
     client = {"anonymous": api, "officer": api_for(officer), "donor viewer": api_for(donor_viewer)}[
         who
     ]
     response = client.post(
-        f"/api/v1/periods/{programme_2020.pk}/close/", {"report": REPORT}, format="json"
+        f"/api/v1/periods/{programme_2019.pk}/close/", {"report": REPORT}, format="json"
     )
     assert response.status_code in (401, 403)
     assert not PeriodSnapshot.objects.exists()

@@ -44,7 +44,7 @@ HISTORY_ENTRIES = inline_serializer(
         "closed_periods": serializers.ListField(
             child=serializers.CharField(),
             help_text="The reporting periods the activity lay in that were closed when the "
-            "change was made (their labels, e.g. 2020).",
+            'change was made, e.g. "2020 (programme-wide)", "2020 (GLOT-CYB)".',
         ),
         "changes": inline_serializer(
             name="HistoryChange",
