@@ -462,3 +462,38 @@ def test_a_computed_indicator_keeps_650_as_reported_while_the_data_say_660_and_w
     assert [change.reason for change in reported.changes][:1] == [
         "El Salvador sent the final list: 660."
     ]
+
+
+# --- The admin and the publish form ask for the reason too -----------------------------
+
+
+def test_the_admin_asks_the_reason_in_a_closed_period(snapshot, f28, superuser_client):
+    from tests.test_history_admin import admin_post, change_url
+
+    data = admin_post(superuser_client.get(change_url(f28)))
+    data["title"] = "Admin's title"
+    data["change_reason"] = ""
+    response = superuser_client.post(change_url(f28), data)
+    assert response.status_code == 200
+    assert "2020 (GLOT-CYB), closed for E/CN.15/2021/8" in response.content.decode()
+    data["change_reason"] = "Title as in the report"
+    assert superuser_client.post(change_url(f28), data).status_code == 302
+    record = Activity.history.filter(id=f28.pk).latest("history_date")
+    assert record.history_change_reason == "Title as in the report"
+
+
+def test_withdrawing_a_published_activity_of_a_closed_period_asks_the_reason(
+    snapshot, f28, manager_client
+):
+    page = manager_client.get(f"/activities/{f28.pk}/edit/").content.decode()
+    assert 'id="id_publish_change_reason"' in page
+    url = f"/activities/{f28.pk}/publish/"
+    response = manager_client.post(url, {"action": "unpublish", "version": f28.version})
+    assert response.status_code == 302
+    f28.refresh_from_db()
+    assert f28.status == "published"
+    manager_client.post(
+        url, {"action": "unpublish", "version": f28.version, "change_reason": "Double count"}
+    )
+    f28.refresh_from_db()
+    assert f28.status == "draft"
