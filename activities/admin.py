@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_results import DonorFundingInline
 from .models import (
     Activity,
     Audience,
@@ -141,7 +142,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "description", "reference", "source_paragraph"]
     date_hierarchy = "start_date"
     autocomplete_fields = ["countries", "regions", "partners", "mentors"]
-    filter_horizontal = ["languages", "audiences", "themes", "mandates", "donors"]
+    filter_horizontal = ["languages", "audiences", "themes", "mandates", "donors", "projects"]
     readonly_fields = ["scope_region", "created_by", "created_at", "updated_at", "version"]
     fieldsets = [
         (
@@ -165,7 +166,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
             {"fields": ["countries", "regions", "reported_countries_count", "scope_region"]},
         ),
         ("For whom and with whom", {"fields": ["audiences", "themes", "partners", "mentors"]}),
-        ("Why and funded by", {"fields": ["mandates", "donors"]}),
+        ("Why and funded by", {"fields": ["mandates", "donors", "projects"]}),
         (
             "Provenance",
             {
@@ -289,6 +290,7 @@ class MandateAdmin(admin.ModelAdmin):
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country"]
+    inlines = [DonorFundingInline]
     search_fields = ["name"]
     autocomplete_fields = ["country"]
     list_select_related = ["country"]

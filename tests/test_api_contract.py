@@ -128,6 +128,16 @@ def a_donor(db):
 
 
 @pytest.fixture
+def a_project(db):
+    """A project with fundings, disbursements, outcomes, computed and entered indicators
+    with targets by sex: the projects' and indicators' lists and records, and a
+    project's results, are read too."""
+    from tests.project_factories import make_project
+
+    return make_project()
+
+
+@pytest.fixture
 def a_closed_period(db, manager):
     """A programme-wide period closed for a report, so that the periods' list and their
     snapshots (figures included) are read too."""
@@ -149,11 +159,18 @@ def a_closed_period(db, manager):
 
 @pytest.mark.parametrize("who", ["anonymous", "manager"])
 def test_every_read_validates_against_the_contract(
-    who, schema_dict, contract, request, a_donor, a_closed_period
+    who, schema_dict, contract, request, a_donor, a_project, a_closed_period
 ):
     headers = request.getfixturevalue("manager_headers") if who == "manager" else {}
     paths = get_operations(schema_dict)
-    assert len(paths) >= 23
+    assert len(paths) >= 28
+    assert {
+        "/api/v1/projects/",
+        "/api/v1/projects/{code}/",
+        "/api/v1/projects/{code}/results/",
+        "/api/v1/indicators/",
+        "/api/v1/indicators/{id}/",
+    } <= set(paths)
     checked = 0
     skipped = 0
     for template in paths:
