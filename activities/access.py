@@ -65,6 +65,11 @@ def can_see_draft_aggregates(user: AnyUser) -> bool:
     return _perm(user, "view_draft_aggregates")
 
 
+def can_close_periods(user: AnyUser) -> bool:
+    """May close and reopen reporting periods (managers): activities/results/periods.py."""
+    return _perm(user, "close_period")
+
+
 def can_read_history(user: AnyUser) -> bool:
     """The audit history, in full, through the API (managers and administrators)."""
     return _perm(user, "view_activity_history")

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Sum
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -24,6 +25,7 @@ from .models import (
     Theme,
     validate_geographic_scope,
 )
+from .results import periods
 
 
 class YearFilter(admin.SimpleListFilter):
@@ -64,6 +66,13 @@ class ActivityAdminForm(forms.ModelForm):
     # The version the form was opened at: a save over someone else's newer save is
     # refused (no lost updates in the admin either; activities/services.py elsewhere).
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Required for a published activity dated in a closed reporting period, as in the
+    # officer's form (activities/results/periods.py); kept in its history.
+    change_reason = forms.CharField(
+        label=gettext_lazy("Reason for changing a reported figure"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     class Meta:
         model = Activity
@@ -73,6 +82,13 @@ class ActivityAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+        published = self.instance.status == Activity.Status.PUBLISHED
+        closed = periods.closed_periods_of(self.instance) if published else []
+        if closed:
+            reason = self.fields["change_reason"]
+            reason.required = True
+            reason.help_text = periods.reason_message(closed)
+            reason.error_messages["required"] = reason.help_text
 
     def clean(self):
         super().clean()
@@ -131,7 +147,17 @@ class ActivityAdmin(SimpleHistoryAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["kind", "title", "description", "status", "delivery", "loaded_version"]},
+            {
+                "fields": [
+                    "kind",
+                    "title",
+                    "description",
+                    "status",
+                    "delivery",
+                    "loaded_version",
+                    "change_reason",
+                ]
+            },
         ),
         ("When", {"fields": [("start_date", "end_date", "date_precision")]}),
         ("How", {"fields": ["modality", "languages"]}),
@@ -181,9 +207,15 @@ class ActivityAdmin(SimpleHistoryAdmin):
             obj.created_by = request.user
         if change:
             obj.version += 1
+        # django-simple-history reads the reason of the record from `_change_reason`.
+        obj._change_reason = form.cleaned_data.get("change_reason") or None
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
+        reason = form.cleaned_data.get("change_reason") or None
+        for formset in formsets:
+            for row_form in formset.forms:
+                row_form.instance._change_reason = reason
         super().save_related(request, form, formsets, change)
         # Countries, regions and beneficiary rows are saved now: refresh the places
         # people are attributed to, inside the admin's transaction.

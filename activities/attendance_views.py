@@ -24,6 +24,7 @@ from . import access
 from .models import Activity, Attendance
 from .officer_views import SignedInRequest
 from .people import imports, privacy, sheets, uploads
+from .results import periods
 
 # Rows of "new" and "same" shown on the preview page (errors and possible matches are
 # always all shown: they need the officer).
@@ -141,25 +142,32 @@ def attendance_preview(request: SignedInRequest, pk: int, token: str) -> HttpRes
     decisions: dict[str, str] = {}
     mapping = kept.mapping
     status = 200
+    reason_error = None
     if request.method == "POST":
         mapping = _mapping_from(request, _headers(kept.data), kept.mapping)
         if mapping != kept.mapping:
             uploads.remember_mapping(user_id=request.user.pk, token=token, mapping=mapping)
         decisions = _decisions_from(request)
         if request.POST.get("action") == "confirm":
-            result = imports.confirm(
-                activity=activity,
-                file=kept.data,
-                filename=kept.filename,
-                mapping=mapping,
-                decisions=decisions,
-                by=request.user,
-            )
-            if result.status == "already":
+            try:
+                result = imports.confirm(
+                    activity=activity,
+                    file=kept.data,
+                    filename=kept.filename,
+                    mapping=mapping,
+                    decisions=decisions,
+                    by=request.user,
+                    change_reason=request.POST.get(periods.REASON_FIELD),
+                )
+            except periods.ReasonRequired as missing:
+                reason_error, result = missing.messages[0], None
+            if result is None:
+                pass  # the reason is missing: the page asks for it
+            elif result.status == "already":
                 uploads.forget(user_id=request.user.pk, token=token)
                 messages.info(request, result.preview.already_message)
                 return redirect("officer-attendance", pk=activity.pk)
-            if result.status == "imported":
+            elif result.status == "imported":
                 uploads.forget(user_id=request.user.pk, token=token)
                 messages.success(
                     request,
@@ -182,12 +190,12 @@ def attendance_preview(request: SignedInRequest, pk: int, token: str) -> HttpRes
         decisions=decisions,
         by=request.user,
     )
-    return render(
-        request,
-        "officer/attendance_preview.html",
-        _preview_context(activity, seen, mapping, decisions, token),
-        status=status,
-    )
+    context = _preview_context(activity, seen, mapping, decisions, token)
+    # Tallies of an activity dated in a closed reporting period change reported figures.
+    context["closed_periods"] = periods.closed_periods_of(activity)
+    context["reason_error"] = reason_error
+    context["change_reason"] = request.POST.get(periods.REASON_FIELD, "")
+    return render(request, "officer/attendance_preview.html", context, status=status)
 
 
 def _preview_context(activity, seen, mapping, decisions, token) -> dict:

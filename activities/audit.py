@@ -4,10 +4,14 @@ Built from django-simple-history's records of Activity and BeneficiaryGroup (the
 HistoryRequestMiddleware and the services record the user). Used by the history tab, the
 form's conflict message and the API (`/api/v1/activities/<id>/history/`).
 
-- Entries are newest first. An activity entry lists its changed fields, with the
-  countries, regions, themes and partners compared as sets; a beneficiary row entry says
-  which row ("row 12: teachers, El Salvador") and its changed counts
+- Entries are newest first. An activity entry lists its changed fields, every
+  many-to-many link included (countries, regions, themes, partners, languages,
+  audiences, mentors, mandates, donors, projects), compared as sets; a beneficiary row
+  entry says which row ("row 12: teachers, El Salvador") and its changed counts
   ("not recorded 650 → 660").
+- A change made while a reporting period the activity lies in was closed
+  (activities/results/periods.py) carries its reason ("Reason: …") and names the closed
+  periods: "made while 2020 (programme-wide) was closed".
 - Derived fields (version, scope region, places) are left out: they change with every
   write and say nothing a person did.
 - A record written without a user (the seed, an import, a shell) is shown as "system".
@@ -15,20 +19,36 @@ form's conflict message and the API (`/api/v1/activities/<id>/history/`).
 
 from __future__ import annotations
 
+import bisect
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import ForeignKey
+from django.db.models import ForeignKey, Q
 
-from .models import Activity, BeneficiaryGroup
+from . import counting
+from .models import (
+    Activity,
+    BeneficiaryGroup,
+    HistoricalActivity_projects,
+    PeriodEvent,
+    ReportingPeriod,
+)
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 EXCLUDED = {"version", "id", "activity"}
+# Every many-to-many link of an activity that its history records (Activity.history's
+# m2m_fields), by field name: the name of the linked record on its through row.
 M2M_TARGETS = {
     "countries": "country",
     "regions": "region",
     "themes": "theme",
     "partners": "partner",
+    "languages": "language",
+    "audiences": "audience",
+    "mentors": "mentor",
+    "mandates": "mandate",
+    "donors": "donor",
+    "projects": "project",
 }
 
 
@@ -49,6 +69,10 @@ class Entry:
     changes: list[Change] = field(default_factory=list)
     version: int | None = None
     row_id: int | None = None
+    # The reason given for a change in a closed reporting period, and the periods (their
+    # labels) that were closed when it was made.
+    reason: str | None = None
+    closed_periods: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {
@@ -58,6 +82,8 @@ class Entry:
             "subject": self.subject,
             "version": self.version,
             "beneficiary_row": self.row_id,
+            "reason": self.reason,
+            "closed_periods": list(self.closed_periods),
             "changes": [
                 {"field": c.field, "label": c.label, "old": c.old, "new": c.new}
                 for c in self.changes
@@ -134,6 +160,56 @@ def _initial(model, record, names) -> list[Change]:
     return changes
 
 
+class ClosedPeriods:
+    """Which reporting periods an activity lay in, closed, at each moment of its history.
+
+    A period counts when it is programme-wide or of a project the activity belongs (or
+    belonged) to, and overlaps the activity's dates as they were then; it was closed at
+    a moment when its last event before it was a close. One query, two when any period
+    is found, however long the history.
+    """
+
+    def __init__(self, activity_id: int, records: list) -> None:
+        self.dated = [(r.history_date, r.start_date, r.end_date) for r in records]
+        self.times = [when for when, _start, _end in self.dated]
+        spans = Q()
+        for _when, start, end in self.dated:
+            spans |= counting.overlapping(start, end)
+        self.periods: list[ReportingPeriod] = []
+        self.events: dict[int, list[tuple[datetime.datetime, str]]] = {}
+        if not self.dated:
+            return
+        projects = HistoricalActivity_projects.objects.filter(history__id=activity_id).values(
+            "project_id"
+        )
+        self.periods = list(
+            ReportingPeriod.objects.filter(spans)
+            .filter(Q(project__isnull=True) | Q(project_id__in=projects))
+            .select_related("project")
+        )
+        for event in PeriodEvent.objects.filter(period__in=self.periods).order_by("at", "pk"):
+            self.events.setdefault(event.period_id, []).append((event.at, event.action))
+
+    def at(self, when: datetime.datetime) -> list[str]:
+        """The periods closed at `when` that the activity then lay in, as "2020
+        (programme-wide)" or "2020 (GLOT-CYB)"."""
+        if not self.periods:
+            return []
+        index = bisect.bisect_right(self.times, when) - 1
+        if index < 0:
+            return []
+        _then, start, end = self.dated[index]
+        closed = []
+        for period in self.periods:
+            if not (period.start_date <= end and start <= period.end_date):
+                continue
+            before = [action for at, action in self.events.get(period.pk, []) if at <= when]
+            if before and before[-1] == PeriodEvent.Action.CLOSE:
+                whose = period.project.code if period.project is not None else "programme-wide"
+                closed.append(f"{period.label} ({whose})")
+        return closed
+
+
 ROW_FIELDS = ["audience", "country", "female", "male", "not_recorded", "total", "qualifier", "note"]
 
 
@@ -155,6 +231,7 @@ def activity_history(activity_id: int) -> list[Entry]:
         .select_related("history_user")
         .order_by("history_date", "history_id")
     )
+    closed = ClosedPeriods(activity_id, records)
     previous = None
     for record in records:
         action = ACTIONS[record.history_type]
@@ -168,7 +245,16 @@ def activity_history(activity_id: int) -> list[Entry]:
             previous = record
             continue
         entries.append(
-            Entry(record.history_date, _who(record), action, "activity", changes, record.version)
+            Entry(
+                record.history_date,
+                _who(record),
+                action,
+                "activity",
+                changes,
+                record.version,
+                reason=record.history_change_reason or None,
+                closed_periods=closed.at(record.history_date),
+            )
         )
         previous = record
 
@@ -200,6 +286,8 @@ def activity_history(activity_id: int) -> list[Entry]:
                 _row_subject(record),
                 changes,
                 row_id=record.id,
+                reason=record.history_change_reason or None,
+                closed_periods=closed.at(record.history_date),
             )
         )
     entries.sort(key=lambda entry: entry.when, reverse=True)

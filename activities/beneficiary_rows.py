@@ -25,6 +25,8 @@ BENEFICIARY_FIELDS = ("audience", "country", "female", "male", "not_recorded", "
 # django-simple-history reads an attribute the models do not declare: the author of the
 # next history record.
 _HISTORY_USER = "_history_user"
+# ... and the reason of its next history record (`history_change_reason`).
+_CHANGE_REASON = "_change_reason"
 
 
 def authored_by(instance: Model, by: User | None) -> None:
@@ -37,15 +39,22 @@ def authored_by(instance: Model, by: User | None) -> None:
 _ROW_REFERENCES = ["activity", "audience", "country", "place_country", "place_region"]
 
 
-def replace_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: User | None) -> None:
+def replace_rows(
+    *,
+    activity: Activity,
+    rows: Sequence[Mapping[str, Any]],
+    by: User | None,
+    change_reason: str | None = None,
+) -> None:
     """Make the activity's beneficiary rows exactly `rows`.
 
     A row with an "id" updates that row (saved only if a value changed, so the history
     shows real changes such as "not recorded 650 → 660"); a row without one is created;
     an existing row left out is deleted. Each save or delete leaves its audit entry,
-    authored by `by`. Rows are written in bulk: one INSERT for the new rows, one UPDATE
-    for the changed ones, one DELETE, and their history records in bulk (the deletions'
-    one per row, as django-simple-history writes them).
+    authored by `by`, with `change_reason` (a write in a closed reporting period: see
+    activities/results/periods.py). Rows are written in bulk: one INSERT for the new
+    rows, one UPDATE for the changed ones, one DELETE, and their history records in
+    bulk (the deletions' one per row, as django-simple-history writes them).
     """
     # With their audience and country: comparing a row's values reads them.
     existing = {
@@ -85,12 +94,21 @@ def replace_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: U
         authored_by(row, by)
         row.full_clean(exclude=_ROW_REFERENCES, validate_unique=False, validate_constraints=False)
     if created:
-        bulk_create_with_history(created, BeneficiaryGroup, default_user=by)
+        bulk_create_with_history(
+            created, BeneficiaryGroup, default_user=by, default_change_reason=change_reason
+        )
     if changed:
-        bulk_update_with_history(changed, BeneficiaryGroup, sorted(changed_fields), default_user=by)
+        bulk_update_with_history(
+            changed,
+            BeneficiaryGroup,
+            sorted(changed_fields),
+            default_user=by,
+            default_change_reason=change_reason,
+        )
     removed = [row for row_id, row in existing.items() if row_id not in kept]
     for row in removed:
         authored_by(row, by)
+        setattr(row, _CHANGE_REASON, change_reason)
     if removed:
         # One DELETE; simple-history writes each row's "deleted" record from post_delete.
         collector = Collector(using=router.db_for_write(BeneficiaryGroup))

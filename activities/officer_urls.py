@@ -1,4 +1,5 @@
-"""Pages for signed-in staff: logging, editing, publishing, history; sign-in and tokens.
+"""Pages for signed-in staff: logging, editing, publishing, history, reporting periods;
+sign-in and tokens.
 
 Included at "/" before the public pages. No namespace, so that `LOGIN_URL = "login"`
 and the admin's "log out" work as Django expects.
@@ -7,7 +8,7 @@ and the admin's "log out" work as Django expects.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import attendance_views, officer_views
+from . import attendance_views, officer_views, period_views
 
 urlpatterns = [
     path("log/", officer_views.activity_log, name="officer-log"),
@@ -38,6 +39,15 @@ urlpatterns = [
         attendance_views.attendance_preview,
         name="officer-attendance-preview",
     ),
+    # Reporting periods (activities/results/periods.py): programme-wide, a project's.
+    path("periods/", period_views.programme_periods, name="officer-periods"),
+    path(
+        "projects/<slug:code>/periods/",
+        period_views.project_periods,
+        name="officer-project-periods",
+    ),
+    path("periods/<int:pk>/close/", period_views.period_close, name="officer-period-close"),
+    path("periods/<int:pk>/reopen/", period_views.period_reopen, name="officer-period-reopen"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

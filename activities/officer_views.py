@@ -178,6 +178,7 @@ def activity_edit(request: SignedInRequest, pk: int) -> HttpResponse:
                     relations=relations,
                     beneficiary_rows=None if formset.from_attendance else formset.service_rows(),
                     by=request.user,
+                    change_reason=form.cleaned_data.get("change_reason"),
                 )
             except services.StaleVersion as stale:
                 conflict = _conflict(request, stale)
@@ -230,13 +231,21 @@ def activity_publish(request: SignedInRequest, pk: int) -> HttpResponse:
         version = None
     try:
         with transaction.atomic():
+            # In a closed reporting period, with the reason (results/periods.py).
+            reason = request.POST.get("change_reason")
             if publish:
                 services.activity_publish(
-                    activity=activity, by=request.user, expected_version=version
+                    activity=activity,
+                    by=request.user,
+                    expected_version=version,
+                    change_reason=reason,
                 )
             else:
                 services.activity_unpublish(
-                    activity=activity, by=request.user, expected_version=version
+                    activity=activity,
+                    by=request.user,
+                    expected_version=version,
+                    change_reason=reason,
                 )
     except services.StaleVersion as stale:
         messages.error(

@@ -211,6 +211,57 @@ def _without_history(activity: Activity) -> Iterator[None]:
         delattr(activity, _SKIP_HISTORY)
 
 
+# django-simple-history reads an attribute the models do not declare: the reason of the
+# next history record (`history_change_reason`).
+_CHANGE_REASON = "_change_reason"
+
+
+def reason_for_change(
+    activity: Activity,
+    *,
+    change_reason: str | None,
+    fields: Mapping[str, Any] | None = None,
+    relations: Mapping[str, Iterable[Any]] | None = None,
+    published_after: bool | None = None,
+) -> str | None:
+    """The reason a write to a saved activity carries (results/periods.py).
+
+    Required when the activity lies in a closed reporting period, as it is saved or as the
+    write leaves it (its dates from `fields`, its projects from `relations`), and is
+    published before or after the write (`published_after`, when the write changes
+    that): else periods.ReasonRequired, a ValidationError naming the periods, and nothing
+    is written. A draft is in no reported figure (snapshots hold published figures), so
+    changing one needs no reason. The reason is set on the activity for its next history
+    record.
+    """
+    from .results import periods
+
+    saved = Activity.objects.filter(pk=activity.pk).values("start_date", "end_date", "status").get()
+    published = Activity.Status.PUBLISHED
+    if published_after is None:
+        published_after = saved["status"] == published
+    if saved["status"] != published and not published_after:
+        reason = (change_reason or "").strip() or None
+        setattr(activity, _CHANGE_REASON, reason)
+        return reason
+    spans = [(saved["start_date"], saved["end_date"])]
+    fields = fields or {}
+    start = fields.get("start_date", saved["start_date"])
+    end = fields.get("end_date", saved["end_date"])
+    if (start, end) != spans[0] and start is not None and end is not None:
+        spans.append((start, end))
+    project_ids: set[int] = set(
+        Activity.projects.through.objects.filter(activity_id=activity.pk).values_list(
+            "project_id", flat=True
+        )
+    )
+    if relations and "projects" in relations:
+        project_ids |= {project.pk for project in relations["projects"]}
+    reason = periods.require_reason(periods.closed_periods_over(spans, project_ids), change_reason)
+    setattr(activity, _CHANGE_REASON, reason)
+    return reason
+
+
 def _record_history(activity: Activity, *, created: bool, by: User | None) -> None:
     """One audit entry for the whole write, with the final many-to-many values."""
     authored_by(activity, by)
@@ -225,7 +276,13 @@ def _set_relations(activity: Activity, relations: Mapping[str, Iterable[Any]]) -
         getattr(activity, name).set(values)
 
 
-def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: User | None) -> None:
+def _save_rows(
+    *,
+    activity: Activity,
+    rows: Sequence[Mapping[str, Any]],
+    by: User | None,
+    change_reason: str | None = None,
+) -> None:
     """Make the activity's beneficiary rows exactly `rows` (beneficiary_rows.replace_rows),
     if they are within the limit."""
     from .people.tallies import typed_rows_error
@@ -233,7 +290,7 @@ def _save_rows(*, activity: Activity, rows: Sequence[Mapping[str, Any]], by: Use
     error = beneficiary_rows_error(count=len(rows)) or typed_rows_error(activity, rows)
     if error:
         raise ValidationError({"beneficiaries": [error]})
-    replace_rows(activity=activity, rows=rows, by=by)
+    replace_rows(activity=activity, rows=rows, by=by, change_reason=change_reason)
 
 
 def _apply_fields(activity: Activity, fields: Mapping[str, Any]) -> None:
@@ -273,12 +330,18 @@ def activity_update(
     relations: Mapping[str, Iterable[Any]] | None = None,
     beneficiary_rows: Sequence[Mapping[str, Any]] | None = None,
     by: User | None,
+    change_reason: str | None = None,
 ) -> Activity:
     """Change an activity, if nobody saved it since `expected_version` (else
     StaleVersion, and nothing is written). `beneficiary_rows=None` leaves the rows as
     they are; a list replaces them (see _save_rows). `expected_version=None` skips the
-    check (only for internal callers that hold the row already)."""
+    check (only for internal callers that hold the row already). In a closed reporting
+    period the change needs `change_reason` (else periods.ReasonRequired); it is kept
+    on the audit history of the activity and of its rows."""
     _claim_version(activity=activity, expected_version=expected_version)
+    reason = reason_for_change(
+        activity, change_reason=change_reason, fields=fields, relations=relations
+    )
     _apply_fields(activity, fields or {})
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by", "reference"])
     with _without_history(activity):
@@ -286,25 +349,31 @@ def activity_update(
         _set_relations(activity, relations or {})
     _record_history(activity, created=False, by=by)
     if beneficiary_rows is not None:
-        _save_rows(activity=activity, rows=beneficiary_rows, by=by)
+        _save_rows(activity=activity, rows=beneficiary_rows, by=by, change_reason=reason)
     refresh_attribution(activity=activity)
     from .people import tallies
 
     # Derived tallies follow the activity's places: a person's country names a row only
     # while the activity's places admit it.
     if tallies.has_attendance(activity):
-        tallies.sync_tallies(activity=activity, by=by)
+        tallies.sync_tallies(activity=activity, by=by, change_reason=reason)
     return activity
 
 
 @transaction.atomic
 def activity_publish(
-    *, activity: Activity, by: User | None, expected_version: int | None = None
+    *,
+    activity: Activity,
+    by: User | None,
+    expected_version: int | None = None,
+    change_reason: str | None = None,
 ) -> Activity:
-    """Make a draft public (managers: the caller checks access.can_publish)."""
+    """Make a draft public (managers: the caller checks access.can_publish). In a closed
+    reporting period it changes the reported figures: it needs `change_reason`."""
     if not activity.countries.exists() and not activity.regions.exists():
         raise ValidationError("An activity with no country or region cannot be published.")
     _claim_version(activity=activity, expected_version=expected_version)
+    reason_for_change(activity, change_reason=change_reason, published_after=True)
     activity.status = Activity.Status.PUBLISHED
     authored_by(activity, by)
     activity.save()
@@ -314,10 +383,16 @@ def activity_publish(
 
 @transaction.atomic
 def activity_unpublish(
-    *, activity: Activity, by: User | None, expected_version: int | None = None
+    *,
+    activity: Activity,
+    by: User | None,
+    expected_version: int | None = None,
+    change_reason: str | None = None,
 ) -> Activity:
-    """Take a published activity back to draft (it leaves every public page at once)."""
+    """Take a published activity back to draft (it leaves every public page at once); in
+    a closed reporting period, with `change_reason`."""
     _claim_version(activity=activity, expected_version=expected_version)
+    reason_for_change(activity, change_reason=change_reason, published_after=False)
     activity.status = Activity.Status.DRAFT
     authored_by(activity, by)
     activity.save()
@@ -345,11 +420,20 @@ def activity_duplicate(
 
 
 @transaction.atomic
-def activity_delete(*, activity: Activity, by: User | None, expected_version: int | None) -> None:
-    """Delete the activity and its rows, if nobody saved it since `expected_version`."""
+def activity_delete(
+    *,
+    activity: Activity,
+    by: User | None,
+    expected_version: int | None,
+    change_reason: str | None = None,
+) -> None:
+    """Delete the activity and its rows, if nobody saved it since `expected_version`; in
+    a closed reporting period, with `change_reason`."""
     _claim_version(activity=activity, expected_version=expected_version)
+    reason = reason_for_change(activity, change_reason=change_reason)
     for row in BeneficiaryGroup.objects.filter(activity=activity):
         authored_by(row, by)
+        setattr(row, _CHANGE_REASON, reason)
         row.delete()
     authored_by(activity, by)
     activity.delete()

@@ -137,9 +137,29 @@ def a_project(db):
     return make_project()
 
 
+@pytest.fixture
+def a_closed_period(db, manager):
+    """A programme-wide period closed for a report, so that the periods' list and their
+    snapshots (figures included) are read too."""
+    import datetime
+
+    from activities.models import ReportingPeriod
+    from activities.results import periods
+
+    period, _ = ReportingPeriod.objects.get_or_create(
+        project=None,
+        start_date=datetime.date(2019, 1, 1),
+        end_date=datetime.date(2019, 12, 31),
+        defaults={"label": "2019"},
+    )
+    if not period.is_closed:
+        periods.close_period(period, user=manager, report="A made-up report")
+    return period
+
+
 @pytest.mark.parametrize("who", ["anonymous", "manager"])
 def test_every_read_validates_against_the_contract(
-    who, schema_dict, contract, request, a_donor, a_project
+    who, schema_dict, contract, request, a_donor, a_project, a_closed_period
 ):
     headers = request.getfixturevalue("manager_headers") if who == "manager" else {}
     paths = get_operations(schema_dict)

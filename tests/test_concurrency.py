@@ -7,6 +7,10 @@ from activities.models import Activity
 
 pytestmark = pytest.mark.django_db
 
+# F28 is dated 2020: once the 2020 period is closed, a change to it needs a reason
+# (activities/results/periods.py), sent by the API's writes and the services' callers.
+REASON = "A test's correction"
+
 
 @pytest.fixture
 def f28():
@@ -49,6 +53,7 @@ def test_the_etag_of_a_read_is_a_valid_if_match(manager_client, f28):
         {"title": "Renamed"},
         content_type="application/json",
         HTTP_IF_MATCH=read["ETag"],
+        HTTP_X_CHANGE_REASON=REASON,
     )
     assert response.status_code == 200, response.content
 
@@ -77,7 +82,11 @@ def test_if_match_star_counts_as_missing(manager_client, f28):
 def test_a_patch_with_a_stale_etag_is_412_and_changes_nothing(manager_client, manager, f28):
     stale = etag(f28)
     services.activity_update(
-        activity=f28, expected_version=f28.version, fields={"title": "Theirs"}, by=manager
+        activity=f28,
+        expected_version=f28.version,
+        fields={"title": "Theirs"},
+        by=manager,
+        change_reason=REASON,
     )
     response = manager_client.patch(
         url(f28), {"title": "Mine"}, content_type="application/json", HTTP_IF_MATCH=stale
@@ -91,7 +100,11 @@ def test_a_patch_with_a_stale_etag_is_412_and_changes_nothing(manager_client, ma
 
 def test_a_patch_with_the_current_etag_saves_and_answers_the_new_etag(manager_client, f28):
     response = manager_client.patch(
-        url(f28), {"title": "Renamed"}, content_type="application/json", HTTP_IF_MATCH=etag(f28)
+        url(f28),
+        {"title": "Renamed"},
+        content_type="application/json",
+        HTTP_IF_MATCH=etag(f28),
+        HTTP_X_CHANGE_REASON=REASON,
     )
     assert response.status_code == 200, response.content
     assert response["ETag"] == f'W/"activity-{f28.pk}-v2"'
@@ -102,7 +115,11 @@ def test_a_patch_with_the_current_etag_saves_and_answers_the_new_etag(manager_cl
 def test_a_strong_form_of_the_tag_and_a_list_of_tags_are_accepted(manager_client, f28):
     header = f'"something-else", "activity-{f28.pk}-v{f28.version}"'
     response = manager_client.patch(
-        url(f28), {"title": "Renamed"}, content_type="application/json", HTTP_IF_MATCH=header
+        url(f28),
+        {"title": "Renamed"},
+        content_type="application/json",
+        HTTP_IF_MATCH=header,
+        HTTP_X_CHANGE_REASON=REASON,
     )
     assert response.status_code == 200
 
@@ -117,7 +134,7 @@ def test_a_delete_needs_the_current_etag(manager_client, manager, f28):
     assert manager_client.delete(url(f28)).status_code == 428
     assert manager_client.delete(url(f28), HTTP_IF_MATCH='W/"activity-1-v999"').status_code == 412
     assert Activity.objects.filter(pk=f28.pk).exists()
-    response = manager_client.delete(url(f28), HTTP_IF_MATCH=etag(f28))
+    response = manager_client.delete(url(f28), HTTP_IF_MATCH=etag(f28), HTTP_X_CHANGE_REASON=REASON)
     assert response.status_code == 204
     assert not Activity.objects.filter(pk=f28.pk).exists()
     # The deletion is in the history, with who did it.
@@ -130,11 +147,19 @@ def test_two_writers_from_the_same_version_one_wins_one_is_stale(manager, office
     first = Activity.objects.get(pk=f28.pk)
     second = Activity.objects.get(pk=f28.pk)
     services.activity_update(
-        activity=first, expected_version=read_version, fields={"title": "First"}, by=manager
+        activity=first,
+        expected_version=read_version,
+        fields={"title": "First"},
+        by=manager,
+        change_reason=REASON,
     )
     with pytest.raises(services.StaleVersion) as raised:
         services.activity_update(
-            activity=second, expected_version=read_version, fields={"title": "Second"}, by=officer
+            activity=second,
+            expected_version=read_version,
+            fields={"title": "Second"},
+            by=officer,
+            change_reason=REASON,
         )
     assert raised.value.activity.version == read_version + 1
     f28.refresh_from_db()

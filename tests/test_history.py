@@ -7,6 +7,9 @@ from tests.fixtures_roles import resubmitted
 
 pytestmark = pytest.mark.django_db
 
+# F28 is dated 2020: once the 2020 period is closed, a change to it needs a reason.
+REASON = "A test's correction"
+
 
 @pytest.fixture
 def f28():
@@ -21,6 +24,7 @@ def changed_to_660(officer_client, f28):
     data = resubmitted(page)
     assert data["rows-0-not_recorded"] == "650"
     data["rows-0-not_recorded"] = "660"
+    data["change_reason"] = REASON
     response = officer_client.post(f"/activities/{f28.pk}/edit/", data)
     assert response.status_code == 302, response.context["form"].errors
     f28.refresh_from_db()
@@ -83,7 +87,11 @@ def test_a_deleted_row_is_in_the_history(officer_client, manager_client, f28):
     from activities import services
 
     services.activity_update(
-        activity=f28, expected_version=f28.version, beneficiary_rows=[], by=f28.created_by
+        activity=f28,
+        expected_version=f28.version,
+        beneficiary_rows=[],
+        by=f28.created_by,
+        change_reason=REASON,
     )
     page = manager_client.get(f"/activities/{f28.pk}/history/").content.decode()
     assert "deleted the beneficiary row" in page
@@ -98,6 +106,7 @@ def test_a_changed_country_list_is_shown_as_names(manager, manager_client, f28):
         expected_version=f28.version,
         relations={"countries": list(Country.objects.filter(iso3__in=["SLV", "GTM"]))},
         by=manager,
+        change_reason=REASON,
     )
     page = manager_client.get(f"/activities/{f28.pk}/history/").content.decode()
     assert "<del>El Salvador</del> → <ins>El Salvador, Guatemala</ins>" in page

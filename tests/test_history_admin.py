@@ -7,6 +7,9 @@ from activities.models import Activity
 
 pytestmark = pytest.mark.django_db
 
+# F28 is dated 2020: once the 2020 period is closed, a change to it needs a reason.
+REASON = "A test's correction"
+
 
 def change_url(activity):
     return f"/admin/activities/activity/{activity.pk}/change/"
@@ -32,7 +35,11 @@ def test_a_stale_admin_save_is_refused(superuser_client, manager):
     data = admin_post(page)
     data["title"] = "Admin's title"
     services.activity_update(
-        activity=f28, expected_version=f28.version, fields={"title": "Manager's title"}, by=manager
+        activity=f28,
+        expected_version=f28.version,
+        fields={"title": "Manager's title"},
+        by=manager,
+        change_reason=REASON,
     )
     response = superuser_client.post(change_url(f28), data)
     assert response.status_code == 200
@@ -45,6 +52,7 @@ def test_a_current_admin_save_goes_through_and_is_in_the_history(superuser_clien
     f28 = Activity.objects.get(reference="report-2020/F28")
     data = admin_post(superuser_client.get(change_url(f28)))
     data["title"] = "Admin's title"
+    data["change_reason"] = REASON
     response = superuser_client.post(change_url(f28), data)
     assert response.status_code == 302
     f28.refresh_from_db()

@@ -9,6 +9,9 @@ from tests.fixtures_roles import resubmitted
 
 pytestmark = pytest.mark.django_db
 
+# F28 is dated 2020: once the 2020 period is closed, a change to it needs a reason.
+REASON = "A test's correction"
+
 
 @pytest.fixture
 def f28():
@@ -21,6 +24,7 @@ def opened_by_officer(officer_client, f28):
     data = resubmitted(officer_client.get(f"/activities/{f28.pk}/edit/"))
     assert data["version"] == "1"
     data["title"] = "Cyber-incident response protocol for online classes (officer's title)"
+    data["change_reason"] = REASON
     return data
 
 
@@ -29,6 +33,7 @@ def manager_saved_meanwhile(manager_client, f28):
     """Meanwhile the manager corrects 650 to 660 and saves first."""
     data = resubmitted(manager_client.get(f"/activities/{f28.pk}/edit/"))
     data["rows-0-not_recorded"] = "660"
+    data["change_reason"] = REASON
     assert manager_client.post(f"/activities/{f28.pk}/edit/", data).status_code == 302
 
 
@@ -73,7 +78,11 @@ def test_the_officers_input_is_kept_and_the_form_now_carries_the_current_version
 
 def test_a_change_by_the_api_is_shown_too(officer_client, manager, f28, opened_by_officer):
     services.activity_update(
-        activity=f28, expected_version=1, fields={"modality": "online"}, by=manager
+        activity=f28,
+        expected_version=1,
+        fields={"modality": "online"},
+        by=manager,
+        change_reason=REASON,
     )
     page = officer_client.post(f"/activities/{f28.pk}/edit/", opened_by_officer).content.decode()
     assert "<del>not recorded</del> → <ins>online</ins>" in page

@@ -38,9 +38,11 @@ from rest_framework.views import APIView
 from .. import access
 from ..models import Activity, Attendance, Participant
 from ..people import imports, privacy, sheets
+from ..results.periods import ReasonRequired
 from .pagination import Pagination
 from .params import StrictContentNegotiation, StrictQueryParamsMixin
 from .parsers import BoundedMultiPartParser, RequestTooLarge
+from .reasons import CHANGE_REASON, change_reason_from
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Room for the multipart envelope and the mapping and decisions fields around the file.
@@ -267,7 +269,10 @@ class AttendanceImportView(StrictQueryParamsMixin, APIView):
             "error with its reason. Otherwise every row is imported, or none: any error is a "
             "400 listing them all. The same sheet again changes nothing (200)."
         ),
-        parameters=[OpenApiParameter("dry_run", OpenApiTypes.BOOL, required=False)],
+        parameters=[
+            OpenApiParameter("dry_run", OpenApiTypes.BOOL, required=False),
+            CHANGE_REASON,
+        ],
         request={"multipart/form-data": ImportRequestSerializer},
         responses={
             200: OpenApiResponse(
@@ -306,7 +311,10 @@ class AttendanceImportView(StrictQueryParamsMixin, APIView):
             seen = imports.preview(**arguments)
             code = status.HTTP_200_OK if seen.ok else status.HTTP_400_BAD_REQUEST
             return Response(preview_data(seen, dry_run=True), status=code)
-        result = imports.confirm(**arguments)
+        try:
+            result = imports.confirm(**arguments, change_reason=change_reason_from(request))
+        except ReasonRequired as missing:
+            raise exceptions.ValidationError(missing.message_dict) from missing
         if result.status == "refused":
             return Response(
                 preview_data(result.preview, dry_run=False), status=status.HTTP_400_BAD_REQUEST

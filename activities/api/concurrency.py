@@ -184,12 +184,22 @@ class ActivityConcurrencyMixin(VersionETagMixin):
 
     def destroy_at_version(self, instance, version: int) -> None:
         from activities import services
+        from activities.results.periods import ReasonRequired
+
+        from .reasons import change_reason_from
 
         user = self.request.user
         if not user.is_authenticated:  # the permissions let only signed-in users write
             raise exceptions.NotAuthenticated()
         try:
-            services.activity_delete(activity=instance, by=user, expected_version=version)
+            services.activity_delete(
+                activity=instance,
+                by=user,
+                expected_version=version,
+                change_reason=change_reason_from(self.request),
+            )
+        except ReasonRequired as missing:
+            raise exceptions.ValidationError(missing.message_dict) from missing
         except services.StaleVersion as stale:
             raise PreconditionFailed(
                 {

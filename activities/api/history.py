@@ -37,6 +37,15 @@ HISTORY_ENTRIES = inline_serializer(
         ),
         "version": serializers.IntegerField(allow_null=True),
         "beneficiary_row": serializers.IntegerField(allow_null=True),
+        "reason": serializers.CharField(
+            allow_null=True,
+            help_text="The reason given for a change in a closed reporting period.",
+        ),
+        "closed_periods": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="The reporting periods the activity lay in that were closed when the "
+            'change was made, e.g. "2020 (programme-wide)", "2020 (GLOT-CYB)".',
+        ),
         "changes": inline_serializer(
             name="HistoryChange",
             many=True,

@@ -10,7 +10,8 @@ AutoSchema:
   (reads of ModelPermissionsOrAnonReadOnly views, AllowAny views), so that a client or a
   validator sends, and accepts, a request without credentials. A view (or action) that
   refuses anonymous reads says `anonymous_reads = False`.
-- Writes of a view that checks versions (api/concurrency.py) require `If-Match`.
+- Writes of a view that checks versions (api/concurrency.py) require `If-Match`; those
+  of a view that says `takes_change_reason` take `X-Change-Reason` (api/reasons.py).
 - A view that is not a list but filters (the stats) documents its FilterSet's parameters
   when it says `document_filters = True`.
 
@@ -109,6 +110,10 @@ class AutoSchema(openapi.AutoSchema):
         parameters = list(super().get_override_parameters())
         if self.method in PRECONDITION_METHODS and hasattr(self.view, "if_match_version"):
             parameters.append(IF_MATCH)
+        if self.method in PRECONDITION_METHODS and getattr(self.view, "takes_change_reason", False):
+            from .reasons import CHANGE_REASON
+
+            parameters.append(CHANGE_REASON)
         return parameters
 
     def get_filter_backends(self):

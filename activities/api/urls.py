@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import attendance, projects, stats_views, views
+from . import attendance, periods, projects, stats_views, views
 
 # URL names are "api-<resource>-list" and "api-<resource>-detail"; the stats rows link
 # to "api-activity-list".
@@ -24,6 +24,7 @@ router.register("audiences", views.AudienceViewSet, basename="api-audience")
 router.register("languages", views.LanguageViewSet, basename="api-language")
 router.register("projects", projects.ProjectViewSet, basename="api-project")
 router.register("indicators", projects.IndicatorViewSet, basename="api-indicator")
+router.register("periods", periods.ReportingPeriodViewSet, basename="api-period")
 
 urlpatterns = [
     path("stats/", stats_views.StatsView.as_view(), name="api-stats"),

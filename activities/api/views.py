@@ -50,6 +50,7 @@ from . import serializers
 from .base import ApiViewSet, ReadOnlyApiViewSet, documented
 from .concurrency import ActivityConcurrencyMixin
 from .history import ActivityHistoryMixin
+from .reasons import change_reason_from
 
 
 @documented(
@@ -78,9 +79,16 @@ class ActivityViewSet(ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet
     }
     ordering = ["-start_date", "title"]
     queryset = Activity.objects.none()  # for the permission class; see get_queryset
+    #: Writes take X-Change-Reason (api/reasons.py), documented by schema.AutoSchema.
+    takes_change_reason = True
 
     def get_queryset(self):
         return selectors.api_activities(user=self.request.user)
+
+    def get_serializer_context(self):
+        context = dict(super().get_serializer_context())
+        context["change_reason"] = change_reason_from(self.request)
+        return context
 
     def get_object(self):
         activity = super().get_object()

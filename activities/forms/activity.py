@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from .. import access, counting, services
 from ..models import (
@@ -26,6 +27,7 @@ from ..models import (
     Theme,
     validate_geographic_scope,
 )
+from ..results import periods
 from .pickers import model_choices, optional_picker, place_picker
 
 
@@ -62,6 +64,14 @@ class ActivityForm(forms.ModelForm):
         help_text="Leave empty for a one-day activity (or the same month).",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Shown, and required, when the activity lies in a closed reporting period
+    # (results/periods.py); the services check it again for the dates it is moved to.
+    change_reason = forms.CharField(
+        label=gettext_lazy("Reason for changing a reported figure"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
 
     class Meta:
         model = Activity
@@ -109,6 +119,16 @@ class ActivityForm(forms.ModelForm):
             self.fields["year"].initial = self.instance.start_date.year
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
+        # The closed periods it lies in (publishing or withdrawing it needs a reason);
+        # a draft is in no reported figure: changing one needs none.
+        self.periods_in = periods.closed_periods_of(self.instance)
+        published = self.instance.status == Activity.Status.PUBLISHED
+        self.closed_periods = self.periods_in if published else []
+        if self.closed_periods:
+            reason = self.fields["change_reason"]
+            reason.required = True
+            reason.help_text = periods.reason_message(self.closed_periods)
+            reason.error_messages["required"] = reason.help_text
         model_choices(self, "countries").queryset = Country.objects.all()
         model_choices(self, "regions").queryset = Region.objects.all()
         place_picker(
@@ -164,6 +184,12 @@ class ActivityForm(forms.ModelForm):
         if self.instance.pk and cleaned.get("version") is None:
             self.add_error(None, "The form lost its version: reload the page and try again.")
         return cleaned
+
+    @property
+    def asks_reason(self) -> bool:
+        """Whether the page shows the reason field (a closed period, or the services
+        found the activity moved into one)."""
+        return bool(self.closed_periods or self.errors.get("change_reason"))
 
     def _clean_period(self, cleaned) -> None:
         """Fill start and end from what the officer knows, at the precision they chose."""

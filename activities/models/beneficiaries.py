@@ -61,7 +61,8 @@ class BeneficiaryGroup(models.Model):
         Region, null=True, blank=True, editable=False, on_delete=models.PROTECT, related_name="+"
     )
 
-    history = HistoricalRecords()
+    # A change in a closed reporting period carries its reason, as the activity's does.
+    history = HistoricalRecords(history_change_reason_field=models.TextField(null=True))
     objects = BeneficiaryGroupQuerySet.as_manager()
 
     class Meta:

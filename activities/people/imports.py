@@ -273,11 +273,17 @@ def confirm(
     mapping: Mapping[str, str] | None = None,
     decisions: Mapping[str, Any] | None = None,
     by: User | None,
+    change_reason: str | None = None,
 ) -> Result:
-    """Import every row, or none: see the module's docstring."""
+    """Import every row, or none: see the module's docstring. The tallies it derives
+    change the activity's figures: in a closed reporting period it needs
+    `change_reason` (else results.periods.ReasonRequired, and nothing is imported)."""
+    from ..services import reason_for_change
+
     with transaction.atomic():
         # One import at a time per activity: the row lock orders concurrent confirms.
         Activity.objects.select_for_update().filter(pk=activity.pk).first()
+        reason = reason_for_change(activity, change_reason=change_reason)
         seen = preview(
             activity=activity,
             file=file,
@@ -292,7 +298,7 @@ def confirm(
             return Result(status="refused", preview=seen)
         try:
             with transaction.atomic():
-                return _write(activity=activity, seen=seen, by=by)
+                return _write(activity=activity, seen=seen, by=by, change_reason=reason)
         except IntegrityError:
             # The same sheet, confirmed at the same moment by another request, won the
             # race (unique activity and digest): nothing of this one was written.
@@ -304,7 +310,9 @@ def confirm(
             return Result(status="already", preview=seen, record=seen.already)
 
 
-def _write(*, activity: Activity, seen: Preview, by: User | None) -> Result:
+def _write(
+    *, activity: Activity, seen: Preview, by: User | None, change_reason: str | None
+) -> Result:
     record = AttendanceImport.objects.create(
         activity=activity,
         digest=seen.digest,
@@ -358,7 +366,7 @@ def _write(*, activity: Activity, seen: Preview, by: User | None) -> Result:
     AttendanceImport.objects.filter(pk=record.pk).update(
         created=record.created, matched=record.matched
     )
-    tallies.sync_tallies(activity=activity, by=by)
+    tallies.sync_tallies(activity=activity, by=by, change_reason=change_reason)
     return Result(
         status="imported",
         preview=seen,

@@ -81,10 +81,11 @@ def derived_rows(activity: Activity) -> list[dict[str, Any]]:
 
 
 @transaction.atomic
-def sync_tallies(*, activity: Activity, by: User | None) -> None:
+def sync_tallies(*, activity: Activity, by: User | None, change_reason: str | None = None) -> None:
     """Make the activity's beneficiary rows those its attendance gives (no-op without
     attendance). Existing rows of the same audience and country are updated in place,
-    so the audit history shows what changed."""
+    so the audit history shows what changed (with `change_reason`, in a closed reporting
+    period)."""
     if not has_attendance(activity):
         BeneficiaryGroup.objects.filter(activity=activity, from_attendance=True).update(
             from_attendance=False
@@ -107,7 +108,7 @@ def sync_tallies(*, activity: Activity, by: User | None) -> None:
         if key in existing:
             values["id"] = existing[key]
         rows.append(values)
-    replace_rows(activity=activity, rows=_with_instances(rows), by=by)
+    replace_rows(activity=activity, rows=_with_instances(rows), by=by, change_reason=change_reason)
     BeneficiaryGroup.objects.filter(activity=activity).update(from_attendance=True)
     refresh_attribution(activity=activity)
 

@@ -259,9 +259,10 @@ class ActivitySerializer(StrictModelSerializer):
             return activity
         if not access.can_publish(user):
             raise exceptions.PermissionDenied("You may not publish or unpublish activities.")
+        reason = self.context.get("change_reason")
         if status == Activity.Status.PUBLISHED:
-            return services.activity_publish(activity=activity, by=user)
-        return services.activity_unpublish(activity=activity, by=user)
+            return services.activity_publish(activity=activity, by=user, change_reason=reason)
+        return services.activity_unpublish(activity=activity, by=user, change_reason=reason)
 
     def _fresh(self, activity: Activity, user) -> Activity:
         """The saved activity as the API shows it (annotations and prefetches)."""
@@ -298,6 +299,7 @@ class ActivitySerializer(StrictModelSerializer):
                 relations=relations,
                 beneficiary_rows=rows,
                 by=user,
+                change_reason=self.context.get("change_reason"),
             )
             activity = self._set_status(activity, status, user)
         return self._fresh(activity, user)
