@@ -24,6 +24,7 @@ from activities.answer_cache import cached_api_response
 from activities.filters import IndicatorFilterSet, ProjectFilterSet
 from activities.models import Indicator, IndicatorValue, Project, Target
 from activities.results import compute
+from activities.results.as_reported import as_reported
 
 from . import serializers
 from .base import ApiViewSet, ReadOnlyApiViewSet, documented
@@ -85,7 +86,16 @@ class ProjectViewSet(ApiViewSet):
 
         def produce() -> Response:
             results = compute.project_results(project, user=request.user)
-            return Response([result.as_dict() for result in results])
+            reported = as_reported(project)
+            answer = []
+            for result in results:
+                item = result.as_dict()
+                for cell in item["cells"]:
+                    key = (result.indicator.pk, cell["year"], cell["quarter"], cell["part"])
+                    figure = reported.get(key)
+                    cell["as_reported"] = figure.as_dict() if figure else None
+                answer.append(item)
+            return Response(answer)
 
         return cached_api_response(self, request, f"project-results:{project.pk}", produce)
 

@@ -21,10 +21,9 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
-from django.utils.formats import number_format
-from django.utils.translation import gettext as _
 
 from .. import audit, counting
 from ..models import (
@@ -52,6 +51,19 @@ class ReasonedChange:
     reason: str
     changes: tuple[audit.Change, ...]
 
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "activity": self.activity_id,
+            "subject": self.subject,
+            "who": self.who,
+            "when": self.when.isoformat(),
+            "reason": self.reason,
+            "changes": [
+                {"field": c.field, "label": c.label, "old": c.old, "new": c.new}
+                for c in self.changes
+            ],
+        }
+
 
 @dataclass
 class Reported:
@@ -67,16 +79,23 @@ class Reported:
     changes: list[ReasonedChange] = field(default_factory=list)
 
     def text(self) -> str:
-        """'at least 5,600', 'about 300', '12', '—' (as compute.Figure.text)."""
-        if self.value is None:
-            return "—"
-        number = number_format(self.value, force_grouping=True)
-        words = {
-            "at_least": _("at least %(value)s"),
-            "more_than": _("more than %(value)s"),
-            "about": _("about %(value)s"),
+        """'at least 5,600', 'about 300', '12', '—': as a live figure says it."""
+        from .compute import Figure
+
+        return Figure(self.value, self.qualifier or "exact").text()
+
+    def as_dict(self) -> dict[str, Any]:
+        """For the API, beside a cell's live actual."""
+        return {
+            "value": self.value,
+            "qualifier": self.qualifier or None,
+            "text": self.text(),
+            "target": self.target,
+            "taken_at": self.taken_at.isoformat(),
+            "report": self.report or None,
+            "period": self.period.label,
+            "changes_since": [change.as_dict() for change in self.changes],
         }
-        return words[self.qualifier] % {"value": number} if self.qualifier in words else number
 
 
 def latest_snapshots(project: Project) -> list[PeriodSnapshot]:

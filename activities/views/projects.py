@@ -18,6 +18,7 @@ from ..answer_cache import cached_page
 from ..filters import linked_to
 from ..models import Activity, Indicator, Outcome, Project
 from ..results import compute
+from ..results.as_reported import as_reported
 from .common import activities_url, page_totals, person_answer, stats_for
 from .filter_forms import filtered_projects
 
@@ -101,6 +102,11 @@ def project_results(request: HttpRequest, code: str) -> HttpResponse:
     percentage of the target and its status; the disaggregated parts below each period."""
     project = get_object_or_404(Project, code=code)
     results = compute.project_results(project, user=request.user)
+    reported = as_reported(project)
+    for result in results:
+        for cell in result.cells:
+            key = (result.indicator.pk, cell.year, cell.quarter, cell.part)
+            cell.reported = reported.get(key)  # type: ignore[attr-defined]
     outcomes = list(Outcome.objects.filter(project=project).order_by("code"))
     context = {
         "project": project,

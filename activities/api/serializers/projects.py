@@ -273,6 +273,30 @@ class FigureSerializer(serializers.Serializer):
     text = serializers.CharField(help_text='As shown: "at least 5,600", "about 300", "—".')
 
 
+class ReasonedChangeSerializer(serializers.Serializer):
+    activity = serializers.IntegerField()
+    subject = serializers.CharField()
+    who = serializers.CharField()
+    when = serializers.DateTimeField()
+    reason = serializers.CharField()
+    changes = serializers.ListField(
+        child=serializers.DictField(), help_text="field, label, old and new of each change."
+    )
+
+
+class AsReportedSerializer(serializers.Serializer):
+    value = serializers.IntegerField(allow_null=True)
+    qualifier = serializers.CharField(allow_null=True)
+    text = serializers.CharField()
+    target = serializers.IntegerField(allow_null=True)
+    taken_at = serializers.DateTimeField(help_text="When the period was closed.")
+    report = serializers.CharField(allow_null=True, help_text="The report it was closed for.")
+    period = serializers.CharField()
+    changes_since = ReasonedChangeSerializer(
+        many=True, help_text="Changes recorded with a reason since it was reported."
+    )
+
+
 class CellSerializer(serializers.Serializer):
     year = serializers.IntegerField()
     quarter = serializers.IntegerField(allow_null=True)
@@ -293,6 +317,10 @@ class CellSerializer(serializers.Serializer):
     )
     status_text = serializers.CharField(
         help_text='The status in words: "at least 5,600 against a target of 5,000: met".'
+    )
+    as_reported = AsReportedSerializer(
+        allow_null=True,
+        help_text="What was reported when the period closed; null when it is not closed.",
     )
     activities_href = serializers.CharField(
         allow_null=True, help_text="The activity list behind a computed actual."
