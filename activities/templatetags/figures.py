@@ -112,3 +112,11 @@ def sex_recorded(measure) -> bool:
 
 
 register.filter("sex_recorded", sex_recorded)
+
+
+@register.filter
+def as_reported(figure):
+    """A reported figure as a closed period froze it (activities/as_reported.py), or None."""
+    from .. import as_reported as module
+
+    return module.of_figure(figure)

@@ -49,5 +49,6 @@ def figure_list(request: HttpRequest) -> HttpResponse:
         "filterset": filterset,
         "figures": filterset.qs if valid else ReportedFigure.objects.none(),
         "roles": FigureRole,
+        "reported_periods": selectors.reported_periods(),
     }
     return render(request, "activities/figure_list.html", context, status=200 if valid else 400)
