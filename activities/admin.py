@@ -11,6 +11,7 @@ from .models import (
     BeneficiaryGroup,
     Country,
     Donor,
+    DonorViewer,
     Language,
     Mandate,
     Mentor,
@@ -254,12 +255,23 @@ class MandateAdmin(admin.ModelAdmin):
     search_fields = ["symbol", "title", "summary"]
 
 
+class DonorViewerInline(admin.TabularInline):
+    """The donor viewers linked to a donor: they count the drafts it funds and see its
+    projects at /donor/ (also: manage.py create_role_user NAME --role donor --donor X)."""
+
+    model = DonorViewer
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name = "donor viewer"
+
+
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country"]
     search_fields = ["name"]
     autocomplete_fields = ["country"]
     list_select_related = ["country"]
+    inlines = [DonorViewerInline]
 
 
 @admin.register(Mentor)

@@ -3,7 +3,7 @@ its query parameters (/activities/?region=013&year=2020)."""
 
 from django.urls import path, re_path
 
-from .views import activities, dashboard, directories, places
+from .views import activities, dashboard, directories, donor, places
 
 app_name = "pages"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("partners/", directories.partner_list, name="partner_list"),
     path("mandates/", directories.mandate_list, name="mandate_list"),
     path("figures/", directories.figure_list, name="figure_list"),
+    path("donor/", donor.my_projects, name="my_projects"),
 ]
