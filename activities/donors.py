@@ -100,7 +100,7 @@ def projects_of(user: AnyUser) -> list[DonorProject]:
                         note=funding.note,
                         disbursements=list(funding.disbursements.all()),
                     )
-                    for funding in project.own_fundings  # type: ignore[attr-defined]
+                    for funding in project.own_fundings
                 ],
                 counts=answer["totals"],
                 includes_drafts=answer["includes_drafts"],
