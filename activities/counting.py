@@ -30,8 +30,9 @@ In plain words
    The place is stored on each row (place_country / place_region) and refreshed by
    services in the same transaction as every write, so it is never stale.
 5. **Periods.** An activity is in a year when its period overlaps that year
-   (`overlapping`), in a month only when its known period lies within that month
-   (`within_month`; one dated only by its year lies in no month). Its people are in a
+   (`overlapping`), in a month or a quarter only when its known period lies within it
+   (`within_month`, `within_quarter`; one dated only by its year lies in no month and no
+   quarter). Its people are in a
    year only when the activity lies within that one year.
 6. **Qualifiers combine** (`combine_qualifiers`, `rank`): any "about" makes a sum
    "about"; otherwise any "more than" makes it "at least"; otherwise it is "exact". In
@@ -337,9 +338,24 @@ def month_bounds(year: int, month: int) -> tuple[datetime.date, datetime.date]:
     return first, first.replace(day=calendar.monthrange(year, month)[1])
 
 
+def quarter_bounds(year: int, quarter: int) -> tuple[datetime.date, datetime.date]:
+    first = datetime.date(year, 3 * quarter - 2, 1)
+    return first, month_bounds(year, 3 * quarter)[1]
+
+
 def within_month(year: int, month: int, prefix: str = "") -> Q:
     """Activities known to lie within one calendar month (precision month or day)."""
-    first, last = month_bounds(year, month)
+    return within_span(*month_bounds(year, month), prefix=prefix)
+
+
+def within_quarter(year: int, quarter: int, prefix: str = "") -> Q:
+    """Activities known to lie within one quarter of a year (precision month or day)."""
+    return within_span(*quarter_bounds(year, quarter), prefix=prefix)
+
+
+def within_span(first: datetime.date, last: datetime.date, prefix: str = "") -> Q:
+    """Activities known to lie within [first, last]: an activity the source dates only by
+    its year lies in no part of it, so it is in no month and no quarter."""
     return Q(
         **{
             f"{prefix}start_date__gte": first,

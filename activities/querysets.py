@@ -74,6 +74,12 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 
         return self.filter(counting.within_month(year, month))
 
+    def within_quarter(self, year: int, quarter: int) -> Self:
+        """Activities known to lie within one quarter (precision month or day)."""
+        from . import counting
+
+        return self.filter(counting.within_quarter(year, quarter))
+
     def real(self) -> Self:
         return self.filter(is_synthetic=False)
 

@@ -163,6 +163,7 @@ ACTIVITY_RELATIONS = (
     "mentors",
     "mandates",
     "donors",
+    "projects",
 )
 # Set by services only: never taken from a form or a request body.
 PROTECTED_FIELDS = {"id", "pk", "version", "status", "created_by", "scope_region", "reference"}

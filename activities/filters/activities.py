@@ -30,6 +30,7 @@ from .fields import (
     CountryCodeFilter,
     IntegerFilter,
     MonthFilter,
+    QuarterFilter,
     StrictFilterForm,
     choice_of,
     code_of,
@@ -76,6 +77,13 @@ class ActivityFilterSet(django_filters.FilterSet):
         help_text=(
             "YYYY-MM. Activities whose known period lies within this month; an activity "
             "known only by its year is in no month."
+        ),
+    )
+    quarter = QuarterFilter(
+        method="filter_quarter",
+        help_text=(
+            "YYYY-Qn. Activities whose known period lies within this quarter; an activity "
+            "known only by its year is in no quarter."
         ),
     )
     region = code_of(
@@ -149,6 +157,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             "date_from",
             "date_to",
             "month",
+            "quarter",
             "region",
             "country",
             "theme",
@@ -177,6 +186,10 @@ class ActivityFilterSet(django_filters.FilterSet):
     def filter_month(self, queryset, name, value):
         year, month = value
         return queryset.within_month(year, month)
+
+    def filter_quarter(self, queryset, name, value):
+        year, quarter = value
+        return queryset.within_quarter(year, quarter)
 
     def filter_region(self, queryset, name, value):
         return queryset.in_place(value)

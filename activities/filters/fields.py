@@ -84,6 +84,43 @@ class MonthField(forms.CharField):
         return year, month
 
 
+class QuarterField(forms.CharField):
+    """A quarter as YYYY-Qn (n 1 to 4), cleaned to a (year, quarter) pair, in a year of
+    settings.PLAUSIBLE_YEARS."""
+
+    default_error_messages = {
+        "invalid_quarter": gettext_lazy("Give a quarter as YYYY-Qn, e.g. 2021-Q3."),
+        "implausible": gettext_lazy("Give a quarter from %(first)s-Q1 to %(last)s-Q4."),
+    }
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip().upper()
+        if not text:
+            return None
+        year_text, _, quarter_text = text.partition("-Q")
+        if not (year_text.isdigit() and quarter_text in {"1", "2", "3", "4"}):
+            raise forms.ValidationError(
+                self.error_messages["invalid_quarter"], code="invalid_quarter"
+            )
+        year, quarter = int(year_text), int(quarter_text)
+        first, last = settings.PLAUSIBLE_YEARS
+        if not first <= year <= last:
+            raise forms.ValidationError(
+                self.error_messages["implausible"],
+                code="implausible",
+                params={"first": first, "last": last},
+            )
+        return year, quarter
+
+
+class QuarterFilter(django_filters.Filter):
+    field_class = QuarterField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "string", "pattern": "^[0-9]{4}-[Qq][1-4]$"})
+
+
 class MonthFilter(django_filters.Filter):
     field_class = MonthField
 

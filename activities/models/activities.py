@@ -7,6 +7,8 @@ which keeps `scope_region` and `version` up to date in the same transaction.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -26,6 +28,36 @@ from .references import (
     SourceDocument,
     Theme,
 )
+
+
+class ActivityHistory(HistoricalRecords):
+    """django-simple-history, with links written from the other side recorded too.
+
+    `project.activities.add(activity)` changes the activity's projects, but the library
+    handles only writes from the activity's side and fails on the other (it looks for a
+    `history` on the project). Here each activity whose links changed gets its entry.
+    """
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, **kwargs):
+        if not reverse:
+            return super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+        through = kwargs["sender"]
+        if action == "pre_clear":
+            own = next(
+                f.name
+                for f in through._meta.fields
+                if f.is_relation and f.related_model is type(instance)
+            )
+            instance._history_cleared = list(
+                through.objects.filter(**{own: instance}).values_list("activity_id", flat=True)
+            )
+            return None
+        if action == "post_clear":
+            pk_set = getattr(instance, "_history_cleared", [])
+        if action in ("post_add", "post_remove", "post_clear"):
+            for activity in Activity.objects.filter(pk__in=pk_set or []):
+                self.create_historical_record(activity, "~")
+        return None
 
 
 class ActivityKind(models.TextChoices):
@@ -116,7 +148,9 @@ class Activity(models.Model):
     mentors = models.ManyToManyField(Mentor, blank=True, related_name="activities")
     mandates = models.ManyToManyField(Mandate, blank=True, related_name="activities")
     donors = models.ManyToManyField(Donor, blank=True, related_name="activities")
-    projects = models.ManyToManyField("Project", blank=True, related_name="activities")
+    projects: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        "Project", blank=True, related_name="activities"
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     source_document = models.ForeignKey(
         SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
@@ -146,7 +180,7 @@ class Activity(models.Model):
 
     # Every field is audited, every many-to-many link included. A change to an activity
     # dated in a closed reporting period carries its reason (history_change_reason).
-    history = HistoricalRecords(
+    history = ActivityHistory(
         m2m_fields=[
             countries,
             regions,

@@ -21,6 +21,8 @@ themselves, in activities/counting.py through the stats engine.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -44,7 +46,9 @@ class Project(models.Model):
     countries = models.ManyToManyField(Country, blank=True, related_name="projects")
     regions = models.ManyToManyField(Region, blank=True, related_name="projects")
     themes = models.ManyToManyField(Theme, blank=True, related_name="projects")
-    donors = models.ManyToManyField(Donor, through="Funding", blank=True, related_name="projects")
+    donors: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        Donor, through="Funding", blank=True, related_name="projects"
+    )
     source_document = models.ForeignKey(
         SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="projects"
     )
@@ -231,7 +235,7 @@ class PeriodFields(models.Model):
     def part_label(self) -> str:
         if self.sex:
             return dict(SEX_PARTS)[self.sex]
-        return self.country.name if self.country_id else ""
+        return self.country.name if self.country is not None else ""
 
 
 def _period_constraints(prefix: str) -> list[models.BaseConstraint]:

@@ -23,11 +23,12 @@ The modules, in the order a question flows through them:
 - `matched`: the matched activities and their rows, computed once per answer;
 - `cells`, `participants`: the SQL of each measure;
 - `results`: the shapes of the numbers;
-- `engine`: `compute`, which puts them together under the answer cache.
+- `engine`: `compute`, which puts them together under the answer cache, and
+  `compute_by` for groupings of a caller's own (a results batch's questions).
 """
 
-from .dimensions import DIMENSIONS, SEXES
-from .engine import compute
+from .dimensions import DIMENSIONS, SEXES, Dimension
+from .engine import compute, compute_by
 from .request import (
     MAX_GROUP_BY,
     MEASURES,
@@ -38,17 +39,22 @@ from .request import (
     place_from_filters,
     restriction_from_filters,
 )
+from .sql import Relation, union_all
 
 __all__ = [
     "DIMENSIONS",
     "MAX_GROUP_BY",
     "MEASURES",
     "SEXES",
+    "Dimension",
+    "Relation",
     "Restriction",
     "StatsError",
     "compute",
+    "compute_by",
     "parse_group_by",
     "parse_measures",
     "place_from_filters",
     "restriction_from_filters",
+    "union_all",
 ]

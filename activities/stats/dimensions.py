@@ -68,6 +68,11 @@ class Dimension:
         beneficiary row's; places and audiences are the person's own."""
         return self.row_key_expression(restriction)
 
+    def cache_key(self) -> Any:
+        """What identifies this grouping in a cached answer: its name, for the fixed
+        dimensions; a dimension built for one question adds its SQL."""
+        return self.name
+
     @property
     def tags_activity(self) -> bool:
         return self.row_key_expression(Restriction()) is None

@@ -16,7 +16,7 @@ from .dimensions import DIMENSIONS, SEXES, Dimension, MonthDimension, SexDimensi
 from .matched import Matched, matched_once
 from .participants import inside_and_outside, participant_measures, unattributed
 from .people import person_measures
-from .request import Restriction, parse_group_by, parse_measures
+from .request import MEASURES, Restriction, StatsError, parse_group_by, parse_measures
 
 
 def compute(
@@ -41,21 +41,48 @@ def compute(
     # measures and restriction at the same data version give the same answer.
     sql, params = activities.order_by().values("pk").query.sql_with_params()
     parts = (sql, tuple(params), tuple(group_by), tuple(measures), restriction.cache_key())
+    dimensions = [DIMENSIONS[name] for name in group_by]
     answer: dict[str, Any] = answer_cache.cached(
-        "stats", parts, lambda: _compute(activities, group_by, measures, restriction)
+        "stats", parts, lambda: _compute(activities, dimensions, measures, restriction)
+    )
+    return answer
+
+
+def compute_by(
+    activities: QuerySet[Activity],
+    dimensions: Sequence[Dimension],
+    *,
+    measures: Sequence[str],
+    restriction: Restriction,
+) -> dict[str, Any]:
+    """`compute` grouped by dimensions of the caller's own (a results batch groups by
+    the question each activity answers, activities/results/batch.py), with the same
+    rules and the same cache: each dimension's `cache_key()` is part of the question.
+    The measures must be ones each dimension splits (`Dimension.splits_measures`)."""
+    for dimension in dimensions:
+        refused = [m for m in measures if m not in dimension.splits_measures]
+        if refused or any(m not in MEASURES for m in measures):
+            raise StatsError(f"{dimension.name} cannot split {', '.join(refused or measures)}")
+    sql, params = activities.order_by().values("pk").query.sql_with_params()
+    keys = tuple(dimension.cache_key() for dimension in dimensions)
+    parts = (sql, tuple(params), keys, tuple(measures), restriction.cache_key())
+    answer: dict[str, Any] = answer_cache.cached(
+        "stats",
+        parts,
+        lambda: _compute(activities, list(dimensions), list(measures), restriction),
     )
     return answer
 
 
 def _compute(
     activities: QuerySet[Activity],
-    group_by: list[str],
+    dimensions: list[Dimension],
     measures: list[str],
     restriction: Restriction,
 ) -> dict[str, Any]:
+    group_by = [dimension.name for dimension in dimensions]
     with matched_once(activities) as matched_activities:
         matched = Matched.of(matched_activities, restriction)
-        dimensions = [DIMENSIONS[name] for name in group_by]
         rows = _rows(matched, dimensions, measures) if group_by else []
         totals = _totals(matched, measures)
         drafts = counting.includes_drafts(matched_activities)

@@ -1,0 +1,255 @@
+"""Many indicator questions answered by the stats engine in a few statements.
+
+A results page asks one question per computed indicator and period: "participations in
+the project's activities for judges in 2021". Asked one by one, that is a full engine
+answer each, and the page's statements grow with its indicators and periods. Here they
+are asked together: the engine groups the activities of all the questions by a
+dimension of our own, `QuestionDimension`, whose keys are the questions each activity
+answers (an activity of 2020 and 2021 answers the 2020 and the 2021 question). Such a
+dimension tags the whole activity (like a theme), so each question's cell counts all the
+people of its activities, exactly as a filtered answer does.
+
+What a restriction changes (a country, region or audience filter: which people certainly
+belong) cannot differ inside one answer, so the questions are batched by restriction;
+a disaggregated question is asked once more, grouped by its disaggregation too. The
+page's statements then depend on how many different places and audiences its
+indicators ask about, not on how many indicators, periods or targets it has.
+
+Each question's part of a batched answer is cut out as the answer the engine gives to
+that question alone (`tests/test_results_properties.py` checks they are equal), and
+small person-level counts are suppressed in it as they would be there.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from django.db.models import Exists, F, OuterRef, QuerySet, Value
+
+from .. import counting, stats
+from ..filters import ActivityFilterSet
+from ..models import Activity, Project
+from ..people import suppression
+from ..querysets import ActivityQuerySet
+from ..stats import results as shapes
+
+if TYPE_CHECKING:
+    from ..counting import AnyUser
+
+
+@dataclass(frozen=True)
+class Period:
+    """A year, or one quarter of it."""
+
+    year: int
+    quarter: int | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} Q{self.quarter}" if self.quarter else str(self.year)
+
+    @property
+    def bounds(self) -> tuple[datetime.date, datetime.date]:
+        if self.quarter:
+            return counting.quarter_bounds(self.year, self.quarter)
+        return counting.year_bounds(self.year)
+
+    def params(self) -> dict[str, str]:
+        """The filter that asks the stats for this period (the `year` or `quarter` of
+        ActivityFilterSet)."""
+        if self.quarter:
+            return {"quarter": f"{self.year}-Q{self.quarter}"}
+        return {"year": str(self.year)}
+
+    def of(self, activities: QuerySet[Activity]) -> QuerySet[Activity]:
+        """The activities in this period: what those filters keep (the same queryset
+        methods, so the same rule: counting rule 5)."""
+        dated = cast(ActivityQuerySet, activities)
+        if self.quarter:
+            return dated.within_quarter(self.year, self.quarter)
+        return dated.in_year(self.year)
+
+    def sort_key(self) -> tuple[int, int]:
+        return (self.year, self.quarter or 0)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One computed indicator's question for one period: the stats filters that ask it
+    (its project and its own filters; `params`), the period and its disaggregation."""
+
+    params: tuple[tuple[str, str], ...]
+    period: Period
+    disaggregation: str = ""
+    measures: frozenset[str] = field(default_factory=frozenset)
+
+    def key(self) -> tuple[Any, ...]:
+        return (self.params, self.period, self.disaggregation)
+
+    def stats_params(self) -> dict[str, str]:
+        """The query parameters of /api/v1/stats/ that ask the same question."""
+        return {**dict(self.params), **self.period.params()}
+
+
+class QuestionDimension(stats.Dimension):
+    """Groups activities by the questions they answer: key `i` for `keyed[i]`."""
+
+    name = "question"
+    param = ""
+
+    def __init__(self, keyed: Sequence[QuerySet[Activity]]):
+        self.keyed = list(keyed)
+
+    def activity_keys(self, restriction: stats.Restriction) -> stats.Relation:
+        return stats.union_all(
+            *(
+                activities.order_by().values(a_id=F("pk"), k=Value(index))
+                for index, activities in enumerate(self.keyed)
+            )
+        )
+
+    def cache_key(self) -> Any:
+        keys = self.activity_keys(stats.Restriction())
+        return (self.name, keys.sql, tuple(keys.params))
+
+
+@dataclass
+class _Asked:
+    activities: QuerySet[Activity]
+    restriction: stats.Restriction
+
+
+def answer_all(
+    questions: Sequence[Question], *, user: AnyUser
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """Each question's answer, as `stats.compute` would give it to `user` for the
+    question's filters and grouped by its disaggregation (suppressed for them). A
+    question whose filters are not valid gets no answer."""
+    asked: dict[tuple[Any, ...], _Asked] = {}
+    measures: dict[tuple[Any, ...], set[str]] = defaultdict(set)
+    # One FilterSet per set of filters, whatever the periods: its lookups (a theme's
+    # slug, the project's code) are made once.
+    filtered: dict[tuple[tuple[str, str], ...], _Asked | None] = {}
+    for question in questions:
+        key = question.key()
+        measures[key] |= question.measures
+        if key in asked:
+            continue
+        if question.params not in filtered:
+            filtered[question.params] = _filtered(question.params, user)
+        base = filtered[question.params]
+        if base is not None:
+            asked[key] = _Asked(question.period.of(base.activities), base.restriction)
+    batches: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    for key, item in asked.items():
+        batches[item.restriction.cache_key()].append(key)
+    answers: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for keys in batches.values():
+        answers.update(_answer_batch(keys, asked, measures, user))
+    return answers
+
+
+def _filtered(params: tuple[tuple[str, str], ...], user: AnyUser) -> _Asked | None:
+    filterset = ActivityFilterSet(
+        dict(params),
+        queryset=Activity.objects.aggregated_for(user),
+        request=_UserOnly(user),  # type: ignore[arg-type]
+    )
+    if not filterset.is_valid():
+        return None
+    restriction = stats.restriction_from_filters(filterset.form.cleaned_data)
+    return _Asked(filterset.qs, _belonging(restriction))
+
+
+def _belonging(restriction: stats.Restriction) -> stats.Restriction:
+    """The part of a restriction that decides which people certainly belong (counting
+    rule 4): the place and the audience. The rest (theme, partner, language, years) only
+    narrows the keys of a grouping by that same dimension, which a batch never uses."""
+    return stats.Restriction(place=restriction.place, audience=restriction.audience)
+
+
+@dataclass(frozen=True)
+class _UserOnly:
+    """What ActivityFilterSet reads of a request: who asks (the text filter)."""
+
+    user: AnyUser
+
+
+def _answer_batch(
+    keys: list[tuple[Any, ...]],
+    asked: Mapping[tuple[Any, ...], _Asked],
+    measures: Mapping[tuple[Any, ...], set[str]],
+    user: AnyUser,
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    restriction = asked[keys[0]].restriction
+    dimension = QuestionDimension([asked[key].activities for key in keys])
+    activities = _union(user, keys)
+    asked_measures = sorted(set().union(*(measures[key] for key in keys)), key=_measure_order)
+    whole = stats.compute_by(
+        activities, [dimension], measures=asked_measures, restriction=restriction
+    )
+    wholes = {row["question"]["code"]: row for row in whole["rows"] if row["question"]}
+    parts: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for disaggregation in sorted({key[2] for key in keys} - {""}):
+        split = [m for m in asked_measures if m in stats.DIMENSIONS[disaggregation].splits_measures]
+        answer = stats.compute_by(
+            activities,
+            [dimension, stats.DIMENSIONS[disaggregation]],
+            measures=split,
+            restriction=restriction,
+        )
+        for row in answer["rows"]:
+            index = row["question"]["code"] if row["question"] else None
+            if index is not None and keys[index][2] == disaggregation:
+                parts[index].append({k: v for k, v in row.items() if k != "question"})
+    answers = {}
+    for index, key in enumerate(keys):
+        wanted = sorted(measures[key], key=_measure_order)
+        totals = _totals(wholes.get(index), wanted)
+        disaggregation = key[2]
+        answer = {
+            "group_by": [disaggregation] if disaggregation else [],
+            "measures": wanted,
+            "rows": parts.get(index, []) if disaggregation else [],
+            "totals": totals,
+            "includes_drafts": whole["includes_drafts"],
+        }
+        answers[key] = suppression.for_user(answer, user)
+    return answers
+
+
+def _measure_order(measure: str) -> int:
+    return stats.MEASURES.index(measure)
+
+
+def _totals(row: Mapping[str, Any] | None, measures: Sequence[str]) -> dict[str, Any]:
+    """A question's totals: its row of the batch (none when no activity answers it)."""
+    empty = {
+        "activities": 0,
+        "participants": shapes.no_people(),
+        "countries": shapes.no_countries(),
+        "people": shapes.no_persons(),
+        "learning": shapes.no_learning(),
+    }
+    totals: dict[str, Any] = {"unattributed": None}
+    for measure in measures:
+        totals[measure] = row[measure] if row is not None and measure in row else empty[measure]
+    if row is not None and shapes.NAMED in row:
+        totals[shapes.NAMED] = row[shapes.NAMED]
+    return totals
+
+
+def _union(user: AnyUser, keys: Sequence[tuple[Any, ...]]) -> QuerySet[Activity]:
+    """The activities of the batch's projects the user's statistics count: a superset of
+    every question's, which the question dimension narrows."""
+    codes = {value for key in keys for name, value in key[0] if name == "project"}
+    through = Activity.projects.through
+    in_projects = through.objects.filter(
+        activity_id=OuterRef("pk"),
+        project_id__in=Project.objects.filter(code__in=codes).values("pk"),
+    )
+    return Activity.objects.aggregated_for(user).filter(Exists(in_projects))
