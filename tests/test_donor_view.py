@@ -302,3 +302,21 @@ def test_create_role_user_links_a_donor_viewer_to_their_donors(world):
         call_command(
             "create_role_user", "olga2", "--role", "manager", "--donor", "Alpha Trust",
         )  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_project_results_count_the_draft_for_those_who_may_only(world, role):
+    """The results of project ALPHA-2021 (the lead's compute, over `aggregated_for`):
+    its draft's 1,357 count for donor A's viewer, the officer and the manager; donor B's
+    viewer and the public see no value."""
+    from activities.models import Indicator
+    from activities.results import compute
+
+    alpha = Project.objects.get(code="ALPHA-2021")
+    Indicator.objects.create(
+        project=alpha, code="1", title="People trained", kind="computed", measure="participants"
+    )
+    [result] = compute.project_results(alpha, user=world["users"][role])
+    cell = result.cell(2021)
+    value = cell.actual.value if cell is not None and cell.actual is not None else 0
+    assert value == (0 if role in ("anonymous", "viewer_b") else ALPHA_PEOPLE)
