@@ -35,7 +35,6 @@ from .models import (
     Partner,
     Region,
     ReportedFigure,
-    ReportingPeriod,
     Theme,
 )
 
@@ -288,11 +287,12 @@ def mandate_list(user: AnyUser) -> QuerySet[Mandate]:
 
 def figure_list(user: AnyUser) -> QuerySet[ReportedFigure]:
     """Reported figures with their places and the activity records (visible to the
-    user) that back them, and the value a closed period froze for each (as_reported)."""
-    from . import as_reported
+    user) that back them, and the value a closed period froze for each
+    (figures_as_reported)."""
+    from . import figures_as_reported
 
     figures = ReportedFigure.objects.select_related("source_document")
-    return as_reported.annotate(figures).prefetch_related(
+    return figures_as_reported.annotate(figures).prefetch_related(
         "countries",
         "regions",
         Prefetch(
@@ -301,18 +301,6 @@ def figure_list(user: AnyUser) -> QuerySet[ReportedFigure]:
             to_attr="visible_activities",
         ),
     )
-
-
-def reported_periods() -> list[ReportingPeriod]:
-    """Programme-wide periods closed with a snapshot, each with `closed_on` (when its
-    latest snapshot was taken): the figures pages say what was reported, and when."""
-    periods = (
-        ReportingPeriod.objects.filter(project__isnull=True, is_closed=True)
-        .annotate(closed_on=Max("snapshots__taken_at"))
-        .filter(closed_on__isnull=False)
-        .order_by("start_date")
-    )
-    return list(periods)
 
 
 # --- API -------------------------------------------------------------------------------
@@ -364,11 +352,11 @@ def api_donors() -> QuerySet[Donor]:
 
 def api_figures(*, user: AnyUser) -> QuerySet[ReportedFigure]:
     """Reported figures with all their tags, the activities `user` may see and the value
-    a closed period froze for each (as_reported)."""
-    from . import as_reported
+    a closed period froze for each (figures_as_reported)."""
+    from . import figures_as_reported
 
     figures = ReportedFigure.objects.select_related("source_document")
-    return as_reported.annotate(figures).prefetch_related(
+    return figures_as_reported.annotate(figures).prefetch_related(
         "countries",
         "regions",
         "themes",

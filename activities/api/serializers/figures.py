@@ -8,7 +8,7 @@ from typing import cast
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from activities import as_reported, services
+from activities import figures_as_reported, services
 from activities.api.fields import StrictModelSerializer
 from activities.models import Activity, Mentor, Partner, Qualifier, ReportedFigure
 
@@ -105,7 +105,7 @@ class ReportedFigureSerializer(StrictModelSerializer):
 
     @extend_schema_field(AsReportedSerializer(allow_null=True))
     def get_as_reported(self, figure: ReportedFigure) -> dict | None:
-        frozen = as_reported.of_figure(figure)
+        frozen = figures_as_reported.of_figure(figure)
         return AsReportedSerializer(frozen.as_dict()).data if frozen is not None else None
 
     def __init__(self, *args, **kwargs):

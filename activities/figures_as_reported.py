@@ -11,6 +11,7 @@ correlated subquery per column, so a page or an API list costs no extra query), 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,27 @@ class AsReported:
             "text": self.text,
             "changed_since": self.changed,
         }
+
+
+@dataclass(frozen=True)
+class ReportedPeriod:
+    label: str
+    report: str
+    closed_on: datetime.datetime
+
+
+def periods_of(figures: Iterable[ReportedFigure]) -> list[ReportedPeriod]:
+    """The closed periods the (annotated) figures were reported for, oldest first; read
+    from the figures already fetched, so a page asks no query more."""
+    found = {
+        (frozen.period, frozen.report, frozen.taken_at)
+        for figure in figures
+        if (frozen := of_figure(figure)) is not None
+    }
+    return [
+        ReportedPeriod(label, report, taken_at)
+        for label, report, taken_at in sorted(found, key=lambda item: item[2])
+    ]
 
 
 def of_figure(figure: ReportedFigure) -> AsReported | None:
