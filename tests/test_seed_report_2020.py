@@ -358,3 +358,10 @@ def test_a_later_edit_shows_beside_what_was_reported(client):
     assert answer["changed_since"] is True
     assert answer["period"] == "2020"
     assert client.get("/api/v1/figures/F02/").json()["as_reported"] is None
+
+
+def test_a_test_can_do_without_the_2020_close(without_the_2020_close):
+    from activities.models import ReportingPeriod, SnapshotFigure
+
+    assert not ReportingPeriod.objects.exists()
+    assert not SnapshotFigure.objects.exists()
