@@ -312,3 +312,25 @@ def test_more_indicators_add_no_statement(dated_project):
     _ten_indicators(dated_project, years=(2021, 2022, 2023), first_code=11)
     assert Indicator.objects.filter(project=dated_project).count() == 20
     assert _results_statements(dated_project) == ten
+
+
+def test_small_counts_of_named_people_are_suppressed_for_the_public(project):
+    from tests.fixtures_roles import make_role_user
+    from tests.people_helpers import activity_in, attend, make_person
+
+    activity = activity_in("SLV", start_date=datetime.date(2021, 3, 1))
+    activity.beneficiaries.all().delete()
+    activity.projects.add(project)
+    for given in ("Ana", "Berta", "Carla"):
+        attend(make_person(given, "Quintanilla"), activity)
+    _indicator(project, measure="people")
+    _indicator(project, code="2", measure="participants")
+    public = {r.indicator.code: r for r in compute.project_results(project, user=ANONYMOUS)}
+    for code in ("1", "2"):
+        cell = public[code].cell(2021)
+        assert cell.actual.value is None and cell.actual.suppressed == "<5", code
+        assert cell.actual.text() == "<5"
+    manager = make_role_user("mona-small", "Programme manager")
+    seen = {r.indicator.code: r for r in compute.project_results(project, user=manager)}
+    assert seen["1"].cell(2021).actual.value == 3
+    assert seen["2"].cell(2021).actual.value == 3

@@ -311,3 +311,23 @@ def test_synthetic_tallies_are_those_sync_tallies_derives(no_real_activities):
     assert derived.filter(country__isnull=True).exists()
     assert derived.filter(country__isnull=False, activity__countries__isnull=True).exists()
     assert Attendance.objects.filter(attended=False).exists()
+
+
+def test_synthetic_projects_have_ten_indicators_with_targets_and_answer(no_real_activities):
+    from django.contrib.auth.models import AnonymousUser
+
+    from activities.models import Indicator, Project
+    from activities.results import compute
+    from activities.synthetic.projects import PROJECTS, YEARS
+
+    written = synthetic.generate(activities=200, seed=16, attendance_share=0.3)
+    projects = Project.objects.filter(is_synthetic=True)
+    assert written["projects"] == projects.count() == PROJECTS
+    assert written["project_links"] == 200
+    assert not projects.exclude(code__startswith="synthetic-16-").exists()
+    project = projects.get(code="synthetic-16-1")
+    assert project.activities.count() == 10
+    assert Indicator.objects.filter(project=project).count() == 10
+    results = compute.project_results(project, user=AnonymousUser())
+    assert all(not result.error for result in results)
+    assert {label for r in results for _, _, label in r.periods()} == {str(y) for y in YEARS}

@@ -247,28 +247,18 @@ def question_of(indicator: Indicator, period: Period) -> batch.Question:
 
 
 def _figure(measure: str, value: Any) -> Figure:
-    """One measure's value in an engine answer as a Figure."""
+    """One measure's value in an engine answer as a Figure; a count suppressed for this
+    user (people, or participations resting on named people) has no value."""
     if measure == "activities":
         return Figure(int(value))
     if measure == "countries":
         return Figure(int(value["at_least"]), value["qualifier"])
+    total = value["total"]
+    if not isinstance(total, int):
+        return Figure(None, "", suppressed=str(total))
     if measure == "participants":
-        return Figure(int(value["total"]), value["qualifier"])
-    total = value["total"]  # people: exact, or suppressed for this user
-    if isinstance(total, int):
-        return Figure(total)
-    return Figure(None, "", suppressed=str(total))
-
-
-def _sex_figure(measure: str, value: Any, sex: str) -> Figure:
-    """One sex's part of a measure's totals (counting rule 6 carries a "more than" to the
-    not-recorded part only)."""
-    part = value[sex]
-    if not isinstance(part, int):
-        return Figure(None, "", suppressed=str(part))
-    if measure == "participants" and sex == "not_recorded":
-        return Figure(part, value["qualifier"])
-    return Figure(part)
+        return Figure(total, value["qualifier"])
+    return Figure(total)  # people: exact
 
 
 def _actuals(indicator: Indicator, answer: Mapping[str, Any]) -> dict[str, Figure]:

@@ -2,7 +2,8 @@
 
 Everything is written in one transaction (all or nothing), in batches of BATCH_SIZE
 activities with their links and beneficiary rows, then the persons first drawn in the
-batch and the batch's attendance.
+batch and the batch's attendance; last, the synthetic projects with their indicators
+(projects.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from ..models import Theme
 from .generator import M2M_FIELDS_ALL, Generator
 from .guard import refuse_mixed_data
 from .people import ATTENDANCE_SHARE, People
+from .projects import write_projects
 from .vocabulary import ensure_vocabulary, load_vocabulary
 from .writer import writer_for
 
@@ -55,9 +58,11 @@ def generate(
         people = People(vocabulary, seed, attendance_share) if attendance_share > 0 else None
         generator = Generator(vocabulary, seed, rows_per_activity, people)
         person_ids: list[int] = []  # by index of the person drawn
+        activity_ids: list[int] = []
         now = timezone.now()
         for batch in generator.batches(activities):
             ids = writer.activity_ids(batch.activities)
+            activity_ids += ids
             for name, pairs in batch.links.items():
                 if pairs:
                     writer.links(name, [(ids[index], pk) for index, pk in pairs])
@@ -92,6 +97,14 @@ def generate(
             written["beneficiary_rows"] += len(rows)
             written["participants"] += len(batch.persons.persons)
             written["attendance"] += len(attendance)
+        theme_slug = (
+            Theme.objects.using(using).order_by("slug").values_list("slug", flat=True).first()
+        )
+        written.update(
+            write_projects(
+                writer, activity_ids, seed=seed, theme_slug=theme_slug or "", using=using
+            )
+        )
     writer.analyze()
     written["seconds"] = round(time.monotonic() - started, 2)
     return written
