@@ -234,10 +234,10 @@ def test_donor_a_s_viewer_sees_their_projects_funding_and_results_link(world):
     assert response.status_code == 200
     body = response.content.decode()
     assert "ALPHA-2021: Electronic evidence in Central America" in body
-    assert "EUR 250000.00" in body
-    assert "15 January 2021: EUR 100000.00" in body
-    assert "30 June 2021: EUR 50000.00" in body
-    assert "EUR 150000.00" in body  # disbursed in all
+    assert "EUR 250,000.00" in body
+    assert "15 January 2021: EUR 100,000.00" in body
+    assert "30 June 2021: EUR 50,000.00" in body
+    assert "EUR 150,000.00" in body  # disbursed in all
     assert 'href="/projects/ALPHA-2021/results/"' in body
     assert 'href="/activities/?project=ALPHA-2021"' in body
     assert f'href="/activities/?donor={world["donor_a"].pk}"' in body
@@ -247,14 +247,14 @@ def test_donor_a_s_viewer_sees_their_projects_funding_and_results_link(world):
     assert item.counts["participants"]["total"] == ALPHA_PEOPLE
     assert item.includes_drafts
     # Nothing of donor B.
-    assert "BETA-2021" not in body and "Beta Fund" not in body and "80000" not in body
+    assert "BETA-2021" not in body and "Beta Fund" not in body and "80,000" not in body
 
 
 def test_donor_b_s_viewer_sees_only_their_project(world):
     body = page_client(world["users"]["viewer_b"]).get("/donor/").content.decode()
-    assert "BETA-2021" in body and "USD 80000.00" in body
+    assert "BETA-2021" in body and "USD 80,000.00" in body
     assert "nothing disbursed yet" in body
-    assert "ALPHA-2021" not in body and "250000" not in body
+    assert "ALPHA-2021" not in body and "250,000" not in body
 
 
 def test_my_projects_asks_to_sign_in_and_says_when_no_donor_is_linked(world, donor_viewer):
