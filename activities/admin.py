@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
+from .admin_results import DonorFundingInline
 from .models import (
     Activity,
     Audience,
@@ -126,7 +127,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "description", "reference", "source_paragraph"]
     date_hierarchy = "start_date"
     autocomplete_fields = ["countries", "regions", "partners", "mentors"]
-    filter_horizontal = ["languages", "audiences", "themes", "mandates", "donors"]
+    filter_horizontal = ["languages", "audiences", "themes", "mandates", "donors", "projects"]
     readonly_fields = ["scope_region", "created_by", "created_at", "updated_at", "version"]
     fieldsets = [
         (
@@ -140,7 +141,7 @@ class ActivityAdmin(SimpleHistoryAdmin):
             {"fields": ["countries", "regions", "reported_countries_count", "scope_region"]},
         ),
         ("For whom and with whom", {"fields": ["audiences", "themes", "partners", "mentors"]}),
-        ("Why and funded by", {"fields": ["mandates", "donors"]}),
+        ("Why and funded by", {"fields": ["mandates", "donors", "projects"]}),
         (
             "Provenance",
             {
@@ -268,6 +269,7 @@ class DonorViewerInline(admin.TabularInline):
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country"]
+    inlines = [DonorFundingInline]
     search_fields = ["name"]
     autocomplete_fields = ["country"]
     list_select_related = ["country"]

@@ -49,8 +49,7 @@ class DonorProject:
 
     @property
     def results_href(self) -> str:
-        # The results page (/projects/<code>/results/) is the projects pages' own.
-        return f"/projects/{self.project.code}/results/"
+        return reverse("pages:project_results", args=[self.project.code])
 
     @property
     def activities_href(self) -> str:

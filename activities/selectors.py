@@ -149,6 +149,7 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
             "partners",
             "mandates",
             "donors",
+            "projects",
             "languages",
             "audiences",
             Prefetch("mentors", queryset=Mentor.objects.select_related("hub_country")),
@@ -323,6 +324,7 @@ def api_activities(*, user: AnyUser) -> QuerySet[ActivityWithParticipants]:
             Prefetch("mentors", queryset=Mentor.objects.select_related("hub_country")),
             "mandates",
             "donors",
+            "projects",
             Prefetch(
                 "beneficiaries",
                 queryset=BeneficiaryGroup.objects.select_related(

@@ -3,7 +3,7 @@ its query parameters (/activities/?region=013&year=2020)."""
 
 from django.urls import path, re_path
 
-from .views import activities, dashboard, directories, donor, places
+from .views import activities, dashboard, directories, donor, places, projects
 
 app_name = "pages"
 
@@ -22,5 +22,14 @@ urlpatterns = [
     path("partners/", directories.partner_list, name="partner_list"),
     path("mandates/", directories.mandate_list, name="mandate_list"),
     path("figures/", directories.figure_list, name="figure_list"),
+    path("projects/", projects.project_list, name="project_list"),
+    re_path(
+        r"^projects/(?P<code>[-a-zA-Z0-9_]+)/$", projects.project_detail, name="project_detail"
+    ),
+    re_path(
+        r"^projects/(?P<code>[-a-zA-Z0-9_]+)/results/$",
+        projects.project_results,
+        name="project_results",
+    ),
     path("donor/", donor.my_projects, name="my_projects"),
 ]

@@ -654,6 +654,80 @@ def measure_lists(port: int, name: str, repetitions: int) -> tuple[list[dict], l
     return entries, notes
 
 
+# The projects whose results are measured: the first two synthetic projects of seed 1.
+RESULTS_PROJECTS = ("synthetic-1-1", "synthetic-1-2")
+
+
+def measure_results(port: int, name: str, repetitions: int) -> tuple[list[dict], list[str]]:
+    """The results of a project with ten indicators over three periods (issue 15), HTML
+    and API: between writes and right after one, with the queries each costs. A second
+    project, computed after a write, must cost the same number of queries as the first;
+    and each computed indicator's first actual must be what /api/v1/stats/ answers."""
+    entries, notes = [], []
+    first, second = RESULTS_PROJECTS
+    for label, template in (
+        ("HTML results", "/projects/{code}/results/"),
+        ("API results", "/api/v1/projects/{code}/results/"),
+    ):
+        path = template.format(code=first)
+        times, counts, body = timed_api(port, path, repetitions)
+        cold_times, cold_queries = timed_cold(port, name, path, COLD_RUNS)
+        bump_version(name)
+        _, _, _, other = get(port, template.format(code=second))
+        if other != cold_queries:
+            notes.append(
+                f"{label}: queries vary between projects: {cold_queries} for {first}, "
+                f"{other} for {second}"
+            )
+        if label.startswith("API"):
+            notes += _results_agree_with_stats(port, first, json.loads(body))
+        entries.append(
+            {
+                "name": label,
+                "ms_median": median_ms(times),
+                "queries": statistics.median_low(counts),
+                "ms_cold_median": median_ms(cold_times),
+                "queries_cold": cold_queries,
+                "queries_cold_other_project": other,
+            }
+        )
+        log(
+            f"{label}: {median_ms(times)} ms, {statistics.median_low(counts)} queries; after "
+            f"a write {median_ms(cold_times)} ms, {cold_queries} queries ({other} for {second})"
+        )
+    return entries, notes
+
+
+def _results_agree_with_stats(port: int, code: str, answer: Any) -> list[str]:
+    """Each computed indicator's whole actual for each year equals the stats API's."""
+    items = answer["results"] if isinstance(answer, dict) and "results" in answer else answer
+    notes = []
+    for item in items:
+        indicator = item["indicator"]
+        if indicator["kind"] != "computed":
+            continue
+        for cell in item["cells"]:
+            if cell["part"] or cell["quarter"] or cell["actual"] is None:
+                continue
+            params = {**indicator["filters"], "project": code, "year": cell["year"]}
+            params["measures"] = indicator["measure"]
+            query = "&".join(f"{key}={value}" for key, value in sorted(params.items()))
+            status, body, _, _ = get(port, f"/api/v1/stats/?{query}")
+            if status != 200:
+                notes.append(f"results check: /api/v1/stats/?{query}: HTTP {status}")
+                continue
+            value = json.loads(body)["totals"][indicator["measure"]]
+            expected = (
+                value if isinstance(value, int) else value.get("total", value.get("at_least"))
+            )
+            if cell["actual"]["value"] != expected:
+                notes.append(
+                    f"results check: indicator {indicator['code']} {cell['year']}: results "
+                    f"{cell['actual']['value']}, stats {expected}"
+                )
+    return notes
+
+
 def load(
     port: int, paths: list[str], clients: int, seconds: float, limit: int
 ) -> tuple[float, int, int]:
@@ -754,6 +828,18 @@ def people_targets(results: dict) -> list[str]:
     return lines
 
 
+def _results_target(results: dict, notes: list[str]) -> str:
+    entries = results.get("results", [])
+    if not entries:
+        return "not measured"
+    slow = [e["name"] for e in entries if e["ms_median"] >= 50]
+    varying = [note for note in notes if "queries vary between projects" in note]
+    disagree = [note for note in notes if note.startswith("results check")]
+    if not (slow or varying or disagree):
+        return "met"
+    return "missed (" + "; ".join([*slow, *varying, *disagree]) + ")"
+
+
 def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
     size = results["size"]
     lines = [
@@ -838,6 +924,20 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
             f"| {entry['queries']} | {entry.get('ms_cold_median')} "
             f"| {entry.get('queries_cold')} |"
         )
+    lines += [
+        "",
+        "## Results of a project (ten indicators over three periods)",
+        "",
+        "| page | median ms | queries per request | after a write ms | queries after a write "
+        "| another project after a write |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for entry in results.get("results", []):
+        lines.append(
+            f"| {entry['name']} | {entry['ms_median']} | {entry['queries']} "
+            f"| {entry['ms_cold_median']} | {entry['queries_cold']} "
+            f"| {entry['queries_cold_other_project']} |"
+        )
     throughput = results["throughput"]
     lines += [
         "",
@@ -871,6 +971,8 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         + ("met" if at_20 and all(e["ms_median"] < 50 for e in at_20) else "missed"),
         "- lists: the same number of queries on every request and every page: "
         + ("met" if not any("queries vary" in note for note in notes) else "missed"),
+        "- results of a project under 50 ms (as the lists), the same queries for every "
+        "project: " + _results_target(results, notes),
         "- mixed throughput at least 0.5x trivial: "
         + ("met" if (throughput["ratio"] or 0) >= 0.5 else "missed"),
         f"- zero errors: {'met' if throughput['errors'] == 0 else 'missed'}",
@@ -957,6 +1059,10 @@ def main() -> int:
         )
         checks += people_checks
         results["list"], notes = measure_lists(server.port, args.database, args.repetitions)
+        results["results"], result_notes = measure_results(
+            server.port, args.database, args.repetitions
+        )
+        notes += result_notes
         results["throughput"] = measure_throughput(server.port, args.seconds)
         results["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
         # Last: an import writes, and every answer cached before it is then stale.
@@ -979,7 +1085,12 @@ def main() -> int:
     ]
     if failed_imports:
         log(f"import failed: {failed_imports}")
-    if args.smoke and (failures or results["throughput"]["errors"] or failed_imports):
+    disagreeing = [note for note in notes if note.startswith("results check")]
+    if disagreeing:
+        log("results and stats disagree: " + "; ".join(disagreeing))
+    if args.smoke and (
+        failures or results["throughput"]["errors"] or failed_imports or disagreeing
+    ):
         return 1
     return 0
 

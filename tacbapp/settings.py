@@ -271,6 +271,8 @@ SPECTACULAR_SETTINGS = {
         "RecordQualifierEnum": "activities.models.Qualifier",
         "SumQualifierEnum": ["exact", "at_least", "about"],
         "CountriesQualifierEnum": ["exact", "at_least"],
+        "IndicatorKindEnum": "activities.models.IndicatorKind",
+        "SexPartEnum": ["", "female", "male", "not_recorded"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -21,6 +21,8 @@ LISTS = [
     "/api/v1/figures/",
     "/api/v1/audiences/",
     "/api/v1/languages/",
+    "/api/v1/projects/",
+    "/api/v1/indicators/",
 ]
 
 

@@ -25,9 +25,9 @@ def test_the_activity_list(api, django_assert_num_queries, size):
     # 1 COUNT for the page; 2 the page of activities, with source document, scope region
     # and the participants subqueries (sums and qualifier) in the same SELECT; then one
     # prefetch each: 3 countries, 4 regions, 5 themes, 6 audiences, 7 languages,
-    # 8 partners, 9 mentors (+ hub country), 10 mandates, 11 donors, 12 beneficiary rows
-    # (+ audience, country, attributed country and region), 13 figures.
-    with django_assert_num_queries(13):
+    # 8 partners, 9 mentors (+ hub country), 10 mandates, 11 donors, 12 projects,
+    # 13 beneficiary rows (+ audience, country, attributed country and region), 14 figures.
+    with django_assert_num_queries(14):
         response = api.get("/api/v1/activities/", {"q": "Made-up", "page_size": 50})
     assert response.json()["count"] == size
     assert len(response.json()["results"][0]["beneficiaries"]) == 1
@@ -36,8 +36,8 @@ def test_the_activity_list(api, django_assert_num_queries, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_the_activity_list_as_csv(api, django_assert_num_queries, size):
     factories.ActivityFactory.create_batch(size)
-    # The same 13 queries as JSON: the CSV renders the same serialized data.
-    with django_assert_num_queries(13):
+    # The same 14 queries as JSON: the CSV renders the same serialized data.
+    with django_assert_num_queries(14):
         response = api.get("/api/v1/activities/", {"q": "Made-up", "format": "csv"})
     assert response.content.decode().count("Made-up training") == size
 
@@ -47,8 +47,8 @@ def test_the_activity_list_for_a_scoped_officer(officer_api, django_assert_num_q
     factories.ActivityFactory.create_batch(size, status="draft")
     # 1 the token and its user; 2 the user's permissions, 3 their groups' permissions;
     # 4 the officer's scope countries, 5 its regions (cached for the request); 6 COUNT;
-    # 7 the page; 8-18 the eleven prefetches of the anonymous list.
-    with django_assert_num_queries(18):
+    # 7 the page; 8-19 the twelve prefetches of the anonymous list.
+    with django_assert_num_queries(19):
         response = officer_api.get("/api/v1/activities/", {"q": "Made-up", "page_size": 50})
     assert response.json()["count"] == size
 
@@ -56,8 +56,8 @@ def test_the_activity_list_for_a_scoped_officer(officer_api, django_assert_num_q
 @pytest.mark.parametrize("size", SIZES)
 def test_the_activity_detail(api, django_assert_num_queries, size):
     activities = factories.ActivityFactory.create_batch(size, places=["SLV", "GTM", "HND"])
-    # 1 the activity (with its annotations and joins); 2-12 the eleven prefetches.
-    with django_assert_num_queries(12):
+    # 1 the activity (with its annotations and joins); 2-13 the twelve prefetches.
+    with django_assert_num_queries(13):
         response = api.get(f"/api/v1/activities/{activities[-1].pk}/")
     assert len(response.json()["countries"]) == 3
 

@@ -75,6 +75,8 @@ def test_every_resource_is_in_the_schema_with_its_errors(openapi):
         "figures",
         "audiences",
         "languages",
+        "projects",
+        "indicators",
     ]:
         assert f"/api/v1/{resource}/" in paths, resource
         listing = paths[f"/api/v1/{resource}/"]["get"]["responses"]
@@ -82,6 +84,8 @@ def test_every_resource_is_in_the_schema_with_its_errors(openapi):
         assert listing["200"]["content"]["text/csv"]["schema"] == {"type": "string"}
     assert "/api/v1/countries/{code}/" in paths
     assert "/api/v1/regions/{code}/" in paths
+    assert "/api/v1/projects/{code}/" in paths
+    assert "/api/v1/projects/{code}/results/" in paths
 
 
 def test_the_schema_is_openapi_3_1_with_nullable_references_strict_readers_accept(openapi):

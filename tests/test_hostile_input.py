@@ -108,6 +108,7 @@ def get_cases() -> list:
         ("/partners/", ["page", "q"]),
         ("/mandates/", ["page", "q"]),
         ("/figures/", ["year", "region", "country", "page"]),
+        ("/projects/", ["donor", "theme", "country", "region", "year"]),
     ]
     found = []
     for url, names in main:

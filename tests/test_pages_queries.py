@@ -119,12 +119,12 @@ def test_the_activity_list_query_count_stays_flat(assert_flat):
     # 2 the page of activities, people annotated by subqueries (no COUNT: the engine's
     #   totals give the number of pages)
     # 3-6 prefetch of their countries, regions, themes, partners
-    # 7-15 the sidebar's options: regions (M49 tree), countries, themes, audiences,
-    #      languages, partners, mentors (with hub), mandates, donors
+    # 7-16 the sidebar's options: regions (M49 tree), countries, themes, audiences,
+    #      languages, partners, mentors (with hub), mandates, donors, projects
     def expect(response, body, size):
         assert len(response.context["activities"]) == size
 
-    assert_flat("/activities/?theme=query-count", 15, expect=expect)
+    assert_flat("/activities/?theme=query-count", 16, expect=expect)
 
 
 def test_the_export_query_count_stays_flat(assert_flat):
@@ -146,11 +146,11 @@ def test_the_activity_detail_query_count_does_not_grow_with_the_data(
     client.get(f"/activities/{first.pk}/")
     engine = sum(engine_queries)
     # 1 the activity (with source document and scope region)
-    # 2-13 prefetch: countries, regions, themes, their parents, partners, mandates,
-    #      donors, languages, audiences, mentors (with hub), beneficiary rows (with
-    #      audience and country), reported figures
+    # 2-14 prefetch: countries, regions, themes, their parents, partners, mandates,
+    #      donors, projects, languages, audiences, mentors (with hub), beneficiary rows
+    #      (with audience and country), reported figures
     # and the engine's totals for this one activity
-    with django_assert_num_queries(13 + engine):
+    with django_assert_num_queries(14 + engine):
         response = client.get(f"/activities/{first.pk}/")
     assert response.status_code == 200
 

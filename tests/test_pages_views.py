@@ -31,6 +31,8 @@ PAGES = [
     "/mandates/",
     "/figures/",
     "/figures/?role=context",
+    "/projects/",
+    "/projects/?region=013&year=2020",
 ]
 
 
@@ -64,8 +66,11 @@ def test_the_addresses_are_the_ones_people_guess():
         ("partner_list", "/partners/"),
         ("mandate_list", "/mandates/"),
         ("figure_list", "/figures/"),
+        ("project_list", "/projects/"),
     ]:
         assert reverse(f"pages:{name}") == url
+    assert reverse("pages:project_detail", args=["GLO-CYB"]) == "/projects/GLO-CYB/"
+    assert reverse("pages:project_results", args=["GLO-CYB"]) == "/projects/GLO-CYB/results/"
 
 
 def test_the_central_america_2020_list_shows_eight_activities(client):

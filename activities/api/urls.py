@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import attendance, stats_views, views
+from . import attendance, projects, stats_views, views
 
 # URL names are "api-<resource>-list" and "api-<resource>-detail"; the stats rows link
 # to "api-activity-list".
@@ -22,6 +22,8 @@ router.register("donors", views.DonorViewSet, basename="api-donor")
 router.register("figures", views.FigureViewSet, basename="api-figure")
 router.register("audiences", views.AudienceViewSet, basename="api-audience")
 router.register("languages", views.LanguageViewSet, basename="api-language")
+router.register("projects", projects.ProjectViewSet, basename="api-project")
+router.register("indicators", projects.IndicatorViewSet, basename="api-indicator")
 
 urlpatterns = [
     path("stats/", stats_views.StatsView.as_view(), name="api-stats"),

@@ -5,7 +5,7 @@ malformed date, is a form error (a 400 naming the parameter in the API, an error
 the field on a page), never silently ignored.
 
 Modules: fields.py (the validating fields and helpers they share), activities.py,
-figures.py, references.py (places and directories). Every public name is re-exported
+figures.py, projects.py, references.py (places and directories). Every public name is re-exported
 here, so `from activities.filters import ActivityFilterSet` keeps working.
 """
 
@@ -22,6 +22,7 @@ from .fields import (
     with_schema,
 )
 from .figures import ReportedFigureFilterSet
+from .projects import IndicatorFilterSet, ProjectFilterSet
 from .references import (
     CountryFilterSet,
     DonorFilterSet,
@@ -38,11 +39,13 @@ __all__ = [
     "CountryCodeFilter",
     "CountryFilterSet",
     "DonorFilterSet",
+    "IndicatorFilterSet",
     "MandateFilterSet",
     "MentorFilterSet",
     "MonthField",
     "MonthFilter",
     "PartnerFilterSet",
+    "ProjectFilterSet",
     "RegionFilterSet",
     "ReportedFigureFilterSet",
     "ThemeFilterSet",

@@ -21,6 +21,7 @@ from ..models import (
     Donor,
     Language,
     Partner,
+    Project,
     Region,
     Theme,
     validate_geographic_scope,
@@ -81,6 +82,7 @@ class ActivityForm(forms.ModelForm):
             "themes",
             "partners",
             "donors",
+            "projects",
             "source_paragraph",
             "source_note",
         ]
@@ -120,7 +122,10 @@ class ActivityForm(forms.ModelForm):
         model_choices(self, "donors").queryset = Donor.objects.all()
         if not Donor.objects.exists():
             del self.fields["donors"]  # none recorded yet: no empty picker
-        for name in ("languages", "audiences", "themes", "partners", "donors"):
+        model_choices(self, "projects").queryset = Project.objects.all()
+        if not Project.objects.exists():
+            del self.fields["projects"]  # none recorded yet: no empty picker
+        for name in ("languages", "audiences", "themes", "partners", "donors", "projects"):
             if name in self.fields:
                 optional_picker(model_choices(self, name))
 
@@ -202,8 +207,9 @@ class ActivityForm(forms.ModelForm):
             for name in ("countries", "regions", "languages", "audiences", "themes")
         }
         relations["partners"] = self.cleaned_data.get("partners") or []
-        if "donors" in self.fields:
-            relations["donors"] = self.cleaned_data.get("donors") or []
+        for name in ("donors", "projects"):
+            if name in self.fields:
+                relations[name] = self.cleaned_data.get(name) or []
         fields = {
             name: self.cleaned_data[name]
             for name in self.Meta.fields

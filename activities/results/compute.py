@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.http import urlencode
@@ -158,7 +158,9 @@ def indicators_of(project: Project) -> QuerySet[Indicator]:
             Prefetch("targets", queryset=Target.objects.select_related("country")),
             Prefetch("values", queryset=IndicatorValue.objects.select_related("country")),
         )
-        .order_by("outcome__code", "code")
+        # Indicators on no outcome first, on every database (NULLs sort last on
+        # PostgreSQL and first on SQLite unless told).
+        .order_by(F("outcome__code").asc(nulls_first=True), "code")
     )
 
 

@@ -4,6 +4,8 @@
 - `activities`: the activity list, its downloads and one activity's page;
 - `places`: a region of the M49 tree, a country;
 - `directories`: mentors, partners, mandates and the figures the report gives;
+- `projects`: projects with their money and counts, and their results (planned against
+  achieved);
 - `filter_forms`: the sidebar filters and list options shared by the lists;
 - `common`: the engine's totals made ready for templates, links into the list.
 

@@ -8,15 +8,19 @@ filters: its order and its page size.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
 from django_filters import fields as filter_fields
 
-from .. import selectors
-from ..filters import ActivityFilterSet, ReportedFigureFilterSet
+from .. import project_selectors, selectors
+from ..filters import ActivityFilterSet, ProjectFilterSet, ReportedFigureFilterSet
 from ..models import Activity, FigureRole, Mentor
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 PAGE_SIZE = 50
 PAGE_SIZES = (20, 50, 100)
@@ -49,7 +53,7 @@ class ListOptionsForm(forms.Form):
 
 
 # The sidebar's fields in the order a visitor narrows things down, with their labels.
-FILTER_LABELS = {
+FILTER_LABELS: dict[str, StrOrPromise] = {
     "region": "Region (M49)",
     "country": "Country",
     "year": "Year",
@@ -62,6 +66,7 @@ FILTER_LABELS = {
     "mentor": "Mentor",
     "mandate": "Mandate",
     "donor": "Donor",
+    "project": gettext_lazy("Project"),
     "month": "Within month",
     "date_from": "Running on or after",
     "date_to": "Started on or before",
@@ -131,6 +136,8 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     _choice(fields, "status").choices = Activity.Status.choices
     _model_choice(fields, "mandate").empty_label = "Any mandate"
     _model_choice(fields, "donor").empty_label = "Any donor"
+    if "project" in fields:
+        _model_choice(fields, "project").empty_label = gettext_lazy("Any project")
     for name, label in FILTER_LABELS.items():
         if name in fields:
             fields[name].label = label
@@ -167,4 +174,29 @@ def filtered_figures(request: HttpRequest) -> ReportedFigureFilterSet:
     if "activity" in fields:
         fields["activity"].label = "Backed by activity (id)"
     _label_unnamed(fields)
+    return filterset
+
+
+PROJECT_FILTER_LABELS: dict[str, StrOrPromise] = {
+    "donor": gettext_lazy("Donor"),
+    "theme": gettext_lazy("Theme"),
+    "region": gettext_lazy("Region (M49)"),
+    "country": gettext_lazy("Country"),
+    "year": gettext_lazy("Year"),
+}
+
+
+def filtered_projects(request: HttpRequest) -> ProjectFilterSet:
+    """The project FilterSet bound to the request, over the list selector, with its form
+    ready: selects for the donor, theme and places, readable labels."""
+    filterset = ProjectFilterSet(
+        request.GET, queryset=project_selectors.project_list(request.user), request=request
+    )
+    fields = filterset.form.fields
+    _place_selects(fields)
+    _model_choice(fields, "donor").empty_label = gettext_lazy("Any donor")
+    fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric", "min": 1900})
+    for name, label in PROJECT_FILTER_LABELS.items():
+        fields[name].label = label
+    filterset.form.order_fields(PROJECT_FILTER_LABELS)
     return filterset

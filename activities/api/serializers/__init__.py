@@ -5,6 +5,7 @@ relations that activities/selectors.py prefetches.
 - activities.py: activities (reads and writes through activities/services.py)
 - beneficiaries.py: an activity's beneficiary rows
 - figures.py: reported figures
+- projects.py: projects with their money and results framework, and their results
 - references.py: countries, regions, themes, audiences, languages, partners, mentors,
   mandates, donors
 - stats.py: the shape of GET /api/v1/stats/, for OpenAPI
@@ -13,6 +14,7 @@ relations that activities/selectors.py prefetches.
 from .activities import ActivitySerializer
 from .beneficiaries import AttributedPlaceSerializer, BeneficiaryGroupSerializer
 from .figures import ReportedFigureSerializer
+from .projects import IndicatorResultSerializer, IndicatorSerializer, ProjectSerializer
 from .references import (
     AudienceSerializer,
     CountrySerializer,
@@ -33,10 +35,13 @@ __all__ = [
     "BeneficiaryGroupSerializer",
     "CountrySerializer",
     "DonorSerializer",
+    "IndicatorResultSerializer",
+    "IndicatorSerializer",
     "LanguageSerializer",
     "MandateSerializer",
     "MentorSerializer",
     "PartnerSerializer",
+    "ProjectSerializer",
     "RegionSerializer",
     "ReportedFigureSerializer",
     "StatsResponseSerializer",

@@ -41,6 +41,7 @@ from .nested import (
     countries_field,
     figures_field,
     languages_field,
+    projects_field,
     region_read_field,
     regions_field,
     source_document_field,
@@ -72,6 +73,11 @@ class ActivitySerializer(StrictModelSerializer):
     mentors = by_id(Mentor, MentorRefSerializer, "mentor id", many=True, required=False)
     mandates = by_id(Mandate, MandateRefSerializer, "mandate id", many=True, required=False)
     donors = by_id(Donor, DonorRefSerializer, "donor id", many=True, required=False)
+    projects = projects_field(
+        many=True,
+        required=False,
+        help_text="Projects the activity belongs to, by code (their indicators count it).",
+    )
     beneficiaries = BeneficiaryGroupSerializer(
         many=True,
         required=False,
@@ -123,6 +129,7 @@ class ActivitySerializer(StrictModelSerializer):
             "mentors",
             "mandates",
             "donors",
+            "projects",
             "participants",
             "beneficiaries",
             "figures",

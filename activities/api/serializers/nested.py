@@ -21,6 +21,7 @@ from activities.models import (
     Mandate,
     Mentor,
     Partner,
+    Project,
     Region,
     ReportedFigure,
     SourceDocument,
@@ -56,6 +57,7 @@ LanguageRefSerializer = _reference(Language, ["code", "name"], "LanguageRefSeria
 PartnerRefSerializer = _reference(Partner, ["id", "name", "short_name"], "PartnerRefSerializer")
 MandateRefSerializer = _reference(Mandate, ["id", "symbol", "title"], "MandateRefSerializer")
 DonorRefSerializer = _reference(Donor, ["id", "name"], "DonorRefSerializer")
+ProjectRefSerializer = _reference(Project, ["code", "title"], "ProjectRefSerializer")
 SourceDocumentSerializer = _reference(
     SourceDocument, ["key", "title", "symbol", "issued"], "SourceDocumentSerializer"
 )
@@ -107,6 +109,12 @@ def audiences_field(**kwargs: Any) -> CodeRelatedField:
 def languages_field(**kwargs: Any) -> CodeRelatedField:
     return _code_field(
         LanguageRefSerializer, "language code", "code", queryset=Language.objects.all(), **kwargs
+    )
+
+
+def projects_field(**kwargs: Any) -> CodeRelatedField:
+    return _code_field(
+        ProjectRefSerializer, "project code", "code", queryset=Project.objects.all(), **kwargs
     )
 
 
