@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, Sum
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -263,17 +264,16 @@ class DonorViewerInline(admin.TabularInline):
     model = DonorViewer
     extra = 0
     autocomplete_fields = ["user"]
-    verbose_name = "donor viewer"
+    verbose_name = _("donor viewer")
 
 
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country"]
-    inlines = [DonorFundingInline]
+    inlines = [DonorFundingInline, DonorViewerInline]
     search_fields = ["name"]
     autocomplete_fields = ["country"]
     list_select_related = ["country"]
-    inlines = [DonorViewerInline]
 
 
 @admin.register(Mentor)

@@ -320,3 +320,11 @@ def test_project_results_count_the_draft_for_those_who_may_only(world, role):
     cell = result.cell(2021)
     value = cell.actual.value if cell is not None and cell.actual is not None else 0
     assert value == (0 if role in ("anonymous", "viewer_b") else ALPHA_PEOPLE)
+
+
+def test_the_admin_shows_a_donor_s_viewers_and_its_projects(world, superuser_client):
+    page = superuser_client.get(f"/admin/activities/donor/{world['donor_a'].pk}/change/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "vera-alpha" in body  # its viewer (DonorViewerInline)
+    assert "ALPHA-2021" in body  # the project it funds (DonorFundingInline)
