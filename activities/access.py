@@ -5,10 +5,13 @@ Pages, API, statistics, exports and the map all start from
 
 The rules, in plain words (roles are set up in activities/roles.py)
 - Anonymous users and users with no role see published activities only.
-- Donor viewers see published records only (lists, details, exports); the aggregate
-  statistics include drafts for them (`can_see_draft_aggregates`, applied by
-  `counting.countable`), so a donor can follow what is being logged without reading
-  unreviewed records one by one.
+- Donor viewers see published records only (lists, details, exports). A donor viewer
+  linked to donors (DonorViewer) also counts, in the aggregate statistics, the drafts
+  those donors fund: tagged with one of them, or in a project one of them funds
+  (`can_see_draft_aggregates` and `viewer_donor_ids`, applied by `counting.countable`),
+  so a donor can follow what is being logged for them without reading unreviewed records
+  one by one. Every other draft is invisible to them, as to the public; a donor viewer
+  linked to no donor counts no draft at all.
 - Programme officers see published activities and the drafts within their scope, and
   edit (published or draft) only activities within their scope. An activity is within
   the scope when it has at least one country or region and every one of its countries
@@ -61,13 +64,39 @@ def can_publish(user: AnyUser) -> bool:
 
 
 def can_see_draft_aggregates(user: AnyUser) -> bool:
-    """Statistics (totals, charts, map) include drafts for managers and donor viewers."""
+    """Statistics (totals, charts, map) include drafts for managers (every draft) and
+    donor viewers (those their donors fund: `viewer_donor_ids`)."""
     return _perm(user, "view_draft_aggregates")
 
 
 def can_close_periods(user: AnyUser) -> bool:
     """May close and reopen reporting periods (managers): activities/results/periods.py."""
     return _perm(user, "close_period")
+
+
+# The attribute that caches a user's donors on the user object.
+_DONORS_CACHE = "_viewer_donor_ids"
+
+
+def viewer_donor_ids(user: AnyUser) -> list[int]:
+    """The donors the user is linked to as a donor viewer (DonorViewer); cached on the
+    user object, as one request asks several times."""
+    if user is None or not user.is_authenticated:
+        return []
+    cached: list[int] | None = getattr(user, _DONORS_CACHE, None)
+    if cached is not None:
+        return cached
+    from .models import DonorViewer
+
+    ids = sorted(DonorViewer.objects.filter(user=user).values_list("donor_id", flat=True))
+    setattr(user, _DONORS_CACHE, ids)
+    return ids
+
+
+def forget_donors(user: AnyUser) -> None:
+    """Drop the cached donor links (after they were changed in the same request or test)."""
+    if user is not None:
+        user.__dict__.pop(_DONORS_CACHE, None)
 
 
 def can_read_history(user: AnyUser) -> bool:
@@ -165,14 +194,20 @@ def places_within_scope(
 # --- Querysets and the one access function --------------------------------------------
 
 
-def filter_visible(queryset: ActivityQS, user: AnyUser) -> ActivityQS:
-    """The activities of `queryset` the user may read one by one (lists, details, CSV)."""
+def visible_condition(user: AnyUser) -> Q | None:
+    """The condition on an activity for the user to read it; None: they read every one."""
     if edits_everything(user):
-        return queryset
+        return None
     if is_scoped_officer(user):
         in_scope = within_scope(Activity.objects.all(), user).values("pk")
-        return queryset.filter(Q(status=Activity.Status.PUBLISHED) | Q(pk__in=in_scope))
-    return queryset.filter(status=Activity.Status.PUBLISHED)
+        return Q(status=Activity.Status.PUBLISHED) | Q(pk__in=in_scope)
+    return Q(status=Activity.Status.PUBLISHED)
+
+
+def filter_visible(queryset: ActivityQS, user: AnyUser) -> ActivityQS:
+    """The activities of `queryset` the user may read one by one (lists, details, CSV)."""
+    condition = visible_condition(user)
+    return queryset if condition is None else queryset.filter(condition)
 
 
 def filter_editable(queryset: ActivityQS, user: AnyUser) -> ActivityQS:

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.db.models import Count, Sum
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -13,6 +14,7 @@ from .models import (
     BeneficiaryGroup,
     Country,
     Donor,
+    DonorViewer,
     Language,
     Mandate,
     Mentor,
@@ -287,10 +289,20 @@ class MandateAdmin(admin.ModelAdmin):
     search_fields = ["symbol", "title", "summary"]
 
 
+class DonorViewerInline(admin.TabularInline):
+    """The donor viewers linked to a donor: they count the drafts it funds and see its
+    projects at /donor/ (also: manage.py create_role_user NAME --role donor --donor X)."""
+
+    model = DonorViewer
+    extra = 0
+    autocomplete_fields = ["user"]
+    verbose_name = _("donor viewer")
+
+
 @admin.register(Donor)
 class DonorAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "country"]
-    inlines = [DonorFundingInline]
+    inlines = [DonorFundingInline, DonorViewerInline]
     search_fields = ["name"]
     autocomplete_fields = ["country"]
     list_select_related = ["country"]

@@ -40,10 +40,12 @@ In plain words
 7. **Activities are counted distinct.** An activity in five countries is one activity, so
    totals are computed over the whole filtered set, never by summing grouped rows.
 8. **Who may count what** (`countable`): everyone counts published activities; officers
-   also count the drafts within their scope (the ones they may read); managers and donor
-   viewers count every draft. An answer says `includes_drafts` exactly when a draft is
-   among the activities it counted (`includes_drafts`). Drafts a user may count but not
-   read are named in no answer (`redact_unreadable`).
+   also count the drafts within their scope (the ones they may read); managers count
+   every draft; donor viewers count the drafts their donors fund (`funded_by`: tagged
+   with one of their donors, or in a project one of them funds) and no other. An answer
+   says `includes_drafts` exactly when a draft is among the activities it counted
+   (`includes_drafts`). Drafts a user may count but not read are named in no answer
+   (`redact_unreadable`).
 9. **People.** Where an activity has attendance, a person is counted once however many
    activities they attended: `people` is COUNT(DISTINCT person) over the attended
    attendance of the counted activities (`attended`), split by the person's recorded
@@ -388,14 +390,34 @@ def both_scores_sql(pre: str, post: str) -> str:
 # --- Rule 8: who may count what -------------------------------------------------------
 
 
+def funded_by(donor_ids: Iterable[int]) -> Q:
+    """Activities a donor funds: tagged with the donor, or in a project it funds (a
+    Funding row). The `donor=` filter and the donor viewers' drafts both use it."""
+    from .models import Funding
+
+    donor_ids = list(donor_ids)
+    tagged = Activity.donors.through.objects.filter(
+        activity_id=OuterRef("pk"), donor_id__in=donor_ids
+    )
+    in_funded_project = Activity.projects.through.objects.filter(
+        activity_id=OuterRef("pk"),
+        project_id__in=Funding.objects.filter(donor_id__in=donor_ids).values("project_id"),
+    )
+    return Q(Exists(tagged)) | Q(Exists(in_funded_project))
+
+
 def countable(activities: ActivityQS, user: AnyUser) -> ActivityQS:
-    """The activities of `activities` counted in the user's statistics: every draft for
-    donor viewers and managers, otherwise exactly what they may read."""
+    """The activities of `activities` counted in the user's statistics: what they may
+    read (every draft for managers, an officer's drafts in scope), and for donor viewers
+    the drafts their donors fund; no other draft."""
     from . import access
 
-    if access.can_see_draft_aggregates(user):
+    condition = access.visible_condition(user)
+    if condition is None:  # they read every record
         return activities
-    return access.filter_visible(activities, user)
+    if access.can_see_draft_aggregates(user) and (donors := access.viewer_donor_ids(user)):
+        condition |= funded_by(donors)
+    return activities.filter(condition)
 
 
 def includes_drafts(activities: QuerySet[Activity]) -> bool:

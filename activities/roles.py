@@ -4,8 +4,10 @@ Roles
 - Programme officer: logs activities and edits them, only within the countries and M49
   regions of their OfficerScope; sees published records and the drafts in their scope.
 - Programme manager: edits every activity, publishes, reads the audit history.
-- Donor viewer: reads published records; statistics (aggregates) include drafts for
-  them, record lists and exports do not. No editing.
+- Donor viewer: reads published records; statistics (aggregates) include the drafts
+  their donors fund (DonorViewer links: tagged with the donor, or in a project it
+  funds), record lists and exports do not. Their projects and funding: /donor/. No
+  editing.
 - Administrator: everything, including users, roles and reference data (they also get
   the admin site through `is_staff`, which `manage.py create_role_user` sets).
 - Anonymous users (no role): published records and their counts only.

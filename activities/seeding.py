@@ -24,12 +24,17 @@ from .models import (
     BeneficiaryGroup,
     Country,
     DatePrecision,
+    FigureRole,
     Language,
     Mandate,
     Mentor,
     Partner,
+    PeriodEvent,
+    PeriodSnapshot,
     Region,
     ReportedFigure,
+    ReportingPeriod,
+    SnapshotFigure,
     SourceDocument,
     Theme,
 )
@@ -160,9 +165,30 @@ def load_reference() -> dict[str, int]:
 # --- The 2020 report -------------------------------------------------------------------
 
 
-def read_report_figures() -> list[dict[str, str]]:
+def read_report_figures(*, corrected: bool = True) -> list[dict[str, str]]:
+    """The rows of report-figures.csv; with `corrected`, the seed's corrections applied
+    (`figure_corrections` in report-2020.json: where the CSV departs from the report)."""
     with REPORT_FIGURES.open(encoding="utf-8", newline="") as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    if corrected:
+        seed = json.loads(REPORT_SEED.read_text(encoding="utf-8"))
+        apply_corrections(rows, seed.get("figure_corrections", []))
+    return rows
+
+
+def apply_corrections(rows: list[dict[str, str]], corrections: list[dict[str, str]]) -> None:
+    """Replace each corrected CSV cell, which must still hold the value the correction
+    names (or already the corrected one): a CSV changed since stops the seed."""
+    by_id = {row["id"]: row for row in rows}
+    for correction in corrections:
+        row = by_id[correction["figure"]]
+        column = correction["column"]
+        if row[column] not in (correction["csv"], correction["corrected"]):
+            raise ValueError(
+                f"{correction['figure']}.{column} is {row[column]!r} in the CSV, not "
+                f"{correction['csv']!r}: review the correction in {REPORT_SEED.name}"
+            )
+        row[column] = correction["corrected"]
 
 
 def resolve_geography(text: str) -> tuple[list[Country], list[Region]]:
@@ -267,12 +293,14 @@ def load_report_seed() -> dict[str, int]:
     figures = read_report_figures()
     for csv_row in figures:
         _load_figure(csv_row, seed["figures"][csv_row["id"]], source, themes, activities, mentors)
+    _load_reported_period(seed["reported_period"], source)
     return {
         "activities": Activity.objects.filter(reference__startswith="report-2020/").count(),
         "beneficiary_rows": BeneficiaryGroup.objects.filter(
             activity__reference__startswith="report-2020/"
         ).count(),
         "figures": ReportedFigure.objects.count(),
+        "snapshot_figures": SnapshotFigure.objects.filter(snapshot__period__project=None).count(),
         "partners": Partner.objects.count(),
         "mandates": Mandate.objects.count(),
         "mentors": Mentor.objects.count(),
@@ -354,6 +382,8 @@ def _load_figure(csv_row, extra, source, themes, activities, mentors) -> Reporte
             "countries_count": int(csv_row["countries_count"])
             if csv_row["countries_count"]
             else None,
+            "geography_as_reported": extra.get("geography_as_reported", ""),
+            "geography_note": extra.get("geography_note", ""),
             "start_date": start,
             "end_date": end,
             "date_precision": precision,
@@ -384,6 +414,85 @@ def _load_figure(csv_row, extra, source, themes, activities, mentors) -> Reporte
     set_m2m(figure.activities, backing)
     set_m2m(figure.mentors, [mentors[key] for key in extra.get("mentors", [])])
     return figure
+
+
+def report_reference(source: SourceDocument, fallback: str) -> str:
+    """The report a period was closed for: its symbol, or (our copy prints none) the
+    fixture's description of it; never a guessed symbol."""
+    return source.symbol or fallback
+
+
+def snapshot_rows(figures: Iterable[ReportedFigure]) -> list[dict[str, Any]]:
+    """The SnapshotFigure values of the report's figures: every delivery figure, and the
+    umbrella totals kept apart by their role; exactly as the report gives them (value
+    and qualifier), with no target (the report sets none)."""
+    rows = []
+    for figure in figures:
+        if figure.role not in (FigureRole.DELIVERY, FigureRole.UMBRELLA):
+            continue
+        rows.append(
+            {
+                "key": figure.code,
+                "label": figure.subject,
+                "value": figure.value,
+                "qualifier": figure.qualifier,
+                "target": None,
+                "detail": {
+                    "figure": figure.code,
+                    "role": figure.role,
+                    "unit": figure.unit,
+                    "period": figure.period_text,
+                    "paragraph": figure.source_paragraph,
+                    "geography_as_reported": figure.geography_as_reported,
+                },
+            }
+        )
+    return rows
+
+
+def _load_reported_period(row: dict[str, Any], source: SourceDocument) -> ReportingPeriod:
+    """The programme-wide period 2020, closed for the report with its snapshot.
+
+    Written once: when the period already has a snapshot, nothing is touched (a snapshot
+    never changes, and a manager may have reopened the period since).
+    """
+    start = datetime.date.fromisoformat(row["start"])
+    end = datetime.date.fromisoformat(row["end"])
+    period = ReportingPeriod.objects.filter(
+        project__isnull=True, start_date=start, end_date=end
+    ).first()
+    if period is not None and period.snapshots.exists():
+        return period
+    report = report_reference(source, row["report_without_symbol"])
+    closed_at = datetime.datetime.fromisoformat(row["closed_at"])
+    if period is None:
+        period = ReportingPeriod.objects.create(
+            project=None, label=row["label"], start_date=start, end_date=end
+        )
+    period.is_closed = True
+    period.report = report
+    period.save(update_fields=["is_closed", "report"])
+    PeriodEvent.objects.create(
+        period=period,
+        action=PeriodEvent.Action.CLOSE,
+        at=closed_at,
+        by=None,  # the seed, not a person
+        report=report,
+        note=row["event_note"],
+    )
+    snapshot = PeriodSnapshot.objects.create(
+        period=period,
+        taken_at=closed_at,
+        taken_by=None,
+        report=report,
+        data_version=None,  # read from the report, not from the data
+        note=row["snapshot_note"],
+    )
+    figures = ReportedFigure.objects.filter(source_document=source).order_by("code")
+    SnapshotFigure.objects.bulk_create(
+        [SnapshotFigure(snapshot=snapshot, **values) for values in snapshot_rows(figures)]
+    )
+    return period
 
 
 def analyze_tables() -> None:

@@ -288,8 +288,12 @@ def mandate_list(user: AnyUser) -> QuerySet[Mandate]:
 
 def figure_list(user: AnyUser) -> QuerySet[ReportedFigure]:
     """Reported figures with their places and the activity records (visible to the
-    user) that back them."""
-    return ReportedFigure.objects.select_related("source_document").prefetch_related(
+    user) that back them, and the value a closed period froze for each
+    (figures_as_reported)."""
+    from . import figures_as_reported
+
+    figures = ReportedFigure.objects.select_related("source_document")
+    return figures_as_reported.annotate(figures).prefetch_related(
         "countries",
         "regions",
         Prefetch(
@@ -349,8 +353,12 @@ def api_donors() -> QuerySet[Donor]:
 
 
 def api_figures(*, user: AnyUser) -> QuerySet[ReportedFigure]:
-    """Reported figures with all their tags and the activities `user` may see."""
-    return ReportedFigure.objects.select_related("source_document").prefetch_related(
+    """Reported figures with all their tags, the activities `user` may see and the value
+    a closed period froze for each (figures_as_reported)."""
+    from . import figures_as_reported
+
+    figures = ReportedFigure.objects.select_related("source_document")
+    return figures_as_reported.annotate(figures).prefetch_related(
         "countries",
         "regions",
         "themes",

@@ -3,7 +3,7 @@ its query parameters (/activities/?region=013&year=2020)."""
 
 from django.urls import path, re_path
 
-from .views import activities, dashboard, directories, places, projects
+from .views import activities, dashboard, directories, donor, places, projects
 
 app_name = "pages"
 
@@ -31,4 +31,5 @@ urlpatterns = [
         projects.project_results,
         name="project_results",
     ),
+    path("donor/", donor.my_projects, name="my_projects"),
 ]

@@ -57,3 +57,21 @@ def superuser_client(client, superuser):
 def pytest_collection_modifyitems(config, items):
     if os.environ.get("REQUIRE_POSTGRES") and "postgres" not in os.environ.get("DATABASE_URL", ""):
         raise pytest.UsageError("REQUIRE_POSTGRES is set but DATABASE_URL is not PostgreSQL")
+
+
+@pytest.fixture
+def without_the_2020_close(db):
+    """The seed's closed period 2020 (activities/seeding.py), its close and its snapshot,
+    removed for one test (rolled back after it): for tests about editing the seeded 2020
+    records, or about closing a period, that are not about the report's close.
+
+    Once a period is closed, a change to a published activity dated in it needs a reason
+    (activities/results/periods.py), and a second programme-wide 2020 cannot be made.
+    """
+    from activities.models import PeriodEvent, PeriodSnapshot, ReportingPeriod, SnapshotFigure
+
+    seeded = ReportingPeriod.objects.filter(project__isnull=True, label="2020")
+    SnapshotFigure.objects.filter(snapshot__period__in=seeded).delete()
+    PeriodSnapshot.objects.filter(period__in=seeded).delete()
+    PeriodEvent.objects.filter(period__in=seeded).delete()
+    seeded.delete()

@@ -1,7 +1,8 @@
 """Users of every role, their clients, and a draft in West Africa (activities/roles.py).
 
-- `donor_viewer`, `officer` (Central America, M49 013), `west_africa_officer` (Senegal
-  and Burkina Faso), `manager`, `administrator` (the Administrator role, staff, not a
+- `donor_viewer` (linked to the donor `viewers_donor`: they count the drafts it funds,
+  see `fund`), `officer` (Central America, M49 013), `west_africa_officer` (Senegal and
+  Burkina Faso), `manager`, `administrator` (the Administrator role, staff, not a
   superuser); each has a logged-in `*_client`.
 - `sahel_draft`: a draft training in Senegal and Burkina Faso, which the Central America
   officer may not edit (nor see: it is a draft outside their scope).
@@ -23,7 +24,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from activities import services
-from activities.models import Activity, Audience, Country, OfficerScope, Region
+from activities.models import Activity, Audience, Country, Donor, DonorViewer, OfficerScope, Region
 from activities.roles import (
     ADMINISTRATOR,
     DONOR_VIEWER,
@@ -71,8 +72,21 @@ def logged_in(user) -> Client:
 
 
 @pytest.fixture
-def donor_viewer(roles):
-    return make_role_user("dana-donor", DONOR_VIEWER)
+def viewers_donor(db):
+    return Donor.objects.create(name="Fondation Alpha")
+
+
+@pytest.fixture
+def donor_viewer(roles, viewers_donor):
+    """A donor viewer of `viewers_donor`: they count the drafts it funds, no other."""
+    user = make_role_user("dana-donor", DONOR_VIEWER)
+    DonorViewer.objects.create(user=user, donor=viewers_donor)
+    return user
+
+
+def fund(activity, donor) -> None:
+    """Tag the activity with the donor: a donor viewer of it now counts it, draft or not."""
+    activity.donors.add(donor)
 
 
 @pytest.fixture

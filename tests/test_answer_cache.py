@@ -189,11 +189,17 @@ def test_a_renamed_country_shows_in_the_next_grouped_answer(client):
 
 
 def donor_viewer_of_a_draft(user_model):
-    """The El Salvador training made a draft, and a donor viewer (who counts drafts)."""
+    """The El Salvador training made a draft funded by a donor, and a viewer of that
+    donor (who counts the drafts it funds)."""
+    from activities.models import Donor, DonorViewer
+
     Activity.objects.filter(reference="report-2020/F28").update(status=Activity.Status.DRAFT)
+    funder = Donor.objects.create(name="Fondation Beta")
+    Activity.objects.get(reference="report-2020/F28").donors.add(funder)
     roles.setup_roles()
     donor = user_model.objects.create_user("donor", password="x" * 20)
     donor.groups.add(Group.objects.get(name=roles.DONOR_VIEWER))
+    DonorViewer.objects.create(user=donor, donor=funder)
     return donor
 
 

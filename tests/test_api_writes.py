@@ -207,10 +207,10 @@ def test_an_officer_cannot_publish_but_a_manager_can(officer_api, manager_api, a
 
 
 def test_an_officer_cannot_change_a_published_activity_outside_their_scope(officer_api):
-    vienna = Activity.objects.get(reference="report-2020/F30")
-    response = patch(officer_api, vienna.pk, vienna.version, {"title": "Hacked"})
+    expert_group = Activity.objects.get(reference="report-2020/F30")
+    response = patch(officer_api, expert_group.pk, expert_group.version, {"title": "Hacked"})
     assert response.status_code == 403
-    assert Activity.objects.get(pk=vienna.pk).title != "Hacked"
+    assert Activity.objects.get(pk=expert_group.pk).title != "Hacked"
 
 
 def test_deleting_needs_the_permission(officer_api, manager_api):

@@ -26,7 +26,7 @@ from rest_framework.test import APIClient
 
 from activities import services
 from activities.models import Activity, Audience, Country
-from tests.fixtures_roles import make_draft, resubmitted
+from tests.fixtures_roles import fund, make_draft, resubmitted
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,10 @@ DRAFT_PEOPLE = 4321
 
 
 @pytest.fixture
-def world(role_users, west_africa_officer, manager, sahel_draft):
+def world(role_users, west_africa_officer, manager, sahel_draft, viewers_donor):
+    # The donor viewer's donor funds the draft: they count it without reading it
+    # (tests/test_donor_view.py: another donor's viewer does not even count it).
+    fund(sahel_draft, viewers_donor)
     published = make_draft(
         "Dakar judges on cybercrime legislation", ["SEN"], by=west_africa_officer, not_recorded=777
     )

@@ -5,7 +5,9 @@ import pytest
 from activities import services
 from activities.models import Activity
 
-pytestmark = pytest.mark.django_db
+# They edit seeded 2020 records and are not about periods: without the seed's close of
+# 2020, whose changes need a reason (tests/conftest.py).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_the_2020_close")]
 
 # F28 is dated 2020: once the 2020 period is closed, a change to it needs a reason.
 REASON = "A test's correction"

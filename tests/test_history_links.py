@@ -17,7 +17,8 @@ from activities.models import (
 )
 from tests.factories import DonorFactory, MandateFactory
 
-pytestmark = pytest.mark.django_db
+# The seeded close of 2020 removed: these tests close and edit periods of their own.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_the_2020_close")]
 
 
 @pytest.fixture

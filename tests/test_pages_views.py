@@ -319,9 +319,14 @@ def test_activity_tables_show_each_activitys_own_people(client):
         ), url
 
 
-def test_donor_viewers_see_drafts_in_counts_but_not_in_lists(donor_client, client, salvador_draft):
-    """As in /api/v1/stats/: a donor viewer's statistics include drafts, the records
-    they may read do not (activities/access.py)."""
+def test_donor_viewers_see_drafts_in_counts_but_not_in_lists(
+    donor_client, client, salvador_draft, viewers_donor
+):
+    """As in /api/v1/stats/: a donor viewer's statistics include the drafts their donor
+    funds, the records they may read do not (activities/access.py)."""
+    from tests.fixtures_roles import fund
+
+    fund(salvador_draft, viewers_donor)
     anonymous = client.get("/countries/SV/").context["totals"]["participants"]["total"]
     donor = donor_client.get("/countries/SV/")
     assert donor.context["totals"]["participants"]["total"] == anonymous + 21
@@ -333,10 +338,13 @@ def test_donor_viewers_see_drafts_in_counts_but_not_in_lists(donor_client, clien
     assert "include draft records" not in text_of(client.get("/"))
 
 
-def test_a_donor_never_reads_a_draft_title_among_the_unattributed(donor_client, officer):
-    from tests.fixtures_roles import make_draft
+def test_a_donor_never_reads_a_draft_title_among_the_unattributed(
+    donor_client, officer, viewers_donor
+):
+    from tests.fixtures_roles import fund, make_draft
 
-    make_draft("Draft regional workshop", ["SLV", "GTM"], by=officer, not_recorded=77)
+    draft = make_draft("Draft regional workshop", ["SLV", "GTM"], by=officer, not_recorded=77)
+    fund(draft, viewers_donor)
     response = donor_client.get("/countries/SV/")
     unattributed = response.context["totals"]["unattributed"]
     assert unattributed["participants"]["total"] == 5600 + 655 + 77  # counted...

@@ -34,7 +34,8 @@ from tests.fixtures_periods import *  # noqa: F403
 from tests.fixtures_periods import REPORT, closed_programme_period
 from tests.fixtures_roles import resubmitted
 
-pytestmark = pytest.mark.django_db
+# The seeded close of 2020 removed: these tests close and edit periods of their own.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_the_2020_close")]
 
 
 def figures_of(snapshot) -> list[tuple]:

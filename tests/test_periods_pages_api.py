@@ -16,7 +16,8 @@ from activities.results import periods
 from tests.fixtures_periods import *  # noqa: F403
 from tests.fixtures_periods import REPORT
 
-pytestmark = pytest.mark.django_db
+# The seeded close of 2020 removed: these tests close and edit periods of their own.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("without_the_2020_close")]
 
 
 @pytest.fixture

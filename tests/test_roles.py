@@ -88,9 +88,16 @@ def test_anonymous_users_and_donors_read_published_records_only(
         assert Activity.objects.visible_to(user).count() == Activity.objects.published().count()
 
 
-def test_donor_statistics_include_drafts_but_anonymous_statistics_do_not(donor_viewer, sahel_draft):
+def test_donor_statistics_include_their_donors_drafts_but_anonymous_statistics_do_not(
+    donor_viewer, viewers_donor, sahel_draft
+):
     from django.contrib.auth.models import AnonymousUser
 
+    from tests.fixtures_roles import fund
+
+    # Another donor's draft, or nobody's, is not theirs to count.
+    assert sahel_draft not in Activity.objects.aggregated_for(donor_viewer)
+    fund(sahel_draft, viewers_donor)
     assert sahel_draft in Activity.objects.aggregated_for(donor_viewer)
     assert sahel_draft not in Activity.objects.aggregated_for(AnonymousUser())
     assert access.can_see_draft_aggregates(donor_viewer)

@@ -160,3 +160,208 @@ def test_loading_the_seed_twice_gives_the_same_database():
     seeding.load_reference()
     seeding.load_report_seed()
     assert snapshot() == before
+
+
+# --- Corrections to the programme's CSV, each checked against the report's text ---------
+
+
+def report_paragraph(number: int) -> str:
+    """Paragraph `number` of the report, page-break debris included, as one string."""
+    import re
+    from pathlib import Path
+
+    candidates = [
+        Path(seeding.settings.BASE_DIR) / "sources",
+        Path(seeding.settings.BASE_DIR).parent / "shared" / "sources",
+        Path("/work/shared/sources"),
+    ]
+    name = "report-2020-cybercrime-technical-assistance.md"
+    path = next((folder / name for folder in candidates if (folder / name).exists()), None)
+    if path is None:
+        pytest.skip("the report's text is not on this machine")
+    text = path.read_text(encoding="utf-8")
+    start = re.search(rf"^{number}\. ", text, re.MULTILINE)
+    end = re.search(rf"^{number + 1}\. ", text, re.MULTILINE)
+    assert start and end
+    return " ".join(text[start.start() : end.start()].split())
+
+
+def test_f30_the_report_gives_no_place_for_the_sixth_expert_group_meeting():
+    paragraph = report_paragraph(37)
+    assert "27 to 29 July 2020" in paragraph
+    assert "Vienna" not in paragraph and "Austria" not in paragraph
+    figure = ReportedFigure.objects.get(code="F30")
+    assert figure.source_paragraph == "37"
+    assert not figure.countries.exists()
+    assert figure.countries_count is None
+    assert list(figure.regions.values_list("code", flat=True)) == ["001"]
+    assert figure.geography_as_reported == "not given"
+    assert "does not say where the room was" in figure.geography_note
+    assert "Vienna" not in figure.note
+    meeting = Activity.objects.get(reference="report-2020/F30")
+    assert not meeting.countries.exists()
+    assert "names no city or country" in meeting.source_note
+
+
+def test_f31_cites_paragraph_11_for_new_york_and_august_2020_and_12_for_may_2021():
+    assert "August 2020, in New York" in report_paragraph(11)
+    assert "New York" not in report_paragraph(12)
+    assert "10–12 May 2021" in report_paragraph(12)
+    figure = ReportedFigure.objects.get(code="F31")
+    assert figure.source_paragraph == "11-12"
+    assert figure.geography_as_reported == "New York"
+    assert "paragraph 12 postpones it to 10-12 May 2021 without restating" in figure.geography_note
+    assert Activity.objects.get(reference="report-2020/F31").source_paragraph == "11-12"
+
+
+def test_f24_keeps_the_report_s_latin_america_beside_the_m49_region_it_is_stored_as():
+    assert "South-East Asia, Africa and Latin America." in report_paragraph(32)
+    figure = ReportedFigure.objects.get(code="F24")
+    assert figure.geography_as_reported == "South-East Asia, Africa and Latin America"
+    assert set(figure.regions.values_list("code", flat=True)) == {"035", "002", "419"}
+    assert "Latin America is stored as Latin America and the Caribbean (419)" in (
+        figure.geography_note
+    )
+
+
+def test_the_csv_stays_as_received_and_the_seed_corrects_it_by_name():
+    raw = {row["id"]: row for row in seeding.read_report_figures(corrected=False)}
+    assert raw["F30"]["geography"] == "Austria"  # as the programme's CSV has it
+    assert raw["F31"]["paragraph"] == "12"
+    corrected = {row["id"]: row for row in seeding.read_report_figures()}
+    assert corrected["F30"]["geography"] == "global"
+    assert corrected["F31"]["paragraph"] == "11-12"
+    # Every other cell is the CSV's.
+    for code, row in raw.items():
+        if code not in {"F30", "F31"}:
+            assert corrected[code] == row
+
+
+def test_a_correction_that_no_longer_matches_the_csv_stops_the_seed():
+    rows = [{"id": "F30", "geography": "Belgium"}]
+    correction = {"figure": "F30", "column": "geography", "csv": "Austria", "corrected": "global"}
+    with pytest.raises(ValueError, match="review the correction"):
+        seeding.apply_corrections(rows, [correction])
+
+
+def test_the_geography_as_reported_is_on_the_figures_page_and_in_the_api(client):
+    page = client.get("/figures/").content.decode()
+    assert "The report says: South-East Asia, Africa and Latin America." in page
+    assert "The report says: not given." in page
+    answer = client.get("/api/v1/figures/F24/").json()
+    assert answer["geography_as_reported"] == "South-East Asia, Africa and Latin America"
+    assert "419" in answer["geography_note"]
+
+
+# --- The period 2020, closed for the report, and its snapshot -----------------------------
+
+
+def delivery_rows_read_independently() -> list[dict[str, str]]:
+    """The delivery figures of the report: the fixture CSV's rows whose role (in the seed's
+    JSON) is delivery, read without going through the seed's code."""
+    import json
+
+    roles = {
+        code: extra["role"]
+        for code, extra in json.loads(
+            (seeding.FIXTURES / "report-2020.json").read_text(encoding="utf-8")
+        )["figures"].items()
+    }
+    with (seeding.FIXTURES / "report-figures.csv").open(encoding="utf-8", newline="") as handle:
+        return [row for row in csv.DictReader(handle) if roles[row["id"]] == "delivery"]
+
+
+def the_2020_period():
+    from activities.models import ReportingPeriod
+
+    return ReportingPeriod.objects.get(project__isnull=True, label="2020")
+
+
+def test_2020_is_a_closed_programme_wide_period_closed_for_the_report():
+    import datetime
+
+    from activities.models import SourceDocument
+
+    period = the_2020_period()
+    assert (period.start_date, period.end_date) == (
+        datetime.date(2020, 1, 1),
+        datetime.date(2020, 12, 31),
+    )
+    assert period.is_closed
+    source = SourceDocument.objects.get(key="report-2020-cybercrime-ta")
+    # Our copy prints no symbol (the footnote's E/CN.15/2021/1 is the agenda's): none is
+    # invented, the report is named instead.
+    assert source.symbol == ""
+    assert "E/CN.15" not in period.report
+    assert "thirtieth session" in period.report
+    [event] = period.events.all()
+    assert event.action == "close" and event.by is None
+    assert event.report == period.report
+    assert "thirtieth session" in event.note
+    assert "made available to the Commission at its thirtieth session" in event.note
+    assert event.at.date() == source.issued
+
+
+def test_the_2020_snapshot_reproduces_every_delivery_figure_of_the_report():
+    [snapshot] = the_2020_period().snapshots.all()
+    frozen = {f.key: f for f in snapshot.figures.all()}
+    rows = delivery_rows_read_independently()
+    assert len(rows) == 21
+    for row in rows:
+        figure = frozen[row["id"]]
+        assert figure.label == row["subject"]
+        assert figure.value == int(row["value"]), row["id"]
+        assert figure.qualifier == row["qualifier"], row["id"]
+        assert figure.target is None  # the report sets no target
+        assert figure.indicator is None
+        assert figure.detail["role"] == "delivery"
+    assert frozen["F16"].value == 5600 and frozen["F16"].qualifier == "more_than"
+    # Beside them, only the report's own programme-wide total, kept apart by its role.
+    delivered = {r["id"] for r in rows}
+    others = {key: f.detail["role"] for key, f in frozen.items() if key not in delivered}
+    assert others == {"F05": "umbrella"}
+    assert frozen["F05"].value == 2440
+    # Context, reach, repository and outcome figures are not what was delivered.
+    assert not {"F09", "F17", "F20", "F22", "F27"} & set(frozen)
+    assert snapshot.data_version is None  # read from the report, not from the data
+
+
+def test_seeding_again_never_takes_a_second_snapshot_nor_closes_a_reopened_period():
+    from activities.models import PeriodEvent, PeriodSnapshot
+
+    period = the_2020_period()
+    seeding.load_report_seed()
+    assert PeriodSnapshot.objects.filter(period=period).count() == 1
+    assert PeriodEvent.objects.filter(period=period).count() == 1
+    # A manager reopens it: the seed leaves that alone.
+    period.is_closed = False
+    period.save(update_fields=["is_closed"])
+    seeding.load_report_seed()
+    period.refresh_from_db()
+    assert not period.is_closed
+    assert PeriodSnapshot.objects.filter(period=period).count() == 1
+
+
+def test_a_later_edit_shows_beside_what_was_reported(client):
+    figure = ReportedFigure.objects.get(code="F16")
+    figure.value = 5700
+    figure.save(update_fields=["value"])
+    [snapshot] = the_2020_period().snapshots.all()
+    assert snapshot.figures.get(key="F16").value == 5600  # the snapshot never changes
+    page = client.get("/figures/").content.decode()
+    assert "as reported (2020): more than 5,600; <strong>now: more than 5,700</strong>" in page
+    assert "as reported (2020): 655; now: 655" in page
+    assert "The report sets no targets: no target set." in page
+    answer = client.get("/api/v1/figures/F16/").json()["as_reported"]
+    assert answer["value"] == 5600 and answer["qualifier"] == "more_than"
+    assert answer["text"] == "more than 5,600"
+    assert answer["changed_since"] is True
+    assert answer["period"] == "2020"
+    assert client.get("/api/v1/figures/F02/").json()["as_reported"] is None
+
+
+def test_a_test_can_do_without_the_2020_close(without_the_2020_close):
+    from activities.models import ReportingPeriod, SnapshotFigure
+
+    assert not ReportingPeriod.objects.exists()
+    assert not SnapshotFigure.objects.exists()

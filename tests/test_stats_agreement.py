@@ -5,16 +5,18 @@ Hypothesis draws small programmes (tests/test_stats_properties.py's generator: r
 scoped activities whose rows name a country inside the region, multi-country ones, sex
 splits, qualifiers) with some records left as drafts, a role (anonymous, donor viewer,
 officer for Central America, manager), filters and one geographic grouping (country,
-region or subregion: every level of the M49 tree the API groups by). Through the API, as
-that role, it asks `/api/v1/stats/?group_by=...`, then for every row of a place:
+region or subregion: every level of the M49 tree the API groups by). The donor viewer's
+donor funds every other drawn activity (tagged with it). Through the API, as that role,
+it asks `/api/v1/stats/?group_by=...`, then for every row of a place:
 
 - the stats total under the row's own `activities_href` filters equals the row
   (activities and participations, with their qualifier and sex split);
-- both equal a brute-force count of the activities the role may count (counting rule 8)
-  that match those filters (rule 3);
+- both equal a brute-force count of the activities the role may count (counting rule 8:
+  a donor viewer counts the drafts their donor funds, and no other) that match those
+  filters (rule 3);
 - the activities list at `activities_href` holds exactly the row's activities that the
-  role may read: all of them, except for a donor viewer, who counts drafts without
-  reading them;
+  role may read: all of them, except for a donor viewer, who counts their donor's
+  drafts without reading them;
 - `includes_drafts` is true exactly when a draft is among the activities counted.
 """
 
@@ -29,7 +31,7 @@ from django.db import transaction
 from hypothesis import given, note, settings
 from hypothesis import strategies as st
 
-from activities.models import Activity
+from activities.models import Activity, Donor, DonorViewer
 from activities.roles import DONOR_VIEWER, PROGRAMME_MANAGER, PROGRAMME_OFFICER
 from tests.fixtures_roles import logged_in, make_role_user
 from tests.test_stats_properties import (
@@ -81,9 +83,28 @@ def _in_officer_scope(m49, act: Act) -> bool:
     return bool(paths) and all(path.startswith(scope) for path in paths)
 
 
-def countable(m49, act: Act, role: str) -> bool:
-    if act.status == "published" or role in ("donor_viewer", "manager"):
+def funded(number: int) -> bool:
+    """Whether the donor viewer's donor funds the programme's activity `number`."""
+    return number % 2 == 0
+
+
+def the_donor() -> Donor:
+    return Donor.objects.get_or_create(name="Property test donor")[0]
+
+
+def fund(ids: list[int]) -> None:
+    """Tag every other activity written with the donor viewer's donor."""
+    donor = the_donor()
+    for number, pk in enumerate(ids):
+        if funded(number):
+            Activity.objects.get(pk=pk).donors.add(donor)
+
+
+def countable(m49, act: Act, role: str, *, funded: bool = False) -> bool:
+    if act.status == "published" or role == "manager":
         return True
+    if role == "donor_viewer":
+        return funded
     return role == "officer" and _in_officer_scope(m49, act)
 
 
@@ -98,8 +119,11 @@ def client_for(role: str, client):
         return client
     if role == "officer":
         return logged_in(make_role_user("p-officer", PROGRAMME_OFFICER, regions=[OFFICER_REGION]))
-    group = DONOR_VIEWER if role == "donor_viewer" else PROGRAMME_MANAGER
-    return logged_in(make_role_user(f"p-{role}", group))
+    if role == "donor_viewer":
+        viewer = make_role_user(f"p-{role}", DONOR_VIEWER)
+        DonorViewer.objects.create(user=viewer, donor=the_donor())
+        return logged_in(viewer)
+    return logged_in(make_role_user(f"p-{role}", PROGRAMME_MANAGER))
 
 
 def query_of(href: str) -> dict:
@@ -131,8 +155,12 @@ def check_agreement(m49, client, programme, role, query, dimension) -> None:
     note(f"programme={programme!r}")
     note(f"role={role} query={query!r} group_by={dimension}")
     only_the_programme()
-    write(programme)
-    counted = [act for act in programme if countable(m49, act, role)]
+    fund(write(programme))
+    counted = [
+        act
+        for number, act in enumerate(programme)
+        if countable(m49, act, role, funded=funded(number))
+    ]
     base = params_of(query)
     grouped = get(client, f"/api/v1/stats/?{base}&group_by={dimension}")
 
@@ -234,8 +262,12 @@ def test_includes_drafts_says_whether_a_draft_was_counted(db, roles, m49, client
     )
     with transaction.atomic():
         only_the_programme()
-        write([draft])
+        [draft_id] = write([draft])
         asking = client_for(role, client)
+        answer = get(asking, "/api/v1/stats/?country=SV&year=2021")
+        # A donor viewer counts a draft only once their donor funds it.
+        assert answer["includes_drafts"] is (role in ("officer", "manager"))
+        fund([draft_id])
         answer = get(asking, "/api/v1/stats/?country=SV&year=2021")
         counts_it = role in ("officer", "donor_viewer", "manager")
         assert answer["includes_drafts"] is counts_it

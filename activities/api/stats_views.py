@@ -102,8 +102,8 @@ class StatsView(StrictQueryParamsMixin, APIView):
     document_filters = True
 
     def get_queryset(self):
-        # Aggregates: drafts count for donor viewers and managers, never for anonymous
-        # users (counting.countable).
+        # Aggregates: drafts count for managers, for donor viewers those their donors
+        # fund, never for anonymous users (counting.countable).
         return Activity.objects.aggregated_for(self.request.user)
 
     def get(self, request, *args, **kwargs):

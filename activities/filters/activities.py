@@ -12,12 +12,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext
 
+from .. import counting
 from ..models import (
     Activity,
     Audience,
     BeneficiaryGroup,
     Donor,
-    Funding,
     Language,
     Mandate,
     Mentor,
@@ -236,13 +236,7 @@ class ActivityFilterSet(django_filters.FilterSet):
     }
 
     def filter_donor(self, queryset, name, value):
-        in_funded_project = Exists(
-            Activity.projects.through.objects.filter(
-                activity_id=OuterRef("pk"),
-                project_id__in=Funding.objects.filter(donor=value).values("project_id"),
-            )
-        )
-        return queryset.filter(linked_to(Activity, "donors", value) | in_funded_project)
+        return queryset.filter(counting.funded_by([value.pk]))
 
     def filter_through(self, queryset, name, value):
         return queryset.filter(linked_to(Activity, self.through_fields[name], value))

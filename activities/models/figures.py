@@ -51,6 +51,15 @@ class ReportedFigure(models.Model):
     countries = models.ManyToManyField(Country, blank=True, related_name="figures")
     regions = models.ManyToManyField(Region, blank=True, related_name="figures")
     countries_count = models.PositiveIntegerField(null=True, blank=True)
+    geography_as_reported = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The places in the source's own words, when they are not the stored ones "
+        "(e.g. 'Latin America', stored as Latin America and the Caribbean), or 'not given'.",
+    )
+    geography_note = models.TextField(
+        blank=True, help_text="How the places the source gives were mapped to M49, and why."
+    )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     date_precision = models.CharField(max_length=5, choices=DatePrecision.choices, blank=True)

@@ -112,3 +112,12 @@ def sex_recorded(measure) -> bool:
 
 
 register.filter("sex_recorded", sex_recorded)
+
+
+@register.filter
+def as_reported(figure):
+    """A reported figure as a closed period froze it, or None
+    (activities/figures_as_reported.py)."""
+    from .. import figures_as_reported as module
+
+    return module.of_figure(figure)

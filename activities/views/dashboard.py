@@ -148,7 +148,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Headline figures with their provenance, participations by region, by theme and by
     sex, and the world map. The year filter (?year=2020) narrows all of them."""
     # Counts are over the activities the user's statistics include (drafts too for
-    # donor viewers and managers, as in /api/v1/stats/); lists show readable records.
+    # managers, and their donors' for donor viewers, as in /api/v1/stats/); lists show
+    # readable records.
     filterset = ActivityFilterSet(
         request.GET, queryset=Activity.objects.aggregated_for(request.user), request=request
     )

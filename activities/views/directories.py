@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from .. import selectors
+from .. import figures_as_reported, selectors
 from ..answer_cache import cached_page
 from ..models import Activity, FigureRole, ReportedFigure
 from .common import stats_for
@@ -45,9 +45,12 @@ def figure_list(request: HttpRequest) -> HttpResponse:
     """Every figure the report gives, with its role; filtered like the activity list."""
     filterset = filtered_figures(request)
     valid = filterset.is_valid()
+    figures = filterset.qs if valid else ReportedFigure.objects.none()
     context = {
         "filterset": filterset,
-        "figures": filterset.qs if valid else ReportedFigure.objects.none(),
+        "figures": figures,
         "roles": FigureRole,
+        # Read from the figures themselves (their annotations): no query more.
+        "reported_periods": figures_as_reported.periods_of(figures),
     }
     return render(request, "activities/figure_list.html", context, status=200 if valid else 400)

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from typing import cast
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from activities import services
+from activities import figures_as_reported, services
 from activities.api.fields import StrictModelSerializer
 from activities.models import Activity, Mentor, Partner, Qualifier, ReportedFigure
 
@@ -23,6 +24,20 @@ from .nested import (
     source_document_field,
     themes_field,
 )
+
+
+class AsReportedSerializer(serializers.Serializer):
+    """The value a closed reporting period froze for a figure, beside the current one."""
+
+    period = serializers.CharField(help_text="The closed period, e.g. 2020.")
+    report = serializers.CharField(help_text="The report it was closed for.")
+    taken_at = serializers.DateTimeField()
+    value = serializers.IntegerField(allow_null=True)
+    qualifier = serializers.CharField(help_text="exact, more_than or about, as reported.")
+    text = serializers.CharField(help_text='e.g. "more than 5,600".')
+    changed_since = serializers.BooleanField(
+        help_text="Whether the figure's value or qualifier differs now."
+    )
 
 
 class ReportedFigureSerializer(StrictModelSerializer):
@@ -49,6 +64,10 @@ class ReportedFigureSerializer(StrictModelSerializer):
         help_text="The activity records backing a delivery figure (those you may see).",
     )
     source_document = source_document_field()
+    as_reported = serializers.SerializerMethodField(
+        help_text="As reported when a period closed (the 2020 report for its figures): "
+        "the frozen value and qualifier, never changed since; null if no snapshot holds it."
+    )
 
     class Meta:
         model = ReportedFigure
@@ -66,6 +85,8 @@ class ReportedFigureSerializer(StrictModelSerializer):
             "countries",
             "regions",
             "countries_count",
+            "geography_as_reported",
+            "geography_note",
             "start_date",
             "end_date",
             "date_precision",
@@ -79,7 +100,13 @@ class ReportedFigureSerializer(StrictModelSerializer):
             "source_document",
             "source_paragraph",
             "note",
+            "as_reported",
         ]
+
+    @extend_schema_field(AsReportedSerializer(allow_null=True))
+    def get_as_reported(self, figure: ReportedFigure) -> dict | None:
+        frozen = figures_as_reported.of_figure(figure)
+        return AsReportedSerializer(frozen.as_dict()).data if frozen is not None else None
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

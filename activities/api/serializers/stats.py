@@ -135,7 +135,8 @@ class StatsResponseSerializer(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
     includes_drafts = serializers.BooleanField(
         help_text="True exactly when a draft is among the activities counted (drafts count "
-        "for managers and donor viewers, and for officers within their scope)."
+        "for managers, for officers within their scope, and for donor viewers those "
+        "their donors fund)."
     )
     group_by = serializers.ListField(child=serializers.CharField())
     measures = serializers.ListField(child=serializers.CharField())

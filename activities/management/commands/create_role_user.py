@@ -3,12 +3,16 @@
     manage.py create_role_user olga --role officer --regions 013 --email olga@example.org
     manage.py create_role_user wale --role officer --countries SEN BFA
     manage.py create_role_user mona --role manager
-    manage.py create_role_user dana --role donor
+    manage.py create_role_user dana --role donor --donor "Example Foundation"
     manage.py create_role_user ada --role administrator
 
 The password is asked for interactively, or read from the environment variable named by
 --password-env (for scripts); without either the user gets an unusable password and
 can be given one with `manage.py changepassword`.
+
+--donor (name or id, repeatable in one list) links a donor viewer to their donors
+(DonorViewer): they count the drafts those donors fund and see their projects at
+/donor/. Given, it replaces the user's links; `--donor` with no name removes them all.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from activities.models import Country, OfficerScope, Region
+from activities.models import Country, Donor, DonorViewer, OfficerScope, Region
 from activities.roles import (
     ADMINISTRATOR,
     DONOR_VIEWER,
@@ -56,6 +60,13 @@ class Command(BaseCommand):
             "--password-env", help="Read the password from this environment variable"
         )
         parser.add_argument("--no-password", action="store_true", help="Unusable password")
+        parser.add_argument(
+            "--donor",
+            nargs="*",
+            dest="donors",
+            default=None,
+            help="Donor names or ids (donor viewers): replaces the user's donor links",
+        )
 
     @transaction.atomic
     def handle(self, *args, username, role, email, countries, regions, **options):
@@ -71,6 +82,9 @@ class Command(BaseCommand):
             raise CommandError(f"Unknown country or region codes: {', '.join(unknown)}")
         if role == "officer" and not (found_countries or found_regions):
             raise CommandError("An officer needs --countries and/or --regions (their scope).")
+        donors = self._donors(options.get("donors"))
+        if donors and role != "donor":
+            raise CommandError("--donor is for donor viewers (--role donor).")
 
         user_model = get_user_model()
         user, created = user_model.objects.get_or_create(
@@ -91,11 +105,33 @@ class Command(BaseCommand):
             scope, _ = OfficerScope.objects.get_or_create(user=user)
             scope.countries.set(found_countries)
             scope.regions.set(found_regions)
+        if donors is not None:
+            DonorViewer.objects.filter(user=user).exclude(donor__in=donors).delete()
+            for donor in donors:
+                DonorViewer.objects.get_or_create(user=user, donor=donor)
         codes = [c.iso3 for c in found_countries] + [r.code for r in found_regions]
         scope_text = f", scope {', '.join(codes)}" if codes else ""
+        donor_text = f", donors {', '.join(d.name for d in donors)}" if donors else ""
         self.stdout.write(
-            f"{'Created' if created else 'Updated'} {username}: {role_name}{scope_text}"
+            f"{'Created' if created else 'Updated'} {username}: {role_name}{scope_text}{donor_text}"
         )
+
+    def _donors(self, given: list[str] | None) -> list[Donor] | None:
+        """The donors named (by name or id), or None when --donor was not given."""
+        if given is None:
+            return None
+        found, unknown = [], []
+        for text in given:
+            donor = Donor.objects.filter(name=text).first()
+            if donor is None and text.isdigit():
+                donor = Donor.objects.filter(pk=int(text)).first()
+            if donor is None:
+                unknown.append(text)
+            else:
+                found.append(donor)
+        if unknown:
+            raise CommandError(f"Unknown donors: {', '.join(unknown)}")
+        return found
 
     def _password(self, user, options) -> str | None:
         if options.get("no_password"):
