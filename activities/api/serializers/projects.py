@@ -284,7 +284,7 @@ class ReasonedChangeSerializer(serializers.Serializer):
     )
 
 
-class AsReportedSerializer(serializers.Serializer):
+class CellAsReportedSerializer(serializers.Serializer):
     value = serializers.IntegerField(allow_null=True)
     qualifier = serializers.CharField(allow_null=True)
     text = serializers.CharField()
@@ -318,7 +318,7 @@ class CellSerializer(serializers.Serializer):
     status_text = serializers.CharField(
         help_text='The status in words: "at least 5,600 against a target of 5,000: met".'
     )
-    as_reported = AsReportedSerializer(
+    as_reported = CellAsReportedSerializer(
         allow_null=True,
         help_text="What was reported when the period closed; null when it is not closed.",
     )
