@@ -15,7 +15,6 @@ from django.core.management import CommandError, call_command
 from lxml import etree
 
 from activities.iati import build, mapping, validate
-from activities.results import compute
 from activities.models import (
     Activity,
     Disbursement,
@@ -26,6 +25,7 @@ from activities.models import (
     Project,
     Target,
 )
+from activities.results import compute
 from activities.synthetic import generate
 from tests.factories import ActivityFactory
 from tests.people_factories import attend, person
@@ -281,7 +281,7 @@ def test_an_xsd_violation_is_reported_first_saying_where(tmp_path):
     (tmp_path / "bad.xml").write_bytes(etree.tostring(tree))
     report = validate.validate_file(tmp_path / "bad.xml")
     assert not report.valid
-    assert report.problems[0].startswith("XSD: in the first iati-activity: Element 'title'")
+    assert report.problems[0].startswith("XSD: line 4: Element 'title'")
 
 
 # --- An invalid file is never served ------------------------------------------------------
@@ -410,3 +410,42 @@ def test_the_command_writes_a_valid_file(xsd, tmp_path, funded_project):
     call_command("export_iati", "--out", str(out), "--filter", "country=SV", stdout=stdout)
     with pytest.raises(CommandError, match="Unknown filter"):
         call_command("export_iati", "--out", str(out), "--filter", "regoin=013")
+
+
+# --- The published feed: kept under the data version, conditional GET -----------------------
+
+
+@pytest.mark.usefixtures("seeded_transactional_db")
+def test_the_feed_answers_304_until_a_write_then_a_new_file(client, feed_dir):
+    first = client.get(FEED)
+    assert first.status_code == 200
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+    body = b"".join(first.streaming_content)
+    assert len(list(feed_dir.glob("*.xml"))) == 1  # kept, validated, for the next poll
+    assert client.get(FEED, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert client.get(FEED, HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+    again = client.get(FEED)
+    assert again["ETag"] == etag
+    assert b"".join(again.streaming_content) == body  # the same file, not rebuilt
+
+    # A write moves the data version: the next poll gets a new file.
+    activity = Activity.objects.get(reference="report-2020/F28")
+    Activity.objects.filter(pk=activity.pk).update(title="Renamed for the feed test")
+    changed = client.get(FEED, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert b"Renamed for the feed test" in b"".join(changed.streaming_content)
+    assert len(list(feed_dir.glob("*.xml"))) == 1  # the older file removed
+    assert client.get(FEED, HTTP_IF_NONE_MATCH=changed["ETag"]).status_code == 304
+
+
+@pytest.mark.usefixtures("seeded_transactional_db")
+def test_each_filter_has_its_own_kept_file(client, feed_dir):
+    whole = client.get(FEED)
+    filtered = client.get(FEED, {"region": "013"})
+    assert whole.status_code == filtered.status_code == 200
+    assert whole["ETag"] != filtered["ETag"]
+    assert int(filtered["X-IATI-Activities"]) < int(whole["X-IATI-Activities"])
+    assert len(list(feed_dir.glob("*.xml"))) == 2
+    again = client.get(FEED, {"region": "013"}, HTTP_IF_NONE_MATCH=filtered["ETag"])
+    assert again.status_code == 304

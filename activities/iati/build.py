@@ -58,6 +58,7 @@ IATI_VERSION = "2.03"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 # IATI: an activity identifier must not contain "/", "&", "|" or "?".
 _NOT_IN_IDENTIFIER = re.compile(r"[^A-Za-z0-9._:\-]")
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -173,7 +174,7 @@ def _narrative(parent: Any, text: str, language: str | None = None) -> None:
 
 def _xml_safe(text: str) -> str:
     """XML 1.0 has no place for control characters (a pasted form feed, say)."""
-    return "".join(ch for ch in text if ch in "\t\n\r" or ord(ch) >= 0x20)
+    return _CONTROL_CHARACTERS.sub("", text)
 
 
 def _text_element(parent: Any, tag: str, text: str, **attributes: str) -> None:

@@ -117,9 +117,7 @@ class Rules:
         if total is None:
             return ["a recipient percentage is not a number"]
         if total != HUNDRED:
-            return [
-                f"the recipient country and region percentages sum to {_show(total)}, not 100"
-            ]
+            return [f"the recipient country and region percentages sum to {_show(total)}, not 100"]
         return []
 
     def _sectors(self, activity: Any) -> list[str]:
@@ -133,7 +131,8 @@ class Rules:
             total = _sum(given)
             if total != HUNDRED:
                 problems.append(
-                    f"the sector percentages of vocabulary {vocabulary} sum to {_show(total)}, not 100"
+                    f"the sector percentages of vocabulary {vocabulary} sum to "
+                    f"{_show(total)}, not 100"
                 )
         return problems
 

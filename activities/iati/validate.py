@@ -5,8 +5,8 @@ libxml2 validates against the schema while lxml's iterparse reads the file (the 
 files: activities/data/iati-2.03/); each iati-activity read is handed to rules.Rules and
 then dropped. The schema stops at its first violation, which is reported with its line;
 the rules report every problem (the first MAX_LISTED listed, all counted). libxml2 gives
-no line number while it validates a stream, so a schema error names the last activity
-read before it.
+no line number while it validates a stream: a file under LINE_LOOKUP_BYTES is validated
+once more as a tree to find the line; a larger one names how far the reading got.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ SCHEMA = (
     Path(__file__).resolve().parent.parent / "data" / "iati-2.03" / "iati-activities-schema.xsd"
 )
 MAX_LISTED = 100
+LINE_LOOKUP_BYTES = 20 * 1024 * 1024
 
 
 @dataclass
@@ -68,12 +69,20 @@ def validate_file(path: str | Path, *, today: datetime.date | None = None) -> Re
             while activity.getprevious() is not None and parent is not None:
                 del parent[0]
     except etree.XMLSyntaxError as error:
-        # libxml2 gives no line while it validates a stream: say which activity it was in.
-        where = f"after {last}: " if last else "in the first iati-activity: "
-        where = f"line {error.lineno}: " if error.lineno else where
-        report.add([f"XSD: {where}{error.msg}"])
+        report.add([f"XSD: {_where(path, last)}{error.msg}"])
         # The schema's verdict first: it stops there, the rules may follow from it.
         report.problems.insert(0, report.problems.pop(len(report.problems) - 1))
     if report.activities == 0 and report.problem_count == 0:
         report.add(["the file holds no iati-activity"])
     return report
+
+
+def _where(path: str | Path, last: str) -> str:
+    """Where the schema stopped: a line (small files), or the last activity read."""
+    if Path(path).stat().st_size <= LINE_LOOKUP_BYTES:
+        checker = schema()
+        if not checker.validate(etree.parse(str(path), etree.XMLParser(huge_tree=True))):
+            error = checker.error_log.last_error
+            if error is not None and error.line:
+                return f"line {error.line}: "
+    return f"read up to {last}: " if last else ""

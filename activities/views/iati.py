@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 
-from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
@@ -25,7 +26,7 @@ from ..models import Activity, Project
 
 
 @require_safe
-def activities_xml(request: HttpRequest) -> HttpResponse:
+def activities_xml(request: HttpRequest) -> HttpResponseBase:
     unknown = sorted(set(request.GET) - set(ActivityFilterSet.base_filters))
     if unknown:
         return JsonResponse({name: [_("Unknown parameter.")] for name in unknown}, status=400)
@@ -44,7 +45,7 @@ def activities_xml(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-def project_xml(request: HttpRequest, code: str) -> HttpResponse:
+def project_xml(request: HttpRequest, code: str) -> HttpResponseBase:
     project = get_object_or_404(Project, code=code)
     return _serve(
         request,
@@ -55,7 +56,7 @@ def project_xml(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-def _serve(request: HttpRequest, scope: str, parts, write, *, filename: str) -> HttpResponse:
+def _serve(request: HttpRequest, scope: str, parts, write, *, filename: str) -> HttpResponseBase:
     try:
         produced = feed.produce(scope, parts, write)
     except feed.EmptyExport:
@@ -72,9 +73,9 @@ def _serve(request: HttpRequest, scope: str, parts, write, *, filename: str) -> 
         if access.can_publish(request.user):
             body["problem_count"] = invalid.problem_count
             body["problems"] = invalid.problems
-        response = JsonResponse(body, status=503)
-        response["Cache-Control"] = "no-store"
-        return response
+        refused = JsonResponse(body, status=503)
+        refused["Cache-Control"] = "no-store"
+        return refused
     last_modified = produced.last_modified.timestamp()
     not_modified = get_conditional_response(
         request, etag=produced.etag, last_modified=int(last_modified)
