@@ -12,6 +12,7 @@ and the command fails (exit status 1), leaving --out as it was.
 from __future__ import annotations
 
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -87,5 +88,6 @@ class Command(BaseCommand):
             temporary.unlink(missing_ok=True)
         self.stdout.write(
             f"{target}: {written.activities} iati-activity elements ({written.projects} "
-            f"projects), valid against IATI 2.03, in {time.monotonic() - started:.1f} s."
+            f"projects), valid against IATI 2.03, in {time.monotonic() - started:.1f} s, "
+            f"peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB."
         )
