@@ -123,11 +123,16 @@ def _write(out: IO[bytes], ids: Sequence[int], projects: Iterable[Project]) -> W
         ):
             xml.write("\n")
             project_donors: dict[int, list[int]] = {}
-            for record in project_records(projects):
+            records = project_records(projects)
+            results = _results_of([record.project for record in records])
+            for record in records:
                 project_donors[record.project.pk] = sorted(
                     {funding.donor_id for funding in record.fundings}
                 )
-                xml.write(project_element(record, directory, today), pretty_print=True)
+                xml.write(
+                    project_element(record, directory, today, results.get(record.project.pk, [])),
+                    pretty_print=True,
+                )
                 written_projects += 1
             written += written_projects
             for activity in activity_records(ids):
@@ -354,7 +359,12 @@ def activity_element(
 # --- A project ------------------------------------------------------------------------------
 
 
-def project_element(record: ProjectRecord, directory: Directory, today: datetime.date) -> Any:
+def project_element(
+    record: ProjectRecord,
+    directory: Directory,
+    today: datetime.date,
+    results: Sequence[compute.IndicatorResult],
+) -> Any:
     project = record.project
     element = _root(project_identifier(project.code), project.updated_at, hierarchy="1")
     currencies = {funding.currency for funding in record.fundings}
@@ -400,7 +410,7 @@ def project_element(record: ProjectRecord, directory: Directory, today: datetime
     if start is not None and end is not None:
         _budgets(element, record, start, end)
     _transactions(element, record, directory, start)
-    _results(element, project)
+    _results(element, project, results)
     return element
 
 
@@ -465,10 +475,20 @@ def _transactions(
 # --- Results --------------------------------------------------------------------------------
 
 
-def _results(element: Any, project: Project) -> None:
+def _results_of(projects: Sequence[Project]) -> dict[int, list[compute.IndicatorResult]]:
+    """Every project's results as the public sees them, computed together: the engine
+    answers the questions of all the projects' indicators in a few statements (one per
+    kind of question), not a few per project."""
+    indicators = [indicator for project in projects for indicator in compute.indicators_of(project)]
+    by_project: dict[int, list[compute.IndicatorResult]] = {}
+    for result in compute.indicator_results(indicators, user=AnonymousUser()):
+        by_project.setdefault(result.indicator.project_id, []).append(result)
+    return by_project
+
+
+def _results(element: Any, project: Project, results: Sequence[compute.IndicatorResult]) -> None:
     """The project's indicators grouped by outcome (a result of type 2, outcome), those
     without one in a result of type 1 (output) named after the project."""
-    results = compute.project_results(project, user=AnonymousUser())
     groups: dict[int | None, list[compute.IndicatorResult]] = {}
     for result in results:
         groups.setdefault(result.indicator.outcome_id, []).append(result)
