@@ -364,3 +364,19 @@ ATTENDANCE_UPLOAD_DIR = os.environ.get(
     "ATTENDANCE_UPLOAD_DIR", str(BASE_DIR / "var" / "attendance-uploads")
 )
 ATTENDANCE_UPLOAD_HOURS = env_int("ATTENDANCE_UPLOAD_HOURS", 24)
+
+# IATI 2.03 export (activities/iati/, README "Reports and IATI"). The reporting
+# organisation's IATI identifier prefixes every iati-identifier: the default is IATI's own
+# documentation placeholder, NOT a real organisation; set the publisher's registered ref
+# (from the IATI Registry) before publishing. Type 40: multilateral (OrganisationType).
+IATI_REPORTING_ORG_REF = os.environ.get("IATI_REPORTING_ORG_REF", "AA-AAA-123456789")
+IATI_REPORTING_ORG_NAME = os.environ.get(
+    "IATI_REPORTING_ORG_NAME", "United Nations Office on Drugs and Crime"
+)
+IATI_REPORTING_ORG_TYPE = os.environ.get("IATI_REPORTING_ORG_TYPE", "40")
+# The language of the records' titles and descriptions (ISO 639-1): the default xml:lang.
+IATI_DEFAULT_LANGUAGE = os.environ.get("IATI_DEFAULT_LANGUAGE", "en")
+# Where validated IATI files are kept, by data version and filters (regenerated when the
+# data version moves), and how many filtered exports are kept at most.
+IATI_FEED_DIR = os.environ.get("IATI_FEED_DIR", str(BASE_DIR / "var" / "iati"))
+IATI_FEED_MAX_FILES = env_int("IATI_FEED_MAX_FILES", 50)

@@ -5,6 +5,7 @@ Each area has its own module so that its routes stay together:
 - activities/officer_urls.py: logging, editing, publishing and history (signed-in staff)
 - activities/people_urls.py: the people directory, merges and erasure (personal data)
 - activities/api/urls.py: the REST API under /api/v1/
+- activities/iati/urls.py: the validated IATI 2.03 files under /iati/
 """
 
 from django.contrib import admin
@@ -20,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("activities.api.urls")),
     path("people/", include("activities.people_urls")),
+    path("iati/", include("activities.iati.urls")),
     path("", include("activities.officer_urls")),
     path("", include("activities.urls")),
 ]
