@@ -153,7 +153,11 @@ def close_period(
     from .snapshots import freeze
 
     _check_manager(user)
-    period = ReportingPeriod.objects.select_for_update().select_related("project").get(pk=period.pk)
+    period = (
+        ReportingPeriod.objects.select_for_update(of=("self",))
+        .select_related("project")
+        .get(pk=period.pk)
+    )
     if period.is_closed:
         raise ValidationError(_("%(period)s is closed already.") % {"period": period.label})
     report = report.strip()
