@@ -23,8 +23,10 @@ small person-level counts are suppressed in it as they would be there.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
@@ -96,15 +98,22 @@ class Question:
 
 
 class QuestionDimension(stats.Dimension):
-    """Groups activities by the questions they answer: key `i` for `keyed[i]`."""
+    """Groups activities by the questions they answer: key `i` for `keyed[i]`.
+
+    The keys are a UNION ALL of one filtered subquery per question (thirty for a
+    project of ten indicators over three years, hundreds for a whole programme's
+    projects): an answer computes them once, into a temporary table that each of its
+    statements joins (`prepared`), instead of once in every statement."""
 
     name = "question"
     param = ""
 
-    def __init__(self, keyed: Sequence[QuerySet[Activity]]):
+    def __init__(self, keyed: Sequence[QuerySet[Activity]], *, stored_in: str = ""):
         self.keyed = list(keyed)
+        self.stored_in = stored_in
 
-    def activity_keys(self, restriction: stats.Restriction) -> stats.Relation:
+    @functools.cached_property
+    def _keys(self) -> stats.Relation:
         return stats.union_all(
             *(
                 activities.order_by().values(a_id=F("pk"), k=Value(index))
@@ -112,9 +121,20 @@ class QuestionDimension(stats.Dimension):
             )
         )
 
+    def activity_keys(self, restriction: stats.Restriction) -> stats.Relation:
+        if self.stored_in:
+            return stats.Relation(f"SELECT a_id, k FROM {self.stored_in}")
+        return self._keys
+
+    @contextmanager
+    def prepared(self) -> Iterator[stats.Dimension]:
+        # Inside the answer's transaction (engine._compute): no savepoint of its own.
+        with stats.stored(self._keys, "results_questions", savepoint=False) as name:
+            yield QuestionDimension(self.keyed, stored_in=name)
+
     def cache_key(self) -> Any:
-        keys = self.activity_keys(stats.Restriction())
-        return (self.name, keys.sql, tuple(keys.params))
+        # The questions themselves (their SQL), never the name of a temporary table.
+        return (self.name, self._keys.sql, tuple(self._keys.params))
 
 
 @dataclass
@@ -185,41 +205,78 @@ def _answer_batch(
     measures: Mapping[tuple[Any, ...], set[str]],
     user: AnyUser,
 ) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """The batch's questions answered by one grouping by question for their totals, and
+    one more per disaggregation for their parts. A question dimension's key is a set of
+    activities (the filters and the period): the questions that differ only by their
+    disaggregation ask about the same activities and share it, and a disaggregation's
+    grouping holds only the sets of its own questions and only the measures they ask."""
     restriction = asked[keys[0]].restriction
-    dimension = QuestionDimension([asked[key].activities for key in keys])
     activities = _union(user, keys)
-    asked_measures = sorted(set().union(*(measures[key] for key in keys)), key=_measure_order)
+    sets = _sets_of(keys)
     whole = stats.compute_by(
-        activities, [dimension], measures=asked_measures, restriction=restriction
+        activities,
+        [QuestionDimension([asked[questions[0]].activities for questions in sets])],
+        measures=_measures_of(keys, measures),
+        restriction=restriction,
     )
     wholes = {row["question"]["code"]: row for row in whole["rows"] if row["question"]}
-    parts: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    set_of = {key: index for index, questions in enumerate(sets) for key in questions}
+    parts: dict[tuple[Any, ...], list[dict[str, Any]]] = defaultdict(list)
     for disaggregation in sorted({key[2] for key in keys} - {""}):
-        split = [m for m in asked_measures if m in stats.DIMENSIONS[disaggregation].splits_measures]
+        own = [key for key in keys if key[2] == disaggregation]
+        own_sets = _sets_of(own)
         answer = stats.compute_by(
             activities,
-            [dimension, stats.DIMENSIONS[disaggregation]],
-            measures=split,
+            [
+                QuestionDimension([asked[questions[0]].activities for questions in own_sets]),
+                stats.DIMENSIONS[disaggregation],
+            ],
+            measures=_measures_of(own, measures),
             restriction=restriction,
         )
         for row in answer["rows"]:
-            index = row["question"]["code"] if row["question"] else None
-            if index is not None and keys[index][2] == disaggregation:
-                parts[index].append({k: v for k, v in row.items() if k != "question"})
+            if row["question"] is None:
+                continue
+            for key in own_sets[row["question"]["code"]]:
+                parts[key].append(_row_of(row, sorted(measures[key], key=_measure_order)))
     answers = {}
-    for index, key in enumerate(keys):
+    for key in keys:
         wanted = sorted(measures[key], key=_measure_order)
-        totals = _totals(wholes.get(index), wanted)
+        totals = _totals(wholes.get(set_of[key]), wanted)
         disaggregation = key[2]
         answer = {
             "group_by": [disaggregation] if disaggregation else [],
             "measures": wanted,
-            "rows": parts.get(index, []) if disaggregation else [],
+            "rows": parts.get(key, []) if disaggregation else [],
             "totals": totals,
             "includes_drafts": whole["includes_drafts"],
         }
         answers[key] = suppression.for_user(answer, user)
     return answers
+
+
+def _sets_of(keys: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    """The questions grouped by the set of activities they ask about (their filters and
+    period, `key[:2]`), in the order first asked."""
+    sets: dict[tuple[Any, ...], list[tuple[Any, ...]]] = {}
+    for key in keys:
+        sets.setdefault(key[:2], []).append(key)
+    return list(sets.values())
+
+
+def _measures_of(
+    keys: Sequence[tuple[Any, ...]], measures: Mapping[tuple[Any, ...], set[str]]
+) -> list[str]:
+    return sorted(set().union(*(measures[key] for key in keys)), key=_measure_order)
+
+
+def _row_of(row: Mapping[str, Any], wanted: Sequence[str]) -> dict[str, Any]:
+    """A question's row of a batched grouping, as the engine gives it to that question
+    alone: its part and the measures it asks (the grouping may hold more, for others)."""
+    kept = {k: v for k, v in row.items() if k != "question" and k not in stats.MEASURES}
+    if "participants" not in wanted:
+        kept.pop(shapes.NAMED, None)
+    return {**kept, **{measure: row[measure] for measure in wanted if measure in row}}
 
 
 def _measure_order(measure: str) -> int:
@@ -244,12 +301,15 @@ def _totals(row: Mapping[str, Any] | None, measures: Sequence[str]) -> dict[str,
 
 
 def _union(user: AnyUser, keys: Sequence[tuple[Any, ...]]) -> QuerySet[Activity]:
-    """The activities of the batch's projects the user's statistics count: a superset of
-    every question's, which the question dimension narrows."""
+    """The activities of the batch's projects the user's statistics count that overlap
+    the batch's periods: a superset of every question's (a question's period keeps
+    activities overlapping it, or within it), which the question dimension narrows."""
     codes = {value for key in keys for name, value in key[0] if name == "project"}
     through = Activity.projects.through
     in_projects = through.objects.filter(
         activity_id=OuterRef("pk"),
         project_id__in=Project.objects.filter(code__in=codes).values("pk"),
     )
-    return Activity.objects.aggregated_for(user).filter(Exists(in_projects))
+    bounds = [key[1].bounds for key in keys]
+    span = (min(first for first, _last in bounds), max(last for _first, last in bounds))
+    return Activity.objects.aggregated_for(user).filter(Exists(in_projects)).overlapping(*span)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.http import urlencode
@@ -149,10 +149,12 @@ def _figure_dict(figure: Figure | None) -> dict[str, Any] | None:
 # --- The entry points -------------------------------------------------------------------
 
 
-def indicators_of(project: Project) -> QuerySet[Indicator]:
-    """The project's indicators with everything the results read, in three queries."""
+def indicators_of(project: Project | QuerySet[Project]) -> QuerySet[Indicator]:
+    """The indicators of a project (or of several) with everything the results read, in
+    three queries."""
+    chosen = Q(project__in=project) if isinstance(project, QuerySet) else Q(project=project)
     return (
-        Indicator.objects.filter(project=project)
+        Indicator.objects.filter(chosen)
         .select_related("project", "outcome")
         .prefetch_related(
             Prefetch("targets", queryset=Target.objects.select_related("country")),
@@ -166,6 +168,19 @@ def indicators_of(project: Project) -> QuerySet[Indicator]:
 
 def project_results(project: Project, *, user: AnyUser) -> list[IndicatorResult]:
     return indicator_results(list(indicators_of(project)), user=user)
+
+
+def projects_results(
+    projects: QuerySet[Project], *, user: AnyUser
+) -> dict[int, list[IndicatorResult]]:
+    """The results of many projects (an IATI file's), by project id, computed together:
+    the engine answers all their questions in one batch per restriction, so the
+    statements do not grow with the number of projects. Each project's list is what
+    `project_results` gives it."""
+    by_project: dict[int, list[IndicatorResult]] = {}
+    for result in indicator_results(list(indicators_of(projects)), user=user):
+        by_project.setdefault(result.indicator.project_id, []).append(result)
+    return by_project
 
 
 def indicator_results(

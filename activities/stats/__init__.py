@@ -39,7 +39,7 @@ from .request import (
     place_from_filters,
     restriction_from_filters,
 )
-from .sql import Relation, union_all
+from .sql import Relation, stored, union_all
 
 __all__ = [
     "DIMENSIONS",
@@ -56,5 +56,6 @@ __all__ = [
     "parse_measures",
     "place_from_filters",
     "restriction_from_filters",
+    "stored",
     "union_all",
 ]

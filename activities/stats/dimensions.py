@@ -8,6 +8,8 @@ a beneficiary row's people certainly belong to follows the attribution of counti
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -72,6 +74,14 @@ class Dimension:
         """What identifies this grouping in a cached answer: its name, for the fixed
         dimensions; a dimension built for one question adds its SQL."""
         return self.name
+
+    @contextmanager
+    def prepared(self) -> Iterator[Dimension]:
+        """The dimension that one answer's statements read, entered inside the answer's
+        transaction (engine._compute). The fixed dimensions are read as they are; one
+        whose keys are costly to compute (a results batch's questions) computes them
+        once here, for all the statements, rather than once in each."""
+        yield self
 
     @property
     def tags_activity(self) -> bool:

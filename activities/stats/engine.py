@@ -4,6 +4,7 @@ by the answer cache under the data version."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from typing import Any
 
 from django.db.models import QuerySet
@@ -81,9 +82,10 @@ def _compute(
     restriction: Restriction,
 ) -> dict[str, Any]:
     group_by = [dimension.name for dimension in dimensions]
-    with matched_once(activities) as matched_activities:
+    with matched_once(activities) as matched_activities, ExitStack() as stack:
+        prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
         matched = Matched.of(matched_activities, restriction)
-        rows = _rows(matched, dimensions, measures) if group_by else []
+        rows = _rows(matched, prepared, measures) if group_by else []
         totals = _totals(matched, measures)
         drafts = counting.includes_drafts(matched_activities)
     additive = {

@@ -3,19 +3,18 @@ the statements of one answer."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import Case, Q, QuerySet, Value, When
 from django.db.models.expressions import RawSQL
 
 from .. import counting
 from ..models import Activity, Attendance, BeneficiaryGroup
 from .request import Restriction
+from .sql import relation, stored
 
 
 @dataclass
@@ -75,14 +74,7 @@ def matched_once(activities: QuerySet[Activity]) -> Iterator[QuerySet[Activity]]
     Every aggregate joins the matched set. Left as a subquery, the filters (a region's
     EXISTS, a text search) are evaluated again in each statement, and the planner cannot
     know how many activities they keep: it guesses 20,000 for 365 and scans every
-    beneficiary row. A temporary table, analysed, gives it the real number. It lives in
-    this connection and this transaction only, so concurrent requests never see it.
+    beneficiary row. A temporary table, analysed, gives it the real number (sql.stored).
     """
-    name = f"stats_matched_{uuid.uuid4().hex[:12]}"
-    sql, params = activities.order_by().values("pk").query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {sql}", params)
-        cursor.execute(f"ANALYZE {name}")
+    with stored(relation(activities.values("pk")), "stats_matched") as name:
         yield Activity.objects.filter(pk__in=RawSQL(f"SELECT pk FROM {name}", []))
-        # On an error the transaction's rollback drops the table with everything else.
-        cursor.execute(f"DROP TABLE {name}")

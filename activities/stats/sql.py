@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import QuerySet
 
 
@@ -44,3 +47,21 @@ def group_key(value: Any) -> Any:
     if value is None or isinstance(value, str | int):
         return value
     return int(value)
+
+
+@contextmanager
+def stored(rows: Relation, prefix: str, *, savepoint: bool = True) -> Iterator[str]:
+    """The rows of `rows` in a temporary table, analysed: the name of the table.
+
+    For a relation that an answer's statements all join: left as a subquery, it is
+    evaluated again in each statement, and the planner must guess how many rows it
+    gives. The table lives in this connection and this transaction only, so concurrent
+    requests never see it; on an error the transaction's rollback drops it. Inside an
+    answer's transaction already, `savepoint=False` saves two statements: an error
+    aborts the whole answer anyway."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with transaction.atomic(savepoint=savepoint), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {rows.sql}", rows.params)
+        cursor.execute(f"ANALYZE {name}")
+        yield name
+        cursor.execute(f"DROP TABLE {name}")
