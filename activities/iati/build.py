@@ -19,8 +19,10 @@ One file holds two levels (the `hierarchy` attribute):
   level only, so nothing is counted twice.
 
 The file is written with `lxml.etree.xmlfile`: one iati-activity element is built,
-written and dropped at a time, the activities read CHUNK at a time
-(activities/iati/records.py), so 100,000 activities never sit in memory. The codes and
+checked against the XSD and the rules (validate.Checker: `Written.report` is the file's
+verdict), written and dropped at a time, the activities read CHUNK at a time
+(activities/iati/records.py), so 100,000 activities never sit in memory. The results of
+all the projects are computed together, in a fixed number of engine statements. The codes and
 the rules that choose them: activities/iati/mapping.py. Drafts are never read: the
 activities are filtered to published ones here, whatever the caller passes.
 """
@@ -45,7 +47,7 @@ from lxml import etree
 from ..models import Activity, Project
 from ..results import compute
 from ..results.batch import Period
-from . import mapping
+from . import mapping, validate
 from .records import (
     ActivityRecord,
     Directory,
@@ -66,6 +68,8 @@ _CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 class Written:
     activities: int  # iati-activity elements, projects included
     projects: int
+    # Each iati-activity checked as it was written (validate.Checker): the file's verdict.
+    report: validate.Report
 
 
 # --- Entry points ---------------------------------------------------------------------------
@@ -115,6 +119,8 @@ def _write(out: IO[bytes], ids: Sequence[int], projects: QuerySet[Project]) -> W
     fragments = Fragments(Directory.load())
     today = timezone.localdate()
     generated = timezone.now().replace(microsecond=0).isoformat()
+    root = {"version": IATI_VERSION, "generated-datetime": generated}
+    checker = validate.Checker(root, today=today)
     written_projects = 0
     written = 0
     with (
@@ -122,9 +128,7 @@ def _write(out: IO[bytes], ids: Sequence[int], projects: QuerySet[Project]) -> W
         etree.xmlfile(out, encoding="utf-8") as xml,
     ):
         xml.write_declaration()
-        with xml.element(
-            "iati-activities", {"version": IATI_VERSION, "generated-datetime": generated}
-        ):
+        with xml.element("iati-activities", root):
             xml.write("\n")
             project_donors: dict[int, list[int]] = {}
             records = project_records(projects)
@@ -133,24 +137,24 @@ def _write(out: IO[bytes], ids: Sequence[int], projects: QuerySet[Project]) -> W
                 project_donors[record.project.pk] = sorted(
                     {funding.donor_id for funding in record.fundings}
                 )
-                xml.write(
-                    project_element(record, fragments, today, results.get(record.project.pk, [])),
-                    pretty_print=True,
+                element = project_element(
+                    record, fragments, today, results.get(record.project.pk, [])
                 )
+                checker.check(element)
+                xml.write(element, pretty_print=True)
                 written_projects += 1
             written += written_projects
             for activity in activity_records(ids):
                 missing = [pk for pk in activity.projects if pk not in project_donors]
                 if missing:  # a project of an activity in a single project's file
                     project_donors.update(_donors_of(missing))
-                xml.write(
-                    activity_element(activity, fragments, project_donors, today),
-                    pretty_print=True,
-                )
+                element = activity_element(activity, fragments, project_donors, today)
+                checker.check(element)
+                xml.write(element, pretty_print=True)
                 written += 1
                 if written % 1000 == 0:
                     xml.flush()
-    return Written(activities=written, projects=written_projects)
+    return Written(activities=written, projects=written_projects, report=checker.finish())
 
 
 def _donors_of(project_ids: Sequence[int]) -> dict[int, list[int]]:

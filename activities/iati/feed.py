@@ -7,9 +7,10 @@ disk under the data version and regenerated when it moves.
 2. a file already validated under that key is returned as it is (its ETag and
    Last-Modified kept beside it, in `<name>.json`);
 3. otherwise, under a lock (one build per key, however many workers ask), the file is
-   written to a temporary name, validated (validate.py: the XSD and the rules) and only
-   then moved into place. An invalid file is deleted and its problems kept under the key
-   (`InvalidExport`), so that it is never served and not rebuilt until the data change.
+   written to a temporary name, each iati-activity validated as it is written
+   (validate.Checker: the XSD and the rules) and the file only then moved into place.
+   An invalid file is deleted and its problems kept under the key (`InvalidExport`),
+   so that it is never served and not rebuilt until the data change.
 
 Files live in settings.IATI_FEED_DIR: `<scope hash>-<key>.xml` and `.json`. A new file
 of a scope removes that scope's older ones, and at most IATI_FEED_MAX_FILES scopes are
@@ -38,6 +39,7 @@ from django.utils import timezone
 
 from .. import answer_cache
 from . import validate
+from .build import Written
 
 logger = logging.getLogger(__name__)
 FAILED_KEPT_SECONDS = 600
@@ -97,9 +99,10 @@ def _settings_part() -> tuple[str, ...]:
     )
 
 
-def produce(scope: str, parts: Hashable, write: Callable[[IO[bytes]], int]) -> Feed:
-    """The validated file of `scope` + `parts`; `write(out)` writes it and returns how
-    many iati-activity elements it wrote. Raises EmptyExport or InvalidExport."""
+def produce(scope: str, parts: Hashable, write: Callable[[IO[bytes]], Written]) -> Feed:
+    """The validated file of `scope` + `parts`; `write(out)` writes it and says how many
+    iati-activity elements it wrote and their verdict (build.write_activities).
+    Raises EmptyExport or InvalidExport."""
     version = answer_cache.current()
     scope_hash = _hash((scope, parts, _settings_part()))
     if version is None:
@@ -156,16 +159,17 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def _write_validated(
-    directory: Path, write: Callable[[IO[bytes]], int]
+    directory: Path, write: Callable[[IO[bytes]], Written]
 ) -> tuple[Path, str, int, validate.Report]:
-    """Write to a temporary file in `directory`, then validate it."""
+    """Write to a temporary file in `directory`, validated as it is written."""
     handle, name = tempfile.mkstemp(dir=directory, prefix=".building-", suffix=".xml")
     path = Path(name)
     try:
         with os.fdopen(handle, "wb") as out:
             writer = _HashingWriter(out)
-            written = write(writer)  # type: ignore[arg-type]
-        report = validate.validate_file(path) if written else validate.Report()
+            done = write(writer)  # type: ignore[arg-type]
+        written = done.activities
+        report = done.report if written else validate.Report()
     except BaseException:
         path.unlink(missing_ok=True)
         raise
@@ -173,7 +177,7 @@ def _write_validated(
 
 
 def _build(
-    directory: Path, name: str, write: Callable[[IO[bytes]], int], *, temporary: bool
+    directory: Path, name: str, write: Callable[[IO[bytes]], Written], *, temporary: bool
 ) -> Feed:
     path, digest, written, report = _write_validated(directory, write)
     if not written:
@@ -193,7 +197,7 @@ def _build(
 
 
 def _build_and_keep(
-    directory: Path, scope_hash: str, name: str, write: Callable[[IO[bytes]], int]
+    directory: Path, scope_hash: str, name: str, write: Callable[[IO[bytes]], Written]
 ) -> dict[str, Any]:
     generated = timezone.now().replace(microsecond=0).isoformat()
     path, digest, written, report = _write_validated(directory, write)

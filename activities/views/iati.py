@@ -39,7 +39,7 @@ def activities_xml(request: HttpRequest) -> HttpResponseBase:
         request,
         "activities",
         parts,
-        lambda out: build.write_activities(out, filterset.qs).activities,
+        lambda out: build.write_activities(out, filterset.qs),
         filename="activities.xml",
     )
 
@@ -51,7 +51,7 @@ def project_xml(request: HttpRequest, code: str) -> HttpResponseBase:
         request,
         "project",
         (project.pk, project.code),
-        lambda out: build.write_project(out, project).activities,
+        lambda out: build.write_project(out, project),
         filename=f"project-{project.code}.xml",
     )
 

@@ -4,8 +4,9 @@
     manage.py export_iati --out sv-2020.xml --filter country=SV --filter year=2020
     manage.py export_iati --out project.xml --project GLOT-CYB-2020
 
-The file is written next to --out under a temporary name, validated against the XSD and
-the rules, and moved to --out only when it is valid; otherwise the problems are printed
+The file is written next to --out under a temporary name, each iati-activity validated
+against the XSD and the rules as it is written (activities/iati/validate.py, Checker),
+and moved to --out only when all are valid; otherwise the problems are printed
 and the command fails (exit status 1), leaving --out as it was.
 """
 
@@ -21,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.http import QueryDict
 
 from activities.filters import ActivityFilterSet
-from activities.iati import build, validate
+from activities.iati import build
 from activities.models import Activity, Project
 
 
@@ -75,7 +76,7 @@ class Command(BaseCommand):
                 written = write(stream)
             if not written.activities:
                 raise CommandError("No published activity to export: no file written.")
-            report = validate.validate_file(temporary)
+            report = written.report
             if not report.valid:
                 for problem in report.problems:
                     self.stderr.write(problem)
