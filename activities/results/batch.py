@@ -28,15 +28,14 @@ from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Value
+from django.db.models import Case, Exists, F, OuterRef, Q, QuerySet, Value, When
 
 from .. import counting, stats
 from ..filters import ActivityFilterSet
 from ..models import Activity, Project
 from ..people import suppression
-from ..querysets import ActivityQuerySet
 from ..stats import results as shapes
 
 if TYPE_CHECKING:
@@ -67,13 +66,13 @@ class Period:
             return {"quarter": f"{self.year}-Q{self.quarter}"}
         return {"year": str(self.year)}
 
-    def of(self, activities: QuerySet[Activity]) -> QuerySet[Activity]:
-        """The activities in this period: what those filters keep (the same queryset
-        methods, so the same rule: counting rule 5)."""
-        dated = cast(ActivityQuerySet, activities)
+    def condition(self) -> Q:
+        """The activities in this period, as a condition: what the `year` and `quarter`
+        filters keep (ActivityQuerySet.in_year and within_quarter filter by these same
+        counting rules: counting rule 5)."""
         if self.quarter:
-            return dated.within_quarter(self.year, self.quarter)
-        return dated.in_year(self.year)
+            return counting.within_quarter(self.year, self.quarter)
+        return counting.overlapping(*counting.year_bounds(self.year))
 
     def sort_key(self) -> tuple[int, int]:
         return (self.year, self.quarter or 0)
@@ -98,28 +97,50 @@ class Question:
 
 
 class QuestionDimension(stats.Dimension):
-    """Groups activities by the questions they answer: key `i` for `keyed[i]`.
+    """Groups activities by the sets of activities the questions ask about: key `i`
+    for the i-th set, a set being a question's filters and period.
 
-    The keys are a UNION ALL of one filtered subquery per question (thirty for a
-    project of ten indicators over three years, hundreds for a whole programme's
-    projects): an answer computes them once, into a temporary table that each of its
-    statements joins (`prepared`), instead of once in every statement."""
+    `bases` are the sets by their filters: the filtered activities, and the periods
+    asked of them with the key of each. The keys are computed in one pass over each
+    base's activities, which says the periods each activity is in (Period.condition),
+    not one pass per period: for a whole programme's projects (twenty projects, five
+    sets of filters each, three years) a hundred passes rather than three hundred. An
+    answer computes them once, into a temporary table that each of its statements joins
+    (`prepared`), instead of once in every statement."""
 
     name = "question"
     param = ""
 
-    def __init__(self, keyed: Sequence[QuerySet[Activity]], *, stored_in: str = ""):
-        self.keyed = list(keyed)
+    def __init__(
+        self,
+        bases: Sequence[tuple[QuerySet[Activity], Sequence[tuple[Period, int]]]],
+        *,
+        stored_in: str = "",
+    ):
+        self.bases = list(bases)
         self.stored_in = stored_in
 
     @functools.cached_property
     def _keys(self) -> stats.Relation:
-        return stats.union_all(
-            *(
-                activities.order_by().values(a_id=F("pk"), k=Value(index))
-                for index, activities in enumerate(self.keyed)
-            )
-        )
+        """(a_id, k): each base's activities with a column per period (its key, or NULL
+        when the activity is not in that period), then one row per key that is not
+        NULL. MATERIALIZED: a base read by several periods is computed once."""
+        bases: list[str] = []
+        rows: list[str] = []
+        params: list[Any] = []
+        for number, (activities, periods) in enumerate(self.bases):
+            columns = {
+                f"p{column}": Case(When(period.condition(), then=Value(key)), default=None)
+                for column, (period, key) in enumerate(periods)
+            }
+            base = stats.relation(activities.values(a_id=F("pk"), **columns))
+            bases.append(f"b{number} AS MATERIALIZED ({base.sql})")
+            params += base.params
+            rows += [
+                f"SELECT a_id, p{column} AS k FROM b{number} WHERE p{column} IS NOT NULL"
+                for column in range(len(periods))
+            ]
+        return stats.Relation(f"WITH {', '.join(bases)} {' UNION ALL '.join(rows)}", params)
 
     def activity_keys(self, restriction: stats.Restriction) -> stats.Relation:
         if self.stored_in:
@@ -130,7 +151,7 @@ class QuestionDimension(stats.Dimension):
     def prepared(self) -> Iterator[stats.Dimension]:
         # Inside the answer's transaction (engine._compute): no savepoint of its own.
         with stats.stored(self._keys, "results_questions", savepoint=False) as name:
-            yield QuestionDimension(self.keyed, stored_in=name)
+            yield QuestionDimension(self.bases, stored_in=name)
 
     def cache_key(self) -> Any:
         # The questions themselves (their SQL), never the name of a temporary table.
@@ -139,6 +160,8 @@ class QuestionDimension(stats.Dimension):
 
 @dataclass
 class _Asked:
+    """A question's activities before its period (its filters'), and the restriction."""
+
     activities: QuerySet[Activity]
     restriction: stats.Restriction
 
@@ -163,7 +186,7 @@ def answer_all(
             filtered[question.params] = _filtered(question.params, user)
         base = filtered[question.params]
         if base is not None:
-            asked[key] = _Asked(question.period.of(base.activities), base.restriction)
+            asked[key] = base
     batches: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for key, item in asked.items():
         batches[item.restriction.cache_key()].append(key)
@@ -215,9 +238,10 @@ def _answer_batch(
     sets = _sets_of(keys)
     whole = stats.compute_by(
         activities,
-        [QuestionDimension([asked[questions[0]].activities for questions in sets])],
+        [_dimension(sets, asked)],
         measures=_measures_of(keys, measures),
         restriction=restriction,
+        totals=False,  # each question's totals are its row
     )
     wholes = {row["question"]["code"]: row for row in whole["rows"] if row["question"]}
     set_of = {key: index for index, questions in enumerate(sets) for key in questions}
@@ -227,12 +251,10 @@ def _answer_batch(
         own_sets = _sets_of(own)
         answer = stats.compute_by(
             activities,
-            [
-                QuestionDimension([asked[questions[0]].activities for questions in own_sets]),
-                stats.DIMENSIONS[disaggregation],
-            ],
+            [_dimension(own_sets, asked), stats.DIMENSIONS[disaggregation]],
             measures=_measures_of(own, measures),
             restriction=restriction,
+            totals=False,
         )
         for row in answer["rows"]:
             if row["question"] is None:
@@ -262,6 +284,19 @@ def _sets_of(keys: Sequence[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
     for key in keys:
         sets.setdefault(key[:2], []).append(key)
     return list(sets.values())
+
+
+def _dimension(
+    sets: Sequence[Sequence[tuple[Any, ...]]], asked: Mapping[tuple[Any, ...], _Asked]
+) -> QuestionDimension:
+    """The question dimension whose key `i` is `sets[i]`, its sets grouped by their
+    filters (`key[0]`)."""
+    bases: dict[tuple[Any, ...], tuple[QuerySet[Activity], list[tuple[Period, int]]]] = {}
+    for index, questions in enumerate(sets):
+        params, period = questions[0][0], questions[0][1]
+        base = bases.setdefault(params, (asked[questions[0]].activities, []))
+        base[1].append((period, index))
+    return QuestionDimension(list(bases.values()))
 
 
 def _measures_of(

@@ -39,7 +39,7 @@ from .request import (
     place_from_filters,
     restriction_from_filters,
 )
-from .sql import Relation, stored, union_all
+from .sql import Relation, relation, stored, union_all
 
 __all__ = [
     "DIMENSIONS",
@@ -55,6 +55,7 @@ __all__ = [
     "parse_group_by",
     "parse_measures",
     "place_from_filters",
+    "relation",
     "restriction_from_filters",
     "stored",
     "union_all",

@@ -55,22 +55,28 @@ def compute_by(
     *,
     measures: Sequence[str],
     restriction: Restriction,
+    totals: bool = True,
 ) -> dict[str, Any]:
     """`compute` grouped by dimensions of the caller's own (a results batch groups by
     the question each activity answers, activities/results/batch.py), with the same
     rules and the same cache: each dimension's `cache_key()` is part of the question.
-    The measures must be ones each dimension splits (`Dimension.splits_measures`)."""
+    The measures must be ones each dimension splits (`Dimension.splits_measures`).
+    `totals=False` leaves out the totals over all the activities (their statements
+    too), for a caller that reads only the rows: the answer's `totals` and `additive`
+    are then empty."""
     for dimension in dimensions:
         refused = [m for m in measures if m not in dimension.splits_measures]
         if refused or any(m not in MEASURES for m in measures):
             raise StatsError(f"{dimension.name} cannot split {', '.join(refused or measures)}")
     sql, params = activities.order_by().values("pk").query.sql_with_params()
     keys = tuple(dimension.cache_key() for dimension in dimensions)
-    parts = (sql, tuple(params), keys, tuple(measures), restriction.cache_key())
+    parts = (sql, tuple(params), keys, tuple(measures), restriction.cache_key(), totals)
     answer: dict[str, Any] = answer_cache.cached(
         "stats",
         parts,
-        lambda: _compute(activities, list(dimensions), list(measures), restriction),
+        lambda: _compute(
+            activities, list(dimensions), list(measures), restriction, with_totals=totals
+        ),
     )
     return answer
 
@@ -80,16 +86,20 @@ def _compute(
     dimensions: list[Dimension],
     measures: list[str],
     restriction: Restriction,
+    *,
+    with_totals: bool = True,
 ) -> dict[str, Any]:
     group_by = [dimension.name for dimension in dimensions]
     with matched_once(activities) as matched_activities, ExitStack() as stack:
         prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
         matched = Matched.of(matched_activities, restriction)
         rows = _rows(matched, prepared, measures) if group_by else []
-        totals = _totals(matched, measures)
+        totals = _totals(matched, measures) if with_totals else {}
         drafts = counting.includes_drafts(matched_activities)
     additive = {
-        measure: results.adds_up(measure, rows, totals[measure]) for measure in measures if group_by
+        measure: results.adds_up(measure, rows, totals[measure])
+        for measure in measures
+        if group_by and with_totals
     }
     return {
         "group_by": list(group_by),
