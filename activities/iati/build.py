@@ -29,7 +29,6 @@ activities are filtered to published ones here, whatever the caller passes.
 
 from __future__ import annotations
 
-import copy
 import datetime
 import re
 from collections.abc import Sequence
@@ -196,9 +195,9 @@ def _text_element(parent: Any, tag: str, text: str, **attributes: str) -> None:
 
 
 def _copy(element: Any) -> Any:
-    """A copy of an element with its whole subtree: for lxml elements copy.copy is deep
-    (and cheaper than deepcopy, which keeps a memo for nothing)."""
-    return copy.copy(element)
+    """A copy of an element with its whole subtree (lxml's copy is deep; called without
+    the copy module's dispatch, which costs more than the copy at 100,000 activities)."""
+    return element.__copy__()
 
 
 class Fragments:

@@ -167,23 +167,21 @@ class Rules:
         """Each CODED path's values against its codelist, in one pass over the activity's
         children (not one search per path): the problems come out in the order of
         CODED, each path's in document order, as a search per path gives them."""
-        found: list[list[str]] = [[] for _rule in CODED]
+        found: dict[int, list[str]] = {}
+        by_tag = _coded_by_tag()
         for child in activity:
-            for index, sub, condition, attribute in _CODED_BY_TAG.get(child.tag, ()):
+            for index, sub, condition, attribute, allowed in by_tag.get(child.tag, ()):
                 if condition is not None and child.get(condition[0]) != condition[1]:
                     continue
                 for element in child.iterchildren(sub) if sub else (child,):
                     value = element.get(attribute)
-                    if value is not None:
-                        found[index].append(value)
-        problems = []
-        for (path, attribute, codelist), values in zip(CODED, found, strict=True):
-            allowed = codes(codelist)
-            problems += [
-                f"{path}/@{attribute} {value!r} is not in {codelist}"
-                for value in values
-                if value not in allowed
-            ]
+                    if value is not None and value not in allowed:
+                        found.setdefault(index, []).append(value)
+        problems = [
+            f"{CODED[index][0]}/@{CODED[index][1]} {value!r} is not in {CODED[index][2]}"
+            for index in sorted(found)
+            for value in found[index]
+        ]
         languages = codes("Language")
         for language in _LANGUAGES(activity):
             if language not in languages:
@@ -191,23 +189,27 @@ class Rules:
         return problems
 
 
-def _coded_by_tag() -> dict[str, list[tuple[int, str | None, tuple[str, str] | None, str]]]:
+Coded = tuple[int, str | None, tuple[str, str] | None, str, frozenset[str]]
+
+
+@functools.cache
+def _coded_by_tag() -> dict[str, list[Coded]]:
     """CODED by the tag of the activity's child each path starts at: (its index in
     CODED, the grandchild's tag or None, the [@name='value'] condition or None, the
-    attribute)."""
-    by_tag: dict[str, list[tuple[int, str | None, tuple[str, str] | None, str]]] = {}
-    for index, (path, attribute, _codelist) in enumerate(CODED):
+    attribute, the codelist's codes)."""
+    by_tag: dict[str, list[Coded]] = {}
+    for index, (path, attribute, codelist) in enumerate(CODED):
         first, _slash, sub = path.partition("/")
         tag, _bracket, test = first.partition("[@")
         condition = None
         if test:
             name, _equals, quoted = test.rstrip("]").partition("=")
             condition = (name, quoted.strip("'"))
-        by_tag.setdefault(tag, []).append((index, sub or None, condition, attribute))
+        entry = (index, sub or None, condition, attribute, codes(codelist))
+        by_tag.setdefault(tag, []).append(entry)
     return by_tag
 
 
-_CODED_BY_TAG = _coded_by_tag()
 # Every xml:lang in the activity, the activity's own included, in document order.
 _LANGUAGES = etree.XPath(
     "descendant-or-self::*/@xml:lang",
