@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
 from activities.iati import build, mapping, validate
@@ -221,7 +223,10 @@ def test_a_funded_project_is_a_valid_parent_with_money_and_results(xsd, tmp_path
 
 def test_a_synthetic_programme_of_3000_activities_validates(xsd, tmp_path):
     generate(activities=3000, seed=1616, allow_mixed=True)
-    content = export(Activity.objects.filter(is_synthetic=True))
+    out = io.BytesIO()
+    written = build.write_activities(out, Activity.objects.filter(is_synthetic=True))
+    assert written.report.valid  # checked as written, and read back below
+    content = out.getvalue()
     tree = assert_valid(xsd, content, tmp_path)
     deliveries = [a for a in tree.iter("iati-activity") if a.get("hierarchy") == "2"]
     assert len(deliveries) == Activity.objects.filter(is_synthetic=True).published().count()
@@ -449,3 +454,129 @@ def test_each_filter_has_its_own_kept_file(client, feed_dir):
     assert len(list(feed_dir.glob("*.xml"))) == 2
     again = client.get(FEED, {"region": "013"}, HTTP_IF_NONE_MATCH=filtered["ETag"])
     assert again.status_code == 304
+
+
+# --- The streamed build: the same file as before, validated as it is written ----------------
+
+BEFORE_STREAMING = Path(__file__).resolve().parent / "data" / "iati_seed_before_streaming.xml"
+
+
+def canonical(content: bytes) -> bytes:
+    """The file in XML canonical form (C14N), without the two times that change with
+    each run: when the file was generated and when each record was last updated."""
+    tree = etree.fromstring(content)
+    for element in tree.iter():
+        for name in ("generated-datetime", "last-updated-datetime"):
+            element.attrib.pop(name, None)
+    return etree.tostring(tree, method="c14n")
+
+
+def test_the_file_is_the_one_the_builder_gave_before_it_was_made_fast(funded_project):
+    """tests/data/iati_seed_before_streaming.xml: the seed and the funded project as the
+    builder of commit 2a8acbf wrote them (per-project results, the file validated after
+    it was written), in canonical form. Streamed, batched and checked element by element,
+    the file must not change by a byte."""
+    assert canonical(export()) == BEFORE_STREAMING.read_bytes()
+
+
+def _break_one_activity(monkeypatch, position: str, how):
+    """`how(element)` applied to one delivery only: the first, one in the middle, or the
+    last the export writes."""
+    ids = list(Activity.objects.published().order_by("pk").values_list("pk", flat=True))
+    chosen = {"first": ids[0], "middle": ids[len(ids) // 2], "last": ids[-1]}[position]
+    original = build.activity_element
+
+    def breaking(record, *args):
+        element = original(record, *args)
+        if record.pk == chosen:
+            how(element)
+        return element
+
+    monkeypatch.setattr(build, "activity_element", breaking)
+
+
+def _shares_summing_to_90(element):
+    first = element.find("recipient-country")
+    if first is None:
+        first = element.find("recipient-region")
+    first.set("percentage", str(Decimal(first.get("percentage")) - 10))
+
+
+def _unknown_status(element):
+    element.find("activity-status").set("code", "9")
+
+
+def _title_out_of_place(element):
+    element.append(element.find("title"))  # the XSD wants it near the top
+
+
+def _start_after_end(element):
+    for date in element.findall("activity-date"):
+        date.set("iso-date", "2019-12-31" if date.get("type") in ("3", "4") else "2020-01-02")
+
+
+@pytest.mark.parametrize("position", ["first", "middle", "last"])
+@pytest.mark.parametrize(
+    ("how", "said"),
+    [
+        (_shares_summing_to_90, "percentages sum to 90"),
+        (_unknown_status, "activity-status/@code '9' is not in ActivityStatus"),
+        (_title_out_of_place, "XSD: "),
+        (_start_after_end, "start date is after the"),
+    ],
+)
+def test_a_broken_activity_anywhere_is_caught_as_the_whole_file_would_be(
+    monkeypatch, tmp_path, position, how, said
+):
+    """The check made as each element is written gives the verdict of validating the
+    whole file read back (validate_file), wherever the broken activity is."""
+    _break_one_activity(monkeypatch, position, how)
+    out = io.BytesIO()
+    written = build.write_activities(out, Activity.objects.all())
+    (tmp_path / "written.xml").write_bytes(out.getvalue())
+    read_back = validate.validate_file(tmp_path / "written.xml")
+    assert not written.report.valid
+    assert not read_back.valid
+    assert written.report.problem_count == read_back.problem_count == 1
+    assert said in written.report.problems[0]
+
+
+def test_an_unbroken_file_is_valid_both_ways(tmp_path, funded_project):
+    out = io.BytesIO()
+    written = build.write_activities(out, Activity.objects.all())
+    (tmp_path / "written.xml").write_bytes(out.getvalue())
+    assert written.report.valid and written.report.activities == 26
+    assert validate.validate_file(tmp_path / "written.xml").valid
+
+
+@pytest.mark.parametrize("position", ["first", "last"])
+def test_one_broken_activity_keeps_the_whole_file_from_being_served(
+    client, monkeypatch, feed_dir, tmp_path, position
+):
+    _break_one_activity(monkeypatch, position, _shares_summing_to_90)
+    assert client.get(FEED).status_code == 503
+    assert not list(feed_dir.glob("*.xml"))
+    out = tmp_path / "feed.xml"
+    with pytest.raises(CommandError, match=r"invalid \(1 problem"):
+        call_command("export_iati", "--out", str(out), stderr=io.StringIO())
+    assert not out.exists()
+
+
+def test_a_wrong_root_attribute_is_caught_once():
+    checker = validate.Checker({"version": "2.03", "generated-datetime": "yesterday"})
+    checker.check(etree.fromstring(export()).find("iati-activity"))
+    report = checker.finish()
+    assert not report.valid
+    assert report.problems[0].startswith("XSD: iati-activities: ")
+
+
+def test_the_deliveries_cost_the_same_statements_however_many():
+    """Read CHUNK at a time with a fixed number of statements per chunk (records.py),
+    not per activity: 25 published activities cost what 1 does."""
+    one = Activity.objects.published().order_by("pk")[:1]
+    with CaptureQueriesContext(connection) as single:
+        build.write_activities(io.BytesIO(), Activity.objects.filter(pk__in=one))
+    with CaptureQueriesContext(connection) as all_of_them:
+        build.write_activities(io.BytesIO(), Activity.objects.all())
+    assert Activity.objects.published().count() == 25
+    assert len(all_of_them) == len(single)
