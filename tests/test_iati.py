@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from lxml import etree
 
@@ -580,3 +580,28 @@ def test_the_deliveries_cost_the_same_statements_however_many():
         build.write_activities(io.BytesIO(), Activity.objects.all())
     assert Activity.objects.published().count() == 25
     assert len(all_of_them) == len(single)
+
+
+@pytest.mark.usefixtures("seeded_transactional_db")
+def test_results_computed_beside_the_deliveries_give_the_same_file():
+    """Outside a transaction the projects' results are computed in a thread with its own
+    connection while the deliveries are written; inside one, in the caller's thread.
+    The file is the same."""
+    project = Project.objects.create(code="CYB-SV", title="Cybercrime capacity in El Salvador")
+    project.activities.set(Activity.objects.filter(countries__iso2="SV"))
+    for code, disaggregation in (("1", ""), ("2", "sex")):
+        indicator = Indicator.objects.create(
+            project=project,
+            code=code,
+            title="Participations",
+            kind=Indicator.Kind.COMPUTED,
+            measure="participants",
+            disaggregation=disaggregation,
+        )
+        Target.objects.create(indicator=indicator, year=2020, value=100)
+    assert not connection.in_atomic_block
+    beside = export()
+    with transaction.atomic():
+        inline = export()
+    assert b"<actual value=" in beside
+    assert canonical(beside) == canonical(inline)

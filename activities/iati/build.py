@@ -31,13 +31,17 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -115,45 +119,77 @@ def project_identifier(code: str) -> str:
 
 
 def _write(out: IO[bytes], ids: Sequence[int], projects: QuerySet[Project]) -> Written:
+    """Projects first, then the deliveries. The deliveries are built first all the same,
+    into a spool, while the projects' results are computed beside them on a connection
+    of their own (`_results_beside`): the database counts while Python writes. Then the
+    file: the projects, the spooled deliveries, the end."""
     fragments = Fragments(Directory.load())
     today = timezone.localdate()
     generated = timezone.now().replace(microsecond=0).isoformat()
     root = {"version": IATI_VERSION, "generated-datetime": generated}
     checker = validate.Checker(root, today=today)
-    written_projects = 0
-    written = 0
-    with (
-        translation.override(settings.IATI_DEFAULT_LANGUAGE),
-        etree.xmlfile(out, encoding="utf-8") as xml,
-    ):
-        xml.write_declaration()
-        with xml.element("iati-activities", root):
-            xml.write("\n")
-            project_donors: dict[int, list[int]] = {}
-            records = project_records(projects)
-            results = _results_of(projects)
-            for record in records:
-                project_donors[record.project.pk] = sorted(
-                    {funding.donor_id for funding in record.fundings}
-                )
-                element = project_element(
-                    record, fragments, today, results.get(record.project.pk, [])
-                )
-                checker.check(element)
-                xml.write(element, pretty_print=True)
-                written_projects += 1
-            written += written_projects
+    with translation.override(settings.IATI_DEFAULT_LANGUAGE):
+        results = _results_beside(projects)
+        records = project_records(projects)
+        project_donors = {
+            record.project.pk: sorted({funding.donor_id for funding in record.fundings})
+            for record in records
+        }
+        with tempfile.TemporaryFile() as spool:
+            deliveries = 0
             for activity in activity_records(ids):
                 missing = [pk for pk in activity.projects if pk not in project_donors]
                 if missing:  # a project of an activity in a single project's file
                     project_donors.update(_donors_of(missing))
                 element = activity_element(activity, fragments, project_donors, today)
                 checker.check(element)
-                xml.write(element, pretty_print=True)
-                written += 1
-                if written % 1000 == 0:
+                # What xmlfile.write(element, pretty_print=True) writes (the tests compare).
+                spool.write(etree.tostring(element, encoding="utf-8", pretty_print=True))
+                deliveries += 1
+            results_by_project = results()
+            with etree.xmlfile(out, encoding="utf-8") as xml:
+                xml.write_declaration()
+                with xml.element("iati-activities", root):
+                    xml.write("\n")
+                    for record in records:
+                        element = project_element(
+                            record, fragments, today, results_by_project.get(record.project.pk, [])
+                        )
+                        checker.check(element)
+                        xml.write(element, pretty_print=True)
+                    # The spooled deliveries go straight to the stream, after what xmlfile
+                    # holds: its buffer flushed first, so the bytes stay in order.
                     xml.flush()
-    return Written(activities=written, projects=written_projects, report=checker.finish())
+                    spool.seek(0)
+                    shutil.copyfileobj(spool, out)
+    return Written(
+        activities=len(records) + deliveries, projects=len(records), report=checker.finish()
+    )
+
+
+def _results_beside(projects: QuerySet[Project]) -> Callable[[], ResultsByProject]:
+    """The projects' results, computed in a thread with its own database connection
+    while the caller writes the deliveries; call the function returned to wait for them.
+
+    Inside a transaction (a test, a caller's atomic block) another connection would not
+    see what it has written: the results are then computed in this thread, when asked.
+    The thread's connection is closed when it is done. Its answers are those of the
+    data committed when it runs, as are the deliveries' (neither is one snapshot)."""
+    if connection.in_atomic_block:
+        return lambda: _results_of(projects)
+    language = translation.get_language()
+
+    def compute_beside() -> ResultsByProject:
+        try:
+            with translation.override(language):
+                return _results_of(projects)
+        finally:
+            connections.close_all()  # this thread's own
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iati-results")
+    future = executor.submit(compute_beside)
+    executor.shutdown(wait=False)
+    return future.result
 
 
 def _donors_of(project_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -543,7 +579,10 @@ def _transactions(
 # --- Results --------------------------------------------------------------------------------
 
 
-def _results_of(projects: QuerySet[Project]) -> dict[int, list[compute.IndicatorResult]]:
+ResultsByProject = dict[int, list[compute.IndicatorResult]]
+
+
+def _results_of(projects: QuerySet[Project]) -> ResultsByProject:
     """Every project's results as the public sees them, all projects' questions asked
     together (compute.projects_results): the statements do not grow with the projects."""
     return compute.projects_results(projects, user=AnonymousUser())
