@@ -44,8 +44,9 @@ def manage(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 def measure(env: dict[str, str] | None = None) -> dict[str, Any]:
     """`export_iati` of every published activity of the database of `env`'s DATABASE_URL:
     {"seconds", "cpu_seconds", "peak_rss_mb", "file_mb", "activities", "projects",
-    "valid", "problems", "targets", "met"}. `valid` is False when the command refused the file (it writes
-    nothing then); `met` says whether both targets were met by a valid file."""
+    "valid", "problems", "targets", "met"}. `valid` is False when the command refused
+    the file (it writes nothing then); `met` says whether both targets were met by a
+    valid file."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "activities.xml"
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
