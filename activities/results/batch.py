@@ -4,10 +4,13 @@ A results page asks one question per computed indicator and period: "participati
 the project's activities for judges in 2021". Asked one by one, that is a full engine
 answer each, and the page's statements grow with its indicators and periods. Here they
 are asked together: the engine groups the activities of all the questions by a
-dimension of our own, `QuestionDimension`, whose keys are the questions each activity
-answers (an activity of 2020 and 2021 answers the 2020 and the 2021 question). Such a
-dimension tags the whole activity (like a theme), so each question's cell counts all the
-people of its activities, exactly as a filtered answer does.
+dimension of our own, `QuestionDimension`, whose keys are the sets of activities the
+questions ask about (an activity of 2020 and 2021 is in the 2020 and the 2021 set;
+questions that differ only by their disaggregation share a set). Such a dimension tags
+the whole activity (like a theme), so each question's cell counts all the people of its
+activities, exactly as a filtered answer does. Its keys are computed once per answer,
+into a temporary table its statements join, one pass per set of filters whatever the
+periods; the IATI file asks all its projects' questions in one batch this way.
 
 What a restriction changes (a country, region or audience filter: which people certainly
 belong) cannot differ inside one answer, so the questions are batched by restriction;
