@@ -129,7 +129,7 @@ def _write(out: IO[bytes], ids: Sequence[int], projects: QuerySet[Project]) -> W
     root = {"version": IATI_VERSION, "generated-datetime": generated}
     checker = validate.Checker(root, today=today)
     with translation.override(settings.IATI_DEFAULT_LANGUAGE):
-        results = _results_beside(projects)
+        results = _results_beside(projects.all())  # a queryset of its own for the thread
         records = project_records(projects)
         project_donors = {
             record.project.pk: sorted({funding.donor_id for funding in record.fundings})
