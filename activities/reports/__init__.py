@@ -1,0 +1,8 @@
+"""Report drafting: a draft for a year in the shape of the programme's report
+(`sections`), its statements counted by the stats engine in one batch (`records`), said
+in words (`words`), built by `draft`, and rendered as a page, Markdown (`markdown`) and
+DOCX (`docx`)."""
+
+from .draft import Draft, DraftError, Section, Statement, build_draft
+
+__all__ = ["Draft", "DraftError", "Section", "Statement", "build_draft"]

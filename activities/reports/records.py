@@ -1,0 +1,108 @@
+"""The counts behind a draft's statements, asked of the stats engine together.
+
+Each statement that rests on activity records asks a question: "the activities behind
+F16", "the activities of 2020 under the theme ocsea", "those under resolution 74/173".
+Asked one by one, a draft's statements would grow with its figures and sections; here
+every question is one key of a single grouping (`results.batch.QuestionDimension`: an
+activity is in the key of each question it answers), so the whole draft costs three
+engine answers (the measures; the countries by name; the kinds), whatever the number of
+statements. Each question's cell is what `/api/v1/stats/` answers for its filters
+(tests/test_reports_draft.py follows every link and compares).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import QuerySet
+
+from .. import stats
+from ..models import Activity
+from ..people import suppression
+from ..results.batch import QuestionDimension
+from ..stats import results as shapes
+
+if TYPE_CHECKING:
+    from ..counting import AnyUser
+
+MEASURES = ["activities", "participants", "countries", "people"]
+
+
+@dataclass(frozen=True)
+class Question:
+    """The activities a statement rests on, and the filters that list them."""
+
+    key: str
+    activities: QuerySet[Activity]
+    params: dict[str, str]
+
+
+@dataclass
+class Counts:
+    """One question's answer: the engine's measures, with the names of the countries its
+    activities are in and the kinds of activity with their counts."""
+
+    activities: int = 0
+    participants: dict[str, Any] = field(default_factory=shapes.no_people)
+    countries: dict[str, Any] = field(default_factory=shapes.no_countries)
+    people: dict[str, Any] = field(default_factory=shapes.no_persons)
+    country_names: list[str] = field(default_factory=list)
+    kinds: list[tuple[str, str, int]] = field(default_factory=list)  # code, name, count
+    includes_drafts: bool = False
+
+
+def answer_all(
+    questions: Sequence[Question],
+    *,
+    union: QuerySet[Activity],
+    restriction: stats.Restriction,
+    user: AnyUser,
+) -> dict[str, Counts]:
+    """Each question's counts, as `stats.compute` gives them to `user` for its filters.
+
+    `union` holds every question's activities (the draft's filters without the period);
+    `restriction` is the draft's (which people certainly belong: its region)."""
+    if not questions:
+        return {}
+    dimension = QuestionDimension([question.activities for question in questions])
+    whole = stats.compute_by(union, [dimension], measures=MEASURES, restriction=restriction)
+    whole = suppression.for_user(whole, user)
+    by_country = stats.compute_by(
+        union,
+        [dimension, stats.DIMENSIONS["country"]],
+        measures=["activities"],
+        restriction=restriction,
+    )
+    by_kind = stats.compute_by(
+        union,
+        [dimension, stats.DIMENSIONS["kind"]],
+        measures=["activities"],
+        restriction=restriction,
+    )
+    names: dict[int, list[str]] = defaultdict(list)
+    for row in by_country["rows"]:
+        if row["question"] is not None and row["country"] is not None:
+            names[row["question"]["code"]].append(row["country"]["name"])
+    kinds: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
+    for row in by_kind["rows"]:
+        if row["question"] is not None and row["kind"] is not None:
+            kind = row["kind"]
+            kinds[row["question"]["code"]].append((kind["code"], kind["name"], row["activities"]))
+    answers = {question.key: Counts() for question in questions}
+    for row in whole["rows"]:
+        if row["question"] is None:
+            continue
+        index = row["question"]["code"]
+        answers[questions[index].key] = Counts(
+            activities=row["activities"],
+            participants=row["participants"],
+            countries=row["countries"],
+            people=row["people"],
+            country_names=sorted(names.get(index, [])),
+            kinds=sorted(kinds.get(index, []), key=lambda kind: (-kind[2], kind[1])),
+            includes_drafts=whole["includes_drafts"],
+        )
+    return answers
