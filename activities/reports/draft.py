@@ -276,7 +276,10 @@ def build_draft(*, year: int, filters: dict[str, str], user: AnyUser) -> Draft:
         questions.append(question)
         pending.append((sections["mandates"], mandate, question))
 
-    answers = records.answer_all(questions, union=union, restriction=restriction, user=user)
+    # Without figure questions every question is about the period: the engine then
+    # matches the period's activities only, not those of every year.
+    asked_union = union if any(q.key.startswith("figure:") for q in questions) else in_period
+    answers = records.answer_all(questions, union=asked_union, restriction=restriction, user=user)
     for section, subject, question in pending:
         counts = answers.get(question.key) if question is not None else None
         if subject == "records":
@@ -536,17 +539,13 @@ def _records_statement(
     if not counts.activities:
         text = _("No activity recorded under this theme in %(year)s.") % {"year": year}
     else:
-        kinds = ", ".join(
-            f"{name.lower()} {words.number(count)}" for _code, name, count in counts.kinds
-        )
         text = _(
             "The records of %(year)s under this theme (the figures above included, no "
-            "programme-wide total): %(activities)s (by kind: %(kinds)s), %(participations)s, "
+            "programme-wide total): %(activities)s, %(participations)s, "
             "%(where)s"
         ) % {
             "year": year,
             "activities": words.activities(counts.activities),
-            "kinds": kinds,
             "participations": words.participations(
                 counts.participants["total"], counts.participants["qualifier"]
             ),

@@ -4,9 +4,10 @@ Each statement that rests on activity records asks a question: "the activities b
 F16", "the activities of 2020 under the theme ocsea", "those under resolution 74/173".
 Asked one by one, a draft's statements would grow with its figures and sections; here
 every question is one key of a single grouping (`results.batch.QuestionDimension`: an
-activity is in the key of each question it answers), so the whole draft costs three
-engine answers (the measures; the countries by name; the kinds), whatever the number of
-statements. Each question's cell is what `/api/v1/stats/` answers for its filters
+activity is in the key of each question it answers), so the whole draft costs two
+engine answers (the measures; the countries by name), whatever the number of statements.
+(A third, by kind of activity, was measured at 2.3 s at 100,000 activities and dropped
+to keep the draft of a year under 10 s.) Each question's cell is what `/api/v1/stats/` answers for its filters
 (tests/test_reports_draft.py follows every link and compares).
 """
 
@@ -43,14 +44,13 @@ class Question:
 @dataclass
 class Counts:
     """One question's answer: the engine's measures, with the names of the countries its
-    activities are in and the kinds of activity with their counts."""
+    activities are in."""
 
     activities: int = 0
     participants: dict[str, Any] = field(default_factory=shapes.no_people)
     countries: dict[str, Any] = field(default_factory=shapes.no_countries)
     people: dict[str, Any] = field(default_factory=shapes.no_persons)
     country_names: list[str] = field(default_factory=list)
-    kinds: list[tuple[str, str, int]] = field(default_factory=list)  # code, name, count
     includes_drafts: bool = False
 
 
@@ -76,21 +76,10 @@ def answer_all(
         measures=["activities"],
         restriction=restriction,
     )
-    by_kind = stats.compute_by(
-        union,
-        [dimension, stats.DIMENSIONS["kind"]],
-        measures=["activities"],
-        restriction=restriction,
-    )
     names: dict[int, list[str]] = defaultdict(list)
     for row in by_country["rows"]:
         if row["question"] is not None and row["country"] is not None:
             names[row["question"]["code"]].append(row["country"]["name"])
-    kinds: dict[int, list[tuple[str, str, int]]] = defaultdict(list)
-    for row in by_kind["rows"]:
-        if row["question"] is not None and row["kind"] is not None:
-            kind = row["kind"]
-            kinds[row["question"]["code"]].append((kind["code"], kind["name"], row["activities"]))
     answers = {question.key: Counts() for question in questions}
     for row in whole["rows"]:
         if row["question"] is None:
@@ -102,7 +91,6 @@ def answer_all(
             countries=row["countries"],
             people=row["people"],
             country_names=sorted(names.get(index, [])),
-            kinds=sorted(kinds.get(index, []), key=lambda kind: (-kind[2], kind[1])),
             includes_drafts=whole["includes_drafts"],
         )
     return answers
