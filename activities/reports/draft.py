@@ -49,6 +49,7 @@ from ..models import (
 )
 from . import records, words
 from .sections import SECTIONS, SectionSpec, section_of_paragraph
+from .words import Places, SexSplit
 
 if TYPE_CHECKING:
     from ..counting import AnyUser
@@ -84,8 +85,8 @@ class Statement:
     measure: str = ""  # what the value counts: participants, activities, countries, ...
     words: str = ""  # the value with its qualifier, in words
     unit: str = ""
-    places: words.Places | None = None
-    sex: words.SexSplit | None = None
+    places: Places | None = None
+    sex: SexSplit | None = None
     people: int | None = None
     activities: int | None = None
     link: str = ""  # the records: the activity list with the filters that give the value

@@ -15,14 +15,18 @@ section says where its content comes from:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class SectionSpec:
     key: str
-    title: str  # lazily translated
+    title: StrOrPromise  # lazily translated
     paragraphs: tuple[int, int] | None = None
     theme: str = ""
     kind: str = "theme"  # "mandates", "regions", "theme", "results"
