@@ -7,8 +7,8 @@ every question is one key of a single grouping (`results.batch.QuestionDimension
 activity is in the key of each question it answers), so the whole draft costs two
 engine answers (the measures; the countries by name), whatever the number of statements.
 (A third, by kind of activity, was measured at 2.3 s at 100,000 activities and dropped
-to keep the draft of a year under 10 s.) Each question's cell is what `/api/v1/stats/` answers for its filters
-(tests/test_reports_draft.py follows every link and compares).
+to keep the draft of a year under 10 s.) Each question's cell is what `/api/v1/stats/`
+answers for its filters (tests/test_reports_draft.py follows every link and compares).
 """
 
 from __future__ import annotations
