@@ -64,6 +64,11 @@ class Places:
     def words(self) -> str:
         if self.count and len(self.names) == self.count and self.count <= MAX_NAMED_COUNTRIES:
             where = _("in %(countries)s") % {"countries": join_names(self.names)}
+            if self.lower_bound and not self.regions:
+                # Named countries, and records scoped to a region naming none.
+                where = _("in %(countries)s, and in regions where no country is named") % {
+                    "countries": join_names(self.names)
+                }
             if self.regions:
                 where += " " + _("and in %(regions)s") % {"regions": join_names(self.regions)}
             return where
@@ -110,6 +115,8 @@ class SexSplit:
 
 def participations(value: int | None, qualifier: str) -> str:
     """Participations (one person at two activities counts twice), never "people"."""
+    if not value:
+        return _("no participations recorded")
     shown = count_words(value, qualifier)
     return ngettext("%(count)s participation", "%(count)s participations", value or 0) % {
         "count": shown
