@@ -264,3 +264,42 @@ def test_the_draft_asks_as_many_queries_whatever_the_number_of_figures():
 def test_no_personal_data_in_the_draft(client):
     text = client.get("/reports/draft/?year=2020&format=md").content.decode()
     assert not re.search(r"[\w.]+@[\w.]+", text)
+
+
+def test_a_project_with_targets_gets_its_results_against_them():
+    from tests.project_factories import make_project
+
+    project = make_project("report-results", activities=2)
+    draft = build_draft(year=2021, filters={"project": project.code}, user=AnonymousUser())
+    results = {s.key: s for s in draft.statements if s.kind == "result"}
+    participations = results["result:report-results:1.1"]
+    assert participations.value == 60  # two trainings of 30
+    assert "against a target of 50: met" in participations.text
+    assert participations.link.startswith("/activities/?")
+    offices = results["result:report-results:1.2"]
+    assert "3 against a target of 5" in offices.text
+
+
+def test_the_draft_page_asks_as_many_queries_whatever_the_number_of_figures(client):
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/reports/draft/?year=2020").status_code == 200
+        return len(captured)
+
+    before = page_queries()
+    teachers = Activity.objects.get(reference="report-2020/F16")
+    source = teachers.figures.first().source_document
+    for number in range(5):
+        extra = ReportedFigure.objects.create(
+            code=f"Y{number:02d}",
+            role="delivery",
+            category="training",
+            subject=f"Made-up delivery {number}",
+            value=1,
+            qualifier="exact",
+            unit="trainings",
+            source_document=source,
+            source_paragraph="25",
+        )
+        extra.activities.add(teachers)
+    assert page_queries() == before
