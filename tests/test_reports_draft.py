@@ -144,6 +144,24 @@ def test_the_markdown_and_the_docx_carry_the_same_figures_and_footnotes(client):
     assert "Figure F16, paragraph 25" in notes[figure_statements(draft)["F16"].number]
 
 
+def test_the_docx_footnotes_are_real_word_footnotes(client):
+    """The part Word reads footnotes from, declared as Word expects, and each paragraph's
+    reference pointing at an existing footnote."""
+    import zipfile
+
+    data = client.get("/reports/draft/?year=2020&format=docx").content
+    package = zipfile.ZipFile(io.BytesIO(data))
+    types = package.read("[Content_Types].xml").decode()
+    assert 'PartName="/word/footnotes.xml"' in types
+    assert "wordprocessingml.footnotes+xml" in types
+    assert "relationships/footnotes" in package.read("word/_rels/document.xml.rels").decode()
+    body = package.read("word/document.xml").decode()
+    references = {int(n) for n in re.findall(r'<w:footnoteReference w:id="(\d+)"/>', body)}
+    assert references == set(footnote_texts(data))
+    links = package.read("word/_rels/footnotes.xml.rels").decode()
+    assert 'TargetMode="External"' in links and "/activities/?figure=F16" in links
+
+
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
 def test_libreoffice_opens_the_docx(client, tmp_path):
     word = client.get("/reports/draft/?year=2020&format=docx").content
