@@ -321,3 +321,23 @@ def test_the_draft_page_asks_as_many_queries_whatever_the_number_of_figures(clie
         )
         extra.activities.add(teachers)
     assert page_queries() == before
+
+
+def test_a_quarter_drafts_the_activities_known_to_lie_within_it(client):
+    teachers = ActivityFactory(
+        start_date=datetime.date(2021, 2, 1), end_date=datetime.date(2021, 2, 3)
+    )
+    teachers.themes.set([Theme.objects.get(slug="prevention")])
+    later = ActivityFactory(
+        start_date=datetime.date(2021, 5, 1), end_date=datetime.date(2021, 5, 2)
+    )
+    later.themes.set([Theme.objects.get(slug="prevention")])
+    draft = build_draft(year=2021, quarter=1, filters={}, user=AnonymousUser())
+    assert draft.label == "2021 Q1"
+    prevention = next(s for s in draft.statements if s.key == "theme:prevention")
+    assert prevention.activities == 1
+    assert "quarter=2021-Q1" in prevention.link
+    totals = client.get(prevention.stats_link).json()["totals"]
+    assert totals["activities"] == 1
+    word = client.get("/reports/draft/?year=2021&quarter=1&format=docx")
+    assert word["Content-Disposition"] == 'attachment; filename="draft-report-2021-Q1.docx"'

@@ -20,6 +20,13 @@ FORMATS = ("html", "md", "docx")
 
 class DraftForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100)
+    quarter = forms.TypedChoiceField(
+        label=_("Quarter"),
+        choices=[("", _("The whole year"))] + [(str(n), f"Q{n}") for n in range(1, 5)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
     region = forms.ChoiceField(label=_("Region (M49)"), required=False)
     theme = forms.ChoiceField(label=_("Theme"), required=False)
     project = forms.ModelChoiceField(
@@ -63,7 +70,10 @@ def report_draft(request: HttpRequest) -> HttpResponse:
         return render(request, "reports/form.html", {"form": form}, status=400)
     try:
         draft = build_draft(
-            year=form.cleaned_data["year"], filters=form.filters(), user=request.user
+            year=form.cleaned_data["year"],
+            quarter=form.cleaned_data.get("quarter"),
+            filters=form.filters(),
+            user=request.user,
         )
     except DraftError as error:
         for name, messages in error.errors.items():
@@ -71,7 +81,7 @@ def report_draft(request: HttpRequest) -> HttpResponse:
                 form.add_error(name if name in form.fields else None, message)
         return render(request, "reports/form.html", {"form": form}, status=400)
     file_format = form.cleaned_data.get("format") or "html"
-    name = f"draft-report-{draft.year}"
+    name = f"draft-report-{draft.label.replace(' ', '-')}"
     if file_format == "md":
         body = render_markdown(draft, request.build_absolute_uri)
         return _attachment(body.encode(), "text/markdown; charset=utf-8", f"{name}.md")
