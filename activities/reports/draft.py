@@ -498,7 +498,7 @@ def _figure_statement(
                 "countries": words.number(figure.countries_count)
             }
         text = _(
-            "Overall (%(subject)s): %(amount)s %(where)s (%(when)s). This programme-wide "
+            "Overall, %(amount)s %(where)s (%(when)s): %(subject)s. This programme-wide "
             "total may overlap the itemised figures of this draft and is never added to them."
         ) % {**values, "where": where}
     elif figure.role == FigureRole.DELIVERY:  # backed by other records (mentors)
