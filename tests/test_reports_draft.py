@@ -162,25 +162,27 @@ def test_the_docx_footnotes_are_real_word_footnotes(client):
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
-def test_libreoffice_opens_the_docx(client, tmp_path):
+def test_libreoffice_reads_the_docx_footnotes_and_their_links(client, tmp_path):
+    """A real client: LibreOffice converts the DOCX to PDF, and to ODT, where each of
+    our footnotes must have become one of its own (text:note), links kept."""
+    import zipfile
+
     word = client.get("/reports/draft/?year=2020&format=docx").content
     source = tmp_path / "draft.docx"
     source.write_bytes(word)
-    subprocess.run(
-        [
-            "libreoffice",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(tmp_path),
-            str(source),
-        ],
-        check=True,
-        timeout=120,
-        capture_output=True,
-    )
+    for target in ("pdf", "odt"):
+        convert = ["libreoffice", "--headless", "--convert-to", target]
+        subprocess.run(
+            [*convert, "--outdir", str(tmp_path), str(source)],
+            check=True,
+            timeout=180,
+            capture_output=True,
+        )
     assert (tmp_path / "draft.pdf").stat().st_size > 1000
+    content = zipfile.ZipFile(tmp_path / "draft.odt").read("content.xml").decode()
+    statements = build_draft(year=2020, filters={}, user=AnonymousUser()).statements
+    assert content.count('text:note-class="footnote"') == len(statements)
+    assert 'xlink:href="http://testserver/activities/?figure=F16"' in content
 
 
 def test_the_page_shows_the_draft_and_its_downloads(client):
