@@ -3,6 +3,7 @@
 in words (`words`), built by `draft`, and rendered as a page, Markdown (`markdown`) and
 DOCX (`docx`)."""
 
-from .draft import Draft, DraftError, Section, Statement, build_draft
+from .document import Draft, DraftError, Section, Statement
+from .draft import build_draft
 
 __all__ = ["Draft", "DraftError", "Section", "Statement", "build_draft"]

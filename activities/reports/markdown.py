@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from .draft import Draft
+from .document import Draft
 
 
 def render_markdown(draft: Draft, absolute: Callable[[str], str]) -> str:

@@ -25,7 +25,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
 
-from .draft import Draft, Statement
+from .document import Draft, Statement
 from .markdown import front_matter
 
 FOOTNOTES_CONTENT_TYPE = (
