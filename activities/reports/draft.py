@@ -45,12 +45,8 @@ from ..models import (
 )
 from ..results.batch import Period
 from . import records
-from .sections import SECTIONS, section_of_paragraph
-
-if TYPE_CHECKING:
-    from ..counting import AnyUser
-
 from .document import FILTERS, Draft, DraftError, Section
+from .sections import SECTIONS, section_of_paragraph
 from .statements import (
     figure_statement,
     mandate_statement,
@@ -59,6 +55,10 @@ from .statements import (
     result_statements,
     statement_order,
 )
+
+if TYPE_CHECKING:
+    from ..counting import AnyUser
+
 
 # --- Building ---------------------------------------------------------------------------
 

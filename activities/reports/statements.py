@@ -22,12 +22,12 @@ from ..models import (
 )
 from ..results.batch import Period
 from . import records, words
+from .document import Statement
 from .sections import SectionSpec
 
 if TYPE_CHECKING:
     from ..counting import AnyUser
 
-from .document import Statement
 
 PERSON_UNITS = frozenset({"persons"})
 COUNTRY_UNITS = frozenset({"countries"})
