@@ -342,3 +342,32 @@ def test_a_quarter_drafts_the_activities_known_to_lie_within_it(client):
     assert totals["activities"] == 1
     word = client.get("/reports/draft/?year=2021&quarter=1&format=docx")
     assert word["Content-Disposition"] == 'attachment; filename="draft-report-2021-Q1.docx"'
+
+
+def test_named_people_are_counted_once_never_named_and_small_counts_hidden(client, manager):
+    from tests.people_factories import attend, person
+
+    training = ActivityFactory()  # 2021, El Salvador
+    training.themes.set([Theme.objects.get(slug="prevention")])
+    again = ActivityFactory()
+    again.themes.set([Theme.objects.get(slug="prevention")])
+    people = [person(sex="female", given="Zenobia", family="Quarrington") for _ in range(2)]
+    people.append(person(sex="male", given="Bartholomew", family="Xylander"))
+    attend(training, *people)
+    attend(again, people[0])
+
+    managed = build_draft(year=2021, filters={}, user=manager)
+    prevention = next(s for s in managed.statements if s.key == "theme:prevention")
+    assert prevention.people == 3  # one person at two trainings counts once
+    assert "3 distinct people named in attendance records" in prevention.text
+    public = build_draft(year=2021, filters={}, user=AnonymousUser())
+    hidden = next(s for s in public.statements if s.key == "theme:prevention")
+    assert "<5 distinct people" in hidden.text  # fewer than the threshold: not exact
+    for viewer in (client, logged_in(manager)):
+        for suffix in ("", "&format=md"):
+            body = viewer.get(f"/reports/draft/?year=2021{suffix}").content.decode()
+            assert "Zenobia" not in body and "Xylander" not in body
+        word = viewer.get("/reports/draft/?year=2021&format=docx").content
+        assert "Zenobia" not in "".join(footnote_texts(word).values())
+        text = " ".join(p.text for p in docx.Document(io.BytesIO(word)).paragraphs)
+        assert "Zenobia" not in text and "Xylander" not in text

@@ -54,7 +54,7 @@ class Statement:
     unit: str = ""
     places: Places | None = None
     sex: SexSplit | None = None
-    people: int | None = None
+    people: int | str | None = None  # distinct people; a string when suppressed
     activities: int | None = None
     link: str = ""  # the records: the activity list with the filters that give the value
     stats_link: str = ""  # the same filters asked of /api/v1/stats/

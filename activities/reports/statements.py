@@ -92,7 +92,9 @@ def figure_statement(
             )
             amount = words.participations(value, qualifier)
         else:
-            amount = f"{said} {words.unit_of(figure.unit, value)}"
+            amount = (
+                f"{said} {words.unit_of(figure.unit, value if isinstance(value, int) else None)}"
+            )
         text = _("%(subject)s: %(amount)s %(where)s (%(when)s)") % {
             "subject": figure.subject,
             "amount": amount,
@@ -111,7 +113,7 @@ def figure_statement(
                 "stats_params": question.params,
             },
             text=text + ".",
-            value=value,
+            value=value if isinstance(value, int) else None,  # None: suppressed, in words
             qualifier=qualifier,
             measure=measure,
             words=said,
@@ -178,11 +180,11 @@ def figure_statement(
     return statement
 
 
-def _records_value(figure: ReportedFigure, counts: records.Counts) -> tuple[str, int, str]:
+def _records_value(figure: ReportedFigure, counts: records.Counts) -> tuple[str, int | str, str]:
     """What a delivery figure's records give, in the figure's unit."""
     if figure.unit in PERSON_UNITS:
         people = counts.participants
-        return "participants", int(people["total"]), str(people["qualifier"])
+        return "participants", people["total"], str(people["qualifier"])
     if figure.unit in COUNTRY_UNITS:
         countries = counts.countries
         return "countries", int(countries["at_least"]), str(countries["qualifier"])

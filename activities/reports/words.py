@@ -22,14 +22,23 @@ MAX_NAMED_COUNTRIES = 6
 WORLD = "World"  # the M49 name of 001, the scope of a global figure
 
 
-def number(value: int) -> str:
+# A count of named people, or of the participations resting on them, that the viewer may
+# not see exactly is a string: "<5" or "suppressed" (activities/people/suppression.py).
+Count = int | str
+
+
+def number(value: Count) -> str:
+    if isinstance(value, str):
+        return value  # suppressed: shown as it is
     return number_format(value, force_grouping=True)
 
 
-def count_words(value: int | None, qualifier: str) -> str:
+def count_words(value: Count | None, qualifier: str) -> str:
     """5600, "more_than" or "at_least" -> "more than 5,600"; "about" -> "about 5,600"."""
     if value is None:
         return _("not recorded")
+    if isinstance(value, str):
+        return value
     shown = number(value)
     if qualifier in AT_LEAST:
         return _("more than %(value)s") % {"value": shown}
@@ -91,15 +100,21 @@ class Places:
 class SexSplit:
     """The sex split of participations (or of people): recorded or not."""
 
-    female: int
-    male: int
-    not_recorded: int
+    female: Count
+    male: Count
+    not_recorded: Count
 
     @property
     def recorded(self) -> bool:
         return bool(self.female or self.male)
 
+    @property
+    def suppressed(self) -> bool:
+        return any(isinstance(part, str) for part in (self.female, self.male, self.not_recorded))
+
     def words(self) -> str:
+        if self.suppressed:
+            return _("sex split not shown (small numbers of named people)")
         if not self.recorded:
             return _("sex not recorded")
         said = _("%(female)s women and %(male)s men") % {
@@ -113,12 +128,13 @@ class SexSplit:
         return said
 
 
-def participations(value: int | None, qualifier: str) -> str:
+def participations(value: Count | None, qualifier: str) -> str:
     """Participations (one person at two activities counts twice), never "people"."""
     if not value:
         return _("no participations recorded")
     shown = count_words(value, qualifier)
-    return ngettext("%(count)s participation", "%(count)s participations", value or 0) % {
+    amount = value if isinstance(value, int) else 2  # a suppressed count: the plural
+    return ngettext("%(count)s participation", "%(count)s participations", amount) % {
         "count": shown
     }
 
@@ -127,12 +143,12 @@ def activities(value: int) -> str:
     return ngettext("%(count)s activity", "%(count)s activities", value) % {"count": number(value)}
 
 
-def people(value: int) -> str:
+def people(value: Count) -> str:
     """Distinct people named in attendance records (counted once however often they came)."""
     return ngettext(
         "%(count)s distinct person named in attendance records",
         "%(count)s distinct people named in attendance records",
-        value,
+        value if isinstance(value, int) else 2,
     ) % {"count": number(value)}
 
 
