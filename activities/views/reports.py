@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from ..answer_cache import cached_page
 from ..models import Donor, Project
 from ..reports import DraftError, build_draft
 from ..reports.markdown import front_matter, render_markdown
@@ -59,12 +60,16 @@ class DraftForm(forms.Form):
         return {name: value for name, value in found.items() if value}
 
 
+@cached_page
 def report_form(request: HttpRequest) -> HttpResponse:
     form = DraftForm(request.GET or None)
     return render(request, "reports/form.html", {"form": form})
 
 
+@cached_page
 def report_draft(request: HttpRequest) -> HttpResponse:
+    """The draft for the visitor: the public's is kept until the data changes (its page and
+    its downloads, each under its own address)."""
     form = DraftForm(request.GET)
     if not form.is_valid():
         return render(request, "reports/form.html", {"form": form}, status=400)
