@@ -169,12 +169,13 @@ def build_draft(
             assert question is not None and counts is not None
             section.statements.append(mandate_statement(subject, question, counts))
         else:
-            statement = figure_statement(subject, question, counts)
+            statement = figure_statement(subject, question, counts, filtered=bool(asked))
             if statement is not None:
                 section.statements.append(statement)
 
     by_region = stats.compute(in_period, group_by=["region"], restriction=full)
-    sections["regions"].statements += region_statements(by_region, asked, span)
+    within = cleaned["region"].name if cleaned.get("region") else ""
+    sections["regions"].statements += region_statements(by_region, asked, span, within)
     sections["results"].statements += result_statements(
         in_period, asked, cleaned, span=span, user=user
     )

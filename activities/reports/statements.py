@@ -57,8 +57,14 @@ def _figure_places(figure: ReportedFigure) -> words.Places:
 
 
 def figure_statement(
-    figure: ReportedFigure, question: records.Question | None, counts: records.Counts | None
+    figure: ReportedFigure,
+    question: records.Question | None,
+    counts: records.Counts | None,
+    *,
+    filtered: bool = False,
 ) -> Statement | None:
+    """The statement of a reported figure; `filtered`: the draft is narrowed, and a figure
+    without records (stated as the source gives it) says it is not narrowed."""
     frozen = figures_as_reported.of_figure(figure)
     base: dict[str, Any] = {
         "key": f"figure:{figure.code}",
@@ -177,6 +183,8 @@ def figure_statement(
             **values,
             "amount": f"{statement.words} {words.unit_of(figure.unit, figure.hubs)}",  # type: ignore[attr-defined]
         }
+    if filtered and question is None:
+        statement.text += " " + _("(As the report gives it: not narrowed by the filters.)")
     return statement
 
 
@@ -269,10 +277,11 @@ def _counted(
 
 
 def region_statements(
-    answer: dict[str, Any], asked: dict[str, str], span: Period
+    answer: dict[str, Any], asked: dict[str, str], span: Period, within: str = ""
 ) -> list[Statement]:
     """The year's records by M49 region (the engine's `region` grouping: each row is
-    what the activity list gives for that region)."""
+    what the activity list gives for that region). Under a region filter the one row is
+    that region's (`within`, its name), not the whole continent's."""
     statements = []
     for row in answer["rows"]:
         if row["region"] is None:
@@ -294,7 +303,7 @@ def region_statements(
             else _("no participations placed in the region")
         )
         text = _("%(region)s: %(activities)s %(where)s; %(placed)s; %(sex)s.") % {
-            "region": row["region"]["name"],
+            "region": within or row["region"]["name"],
             "activities": words.activities(row["activities"]),
             "placed": placed,
             "where": places.words(),
