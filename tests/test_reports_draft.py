@@ -206,6 +206,10 @@ def test_a_region_narrows_the_draft_to_its_records_and_figures():
     assert "F06" not in stated  # Asia
     assert "F05" not in stated  # the programme-wide total is not about Central America
     assert "F09" in stated  # a context statistic about El Salvador
+    assert "not narrowed by the filters" in stated["F09"].text
+    assert "not narrowed" not in stated["F16"].text  # counted from its records
+    regions = [s.text for s in draft.statements if s.kind == "region"]
+    assert len(regions) == 1 and regions[0].startswith("Central America: ")
 
 
 def test_a_theme_narrows_the_draft():
