@@ -24,6 +24,7 @@ from ..models import (
     Partner,
     Project,
     Region,
+    ReportedFigure,
     Theme,
 )
 from .fields import (
@@ -32,6 +33,7 @@ from .fields import (
     MonthFilter,
     QuarterFilter,
     StrictFilterForm,
+    behind_figure,
     choice_of,
     code_of,
     linked_to,
@@ -145,6 +147,13 @@ class ActivityFilterSet(django_filters.FilterSet):
         method="filter_through",
         help_text="Project code. Activities that belong to the project.",
     )
+    figure = code_of(
+        ReportedFigure,
+        "code",
+        "reported figure code",
+        method="filter_through_figure",
+        help_text="Reported figure code (e.g. F16). The activity records behind the figure.",
+    )
     q = django_filters.CharFilter(
         method="filter_text", max_length=200, help_text="Words in the title or description."
     )
@@ -170,6 +179,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             "mandate",
             "donor",
             "project",
+            "figure",
             "status",
             "q",
         ]
@@ -237,6 +247,9 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def filter_donor(self, queryset, name, value):
         return queryset.filter(counting.funded_by([value.pk]))
+
+    def filter_through_figure(self, queryset, name, value):
+        return queryset.filter(behind_figure(value))
 
     def filter_through(self, queryset, name, value):
         return queryset.filter(linked_to(Activity, self.through_fields[name], value))

@@ -17,7 +17,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
-from ..models import Country, Region
+from ..models import Country, Region, ReportedFigure
 
 
 class CountryCodeField(forms.CharField):
@@ -226,6 +226,12 @@ def linked_to(model, m2m_name: str, value) -> Exists:
     own = m2m.m2m_field_name()
     other = m2m.m2m_reverse_field_name()
     return Exists(through.objects.filter(**{f"{own}_id": OuterRef("pk"), other: value}))
+
+
+def behind_figure(figure) -> Exists:
+    """EXISTS (the outer activity is one of the records behind the reported figure)."""
+    through = ReportedFigure.activities.through
+    return Exists(through.objects.filter(activity_id=OuterRef("pk"), reportedfigure=figure))
 
 
 def under_theme(model, value) -> Exists:

@@ -67,6 +67,7 @@ FILTER_LABELS: dict[str, StrOrPromise] = {
     "mandate": "Mandate",
     "donor": "Donor",
     "project": gettext_lazy("Project"),
+    "figure": gettext_lazy("Behind reported figure (code)"),
     "month": "Within month",
     "date_from": "Running on or after",
     "date_to": "Started on or before",
