@@ -88,10 +88,11 @@ class Statement:
             )
         if self.as_reported is not None:
             parts.append(
-                _("As reported for %(period)s (%(report)s, closed %(date)s): %(value)s.")
+                # The report closing the period is named once, in the draft's
+                # introduction; each of its many notes gives the period and the date.
+                _("As reported for %(period)s (closed %(date)s): %(value)s.")
                 % {
                     "period": self.as_reported.period,
-                    "report": self.as_reported.report,
                     "date": self.as_reported.taken_at.date().isoformat(),
                     "value": self.as_reported.text,
                 }
