@@ -18,6 +18,8 @@ handler500 = "activities.outage.server_error"
 urlpatterns = [
     # Liveness, and the framework's own ceiling in the benchmark (bench/run.py).
     path("healthz", lambda request: HttpResponse("ok", content_type="text/plain"), name="healthz"),
+    # The language switcher's form posts here (Django's set_language: cookie, redirect).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("activities.api.urls")),
     path("people/", include("activities.people_urls")),
