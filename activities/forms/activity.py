@@ -154,7 +154,8 @@ class ActivityForm(forms.ModelForm):
         model_choices(self, "countries").queryset = Country.objects.all()
         model_choices(self, "regions").queryset = Region.objects.all()
         place_picker(
-            model_choices(self, "countries"), access.scope_countries(user).only("pk", "name")
+            model_choices(self, "countries"),
+            access.scope_countries(user).only("pk", "name", "names"),
         )
         place_picker(model_choices(self, "regions"), access.scope_regions(user))
         model_choices(self, "languages").queryset = Language.objects.all()

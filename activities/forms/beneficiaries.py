@@ -68,7 +68,8 @@ class BeneficiaryRowForm(forms.ModelForm):
         model_choices(self, "country").empty_label = gettext_lazy("not split by country")
         if user is not None:
             self.fields["country"].widget.choices = [("", gettext("not split by country"))] + [
-                (c.pk, c.name) for c in access.scope_countries(user).only("pk", "name")
+                (c.pk, c.display_name)
+                for c in access.scope_countries(user).only("pk", "name", "names")
             ]
 
     def has_changed(self):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.Model):
@@ -21,10 +22,10 @@ class Region(models.Model):
     """
 
     class Level(models.IntegerChoices):
-        WORLD = 0, "world"
-        REGION = 1, "region"
-        SUBREGION = 2, "sub-region"
-        INTERMEDIATE = 3, "intermediate region"
+        WORLD = 0, _("world")
+        REGION = 1, _("region")
+        SUBREGION = 2, _("sub-region")
+        INTERMEDIATE = 3, _("intermediate region")
 
     code = models.CharField(max_length=3, unique=True, help_text="M49 code, three digits")
     name = models.CharField(max_length=100)

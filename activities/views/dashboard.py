@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext as gettext_name
 from django.utils.translation import ngettext
 
 from .. import charts, maps, selectors
@@ -67,7 +68,7 @@ def _theme_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -
             continue
         bars.append(
             charts.Bar(
-                label=theme["name"],
+                label=gettext_name(theme["name"]),
                 value=participations["total"],
                 qualifier=participations["qualifier"],
                 href=activities_url(theme=theme["code"], **(extra or {})),
