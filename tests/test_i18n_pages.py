@@ -143,11 +143,13 @@ def test_dates_use_the_month_names_of_the_language(client):
     french = text_of(client.get("/activities/?year=2020", HTTP_ACCEPT_LANGUAGE="fr"))
     spanish = text_of(client.get("/activities/?year=2020", HTTP_ACCEPT_LANGUAGE="es"))
     assert re.search(
-        r"\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre) 2020",
+        r"\b(janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre"
+        r"|décembre) 2020",
         french,
     )
     assert re.search(
-        r"\b(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre) de 2020",
+        r"\b(enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre"
+        r"|diciembre) de 2020",
         spanish,
     )
 
