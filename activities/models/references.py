@@ -162,7 +162,9 @@ class Mentor(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name or f"Mentor at the {self.hub_country.name} hub (name not published)"
+        return self.name or gettext("Mentor at the %(hub)s hub (name not published)") % {
+            "hub": self.hub_country.display_name
+        }
 
 
 class SourceDocument(models.Model):
