@@ -268,7 +268,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "tacbapp API",
     "DESCRIPTION": (
         "Technical assistance and capacity-building delivered by a programme: activities, "
-        "where and to whom, and counts that never double-count."
+        "where and to whom, and counts that never double-count. Codes, numbers and "
+        "place names are the same in every language; error messages and display labels "
+        "(kind_label, period_label, role_label) follow Accept-Language (en, fr, es; "
+        "English without it)."
     ),
     "VERSION": "1.0.0",
     # 3.1: a nullable reference is oneOf [$ref, null], which strict readers accept
