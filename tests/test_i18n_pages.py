@@ -251,3 +251,14 @@ def test_api_data_keeps_codes_and_english_names_without_accept_language(client):
     assert body["results"]
     names = {c["name"] for a in body["results"] for c in a.get("countries", [])}
     assert "El Salvador" in names
+
+
+def test_the_switcher_needs_no_csrf_token_so_public_pages_stay_cacheable(client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/i18n/setlang/", {"language": "es", "next": "/"})
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    page = client.get("/")
+    assert settings.CSRF_COOKIE_NAME not in page.cookies

@@ -115,7 +115,9 @@ class AnswerCacheMiddleware:
             return None
         content, headers = kept
         response = HttpResponse(content, headers=headers)
-        # What the view's reading of request.user makes SessionMiddleware add on a miss:
-        # the answer is for visitors without a session.
-        patch_vary_headers(response, ("Cookie",))
+        # What a miss gets on its way out, in the same order: LocaleMiddleware's
+        # Accept-Language (the answer is in the language asked for), then the Cookie that
+        # the view's reading of request.user makes SessionMiddleware add (the answer is for
+        # visitors without a session).
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
