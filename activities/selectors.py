@@ -249,7 +249,7 @@ def region_tree() -> QuerySet[Region, tuple[str, str, int]]:
     return Region.objects.order_by("path").values_list("code", "name", "level")
 
 
-def country_names() -> QuerySet[Country, tuple[str, str, dict]]:
+def country_names() -> QuerySet[Country, tuple[str, str, dict[str, str]]]:
     """(iso2, name, names) of every country, by name: `names` in the six UN languages."""
     return Country.objects.order_by("name").values_list("iso2", "name", "names")
 
