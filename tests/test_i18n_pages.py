@@ -262,3 +262,24 @@ def test_the_switcher_needs_no_csrf_token_so_public_pages_stay_cacheable(client)
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
     page = client.get("/")
     assert settings.CSRF_COOKIE_NAME not in page.cookies
+
+
+@pytest.mark.parametrize("url", ["/activities/?year=2020", "/regions/013/", "/countries/SV/"])
+def test_a_page_costs_the_same_queries_in_every_language(client, url):
+    """Place and reference names in the language come from rows already read (UNSD's
+    names) or from the catalogs: no query per name."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for language in ("en", "fr", "es"):
+        client.get(url, HTTP_ACCEPT_LANGUAGE=language)  # warm per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            # ?_=language: past the answer cache, so the page is computed each time.
+            response = client.get(
+                f"{url}&_={language}" if "?" in url else f"{url}?_={language}",
+                HTTP_ACCEPT_LANGUAGE=language,
+            )
+        assert response.status_code == 200
+        counts[language] = len(queries)
+    assert counts["fr"] == counts["en"] == counts["es"], counts
