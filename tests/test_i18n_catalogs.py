@@ -92,7 +92,9 @@ def test_the_catalogs_hold_every_message_of_the_source(tmp_path):
     shutil.copytree(
         settings.BASE_DIR,
         copy,
-        ignore=shutil.ignore_patterns(*MAKEMESSAGES_IGNORE, ".git", "*.sqlite3", "node_modules"),
+        ignore=shutil.ignore_patterns(
+            *MAKEMESSAGES_IGNORE, ".git", "*.sqlite3", "node_modules", ".*_cache", "test-artifacts"
+        ),
     )
     command = [
         sys.executable,
