@@ -114,9 +114,9 @@ def activity_list(user: AnyUser) -> QuerySet[ActivityWithParticipants]:
 
 # Sort orders of the activity list: the key in the URL, its label, and the ordering.
 ACTIVITY_SORTS: dict[str, tuple[StrOrPromise, list[str | OrderBy]]] = {
-    "newest": ("Newest first", ["-start_date", "title", "pk"]),
-    "oldest": ("Oldest first", ["start_date", "title", "pk"]),
-    "title": ("Title A–Z", ["title", "pk"]),
+    "newest": (_("Newest first"), ["-start_date", "title", "pk"]),
+    "oldest": (_("Oldest first"), ["start_date", "title", "pk"]),
+    "title": (_("Title A–Z"), ["title", "pk"]),
     "people": (
         _("Most participations"),
         [Coalesce("participants_total", Value(-1)).desc(), "-start_date", "pk"],
@@ -249,9 +249,9 @@ def region_tree() -> QuerySet[Region, tuple[str, str, int]]:
     return Region.objects.order_by("path").values_list("code", "name", "level")
 
 
-def country_names() -> QuerySet[Country, tuple[str, str]]:
-    """(iso2, name) of every country, by name."""
-    return Country.objects.order_by("name").values_list("iso2", "name")
+def country_names() -> QuerySet[Country, tuple[str, str, dict[str, str]]]:
+    """(iso2, name, names) of every country, by name: `names` in the six UN languages."""
+    return Country.objects.order_by("name").values_list("iso2", "name", "names")
 
 
 def theme_tree() -> list[tuple[str, str, bool]]:

@@ -371,7 +371,7 @@ def activity_publish(
     """Make a draft public (managers: the caller checks access.can_publish). In a closed
     reporting period it changes the reported figures: it needs `change_reason`."""
     if not activity.countries.exists() and not activity.regions.exists():
-        raise ValidationError("An activity with no country or region cannot be published.")
+        raise ValidationError(_("An activity with no country or region cannot be published."))
     _claim_version(activity=activity, expected_version=expected_version)
     reason_for_change(activity, change_reason=change_reason, published_after=True)
     activity.status = Activity.Status.PUBLISHED

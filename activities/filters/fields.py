@@ -23,7 +23,9 @@ from ..models import Country, Region, ReportedFigure
 class CountryCodeField(forms.CharField):
     """An ISO 3166-1 alpha-2 or alpha-3 code, resolved to a Country."""
 
-    default_error_messages = {"unknown": "Unknown country code %(code)s: use ISO alpha-2 or -3."}
+    default_error_messages = {
+        "unknown": gettext_lazy("Unknown country code %(code)s: use ISO alpha-2 or -3.")
+    }
 
     def clean(self, value):
         code = (super().clean(value) or "").strip().upper()
@@ -59,7 +61,7 @@ class MonthField(forms.CharField):
     settings.PLAUSIBLE_YEARS (no activity is dated outside them)."""
 
     default_error_messages = {
-        "invalid_month": "Give a month as YYYY-MM, e.g. 2020-02.",
+        "invalid_month": gettext_lazy("Give a month as YYYY-MM, e.g. 2020-02."),
         "implausible": gettext_lazy("Give a month from %(first)s-01 to %(last)s-12."),
     }
 
@@ -146,7 +148,7 @@ class StrictBooleanField(forms.NullBooleanField):
     (django-filter's own boolean reads an unknown word as unset)."""
 
     widget = forms.TextInput  # NullBooleanSelect turns an unknown word into None first
-    default_error_messages = {"invalid_boolean": "Give true or false, not %(value)s."}
+    default_error_messages = {"invalid_boolean": gettext_lazy("Give true or false, not %(value)s.")}
     TRUE = frozenset({"true", "1", "yes"})
     FALSE = frozenset({"false", "0", "no"})
 

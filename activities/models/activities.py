@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..querysets import ActivityQuerySet
@@ -61,38 +62,38 @@ class ActivityHistory(HistoricalRecords):
 
 
 class ActivityKind(models.TextChoices):
-    TRAINING = "training", "training"
-    COURSE = "course", "course"
-    WEBINAR = "webinar", "webinar"
-    WORKSHOP = "workshop", "workshop"
-    CONFERENCE = "conference", "conference"
-    MEETING = "meeting", "meeting"
-    ASSESSMENT = "assessment", "assessment"
-    ADVISORY = "advisory", "advisory"
-    MENTORING = "mentoring", "mentoring"
-    AWARENESS = "awareness", "awareness-raising"
-    CAMPAIGN = "campaign", "campaign"
-    PUBLICATION = "publication", "publication"
-    MECHANISM = "mechanism", "mechanism or tool"
+    TRAINING = "training", _("training")
+    COURSE = "course", _("course")
+    WEBINAR = "webinar", _("webinar")
+    WORKSHOP = "workshop", _("workshop")
+    CONFERENCE = "conference", _("conference")
+    MEETING = "meeting", _("meeting")
+    ASSESSMENT = "assessment", _("assessment")
+    ADVISORY = "advisory", _("advisory")
+    MENTORING = "mentoring", _("mentoring")
+    AWARENESS = "awareness", _("awareness-raising")
+    CAMPAIGN = "campaign", _("campaign")
+    PUBLICATION = "publication", _("publication")
+    MECHANISM = "mechanism", _("mechanism or tool")
 
 
 class Modality(models.TextChoices):
-    IN_PERSON = "in_person", "in person"
-    ONLINE = "online", "online"
-    HYBRID = "hybrid", "hybrid"
-    BROADCAST = "broadcast", "broadcast"
-    NOT_RECORDED = "not_recorded", "not recorded"
+    IN_PERSON = "in_person", _("in person")
+    ONLINE = "online", _("online")
+    HYBRID = "hybrid", _("hybrid")
+    BROADCAST = "broadcast", _("broadcast")
+    NOT_RECORDED = "not_recorded", _("not recorded")
 
 
 class PublicationStatus(models.TextChoices):
-    DRAFT = "draft", "draft"
-    PUBLISHED = "published", "published"
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
 
 
 class DeliveryStatus(models.TextChoices):
-    DELIVERED = "delivered", "delivered"
-    ONGOING = "ongoing", "ongoing"
-    SCHEDULED = "scheduled", "scheduled"
+    DELIVERED = "delivered", _("delivered")
+    ONGOING = "ongoing", _("ongoing")
+    SCHEDULED = "scheduled", _("scheduled")
 
 
 class Activity(models.Model):
