@@ -57,6 +57,20 @@ In plain words
    `learning` (Kirkpatrick level 2) is over attended participations with both a pre-
    and a post-test score: how many, of how many people, the mean scores and the mean
    gain (post minus pre, over the same participations).
+10. **What took place** (`delivered_as`, `COUNTED_BY_DEFAULT`): every count, list, map,
+   chart, download, result and report counts by default the activities that took
+   place, **delivered or ongoing**, and no planned (scheduled), postponed or cancelled
+   one: a session only scheduled for 2021 is in no 2020 count and paints no country.
+   Ongoing ones count because they are under way: their work is being delivered and
+   the report counts it as the year's (the Belize strategy "UNODC is supporting"). The
+   `delivery` filter asks for others (`delivery=scheduled`, `delivery=all`, or a list);
+   every answer says which statuses it counted. A postponed activity keeps its moves
+   (ActivityPostponement); once held, it is delivered, with its history.
+11. **Held in is not benefiting.** Where an activity was held (`venue_country`, a city,
+   or online) is apart from the places it served (rule 3). Attribution (rule 4) and the
+   place filters use only the places served: a training in Bangkok for Cambodian and
+   Lao officers counts its people for Cambodia and Laos, not Thailand, and is found by
+   `held_in=TH` (`held_in`), not by `country=TH`.
 """
 
 from __future__ import annotations
@@ -68,7 +82,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from .models import Activity, Attendance, BeneficiaryGroup, Country, Qualifier, Region
+from .models import (
+    Activity,
+    Attendance,
+    BeneficiaryGroup,
+    Country,
+    DeliveryStatus,
+    Qualifier,
+    Region,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -363,6 +385,42 @@ def within_span(first: datetime.date, last: datetime.date, prefix: str = "") -> 
             f"{prefix}date_precision__in": ["month", "day"],
         }
     )
+
+
+# --- Rule 10: what took place ----------------------------------------------------------
+
+# Counted when no `delivery` filter asks otherwise: what took place or is taking place.
+COUNTED_BY_DEFAULT: tuple[str, ...] = (DeliveryStatus.DELIVERED, DeliveryStatus.ONGOING)
+ALL_DELIVERY_STATUSES: tuple[str, ...] = tuple(DeliveryStatus.values)
+
+
+def delivered_as(statuses: Iterable[str] | None = None, prefix: str = "") -> Q:
+    """Activities in these delivery statuses; None: the ones counted by default
+    (delivered or ongoing, rule 10). All statuses: no condition at all."""
+    wanted = COUNTED_BY_DEFAULT if statuses is None else tuple(statuses)
+    if set(wanted) >= set(ALL_DELIVERY_STATUSES):
+        return Q()
+    return Q(**{f"{prefix}delivery__in": sorted(wanted)})
+
+
+def delivery_label(statuses: Iterable[str] | None = None) -> str:
+    """The statuses an answer counted, in words ('delivered or ongoing')."""
+    from django.utils.translation import gettext
+
+    wanted = COUNTED_BY_DEFAULT if statuses is None else tuple(statuses)
+    if set(wanted) >= set(ALL_DELIVERY_STATUSES):
+        return gettext("every status")
+    names = [str(DeliveryStatus(value).label) for value in DeliveryStatus.values if value in wanted]
+    return gettext(" or ").join(names)
+
+
+# --- Rule 11: held in -------------------------------------------------------------------
+
+
+def held_in(place: Place) -> Q:
+    """Activities held in a country under `place` (rule 11): their venue, never the
+    places they served."""
+    return under(place, "venue_country__path")
 
 
 # --- Rule 9: people -------------------------------------------------------------------

@@ -27,8 +27,9 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     sub-regions or countries, and its latest activities."""
     region = get_object_or_404(Region, code=code)
     world = region.level == Region.Level.WORLD
-    counted = Activity.objects.aggregated_for(request.user)
-    visible = Activity.objects.visible_to(request.user)
+    # What took place (counting rule 10), in the counts and in the list alike.
+    counted = Activity.objects.aggregated_for(request.user).delivered_as()
+    visible = Activity.objects.visible_to(request.user).delivered_as()
     if not world:
         counted, visible = counted.in_place(region), visible.in_place(region)
     place = None if world else region
@@ -70,7 +71,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     if iso2 != iso2.upper():
         return redirect("pages:country_detail", iso2=iso2.upper(), permanent=True)
     country = get_object_or_404(Country.objects.select_related("region"), iso2=iso2)
-    counted = Activity.objects.aggregated_for(request.user).in_place(country)
+    counted = Activity.objects.aggregated_for(request.user).delivered_as().in_place(country)
     overall = stats_for(request.user, counted, place=country)
     figures = list(selectors.country_figures(country))
     context = {
@@ -83,7 +84,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
         "other_figures": [f for f in figures if f.role != FigureRole.CONTEXT],
         "mentors": selectors.mentors_based_in(country),
         "activities": selectors.place_activities(
-            Activity.objects.visible_to(request.user).in_place(country)
+            Activity.objects.visible_to(request.user).delivered_as().in_place(country)
         ),
         "list_url": activities_url(country=country.iso2),
         "drafts_in_counts": overall["includes_drafts"],
