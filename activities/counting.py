@@ -414,6 +414,16 @@ def delivery_label(statuses: Iterable[str] | None = None) -> str:
     return gettext(" or ").join(names)
 
 
+def delivery_answer(statuses: Iterable[str] | None = None) -> dict[str, Any]:
+    """What an answer (API or page) says of the statuses it counted."""
+    wanted = COUNTED_BY_DEFAULT if statuses is None else tuple(statuses)
+    return {
+        "counted": list(wanted),
+        "label": delivery_label(wanted),
+        "is_default": tuple(wanted) == COUNTED_BY_DEFAULT,
+    }
+
+
 # --- Rule 11: held in -------------------------------------------------------------------
 
 

@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 
 from . import counting
 from .beneficiary_rows import authored_by, replace_rows
-from .models import Activity, BeneficiaryGroup, Country, DatePrecision, Region
+from .models import (
+    Activity,
+    ActivityPostponement,
+    BeneficiaryGroup,
+    Country,
+    DatePrecision,
+    Region,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -357,6 +364,54 @@ def activity_update(
     # while the activity's places admit it.
     if tallies.has_attendance(activity):
         tallies.sync_tallies(activity=activity, by=by, change_reason=reason)
+    return activity
+
+
+@transaction.atomic
+def activity_postpone(
+    *,
+    activity: Activity,
+    expected_version: int | None,
+    start: datetime.date,
+    end: datetime.date,
+    precision: str = DatePrecision.DAY,
+    decision: str = "",
+    reason: str = "",
+    decided_on: datetime.date | None = None,
+    by: User | None,
+    change_reason: str | None = None,
+) -> Activity:
+    """Move an activity to new dates, keeping the ones it moves from (its history, shown
+    on its page): it becomes postponed, and is counted nowhere by default (counting rule
+    10) until it is delivered. The same checks as every change (version, period, a
+    reason in a closed period)."""
+    move = ActivityPostponement(
+        activity=activity,
+        from_start=activity.start_date,
+        from_end=activity.end_date,
+        from_precision=activity.date_precision,
+        to_start=start,
+        to_end=end,
+        to_precision=precision,
+        decided_on=decided_on,
+        decision=decision,
+        reason=reason,
+        recorded_by=by,
+    )
+    move.full_clean(exclude=["activity", "recorded_by"])
+    activity = activity_update(
+        activity=activity,
+        expected_version=expected_version,
+        fields={
+            "start_date": start,
+            "end_date": end,
+            "date_precision": precision,
+            "delivery": Activity.Delivery.POSTPONED,
+        },
+        by=by,
+        change_reason=change_reason,
+    )
+    move.save()
     return activity
 
 

@@ -27,6 +27,11 @@ from the engine:
   under `country`, one dated by its year under `month`) or when some of its counted
   people are.
 
+- counting rule 10: only delivered and ongoing activities are counted, unless the
+  `delivery` filter names other statuses (or `all`);
+- counting rule 11: where an activity was held (its venue, any country, often not one
+  it served) decides only `held_in`, never where its people are counted.
+
 Assumptions of the generator (not of the rules): a row that names a country names one
 of its activity's countries or a country under one of its scope regions (as the form
 and the API require), and a row counts at least one person.
@@ -61,6 +66,9 @@ QUALIFIER_OF = {"exact": "exact", "more_than": "at_least", "about": "about"}
 GEOGRAPHIC = {"region", "subregion", "country"}
 DIMENSIONS = ["region", "subregion", "country", "year", "month", "theme", "kind", "sex"]
 SEXES = ("female", "male", "not_recorded")
+DELIVERY = ["delivered", "ongoing", "scheduled", "postponed", "cancelled"]
+COUNTED_BY_DEFAULT = {"delivered", "ongoing"}
+HELD_IN = [*COUNTRIES, "FR", "035", "013", "150"]
 PREFIX = "property/"
 # Which of COUNTRIES lie under each scope region (checked against the M49 tables by
 # test_the_generators_tree_is_m49): a region-scoped activity's rows may name them.
@@ -102,6 +110,8 @@ class Act:
     reported_countries_count: int | None
     rows: tuple[Row, ...]
     status: str = "published"
+    delivery: str = "delivered"
+    venue: str | None = None
 
     @property
     def all_countries(self) -> tuple[str, ...]:
@@ -176,6 +186,10 @@ def activities(draw) -> Act:
         themes=tuple(draw(st.lists(st.sampled_from(THEMES), max_size=2, unique=True))),
         reported_countries_count=reported,
         rows=tuple(rows),
+        delivery=draw(st.sampled_from(["delivered", "delivered", *DELIVERY])),
+        # Held anywhere, often in a country it did not serve (a Bangkok training for
+        # Cambodia and Laos): the venue must never move people.
+        venue=draw(st.one_of(st.none(), st.sampled_from([*COUNTRIES, "FR"]))),
     )
 
 
@@ -187,6 +201,10 @@ filters = st.fixed_dictionaries(
         "year": st.integers(2019, 2022),
         "kind": st.sampled_from(KINDS),
         "theme": st.sampled_from(THEMES),
+        "delivery": st.sampled_from(
+            ["all", "scheduled", "delivered", "delivered,ongoing", "postponed,cancelled"]
+        ),
+        "held_in": st.sampled_from(HELD_IN),
     },
 )
 
@@ -253,6 +271,21 @@ class Geography:
 
 
 def matches(geo: Geography, act: Act, query: dict[str, Any]) -> bool:
+    asked = query.get("delivery")
+    statuses = (
+        COUNTED_BY_DEFAULT
+        if asked is None
+        else set(DELIVERY)
+        if asked == "all"
+        else set(asked.split(","))
+    )
+    if act.delivery not in statuses:
+        return False
+    if "held_in" in query:
+        code = query["held_in"]
+        place = geo.region_path[code] if code.isdigit() else geo.country_path[code]
+        if act.venue is None or not geo.country_path[act.venue].startswith(place):
+            return False
     if "year" in query:
         year = query["year"]
         if not (act.start <= datetime.date(year, 12, 31) and act.end >= datetime.date(year, 1, 1)):
@@ -461,7 +494,7 @@ def brute_force(geo: Geography, programme: list[Act], query, group_by: list[str]
 
 
 def write(programme: list[Act]) -> list[int]:
-    countries = {c.iso2: c for c in Country.objects.filter(iso2__in=COUNTRIES)}
+    countries = {c.iso2: c for c in Country.objects.filter(iso2__in=[*COUNTRIES, "FR"])}
     regions = {r.code: r for r in Region.objects.filter(code__in=SCOPE_REGIONS)}
     themes = {t.slug: t for t in Theme.objects.filter(slug__in=THEMES)}
     ids = []
@@ -475,6 +508,8 @@ def write(programme: list[Act]) -> list[int]:
             date_precision=act.precision,
             reported_countries_count=act.reported_countries_count,
             status=act.status,
+            delivery=act.delivery,
+            venue_country=countries[act.venue] if act.venue else None,
             is_synthetic=True,
         )
         activity.countries.set([countries[c] for c in act.countries])

@@ -187,7 +187,7 @@ class DeliveryStatusesField(forms.CharField):
             return counting.COUNTED_BY_DEFAULT
         if text == "all":
             return counting.ALL_DELIVERY_STATUSES
-        statuses = [part.strip() for part in text.split(",") if part.strip()]
+        statuses = [part.strip() for part in text.split(",")]
         for status in statuses:
             if status not in DeliveryStatus.values:
                 raise forms.ValidationError(

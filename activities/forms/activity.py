@@ -84,6 +84,8 @@ class ActivityForm(forms.ModelForm):
             "end_date",
             "modality",
             "delivery",
+            "venue_country",
+            "venue_city",
             "countries",
             "regions",
             "reported_countries_count",
@@ -98,8 +100,10 @@ class ActivityForm(forms.ModelForm):
         ]
         labels = {
             "kind": "What was it?",
-            "countries": "Countries",
-            "regions": "Regions (when no country is named)",
+            "countries": gettext_lazy("Countries benefiting"),
+            "regions": gettext_lazy("Regions benefiting (when no country is named)"),
+            "venue_country": gettext_lazy("Held in (country)"),
+            "venue_city": gettext_lazy("Held in (city)"),
             "reported_countries_count": "From how many countries (if not named)",
             "source_paragraph": "Source reference (paragraph, mission report...)",
             "source_note": "What the source does not say",
@@ -130,6 +134,9 @@ class ActivityForm(forms.ModelForm):
             reason.help_text = periods.reason_message(self.closed_periods)
             reason.error_messages["required"] = reason.help_text
         model_choices(self, "countries").queryset = Country.objects.all()
+        venue = model_choices(self, "venue_country")
+        venue.queryset = Country.objects.only("pk", "name").order_by("name")
+        venue.empty_label = gettext_lazy("not given, or online")
         model_choices(self, "regions").queryset = Region.objects.all()
         place_picker(
             model_choices(self, "countries"), access.scope_countries(user).only("pk", "name")
@@ -181,6 +188,10 @@ class ActivityForm(forms.ModelForm):
                 validate_geographic_scope(cleaned["countries"], cleaned["regions"])
             except forms.ValidationError as error:
                 self.add_error("countries", error)
+        if cleaned.get("venue_city") and not cleaned.get("venue_country"):
+            self.add_error(
+                "venue_country", gettext_lazy("Give the country of %s.") % cleaned["venue_city"]
+            )
         if self.instance.pk and cleaned.get("version") is None:
             self.add_error(None, "The form lost its version: reload the page and try again.")
         return cleaned

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .. import selectors
+from .. import counting, selectors
 from ..answer_cache import cached_page
 from ..models import Activity, Country, FigureRole, Region
 from .common import activities_url, page_totals, person_answer, stats_for
@@ -59,6 +59,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "activities": selectors.place_activities(visible)[:LATEST_ACTIVITIES],
         "activities_count": by_country["totals"]["activities"],
         "drafts_in_counts": by_country["includes_drafts"],
+        "default_delivery": counting.delivery_answer(),
         "list_url": activities_url() if world else activities_url(region=region.code),
     }
     return render(request, "activities/region_detail.html", context)
@@ -88,5 +89,6 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
         ),
         "list_url": activities_url(country=country.iso2),
         "drafts_in_counts": overall["includes_drafts"],
+        "default_delivery": counting.delivery_answer(),
     }
     return render(request, "activities/country_detail.html", context)

@@ -131,8 +131,28 @@ class SuppressionSerializer(serializers.Serializer):
     )
 
 
+class DeliveryCountedSerializer(serializers.Serializer):
+    counted = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=gettext_lazy(
+            "The delivery statuses counted: delivered and ongoing unless the delivery "
+            "filter asked for others."
+        ),
+    )
+    label = serializers.CharField(help_text=gettext_lazy('In words: "delivered or ongoing".'))
+    is_default = serializers.BooleanField(
+        help_text=gettext_lazy("True when these are the statuses counted by default.")
+    )
+
+
 class StatsResponseSerializer(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
+    delivery = DeliveryCountedSerializer(
+        help_text=gettext_lazy(
+            "Which delivery statuses were counted. Planned (scheduled), postponed and "
+            "cancelled activities are counted only when the delivery filter asks."
+        )
+    )
     includes_drafts = serializers.BooleanField(
         help_text="True exactly when a draft is among the activities counted (drafts count "
         "for managers, for officers within their scope, and for donor viewers those "
