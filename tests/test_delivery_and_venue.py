@@ -96,9 +96,7 @@ def test_a_scheduled_training_is_in_no_list_by_default(client, scheduled):
 
 def test_a_scheduled_training_paints_no_country_on_the_map(client, scheduled):
     dashboard = client.get("/")
-    shapes = [
-        s for s in dashboard.context["world_map"]["shapes"] if s["href"] == "/countries/MN/"
-    ]
+    shapes = [s for s in dashboard.context["world_map"]["shapes"] if s["href"] == "/countries/MN/"]
     assert [shape["title"] for shape in shapes] == ["Mongolia: nothing recorded"]
     assert "Counting the activities delivered or ongoing" in dashboard.content.decode()
 
