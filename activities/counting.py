@@ -419,7 +419,7 @@ def delivery_answer(statuses: Iterable[str] | None = None) -> dict[str, Any]:
     wanted = COUNTED_BY_DEFAULT if statuses is None else tuple(statuses)
     return {
         "counted": list(wanted),
-        "label": delivery_label(wanted),
+        "in_words": delivery_label(wanted),
         "is_default": tuple(wanted) == COUNTED_BY_DEFAULT,
     }
 

@@ -198,7 +198,7 @@ def test_by_year_multi_year_people_are_not_put_in_one_year(client):
     assert row_for(data["rows"], "year", 2020)["participants"]["total"] == 40267
     assert data["delivery"] == {
         "counted": ["delivered", "ongoing"],
-        "label": "delivered or ongoing",
+        "in_words": "delivered or ongoing",
         "is_default": True,
     }
     every = get_stats(client, "group_by=year&delivery=all")

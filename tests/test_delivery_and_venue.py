@@ -114,7 +114,7 @@ def test_the_delivery_filter_finds_the_scheduled_training_everywhere(client, sch
     assert answer["totals"]["activities"] == 1
     assert answer["delivery"] == {
         "counted": ["scheduled"],
-        "label": "planned (scheduled)",
+        "in_words": "planned (scheduled)",
         "is_default": False,
     }
     # The drill-down link keeps the filter, so the list holds the same activity.
@@ -177,7 +177,7 @@ def test_the_ad_hoc_committee_session_shows_both_moves_and_is_not_counted(client
     assert "New York, United States of America" in page
     read = client.get(f"/api/v1/activities/{session.pk}/").json()
     assert read["delivery"] == "postponed"
-    assert [move["label"] for move in read["postponements"]] == [
+    assert [move["in_words"] for move in read["postponements"]] == [
         "postponed from August 2020 to 20–22 January 2021",
         "postponed from 20–22 January 2021 to 10–12 May 2021",
     ]
@@ -251,3 +251,49 @@ def test_the_database_refuses_a_city_without_its_country(bangkok):
 
     with pytest.raises(IntegrityError), transaction.atomic():
         Activity.objects.filter(pk=bangkok.pk).update(venue_country=None)
+
+
+def test_the_api_takes_the_venue_apart_from_the_places_served(manager_api):
+    response = manager_api.post(
+        "/api/v1/activities/",
+        {
+            "kind": "training",
+            "title": "Regional training for Cambodia and Laos",
+            "start_date": "2021-06-07",
+            "end_date": "2021-06-09",
+            "date_precision": "day",
+            "modality": "in_person",
+            "delivery": "scheduled",
+            "venue_country": "TH",
+            "venue_city": "Bangkok",
+            "countries": ["KH", "LA"],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body["venue_country"]["code"] == "TH"
+    assert body["venue_label"] == "Bangkok, Thailand"
+    assert [country["code"] for country in body["countries"]] == ["KH", "LA"]
+    assert body["delivery"] == "scheduled"
+    assert body["postponements"] == []
+
+
+def test_the_officer_form_refuses_a_city_without_its_country(officer):
+    from activities.forms.activity import ActivityForm
+
+    form = ActivityForm(
+        data={
+            "kind": "training",
+            "title": "Somewhere",
+            "date_precision": "day",
+            "start_date": "2021-06-07",
+            "modality": "in_person",
+            "delivery": "delivered",
+            "venue_city": "Bangkok",
+            "countries": [Country.objects.get(iso2="SV").pk],
+        },
+        user=officer,
+    )
+    assert not form.is_valid()
+    assert form.errors["venue_country"] == ["Give the country of Bangkok."]

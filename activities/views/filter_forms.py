@@ -158,7 +158,7 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     fields["month"].widget = forms.TextInput(attrs={"placeholder": "YYYY-MM"})
     fields["delivery"].widget = forms.Select(choices=_delivery_choices())
     # The country select's own options (read once, no query more).
-    country_options = list(fields["country"].widget.choices)[1:]  # type: ignore[attr-defined]
+    country_options = list(fields["country"].widget.choices)[1:]
     fields["held_in"].widget = forms.Select(
         choices=[("", gettext_lazy("Anywhere")), *country_options]
     )

@@ -56,8 +56,10 @@ if TYPE_CHECKING:
 class PostponementSerializer(serializers.ModelSerializer):
     """One move of an activity's dates, as recorded (read only)."""
 
-    label = serializers.CharField(
-        read_only=True, help_text='"postponed from 6–8 April 2020 to 27–29 July 2020".'
+    in_words = serializers.CharField(
+        source="label",
+        read_only=True,
+        help_text='"postponed from 6–8 April 2020 to 27–29 July 2020".',
     )
 
     class Meta:
@@ -73,7 +75,7 @@ class PostponementSerializer(serializers.ModelSerializer):
             "decision",
             "reason",
             "source_paragraph",
-            "label",
+            "in_words",
         ]
         read_only_fields = fields
 

@@ -139,7 +139,7 @@ class DeliveryCountedSerializer(serializers.Serializer):
             "filter asked for others."
         ),
     )
-    label = serializers.CharField(help_text=gettext_lazy('In words: "delivered or ongoing".'))
+    in_words = serializers.CharField(help_text=gettext_lazy('"delivered or ongoing".'))
     is_default = serializers.BooleanField(
         help_text=gettext_lazy("True when these are the statuses counted by default.")
     )
