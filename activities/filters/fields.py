@@ -208,8 +208,9 @@ class DeliveryStatusesFilter(django_filters.Filter):
             self,
             {
                 "type": "string",
+                # No "default": a generated client would send it, and every link
+                # would carry it; the description says what an absent value means.
                 "pattern": f"^(all|(({statuses}),)*({statuses}))$",
-                "default": ",".join(counting.COUNTED_BY_DEFAULT),
             },
         )
 

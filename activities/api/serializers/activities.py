@@ -85,12 +85,8 @@ class ActivitySerializer(StrictModelSerializer):
     period_label = serializers.CharField(
         read_only=True, help_text='The period as far as it is known: "2020", "27–29 July 2020".'
     )
-    countries = countries_field(
-        many=True,
-        required=False,
-        help_text="Countries the activity served (benefiting); where it was held is "
-        "venue_country. Attribution of people uses these, never the venue.",
-    )
+    # The countries it served (benefiting): attribution uses them, never the venue.
+    countries = countries_field(many=True, required=False)
     venue_country = countries_field(
         required=False,
         allow_null=True,
