@@ -403,6 +403,13 @@ def delivered_as(statuses: Iterable[str] | None = None, prefix: str = "") -> Q:
     return Q(**{f"{prefix}delivery__in": sorted(wanted)})
 
 
+def delivered_sql(column: str) -> str:
+    """Rule 10 for hand-written statements (the benchmark's reference): `column` holds a
+    status counted by default."""
+    statuses = ", ".join(f"'{status}'" for status in COUNTED_BY_DEFAULT)
+    return f"{column} IN ({statuses})"
+
+
 def delivery_label(statuses: Iterable[str] | None = None) -> str:
     """The statuses an answer counted, in words ('delivered or ongoing')."""
     from django.utils.translation import gettext
