@@ -71,6 +71,14 @@ In plain words
    place filters use only the places served: a training in Bangkok for Cambodian and
    Lao officers counts its people for Cambodia and Laos, not Thailand, and is found by
    `held_in=TH` (`held_in`), not by `country=TH`.
+12. **Hours** (`hours`, `person_hours`, asked for by name). `hours` adds the hours of
+   delivery of the distinct activities counted (an activity in five countries gives its
+   hours once to the total); an activity whose hours are not recorded adds nothing and
+   makes the sum a lower bound (`at_least`, with `activities_without_hours`).
+   `person_hours` adds, over the beneficiary rows counted (placed by rule 4, like
+   participations), participations x the activity's hours; the rows' qualifiers carry
+   over (rule 6: "more than 130" for 8 hours is at least 1,040), and rows of activities
+   without hours add nothing and make it `at_least` (`participations_without_hours`).
 """
 
 from __future__ import annotations
@@ -438,6 +446,15 @@ def held_in(place: Place) -> Q:
     """Activities held in a country under `place` (rule 11): their venue, never the
     places they served."""
     return under(place, "venue_country__path")
+
+
+# --- Rule 12: hours ----------------------------------------------------------------------
+
+
+def hours_qualifier(rank: int | None, without_hours: int) -> str:
+    """The qualifier of a sum of hours or person-hours: the rows' combined rank (rule 6),
+    and at least "at least" when something counted has no hours recorded."""
+    return qualifier_of_rank(max(int(rank or 0), 1 if without_hours else 0))
 
 
 # --- Rule 9: people -------------------------------------------------------------------

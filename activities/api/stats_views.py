@@ -97,7 +97,10 @@ has `activities_href: null`.
             description=(
                 "Comma-separated subset of activities, participants (participations), "
                 "countries (default: all that the grouping can split; `sex` splits "
-                "participants only)."
+                "participants only), and, asked for by name, people, learning, hours "
+                "(of delivery, of distinct activities) and person_hours (participations "
+                "x hours, the rows' qualifiers carried; at_least when some counted "
+                "activity has no hours recorded)."
             ),
         ),
     ],

@@ -156,6 +156,16 @@ class Activity(models.Model):
     venue_city = models.CharField(
         max_length=120, blank=True, help_text="The city it was held in, when the source says."
     )
+    # Hours of delivery of the whole activity (all its sessions), when the source says;
+    # unknown is null, never 0. `person_hours` multiplies each beneficiary row's
+    # participations by them (counting rule 12).
+    hours = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Hours of delivery of the whole activity, when known.",
+    )
     languages = models.ManyToManyField(Language, blank=True, related_name="activities")
     countries = models.ManyToManyField(Country, blank=True, related_name="activities")
     regions = models.ManyToManyField(
@@ -266,6 +276,9 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(delivery__in=DeliveryStatus.values), name="activity_delivery_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0), name="activity_hours_positive"
             ),
             models.CheckConstraint(
                 condition=Q(venue_city="") | Q(venue_country__isnull=False),

@@ -163,6 +163,7 @@ class ActivitySerializer(StrictModelSerializer):
             "period_label",
             "modality",
             "delivery",
+            "hours",
             "postponements",
             "status",
             "venue_country",
@@ -194,6 +195,12 @@ class ActivitySerializer(StrictModelSerializer):
         read_only_fields = ["reference", "is_synthetic", "created_at", "updated_at"]
         extra_kwargs = {
             "reported_countries_count": {"min_value": 1},
+            "hours": {
+                "min_value": 0.01,
+                "help_text": "Hours of delivery of the whole activity (all its sessions), "
+                "when known; null when not recorded, never 0. The stats measures hours and "
+                "person_hours use it.",
+            },
             "status": {"required": False},
             "delivery": {
                 "help_text": "Whether it took place. Counts, lists, maps and downloads "
