@@ -8,6 +8,7 @@ name them by the same codes.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -196,7 +197,7 @@ class ActivitySerializer(StrictModelSerializer):
         extra_kwargs = {
             "reported_countries_count": {"min_value": 1},
             "hours": {
-                "min_value": 0.01,
+                "min_value": Decimal("0.01"),
                 "help_text": "Hours of delivery of the whole activity (all its sessions), "
                 "when known; null when not recorded, never 0. The stats measures hours and "
                 "person_hours use it.",
