@@ -297,3 +297,24 @@ def test_the_officer_form_refuses_a_city_without_its_country(officer):
     )
     assert not form.is_valid()
     assert form.errors["venue_country"] == ["Give the country of Bangkok."]
+
+
+def test_changing_the_dates_of_a_postponed_activity_records_the_move(officer, salvador_draft):
+    moved = services.activity_update(
+        activity=salvador_draft,
+        expected_version=salvador_draft.version,
+        fields={
+            "delivery": Activity.Delivery.POSTPONED,
+            "start_date": datetime.date(2021, 9, 6),
+            "end_date": datetime.date(2021, 9, 8),
+        },
+        by=officer,
+    )
+    (move,) = moved.postponements.all()
+    assert move.to_label == "6–8 September 2021"
+    assert move.recorded_by == officer
+    # A change that moves nothing records nothing.
+    services.activity_update(
+        activity=moved, expected_version=moved.version, fields={"title": "Renamed"}, by=officer
+    )
+    assert moved.postponements.count() == 1
