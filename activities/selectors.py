@@ -141,8 +141,9 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
     it (a draft for an anonymous visitor looks exactly like a missing record)."""
     return (
         Activity.objects.visible_to(user)
-        .select_related("source_document", "scope_region")
+        .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
+            "postponements",
             "countries",
             "regions",
             "themes__parent",
@@ -165,8 +166,11 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
 
 
 def activity_years() -> list[int]:
-    """The calendar years published records start in, latest first (the year picker)."""
-    dates = Activity.objects.published().dates("start_date", "year", order="DESC")
+    """The calendar years published records counted by default start in, latest first
+    (the year picker)."""
+    # The years of what took place (counting rule 10): a year holding only a planned
+    # meeting has nothing to show by default.
+    dates = Activity.objects.published().delivered_as().dates("start_date", "year", order="DESC")
     return [date.year for date in dates]
 
 
@@ -313,8 +317,9 @@ def api_activities(*, user: AnyUser) -> QuerySet[ActivityWithParticipants]:
     """Activities `user` may see, with every nested list the API serves."""
     return with_participants(
         Activity.objects.visible_to(user)
-        .select_related("source_document", "scope_region")
+        .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
+            "postponements",
             "countries",
             "regions",
             "themes",

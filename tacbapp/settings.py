@@ -292,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "CountriesQualifierEnum": ["exact", "at_least"],
         "IndicatorKindEnum": "activities.models.IndicatorKind",
         "SexPartEnum": ["", "female", "male", "not_recorded"],
+        "DatePrecisionEnum": "activities.models.DatePrecision",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

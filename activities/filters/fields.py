@@ -17,7 +17,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
-from ..models import Country, Region, ReportedFigure
+from .. import counting
+from ..models import Country, DeliveryStatus, Region, ReportedFigure
 
 
 class CountryCodeField(forms.CharField):
@@ -171,6 +172,83 @@ class BooleanFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         with_schema(self, {"type": "boolean"})
+
+
+class DeliveryStatusesField(forms.CharField):
+    """Delivery statuses, comma-separated (`delivered,ongoing`), or `all`; cleaned to a
+    tuple of statuses. Absent or empty: the statuses counted by default (counting rule
+    10), so that every answer knows which statuses it counted."""
+
+    default_error_messages = {
+        "unknown": gettext_lazy("Unknown delivery status %(value)s: use %(known)s, or all."),
+    }
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip().lower()
+        if not text:
+            return counting.COUNTED_BY_DEFAULT
+        if text == "all":
+            return counting.ALL_DELIVERY_STATUSES
+        statuses = [part.strip() for part in text.split(",")]
+        for status in statuses:
+            if status not in DeliveryStatus.values:
+                raise forms.ValidationError(
+                    self.error_messages["unknown"],
+                    code="unknown",
+                    params={"value": status, "known": ", ".join(DeliveryStatus.values)},
+                )
+        return tuple(value for value in DeliveryStatus.values if value in statuses)
+
+
+class DeliveryStatusesFilter(django_filters.Filter):
+    field_class = DeliveryStatusesField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        statuses = "|".join(DeliveryStatus.values)
+        with_schema(
+            self,
+            {
+                "type": "string",
+                # No "default": a generated client would send it, and every link
+                # would carry it; the description says what an absent value means.
+                "pattern": f"^(all|(({statuses}),)*({statuses}))$",
+            },
+        )
+
+
+class PlaceCodeField(forms.CharField):
+    """A country (ISO alpha-2 or alpha-3) or an M49 region (three digits), resolved."""
+
+    default_error_messages = {
+        "unknown": gettext_lazy(
+            "Unknown place %(code)s: use an ISO alpha-2 or -3 country code or an M49 region code."
+        ),
+    }
+
+    def clean(self, value):
+        code = (super().clean(value) or "").strip().upper()
+        if not code:
+            return None
+        place: Country | Region | None
+        if code.isdigit():
+            place = Region.objects.filter(code=code).first()
+        else:
+            lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
+            place = Country.objects.filter(**lookup).first()
+        if place is None:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"code": code}
+            )
+        return place
+
+
+class PlaceCodeFilter(django_filters.Filter):
+    field_class = PlaceCodeField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "string", "pattern": "^([A-Za-z]{2,3}|[0-9]{3})$"})
 
 
 class StrictFilterForm(forms.Form):

@@ -84,6 +84,9 @@ class ActivityForm(forms.ModelForm):
             "end_date",
             "modality",
             "delivery",
+            "hours",
+            "venue_country",
+            "venue_city",
             "countries",
             "regions",
             "reported_countries_count",
@@ -98,8 +101,11 @@ class ActivityForm(forms.ModelForm):
         ]
         labels = {
             "kind": gettext_lazy("What was it?"),
-            "countries": gettext_lazy("Countries"),
-            "regions": gettext_lazy("Regions (when no country is named)"),
+            "countries": gettext_lazy("Countries benefiting"),
+            "regions": gettext_lazy("Regions benefiting (when no country is named)"),
+            "venue_country": gettext_lazy("Held in (country)"),
+            "venue_city": gettext_lazy("Held in (city)"),
+            "hours": gettext_lazy("Hours of delivery (all sessions), if known"),
             "reported_countries_count": gettext_lazy("From how many countries (if not named)"),
             "source_paragraph": gettext_lazy("Source reference (paragraph, mission report...)"),
             "source_note": gettext_lazy("What the source does not say"),
@@ -152,6 +158,9 @@ class ActivityForm(forms.ModelForm):
             reason.help_text = periods.reason_message(self.closed_periods)
             reason.error_messages["required"] = reason.help_text
         model_choices(self, "countries").queryset = Country.objects.all()
+        venue = model_choices(self, "venue_country")
+        venue.queryset = Country.objects.only("pk", "name").order_by("name")
+        venue.empty_label = gettext_lazy("not given, or online")
         model_choices(self, "regions").queryset = Region.objects.all()
         place_picker(
             model_choices(self, "countries"),
@@ -215,6 +224,11 @@ class ActivityForm(forms.ModelForm):
                 validate_geographic_scope(cleaned["countries"], cleaned["regions"])
             except forms.ValidationError as error:
                 self.add_error("countries", error)
+        if cleaned.get("venue_city") and not cleaned.get("venue_country"):
+            self.add_error(
+                "venue_country",
+                gettext("Give the country of %(city)s.") % {"city": cleaned["venue_city"]},
+            )
         if self.instance.pk and cleaned.get("version") is None:
             self.add_error(
                 None, gettext("The form lost its version: reload the page and try again.")

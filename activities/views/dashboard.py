@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext as gettext_name
 from django.utils.translation import ngettext
 
-from .. import charts, maps, selectors
+from .. import charts, counting, maps, selectors
 from ..answer_cache import cached_page
 from ..filters import ActivityFilterSet
 from ..models import Activity
@@ -213,6 +213,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             activities & Activity.objects.visible_to(request.user)
         ),
         "drafts_in_counts": overall["includes_drafts"],
+        "delivery": counting.delivery_answer(filterset.form.cleaned_data["delivery"]),
         "list_url": activities_url(**extra),
     }
     return render(request, "activities/dashboard.html", context)

@@ -57,7 +57,9 @@ class ListOptionsForm(forms.Form):
 # The sidebar's fields in the order a visitor narrows things down, with their labels.
 FILTER_LABELS: dict[str, StrOrPromise] = {
     "region": gettext_lazy("Region (M49)"),
-    "country": gettext_lazy("Country"),
+    "country": gettext_lazy("Country benefiting"),
+    "held_in": gettext_lazy("Held in"),
+    "delivery": gettext_lazy("Delivery"),
     "year": gettext_lazy("Year"),
     "theme": gettext_lazy("Theme"),
     "kind": gettext_lazy("Kind of activity"),
@@ -76,6 +78,15 @@ FILTER_LABELS: dict[str, StrOrPromise] = {
     "status": gettext_lazy("Status"),
     "q": gettext_lazy("Words in title or description"),
 }
+
+
+def _delivery_choices() -> list[tuple[str, StrOrPromise]]:
+    """The default first (what took place), then each status, then all of them."""
+    return [
+        ("", gettext_lazy("Delivered or ongoing (the default)")),
+        *[(value, label.capitalize()) for value, label in Activity.Delivery.choices],
+        ("all", gettext_lazy("Any delivery status")),
+    ]
 
 
 def _region_choices(empty_label: str) -> list[tuple[str, str]]:
@@ -165,6 +176,12 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     fields["date_from"].widget = forms.DateInput(attrs={"type": "date"})
     fields["date_to"].widget = forms.DateInput(attrs={"type": "date"})
     fields["month"].widget = forms.TextInput(attrs={"placeholder": "YYYY-MM"})
+    fields["delivery"].widget = forms.Select(choices=_delivery_choices())
+    # The country select's own options (read once, no query more).
+    country_options = list(fields["country"].widget.choices)[1:]
+    fields["held_in"].widget = forms.Select(
+        choices=[("", gettext_lazy("Anywhere")), *country_options]
+    )
     # Only users who may see drafts can filter by status (the rule of visible_to).
     if not (user.is_authenticated and user.has_perm("activities.view_activity")):
         del fields["status"]
