@@ -158,7 +158,7 @@ def test_the_docx_footnotes_are_real_word_footnotes(client):
     references = {int(n) for n in re.findall(r'<w:footnoteReference w:id="(\d+)"/>', body)}
     assert references == set(footnote_texts(data))
     links = package.read("word/_rels/footnotes.xml.rels").decode()
-    assert 'TargetMode="External"' in links and "/activities/?figure=F16" in links
+    assert 'TargetMode="External"' in links and "/activities/?delivery=all&amp;figure=F16" in links
 
 
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice is not installed")
@@ -182,7 +182,7 @@ def test_libreoffice_reads_the_docx_footnotes_and_their_links(client, tmp_path):
     content = zipfile.ZipFile(tmp_path / "draft.odt").read("content.xml").decode()
     statements = build_draft(year=2020, filters={}, user=AnonymousUser()).statements
     assert content.count('text:note-class="footnote"') == len(statements)
-    assert 'xlink:href="http://testserver/activities/?figure=F16"' in content
+    assert 'xlink:href="http://testserver/activities/?delivery=all&amp;figure=F16"' in content
 
 
 def test_the_page_shows_the_draft_and_its_downloads(client):

@@ -174,6 +174,10 @@ class BooleanFilter(django_filters.BooleanFilter):
         with_schema(self, {"type": "boolean"})
 
 
+# The `delivery` filter's value for every status (planned, postponed and cancelled too).
+ALL_DELIVERY = "all"
+
+
 class DeliveryStatusesField(forms.CharField):
     """Delivery statuses, comma-separated (`delivered,ongoing`), or `all`; cleaned to a
     tuple of statuses. Absent or empty: the statuses counted by default (counting rule
@@ -187,7 +191,7 @@ class DeliveryStatusesField(forms.CharField):
         text = (super().clean(value) or "").strip().lower()
         if not text:
             return counting.COUNTED_BY_DEFAULT
-        if text == "all":
+        if text == ALL_DELIVERY:
             return counting.ALL_DELIVERY_STATUSES
         statuses = [part.strip() for part in text.split(",")]
         for status in statuses:

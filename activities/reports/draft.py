@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 
 from .. import counting, figures_as_reported, stats
 from ..filters import ActivityFilterSet, ReportedFigureFilterSet
-from ..filters.fields import behind_figure, linked_to, under_theme
+from ..filters.fields import ALL_DELIVERY, behind_figure, linked_to, under_theme
 from ..models import (
     Activity,
     FigureRole,
@@ -79,13 +79,17 @@ def build_draft(
     if not filterset.is_valid():
         raise DraftError({name: list(errors) for name, errors in filterset.errors.items()})
     cleaned = filterset.form.cleaned_data
+    # Every question's activities: no period, and whatever their delivery status. A
+    # reported figure's records are asked as the figure says them, postponed or not (F31,
+    # the Ad Hoc Committee's session the report says was postponed); the period's own
+    # questions (themes, mandates, regions) count as the activity list does by default.
     whole = ActivityFilterSet(
-        asked,
+        {**asked, "delivery": ALL_DELIVERY},
         queryset=Activity.objects.aggregated_for(user),
         request=_UserOnly(user),  # type: ignore[arg-type]
     )
     whole.is_valid()
-    union: QuerySet[Activity] = whole.qs  # every question's activities: no period
+    union: QuerySet[Activity] = whole.qs
     in_period = filterset.qs
     full = stats.restriction_from_filters(cleaned)
     restriction = stats.Restriction(place=full.place, audience=full.audience)
@@ -104,7 +108,7 @@ def build_draft(
             question = records.Question(
                 key=f"figure:{figure.code}",
                 activities=union.filter(behind_figure(figure)),
-                params={**asked, "figure": figure.code},
+                params={**asked, "figure": figure.code, "delivery": ALL_DELIVERY},
             )
             questions.append(question)
         pending.append((sections[spec.key], figure, question))
