@@ -57,6 +57,28 @@ In plain words
    `learning` (Kirkpatrick level 2) is over attended participations with both a pre-
    and a post-test score: how many, of how many people, the mean scores and the mean
    gain (post minus pre, over the same participations).
+10. **What took place** (`delivered_as`, `COUNTED_BY_DEFAULT`): every count, list, map,
+   chart, download, result and report counts by default the activities that took
+   place, **delivered or ongoing**, and no planned (scheduled), postponed or cancelled
+   one: a session only scheduled for 2021 is in no 2020 count and paints no country.
+   Ongoing ones count because they are under way: their work is being delivered and
+   the report counts it as the year's (the Belize strategy "UNODC is supporting"). The
+   `delivery` filter asks for others (`delivery=scheduled`, `delivery=all`, or a list);
+   every answer says which statuses it counted. A postponed activity keeps its moves
+   (ActivityPostponement); once held, it is delivered, with its history.
+11. **Held in is not benefiting.** Where an activity was held (`venue_country`, a city,
+   or online) is apart from the places it served (rule 3). Attribution (rule 4) and the
+   place filters use only the places served: a training in Bangkok for Cambodian and
+   Lao officers counts its people for Cambodia and Laos, not Thailand, and is found by
+   `held_in=TH` (`held_in`), not by `country=TH`.
+12. **Hours** (`hours`, `person_hours`, asked for by name). `hours` adds the hours of
+   delivery of the distinct activities counted (an activity in five countries gives its
+   hours once to the total); an activity whose hours are not recorded adds nothing and
+   makes the sum a lower bound (`at_least`, with `activities_without_hours`).
+   `person_hours` adds, over the beneficiary rows counted (placed by rule 4, like
+   participations), participations x the activity's hours; the rows' qualifiers carry
+   over (rule 6: "more than 130" for 8 hours is at least 1,040), and rows of activities
+   without hours add nothing and make it `at_least` (`participations_without_hours`).
 """
 
 from __future__ import annotations
@@ -68,7 +90,15 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
-from .models import Activity, Attendance, BeneficiaryGroup, Country, Qualifier, Region
+from .models import (
+    Activity,
+    Attendance,
+    BeneficiaryGroup,
+    Country,
+    DeliveryStatus,
+    Qualifier,
+    Region,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -363,6 +393,68 @@ def within_span(first: datetime.date, last: datetime.date, prefix: str = "") -> 
             f"{prefix}date_precision__in": ["month", "day"],
         }
     )
+
+
+# --- Rule 10: what took place ----------------------------------------------------------
+
+# Counted when no `delivery` filter asks otherwise: what took place or is taking place.
+COUNTED_BY_DEFAULT: tuple[str, ...] = (DeliveryStatus.DELIVERED, DeliveryStatus.ONGOING)
+ALL_DELIVERY_STATUSES: tuple[str, ...] = tuple(DeliveryStatus.values)
+
+
+def delivered_as(statuses: Iterable[str] | None = None, prefix: str = "") -> Q:
+    """Activities in these delivery statuses; None: the ones counted by default
+    (delivered or ongoing, rule 10). All statuses: no condition at all."""
+    wanted = COUNTED_BY_DEFAULT if statuses is None else tuple(statuses)
+    if set(wanted) >= set(ALL_DELIVERY_STATUSES):
+        return Q()
+    return Q(**{f"{prefix}delivery__in": sorted(wanted)})
+
+
+def delivered_sql(column: str) -> str:
+    """Rule 10 for hand-written statements (the benchmark's reference): `column` holds a
+    status counted by default."""
+    statuses = ", ".join(f"'{status}'" for status in COUNTED_BY_DEFAULT)
+    return f"{column} IN ({statuses})"
+
+
+def delivery_label(statuses: Iterable[str] | None = None) -> str:
+    """The statuses an answer counted, in words ('delivered or ongoing')."""
+    from django.utils.translation import gettext
+
+    wanted = COUNTED_BY_DEFAULT if statuses is None else tuple(statuses)
+    if set(wanted) >= set(ALL_DELIVERY_STATUSES):
+        return gettext("every status")
+    names = [str(DeliveryStatus(value).label) for value in DeliveryStatus.values if value in wanted]
+    return gettext(" or ").join(names)
+
+
+def delivery_answer(statuses: Iterable[str] | None = None) -> dict[str, Any]:
+    """What an answer (API or page) says of the statuses it counted."""
+    wanted = COUNTED_BY_DEFAULT if statuses is None else tuple(statuses)
+    return {
+        "counted": list(wanted),
+        "in_words": delivery_label(wanted),
+        "is_default": tuple(wanted) == COUNTED_BY_DEFAULT,
+    }
+
+
+# --- Rule 11: held in -------------------------------------------------------------------
+
+
+def held_in(place: Place) -> Q:
+    """Activities held in a country under `place` (rule 11): their venue, never the
+    places they served."""
+    return under(place, "venue_country__path")
+
+
+# --- Rule 12: hours ----------------------------------------------------------------------
+
+
+def hours_qualifier(rank: int | None, without_hours: int) -> str:
+    """The qualifier of a sum of hours or person-hours: the rows' combined rank (rule 6),
+    and at least "at least" when something counted has no hours recorded."""
+    return qualifier_of_rank(max(int(rank or 0), 1 if without_hours else 0))
 
 
 # --- Rule 9: people -------------------------------------------------------------------

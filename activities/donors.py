@@ -85,7 +85,9 @@ def projects_of(user: AnyUser) -> list[DonorProject]:
     )
     listed = []
     for project in projects:
-        activities = counting.countable(Activity.objects.filter(projects=project), user)
+        activities = counting.countable(
+            Activity.objects.filter(projects=project).delivered_as(), user
+        )
         answer = stats.compute(activities, measures=["activities", "participants"])
         listed.append(
             DonorProject(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -92,34 +93,38 @@ def activity_rows(
         suppression.hide_activity_figures(activity, user)
         total = activity.participants_total
         qualifier = activity.participants_qualifier if total is not None else ""
-        yield [
-            activity.pk,
-            activity.reference or "",
-            activity.title,
-            activity.get_kind_display(),
-            activity.period_label,
-            activity.start_date,
-            activity.end_date,
-            activity.date_precision,
-            activity.get_modality_display(),
-            activity.status,
-            _joined(country.name for country in countries),
-            _joined(country.iso2 for country in countries),
-            _joined(region.name for region in regions),
-            _joined(region.code for region in regions),
-            activity.reported_countries_count,
-            total,
-            qualifier,
-            format_count(total, qualifier) if total is not None else "",
-            activity.participants_female,
-            activity.participants_male,
-            activity.participants_not_recorded,
-            _joined(theme.name for theme in activity.themes.all()),
-            _joined(str(partner) for partner in activity.partners.all()),
-            str(activity.source_document) if activity.source_document else "",
-            activity.source_paragraph,
-            base_url + reverse("pages:activity_detail", args=[activity.pk]),
-        ]
+        # Exports are machine outputs: English labels and plain digits whatever the
+        # reader's language (the page around the download link is translated).
+        with translation.override("en"):
+            row = [
+                activity.pk,
+                activity.reference or "",
+                activity.title,
+                activity.get_kind_display(),
+                activity.period_label,
+                activity.start_date,
+                activity.end_date,
+                activity.date_precision,
+                activity.get_modality_display(),
+                activity.status,
+                _joined(country.name for country in countries),
+                _joined(country.iso2 for country in countries),
+                _joined(region.name for region in regions),
+                _joined(region.code for region in regions),
+                activity.reported_countries_count,
+                total,
+                qualifier,
+                format_count(total, qualifier) if total is not None else "",
+                activity.participants_female,
+                activity.participants_male,
+                activity.participants_not_recorded,
+                _joined(theme.name for theme in activity.themes.all()),
+                _joined(str(partner) for partner in activity.partners.all()),
+                str(activity.source_document) if activity.source_document else "",
+                activity.source_paragraph,
+                base_url + reverse("pages:activity_detail", args=[activity.pk]),
+            ]
+        yield row
 
 
 # Columns as wide as their longest cell (in characters), but a long title or list of

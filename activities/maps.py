@@ -23,6 +23,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from django.utils.translation import gettext
+
+from .templatetags.figures import localized_number
+
 DATA_FILE = Path(__file__).resolve().parent / "data" / "world-50m.json"
 
 WIDTH = 1000
@@ -170,14 +174,15 @@ def build_world_map(
         if code not in seen_codes
     ]
     height = map_height()
-    legend = [{"label": "nothing recorded", "colour": NO_DATA_COLOUR}]
+    legend = [{"label": gettext("nothing recorded"), "colour": NO_DATA_COLOUR}]
     for legend_class in classes:
+        low = localized_number(legend_class.low)
         if legend_class.high is None:
-            label = f"{legend_class.low:,} or more"
+            label = gettext("%(number)s or more") % {"number": low}
         elif legend_class.low == legend_class.high:
-            label = f"{legend_class.low:,}"
+            label = low
         else:
-            label = f"{legend_class.low:,}–{legend_class.high:,}"
+            label = f"{low}–{localized_number(legend_class.high)}"
         legend.append({"label": label, "colour": legend_class.colour})
     table = sorted(
         (

@@ -55,7 +55,9 @@ def _visible_activity_count(user: AnyUser) -> Coalesce:
     link to the activity list (/activities/?project=CODE) shows."""
     links = (
         Activity.projects.through.objects.filter(
-            project_id=OuterRef("pk"), activity__in=Activity.objects.visible_to(user)
+            project_id=OuterRef("pk"),
+            # As the list counts them: what took place (counting rule 10).
+            activity__in=Activity.objects.visible_to(user).delivered_as(),
         )
         .order_by()
         .values("project_id")

@@ -7,6 +7,7 @@ the methods.)"""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Self
 
 from django.db import models
@@ -38,6 +39,20 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
         from . import counting
 
         return counting.countable(self, user)
+
+    def delivered_as(self, statuses: Iterable[str] | None = None) -> Self:
+        """Activities in these delivery statuses; None: the ones counted by default,
+        delivered or ongoing (counting rule 10)."""
+        from . import counting
+
+        return self.filter(counting.delivered_as(statuses))
+
+    def held_in(self, place: Country | Region) -> Self:
+        """Activities held in a country under `place` (counting rule 11): the venue,
+        not the places served."""
+        from . import counting
+
+        return self.filter(counting.held_in(place))
 
     def editable_by(self, user: AnyUser) -> Self:
         from .access import filter_editable

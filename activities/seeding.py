@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 from . import services
 from .models import (
     Activity,
+    ActivityPostponement,
     Audience,
     BeneficiaryGroup,
     Country,
@@ -310,6 +311,7 @@ def load_report_seed() -> dict[str, int]:
 
 def _load_activity(row: dict[str, Any], source: SourceDocument, themes) -> Activity:
     start, end, precision = parse_period(row["period"])
+    venue = row.get("venue") or {}
     activity = upsert(
         Activity,
         {"reference": row["reference"]},
@@ -322,6 +324,10 @@ def _load_activity(row: dict[str, Any], source: SourceDocument, themes) -> Activ
             "date_precision": precision,
             "modality": row.get("modality", Activity.Modality.NOT_RECORDED),
             "delivery": row.get("delivery", Activity.Delivery.DELIVERED),
+            "venue_country": Country.objects.get(iso3=venue["country"])
+            if venue.get("country")
+            else None,
+            "venue_city": venue.get("city", ""),
             "reported_countries_count": row.get("reported_countries_count"),
             "status": Activity.Status.PUBLISHED,
             "source_document": source,
@@ -358,8 +364,51 @@ def _load_activity(row: dict[str, Any], source: SourceDocument, themes) -> Activ
         BeneficiaryGroup.objects.bulk_create(
             [BeneficiaryGroup(activity=activity, **values) for values in wanted]
         )
+    _load_postponements(activity, row.get("postponements", []))
     services.refresh_attribution(activity=activity)
     return activity
+
+
+def _load_postponements(activity: Activity, moves: list[dict[str, Any]]) -> None:
+    """The report's postponements of an activity, each from the dates it was set for to
+    the ones it was moved to (written again only when they differ)."""
+    fields = [
+        "from_start",
+        "from_end",
+        "from_precision",
+        "to_start",
+        "to_end",
+        "to_precision",
+        "decided_on",
+        "decision",
+        "reason",
+        "source_paragraph",
+    ]
+    wanted = []
+    for move in moves:
+        from_start, from_end, from_precision = parse_period(move["from"])
+        to_start, to_end, to_precision = parse_period(move["to"])
+        decided = move.get("decided_on")
+        wanted.append(
+            {
+                "from_start": from_start,
+                "from_end": from_end,
+                "from_precision": from_precision,
+                "to_start": to_start,
+                "to_end": to_end,
+                "to_precision": to_precision,
+                "decided_on": datetime.date.fromisoformat(decided) if decided else None,
+                "decision": move.get("decision", ""),
+                "reason": move.get("reason", ""),
+                "source_paragraph": move["paragraph"],
+            }
+        )
+    existing = list(activity.postponements.order_by("from_start", "id").values(*fields))
+    if existing != wanted:
+        activity.postponements.all().delete()
+        ActivityPostponement.objects.bulk_create(
+            [ActivityPostponement(activity=activity, **values) for values in wanted]
+        )
 
 
 def _load_figure(csv_row, extra, source, themes, activities, mentors) -> ReportedFigure:

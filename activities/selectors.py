@@ -114,9 +114,9 @@ def activity_list(user: AnyUser) -> QuerySet[ActivityWithParticipants]:
 
 # Sort orders of the activity list: the key in the URL, its label, and the ordering.
 ACTIVITY_SORTS: dict[str, tuple[StrOrPromise, list[str | OrderBy]]] = {
-    "newest": ("Newest first", ["-start_date", "title", "pk"]),
-    "oldest": ("Oldest first", ["start_date", "title", "pk"]),
-    "title": ("Title A–Z", ["title", "pk"]),
+    "newest": (_("Newest first"), ["-start_date", "title", "pk"]),
+    "oldest": (_("Oldest first"), ["start_date", "title", "pk"]),
+    "title": (_("Title A–Z"), ["title", "pk"]),
     "people": (
         _("Most participations"),
         [Coalesce("participants_total", Value(-1)).desc(), "-start_date", "pk"],
@@ -141,8 +141,9 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
     it (a draft for an anonymous visitor looks exactly like a missing record)."""
     return (
         Activity.objects.visible_to(user)
-        .select_related("source_document", "scope_region")
+        .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
+            "postponements",
             "countries",
             "regions",
             "themes__parent",
@@ -165,8 +166,11 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
 
 
 def activity_years() -> list[int]:
-    """The calendar years published records start in, latest first (the year picker)."""
-    dates = Activity.objects.published().dates("start_date", "year", order="DESC")
+    """The calendar years published records counted by default start in, latest first
+    (the year picker)."""
+    # The years of what took place (counting rule 10): a year holding only a planned
+    # meeting has nothing to show by default.
+    dates = Activity.objects.published().delivered_as().dates("start_date", "year", order="DESC")
     return [date.year for date in dates]
 
 
@@ -249,9 +253,9 @@ def region_tree() -> QuerySet[Region, tuple[str, str, int]]:
     return Region.objects.order_by("path").values_list("code", "name", "level")
 
 
-def country_names() -> QuerySet[Country, tuple[str, str]]:
-    """(iso2, name) of every country, by name."""
-    return Country.objects.order_by("name").values_list("iso2", "name")
+def country_names() -> QuerySet[Country, tuple[str, str, dict[str, str]]]:
+    """(iso2, name, names) of every country, by name: `names` in the six UN languages."""
+    return Country.objects.order_by("name").values_list("iso2", "name", "names")
 
 
 def theme_tree() -> list[tuple[str, str, bool]]:
@@ -313,8 +317,9 @@ def api_activities(*, user: AnyUser) -> QuerySet[ActivityWithParticipants]:
     """Activities `user` may see, with every nested list the API serves."""
     return with_participants(
         Activity.objects.visible_to(user)
-        .select_related("source_document", "scope_region")
+        .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
+            "postponements",
             "countries",
             "regions",
             "themes",

@@ -18,7 +18,14 @@ from django.utils.translation import gettext as _
 
 from . import counting
 from .beneficiary_rows import authored_by, replace_rows
-from .models import Activity, BeneficiaryGroup, Country, DatePrecision, Region
+from .models import (
+    Activity,
+    ActivityPostponement,
+    BeneficiaryGroup,
+    Country,
+    DatePrecision,
+    Region,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -224,6 +231,25 @@ def reason_for_change(
     relations: Mapping[str, Iterable[Any]] | None = None,
     published_after: bool | None = None,
 ) -> str | None:
+    """The reason a write to a saved activity carries (see _reason_and_saved)."""
+    reason, _saved = _reason_and_saved(
+        activity,
+        change_reason=change_reason,
+        fields=fields,
+        relations=relations,
+        published_after=published_after,
+    )
+    return reason
+
+
+def _reason_and_saved(
+    activity: Activity,
+    *,
+    change_reason: str | None,
+    fields: Mapping[str, Any] | None = None,
+    relations: Mapping[str, Iterable[Any]] | None = None,
+    published_after: bool | None = None,
+) -> tuple[str | None, dict[str, Any]]:
     """The reason a write to a saved activity carries (results/periods.py).
 
     Required when the activity lies in a closed reporting period, as it is saved or as the
@@ -236,14 +262,19 @@ def reason_for_change(
     """
     from .results import periods
 
-    saved = Activity.objects.filter(pk=activity.pk).values("start_date", "end_date", "status").get()
+    # The row as saved (a form has already put its values on the instance).
+    saved: dict[str, Any] = dict(
+        Activity.objects.filter(pk=activity.pk)
+        .values("start_date", "end_date", "date_precision", "status")
+        .get()
+    )
     published = Activity.Status.PUBLISHED
     if published_after is None:
         published_after = saved["status"] == published
     if saved["status"] != published and not published_after:
         reason = (change_reason or "").strip() or None
         setattr(activity, _CHANGE_REASON, reason)
-        return reason
+        return reason, saved
     spans = [(saved["start_date"], saved["end_date"])]
     fields = fields or {}
     start = fields.get("start_date", saved["start_date"])
@@ -259,7 +290,7 @@ def reason_for_change(
         project_ids |= {project.pk for project in relations["projects"]}
     reason = periods.require_reason(periods.closed_periods_over(spans, project_ids), change_reason)
     setattr(activity, _CHANGE_REASON, reason)
-    return reason
+    return reason, saved
 
 
 def _record_history(activity: Activity, *, created: bool, by: User | None) -> None:
@@ -331,23 +362,31 @@ def activity_update(
     beneficiary_rows: Sequence[Mapping[str, Any]] | None = None,
     by: User | None,
     change_reason: str | None = None,
+    postponement: Mapping[str, Any] | None = None,
 ) -> Activity:
     """Change an activity, if nobody saved it since `expected_version` (else
     StaleVersion, and nothing is written). `beneficiary_rows=None` leaves the rows as
     they are; a list replaces them (see _save_rows). `expected_version=None` skips the
     check (only for internal callers that hold the row already). In a closed reporting
     period the change needs `change_reason` (else periods.ReasonRequired); it is kept
-    on the audit history of the activity and of its rows."""
+    on the audit history of the activity and of its rows. When the change leaves the
+    activity postponed with other dates (the form, the API or `activity_postpone`), the
+    move is recorded (ActivityPostponement, with `postponement`'s decision, reason and
+    date when given)."""
     _claim_version(activity=activity, expected_version=expected_version)
-    reason = reason_for_change(
+    reason, saved = _reason_and_saved(
         activity, change_reason=change_reason, fields=fields, relations=relations
     )
+    moved_from = (saved["start_date"], saved["end_date"], saved["date_precision"])
     _apply_fields(activity, fields or {})
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by", "reference"])
     with _without_history(activity):
         activity.save()
         _set_relations(activity, relations or {})
     _record_history(activity, created=False, by=by)
+    now = (activity.start_date, activity.end_date, activity.date_precision)
+    if activity.delivery == Activity.Delivery.POSTPONED and now != moved_from:
+        _record_postponement(activity, moved_from, by, postponement or {})
     if beneficiary_rows is not None:
         _save_rows(activity=activity, rows=beneficiary_rows, by=by, change_reason=reason)
     refresh_attribution(activity=activity)
@@ -361,6 +400,61 @@ def activity_update(
 
 
 @transaction.atomic
+def activity_postpone(
+    *,
+    activity: Activity,
+    expected_version: int | None,
+    start: datetime.date,
+    end: datetime.date,
+    precision: str = DatePrecision.DAY,
+    decision: str = "",
+    reason: str = "",
+    decided_on: datetime.date | None = None,
+    by: User | None,
+    change_reason: str | None = None,
+) -> Activity:
+    """Move an activity to new dates, keeping the ones it moves from (its history, shown
+    on its page), with who decided and why: it becomes postponed, and is counted nowhere
+    by default (counting rule 10) until it is delivered. The same checks as every change
+    (version, period, a reason in a closed period)."""
+    return activity_update(
+        activity=activity,
+        expected_version=expected_version,
+        fields={
+            "start_date": start,
+            "end_date": end,
+            "date_precision": precision,
+            "delivery": Activity.Delivery.POSTPONED,
+        },
+        by=by,
+        change_reason=change_reason,
+        postponement={"decision": decision, "reason": reason, "decided_on": decided_on},
+    )
+
+
+def _record_postponement(
+    activity: Activity,
+    moved_from: tuple[datetime.date, datetime.date, str],
+    by: User | None,
+    details: Mapping[str, Any],
+) -> None:
+    """The move of a postponed activity's dates, from `moved_from` to its own."""
+    move = ActivityPostponement(
+        activity=activity,
+        from_start=moved_from[0],
+        from_end=moved_from[1],
+        from_precision=moved_from[2],
+        to_start=activity.start_date,
+        to_end=activity.end_date,
+        to_precision=activity.date_precision,
+        recorded_by=by,
+        **details,
+    )
+    move.full_clean(exclude=["activity", "recorded_by"])
+    move.save()
+
+
+@transaction.atomic
 def activity_publish(
     *,
     activity: Activity,
@@ -371,7 +465,7 @@ def activity_publish(
     """Make a draft public (managers: the caller checks access.can_publish). In a closed
     reporting period it changes the reported figures: it needs `change_reason`."""
     if not activity.countries.exists() and not activity.regions.exists():
-        raise ValidationError("An activity with no country or region cannot be published.")
+        raise ValidationError(_("An activity with no country or region cannot be published."))
     _claim_version(activity=activity, expected_version=expected_version)
     reason_for_change(activity, change_reason=change_reason, published_after=True)
     activity.status = Activity.Status.PUBLISHED

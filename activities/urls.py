@@ -3,7 +3,7 @@ its query parameters (/activities/?region=013&year=2020)."""
 
 from django.urls import path, re_path
 
-from .views import activities, dashboard, directories, donor, places, projects
+from .views import activities, dashboard, directories, donor, places, projects, reports
 
 app_name = "pages"
 
@@ -32,4 +32,6 @@ urlpatterns = [
         name="project_results",
     ),
     path("donor/", donor.my_projects, name="my_projects"),
+    path("reports/", reports.report_form, name="report_form"),
+    path("reports/draft/", reports.report_draft, name="report_draft"),
 ]

@@ -97,7 +97,8 @@ def resolve(cursor, filters: Filters) -> None:
 
 
 def _pub(filters: Filters) -> str:
-    where = ["a.status = 'published'"]
+    # Published, and what took place (counting rule 10), as the API counts by default.
+    where = ["a.status = 'published'", counting.delivered_sql("a.delivery")]
     if filters.year:
         where.append("a.start_date <= %(year_end)s AND a.end_date >= %(year_start)s")
     if filters.region:

@@ -70,6 +70,10 @@ MIDDLEWARE = [
     # so the tag is computed on the body and made weak, as compression requires.
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The reader's language: the cookie set by the switcher (/i18n/setlang/), else the
+    # browser's Accept-Language, else English. URLs carry no language prefix, so every
+    # link stays as it was. After sessions, before CommonMiddleware (Django's rule).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # ETag from the response body and 304 on If-None-Match for every GET: derived from
     # the data itself, so it changes the moment any record changes (no stale cache).
@@ -173,6 +177,18 @@ if os.environ.get("CSP_REPORT_URI"):
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# The interface in three languages (README "Languages"; catalogs in locale/, the glossary
+# in docs/glossary-i18n.md). Numbers and dates follow the active language's formats.
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+    ("es", "Español"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's choice, remembered for a year; readable by no script.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -252,7 +268,10 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "tacbapp API",
     "DESCRIPTION": (
         "Technical assistance and capacity-building delivered by a programme: activities, "
-        "where and to whom, and counts that never double-count."
+        "where and to whom, and counts that never double-count. Codes, numbers and "
+        "place names are the same in every language; error messages and display labels "
+        "(kind_label, period_label, role_label) follow Accept-Language (en, fr, es; "
+        "English without it)."
     ),
     "VERSION": "1.0.0",
     # 3.1: a nullable reference is oneOf [$ref, null], which strict readers accept
@@ -273,6 +292,7 @@ SPECTACULAR_SETTINGS = {
         "CountriesQualifierEnum": ["exact", "at_least"],
         "IndicatorKindEnum": "activities.models.IndicatorKind",
         "SexPartEnum": ["", "female", "male", "not_recorded"],
+        "DatePrecisionEnum": "activities.models.DatePrecision",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -335,6 +355,7 @@ PLAUSIBLE_YEARS = (1950, datetime.date.today().year + 10)
 # Production hardening: on whenever DEBUG is off, so `check --deploy` is clean.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG

@@ -22,12 +22,13 @@ SIZES = [1, 50]
 @pytest.mark.parametrize("size", SIZES)
 def test_the_activity_list(api, django_assert_num_queries, size):
     factories.ActivityFactory.create_batch(size)
-    # 1 COUNT for the page; 2 the page of activities, with source document, scope region
-    # and the participants subqueries (sums and qualifier) in the same SELECT; then one
-    # prefetch each: 3 countries, 4 regions, 5 themes, 6 audiences, 7 languages,
-    # 8 partners, 9 mentors (+ hub country), 10 mandates, 11 donors, 12 projects,
-    # 13 beneficiary rows (+ audience, country, attributed country and region), 14 figures.
-    with django_assert_num_queries(14):
+    # 1 COUNT for the page; 2 the page of activities, with source document, scope region,
+    # venue country and the participants subqueries (sums and qualifier) in the same
+    # SELECT; then one prefetch each: 3 postponements, 4 countries, 5 regions, 6 themes,
+    # 7 audiences, 8 languages, 9 partners, 10 mentors (+ hub country), 11 mandates,
+    # 12 donors, 13 projects, 14 beneficiary rows (+ audience, country, attributed
+    # country and region), 15 figures.
+    with django_assert_num_queries(15):
         response = api.get("/api/v1/activities/", {"q": "Made-up", "page_size": 50})
     assert response.json()["count"] == size
     assert len(response.json()["results"][0]["beneficiaries"]) == 1
@@ -36,8 +37,8 @@ def test_the_activity_list(api, django_assert_num_queries, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_the_activity_list_as_csv(api, django_assert_num_queries, size):
     factories.ActivityFactory.create_batch(size)
-    # The same 14 queries as JSON: the CSV renders the same serialized data.
-    with django_assert_num_queries(14):
+    # The same 15 queries as JSON: the CSV renders the same serialized data.
+    with django_assert_num_queries(15):
         response = api.get("/api/v1/activities/", {"q": "Made-up", "format": "csv"})
     assert response.content.decode().count("Made-up training") == size
 
@@ -47,8 +48,8 @@ def test_the_activity_list_for_a_scoped_officer(officer_api, django_assert_num_q
     factories.ActivityFactory.create_batch(size, status="draft")
     # 1 the token and its user; 2 the user's permissions, 3 their groups' permissions;
     # 4 the officer's scope countries, 5 its regions (cached for the request); 6 COUNT;
-    # 7 the page; 8-19 the twelve prefetches of the anonymous list.
-    with django_assert_num_queries(19):
+    # 7 the page; 8-20 the thirteen prefetches of the anonymous list.
+    with django_assert_num_queries(20):
         response = officer_api.get("/api/v1/activities/", {"q": "Made-up", "page_size": 50})
     assert response.json()["count"] == size
 
@@ -56,8 +57,8 @@ def test_the_activity_list_for_a_scoped_officer(officer_api, django_assert_num_q
 @pytest.mark.parametrize("size", SIZES)
 def test_the_activity_detail(api, django_assert_num_queries, size):
     activities = factories.ActivityFactory.create_batch(size, places=["SLV", "GTM", "HND"])
-    # 1 the activity (with its annotations and joins); 2-13 the twelve prefetches.
-    with django_assert_num_queries(13):
+    # 1 the activity (with its annotations and joins); 2-14 the thirteen prefetches.
+    with django_assert_num_queries(14):
         response = api.get(f"/api/v1/activities/{activities[-1].pk}/")
     assert len(response.json()["countries"]) == 3
 

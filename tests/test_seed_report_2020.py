@@ -124,7 +124,10 @@ def test_the_asia_training_is_scoped_to_a_region_not_invented_countries():
 
 def test_every_activity_cites_its_paragraph_and_is_published():
     activities = Activity.objects.filter(reference__startswith="report-2020/")
-    assert activities.count() == 25
+    # 24 that took place, the Ad Hoc Committee's postponed session (F31) and the Expert
+    # Group's seventh meeting, planned for April 2021 (paragraphs 36 and 39).
+    assert activities.count() == 26
+    assert activities.delivered_as().count() == 24
     assert not activities.filter(source_paragraph="").exists()
     assert not activities.exclude(status="published").exists()
 
@@ -365,3 +368,34 @@ def test_a_test_can_do_without_the_2020_close(without_the_2020_close):
 
     assert not ReportingPeriod.objects.exists()
     assert not SnapshotFigure.objects.exists()
+
+
+def test_f30_was_held_in_july_and_keeps_its_postponement_from_april():
+    meeting = Activity.objects.get(reference="report-2020/F30")
+    assert meeting.delivery == Activity.Delivery.DELIVERED
+    assert [move.label for move in meeting.postponements.all()] == [
+        "postponed from 6–8 April 2020 to 27–29 July 2020"
+    ]
+    assert "was scheduled to be held from 6 to 8 April 2020" in report_paragraph(37)
+
+
+def test_f31_is_postponed_twice_served_globally_and_held_in_new_york():
+    session = Activity.objects.get(reference="report-2020/F31")
+    assert session.delivery == Activity.Delivery.POSTPONED
+    assert session.period_label == "10–12 May 2021"
+    assert [move.label for move in session.postponements.all()] == [
+        "postponed from August 2020 to 20–22 January 2021",
+        "postponed from 20–22 January 2021 to 10–12 May 2021",
+    ]
+    assert [move.source_paragraph for move in session.postponements.all()] == ["11", "12"]
+    assert session.venue_label == "New York, United States of America"
+    assert not session.countries.exists()
+    assert list(session.regions.values_list("code", flat=True)) == ["001"]
+
+
+def test_the_seventh_expert_group_meeting_is_planned_and_backs_no_figure():
+    assert "is to be held from 6 to 8 April 2021" in report_paragraph(36)
+    seventh = Activity.objects.get(reference="report-2020/F29-2021")
+    assert seventh.delivery == Activity.Delivery.SCHEDULED
+    assert seventh.period_label == "6–8 April 2021"
+    assert not seventh.figures.exists()

@@ -27,6 +27,11 @@ from the engine:
   under `country`, one dated by its year under `month`) or when some of its counted
   people are.
 
+- counting rule 10: only delivered and ongoing activities are counted, unless the
+  `delivery` filter names other statuses (or `all`);
+- counting rule 11: where an activity was held (its venue, any country, often not one
+  it served) decides only `held_in`, never where its people are counted.
+
 Assumptions of the generator (not of the rules): a row that names a country names one
 of its activity's countries or a country under one of its scope regions (as the form
 and the API require), and a row counts at least one person.
@@ -61,6 +66,9 @@ QUALIFIER_OF = {"exact": "exact", "more_than": "at_least", "about": "about"}
 GEOGRAPHIC = {"region", "subregion", "country"}
 DIMENSIONS = ["region", "subregion", "country", "year", "month", "theme", "kind", "sex"]
 SEXES = ("female", "male", "not_recorded")
+DELIVERY = ["delivered", "ongoing", "scheduled", "postponed", "cancelled"]
+COUNTED_BY_DEFAULT = {"delivered", "ongoing"}
+HELD_IN = [*COUNTRIES, "FR", "035", "013", "150"]
 PREFIX = "property/"
 # Which of COUNTRIES lie under each scope region (checked against the M49 tables by
 # test_the_generators_tree_is_m49): a region-scoped activity's rows may name them.
@@ -102,6 +110,9 @@ class Act:
     reported_countries_count: int | None
     rows: tuple[Row, ...]
     status: str = "published"
+    delivery: str = "delivered"
+    venue: str | None = None
+    hours: float | None = None
 
     @property
     def all_countries(self) -> tuple[str, ...]:
@@ -176,6 +187,11 @@ def activities(draw) -> Act:
         themes=tuple(draw(st.lists(st.sampled_from(THEMES), max_size=2, unique=True))),
         reported_countries_count=reported,
         rows=tuple(rows),
+        delivery=draw(st.sampled_from(["delivered", "delivered", *DELIVERY])),
+        # Held anywhere, often in a country it did not serve (a Bangkok training for
+        # Cambodia and Laos): the venue must never move people.
+        venue=draw(st.one_of(st.none(), st.sampled_from([*COUNTRIES, "FR"]))),
+        hours=draw(st.one_of(st.none(), st.sampled_from([0.5, 1, 2.25, 6, 8, 40]))),
     )
 
 
@@ -187,6 +203,10 @@ filters = st.fixed_dictionaries(
         "year": st.integers(2019, 2022),
         "kind": st.sampled_from(KINDS),
         "theme": st.sampled_from(THEMES),
+        "delivery": st.sampled_from(
+            ["all", "scheduled", "delivered", "delivered,ongoing", "postponed,cancelled"]
+        ),
+        "held_in": st.sampled_from(HELD_IN),
     },
 )
 
@@ -253,6 +273,21 @@ class Geography:
 
 
 def matches(geo: Geography, act: Act, query: dict[str, Any]) -> bool:
+    asked = query.get("delivery")
+    statuses = (
+        COUNTED_BY_DEFAULT
+        if asked is None
+        else set(DELIVERY)
+        if asked == "all"
+        else set(asked.split(","))
+    )
+    if act.delivery not in statuses:
+        return False
+    if "held_in" in query:
+        code = query["held_in"]
+        place = geo.region_path[code] if code.isdigit() else geo.country_path[code]
+        if act.venue is None or not geo.country_path[act.venue].startswith(place):
+            return False
     if "year" in query:
         year = query["year"]
         if not (act.start <= datetime.date(year, 12, 31) and act.end >= datetime.date(year, 1, 1)):
@@ -334,6 +369,30 @@ def people_keys(geo: Geography, dimension: str, act: Act, place, query) -> set:
     raise AssertionError(dimension)
 
 
+class Hours:
+    """Hours or person-hours (counting rule 12): what is known, what is not."""
+
+    def __init__(self):
+        self.total = 0.0
+        self.without = 0
+        self.qualifiers: set[str] = set()
+
+    def add(self, hours: float | None, times: int = 1, qualifier: str = "exact") -> None:
+        if hours is None:
+            self.without += times
+            return
+        self.total += hours * times
+        self.qualifiers.add(QUALIFIER_OF[qualifier])
+
+    def as_dict(self, without_name: str) -> dict[str, Any]:
+        qualifier = "exact"
+        if "about" in self.qualifiers:
+            qualifier = "about"
+        elif "at_least" in self.qualifiers or self.without:
+            qualifier = "at_least"
+        return {"total": round(self.total, 2), without_name: self.without, "qualifier": qualifier}
+
+
 class People:
     def __init__(self):
         self.female = self.male = self.not_recorded = 0
@@ -373,6 +432,8 @@ def brute_force(geo: Geography, programme: list[Act], query, group_by: list[str]
     unattributed_by_activity: dict[int, People] = {}
     unattributed_places: dict[int, dict] = defaultdict(dict)
     cells_people: dict[tuple, People] = defaultdict(People)
+    person_hours = Hours()
+    cells_person_hours: dict[tuple, Hours] = defaultdict(Hours)
     cells_activities: dict[tuple, set[int]] = defaultdict(set)
     cells_per_dimension: dict[tuple, set[int]] = defaultdict(set)
     for index in matched:
@@ -406,6 +467,7 @@ def brute_force(geo: Geography, programme: list[Act], query, group_by: list[str]
                 )
                 continue
             totals.add(row.female, row.male, row.not_recorded, row.qualifier)
+            person_hours.add(act.hours, row.total, row.qualifier)
             if not group_by:
                 continue
             key_sets = []
@@ -436,6 +498,8 @@ def brute_force(geo: Geography, programme: list[Act], query, group_by: list[str]
                     parts["female"], parts["male"], parts["not_recorded"], row.qualifier
                 )
                 if "sex" not in group_by:
+                    cells_person_hours[cell].add(act.hours, row.total, row.qualifier)
+                if "sex" not in group_by:
                     cells_activities[cell].add(index)
 
     named = {
@@ -444,8 +508,17 @@ def brute_force(geo: Geography, programme: list[Act], query, group_by: list[str]
         for c in programme[index].all_countries
         if geo.within(("country", c), restriction)
     }
+    hours = Hours()
+    for index in matched:
+        hours.add(programme[index].hours)
     return {
         "matched": matched,
+        "hours": hours.as_dict("activities_without_hours"),
+        "person_hours": person_hours.as_dict("participations_without_hours"),
+        "cells_person_hours": {
+            cell: h.as_dict("participations_without_hours")
+            for cell, h in cells_person_hours.items()
+        },
         "totals": totals.as_dict(),
         "unattributed": unattributed.as_dict() if unattributed_by_activity else None,
         "unattributed_by_activity": {i: p.as_dict() for i, p in unattributed_by_activity.items()},
@@ -461,7 +534,7 @@ def brute_force(geo: Geography, programme: list[Act], query, group_by: list[str]
 
 
 def write(programme: list[Act]) -> list[int]:
-    countries = {c.iso2: c for c in Country.objects.filter(iso2__in=COUNTRIES)}
+    countries = {c.iso2: c for c in Country.objects.filter(iso2__in=[*COUNTRIES, "FR"])}
     regions = {r.code: r for r in Region.objects.filter(code__in=SCOPE_REGIONS)}
     themes = {t.slug: t for t in Theme.objects.filter(slug__in=THEMES)}
     ids = []
@@ -475,6 +548,9 @@ def write(programme: list[Act]) -> list[int]:
             date_precision=act.precision,
             reported_countries_count=act.reported_countries_count,
             status=act.status,
+            delivery=act.delivery,
+            venue_country=countries[act.venue] if act.venue else None,
+            hours=act.hours,
             is_synthetic=True,
         )
         activity.countries.set([countries[c] for c in act.countries])
@@ -503,7 +579,11 @@ def ask_engine(query: dict[str, Any], group_by: list[str]):
         params, queryset=Activity.objects.filter(reference__startswith=PREFIX)
     )
     assert filterset.is_valid(), filterset.errors
-    measures = ["participants"] if "sex" in group_by else None
+    measures = (
+        ["participants"]
+        if "sex" in group_by
+        else ["activities", "participants", "countries", "hours", "person_hours"]
+    )
     result = stats.compute(
         filterset.qs,
         group_by=group_by,
@@ -548,6 +628,9 @@ def check(
     if "sex" not in group_by:
         assert totals["activities"] == len(expected["matched"])
         assert totals["countries"]["named"] == expected["countries_named"]
+        # Counting rule 12: hours of the distinct activities, person-hours of the rows.
+        assert totals["hours"] == expected["hours"]
+        assert totals["person_hours"] == expected["person_hours"]
     assert totals["participants"] == expected["totals"]
 
     unattributed = totals.get("unattributed")
@@ -588,9 +671,15 @@ def check(
     activities = expected["cells_activities" if strict_cells else "cells_per_dimension"]
     empty = People().as_dict()
     assert set(rows) == set(activities), (sorted(map(str, rows)), sorted(map(str, activities)))
+    no_person_hours = Hours().as_dict("participations_without_hours")
     for cell, row in rows.items():
         assert row["activities"] == len(activities[cell]), cell
         assert row["participants"] == people.get(cell, empty), cell
+        assert row["person_hours"] == expected["cells_person_hours"].get(cell, no_person_hours)
+        expected_hours = Hours()
+        for index in activities[cell]:
+            expected_hours.add(programme[index].hours)
+        assert row["hours"] == expected_hours.as_dict("activities_without_hours"), cell
         assert row["unattributed"] == any(value is None for value in cell), cell
     additive = result["additive"]
     activity_sum = sum(row["activities"] for row in rows.values())

@@ -21,6 +21,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.cache import set_response_etag
+from django.utils.translation import get_language
 
 from .middleware import front_door_throttles
 from .store import cached_under_key
@@ -111,7 +112,14 @@ def cached_page(view):
                 raise _NotCacheable(response)  # the page holds a token of its own
             return response
 
-        parts = (view.__module__, view.__qualname__, request.build_absolute_uri(), args, kwargs)
+        parts = (
+            view.__module__,
+            view.__qualname__,
+            request.build_absolute_uri(),
+            args,
+            kwargs,
+            get_language(),  # a page is kept once per language
+        )
         return cached_response("page", parts, produce)
 
     return wrapper
@@ -129,6 +137,7 @@ def cached_api_response(view: APIView, request, name: str, produce: Callable[[],
         request.accepted_renderer.format,
         request.accepted_media_type,  # "application/json; indent=4" changes the bytes
         tuple(sorted(request.query_params.lists())),
+        get_language(),  # error messages and localized names follow Accept-Language
     )
     return cached_response(
         "api",

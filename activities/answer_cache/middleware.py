@@ -1,6 +1,6 @@
 """The front door: a kept answer without resolving, negotiating or running the view.
 
-AnswerCacheMiddleware remembers, per request (host, path, query, Accept header), which
+AnswerCacheMiddleware remembers, per request (host, path, query, Accept header, language), which
 kept response of the view's own cache (activities/answer_cache/http.py) last answered it
 and at which data version. The next identical request of a plainly anonymous visitor at
 that version is answered from that kept response: the version read and two cache
@@ -15,6 +15,7 @@ from django.core.cache import caches
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from rest_framework.throttling import AnonRateThrottle
 
 from .store import CACHE_ALIAS, make_key
@@ -67,6 +68,9 @@ class AnswerCacheMiddleware:
             request.path,
             tuple(sorted(request.GET.lists())),
             request.META.get("HTTP_ACCEPT", ""),
+            # LocaleMiddleware, above, chose the language: the same URL in French is
+            # another answer.
+            get_language(),
         )
         front_key = make_key("front", "", parts)
         response = self._kept(request, front_key)
@@ -111,7 +115,9 @@ class AnswerCacheMiddleware:
             return None
         content, headers = kept
         response = HttpResponse(content, headers=headers)
-        # What the view's reading of request.user makes SessionMiddleware add on a miss:
-        # the answer is for visitors without a session.
-        patch_vary_headers(response, ("Cookie",))
+        # What a miss gets on its way out, in the same order: LocaleMiddleware's
+        # Accept-Language (the answer is in the language asked for), then the Cookie that
+        # the view's reading of request.user makes SessionMiddleware add (the answer is for
+        # visitors without a session).
+        patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response

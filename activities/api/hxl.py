@@ -283,6 +283,13 @@ BY_RESOURCE: dict[str, dict[str, str]] = {
         "learning.mean_pre": "#indicator+score+pre+mean",
         "learning.mean_post": "#indicator+score+post+mean",
         "learning.mean_gain": "#indicator+score+gain+mean",
+        # Hours of delivery and person-hours (counting rule 12).
+        "hours.total": "#indicator+hours+total",
+        "hours.activities_without_hours": "#meta+hours+activities_without",
+        "hours.qualifier": "#meta+hours+qualifier",
+        "person_hours.total": "#indicator+person_hours+total",
+        "person_hours.participations_without_hours": "#meta+person_hours+participations_without",
+        "person_hours.qualifier": "#meta+person_hours+qualifier",
         "countries.named": "#meta+countries_named+num",
         "countries.reported_max": "#meta+countries_reported+num",
         "countries.at_least": "#meta+countries_at_least+num",

@@ -189,9 +189,8 @@ class StrictOrderingFilter(BaseFilterBackend):
             raise ValidationError(
                 {
                     self.ordering_param: [
-                        f"Cannot order by {', '.join(unknown)}: use "
-                        + ", ".join(sorted(mapping))
-                        + " (a leading - reverses)."
+                        _("Cannot order by %(unknown)s: use %(known)s (a leading - reverses).")
+                        % {"unknown": ", ".join(unknown), "known": ", ".join(sorted(mapping))}
                     ]
                 }
             )

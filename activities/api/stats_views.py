@@ -52,6 +52,17 @@ belong to it are reported apart in `totals.unattributed`, with the activities th
 from. With a `group_by`, what cannot be placed in one group goes to a row whose group
 value is `null` (`unattributed: true`).
 
+**What took place.** By default only activities **delivered or ongoing** are counted:
+planned (`scheduled`), `postponed` and `cancelled` ones are in no count, row, map or
+download unless the `delivery` filter asks for them (`delivery=scheduled`,
+`delivery=delivered,postponed`, `delivery=all`). Ongoing activities count because their
+work is under way. `delivery` in the answer names the statuses counted.
+
+**Held in, benefiting.** `country` and `region` mean the places an activity served
+(benefiting); `held_in` the country it was held in (its venue). Attribution of
+participations uses only the places served: a training in Bangkok for Cambodia and Laos
+counts for Cambodia and Laos, and is found by `held_in=TH`, not by `country=TH`.
+
 **Totals** are computed over the whole filtered set, never by adding rows: an activity
 in five countries is one activity. `additive` says, for each measure, whether the rows
 add up to the totals. Reported figures (umbrella totals, context statistics,
@@ -86,7 +97,10 @@ has `activities_href: null`.
             description=(
                 "Comma-separated subset of activities, participants (participations), "
                 "countries (default: all that the grouping can split; `sex` splits "
-                "participants only)."
+                "participants only), and, asked for by name, people, learning, hours "
+                "(of delivery, of distinct activities) and person_hours (participations "
+                "x hours, the rows' qualifiers carried; at_least when some counted "
+                "activity has no hours recorded)."
             ),
         ),
     ],
@@ -139,7 +153,11 @@ class StatsView(StrictQueryParamsMixin, APIView):
         # A donor may count a draft without reading it: no title, no id (counting rule 8).
         unattributed = result["totals"].get("unattributed") or {}
         counting.redact_unreadable(unattributed.get("activities") or [], request.user)
-        return {"filters": base, **result}
+        return {
+            "filters": base,
+            "delivery": counting.delivery_answer(cleaned["delivery"]),
+            **result,
+        }
 
 
 class DrillDown:

@@ -85,6 +85,13 @@ class ActivityViewSet(ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet
     def get_queryset(self):
         return selectors.api_activities(user=self.request.user)
 
+    def filter_queryset(self, queryset):
+        # A record is found by its id whatever its delivery status: the filters, and the
+        # default of counting rule 10 (what took place), choose the records of a list.
+        if self.action != "list":
+            return queryset
+        return super().filter_queryset(queryset)
+
     def get_serializer_context(self):
         context = dict(super().get_serializer_context())
         context["change_reason"] = change_reason_from(self.request)

@@ -24,14 +24,18 @@ from ..models import (
     Partner,
     Project,
     Region,
+    ReportedFigure,
     Theme,
 )
 from .fields import (
     CountryCodeFilter,
+    DeliveryStatusesFilter,
     IntegerFilter,
     MonthFilter,
+    PlaceCodeFilter,
     QuarterFilter,
     StrictFilterForm,
+    behind_figure,
     choice_of,
     code_of,
     linked_to,
@@ -98,7 +102,27 @@ class ActivityFilterSet(django_filters.FilterSet):
     )
     country = CountryCodeFilter(
         method="filter_country",
-        help_text="ISO alpha-2 or alpha-3. Activities that list the country.",
+        help_text=(
+            "ISO alpha-2 or alpha-3. Activities benefiting the country: they list it, or "
+            "a row of their people names it. Not where they were held (see held_in)."
+        ),
+    )
+    held_in = PlaceCodeFilter(
+        method="filter_held_in",
+        help_text=(
+            "ISO alpha-2 or -3 country code, or M49 region code. Activities held in a "
+            "country under it (their venue), whoever they served; region and country "
+            "mean the places benefiting."
+        ),
+    )
+    delivery = DeliveryStatusesFilter(
+        method="filter_delivery",
+        help_text=(
+            "Delivery statuses, comma-separated (delivered, ongoing, scheduled, postponed, "
+            "cancelled), or all. Default: delivered,ongoing, the activities that took "
+            "place or are under way; planned, postponed and cancelled ones are counted "
+            "and listed only when asked for here."
+        ),
     )
     theme = code_of(
         Theme,
@@ -145,6 +169,13 @@ class ActivityFilterSet(django_filters.FilterSet):
         method="filter_through",
         help_text="Project code. Activities that belong to the project.",
     )
+    figure = code_of(
+        ReportedFigure,
+        "code",
+        "reported figure code",
+        method="filter_through_figure",
+        help_text="Reported figure code (e.g. F16). The activity records behind the figure.",
+    )
     q = django_filters.CharFilter(
         method="filter_text", max_length=200, help_text="Words in the title or description."
     )
@@ -160,6 +191,8 @@ class ActivityFilterSet(django_filters.FilterSet):
             "quarter",
             "region",
             "country",
+            "held_in",
+            "delivery",
             "theme",
             "kind",
             "modality",
@@ -170,6 +203,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             "mandate",
             "donor",
             "project",
+            "figure",
             "status",
             "q",
         ]
@@ -196,6 +230,13 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def filter_country(self, queryset, name, value):
         return queryset.in_place(value)
+
+    def filter_held_in(self, queryset, name, value):
+        return queryset.held_in(value)
+
+    def filter_delivery(self, queryset, name, value):
+        # Applied when absent too: the field cleans "" to the statuses counted by default.
+        return queryset.delivered_as(value)
 
     def filter_theme(self, queryset, name, value):
         return queryset.filter(under_theme(Activity, value))
@@ -237,6 +278,9 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def filter_donor(self, queryset, name, value):
         return queryset.filter(counting.funded_by([value.pk]))
+
+    def filter_through_figure(self, queryset, name, value):
+        return queryset.filter(behind_figure(value))
 
     def filter_through(self, queryset, name, value):
         return queryset.filter(linked_to(Activity, self.through_fields[name], value))

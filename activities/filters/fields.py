@@ -17,13 +17,16 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
-from ..models import Country, Region
+from .. import counting
+from ..models import Country, DeliveryStatus, Region, ReportedFigure
 
 
 class CountryCodeField(forms.CharField):
     """An ISO 3166-1 alpha-2 or alpha-3 code, resolved to a Country."""
 
-    default_error_messages = {"unknown": "Unknown country code %(code)s: use ISO alpha-2 or -3."}
+    default_error_messages = {
+        "unknown": gettext_lazy("Unknown country code %(code)s: use ISO alpha-2 or -3.")
+    }
 
     def clean(self, value):
         code = (super().clean(value) or "").strip().upper()
@@ -59,7 +62,7 @@ class MonthField(forms.CharField):
     settings.PLAUSIBLE_YEARS (no activity is dated outside them)."""
 
     default_error_messages = {
-        "invalid_month": "Give a month as YYYY-MM, e.g. 2020-02.",
+        "invalid_month": gettext_lazy("Give a month as YYYY-MM, e.g. 2020-02."),
         "implausible": gettext_lazy("Give a month from %(first)s-01 to %(last)s-12."),
     }
 
@@ -146,7 +149,7 @@ class StrictBooleanField(forms.NullBooleanField):
     (django-filter's own boolean reads an unknown word as unset)."""
 
     widget = forms.TextInput  # NullBooleanSelect turns an unknown word into None first
-    default_error_messages = {"invalid_boolean": "Give true or false, not %(value)s."}
+    default_error_messages = {"invalid_boolean": gettext_lazy("Give true or false, not %(value)s.")}
     TRUE = frozenset({"true", "1", "yes"})
     FALSE = frozenset({"false", "0", "no"})
 
@@ -169,6 +172,87 @@ class BooleanFilter(django_filters.BooleanFilter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         with_schema(self, {"type": "boolean"})
+
+
+# The `delivery` filter's value for every status (planned, postponed and cancelled too).
+ALL_DELIVERY = "all"
+
+
+class DeliveryStatusesField(forms.CharField):
+    """Delivery statuses, comma-separated (`delivered,ongoing`), or `all`; cleaned to a
+    tuple of statuses. Absent or empty: the statuses counted by default (counting rule
+    10), so that every answer knows which statuses it counted."""
+
+    default_error_messages = {
+        "unknown": gettext_lazy("Unknown delivery status %(value)s: use %(known)s, or all."),
+    }
+
+    def clean(self, value):
+        text = (super().clean(value) or "").strip().lower()
+        if not text:
+            return counting.COUNTED_BY_DEFAULT
+        if text == ALL_DELIVERY:
+            return counting.ALL_DELIVERY_STATUSES
+        statuses = [part.strip() for part in text.split(",")]
+        for status in statuses:
+            if status not in DeliveryStatus.values:
+                raise forms.ValidationError(
+                    self.error_messages["unknown"],
+                    code="unknown",
+                    params={"value": status, "known": ", ".join(DeliveryStatus.values)},
+                )
+        return tuple(value for value in DeliveryStatus.values if value in statuses)
+
+
+class DeliveryStatusesFilter(django_filters.Filter):
+    field_class = DeliveryStatusesField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        statuses = "|".join(DeliveryStatus.values)
+        with_schema(
+            self,
+            {
+                "type": "string",
+                # No "default": a generated client would send it, and every link
+                # would carry it; the description says what an absent value means.
+                "pattern": f"^(all|(({statuses}),)*({statuses}))$",
+            },
+        )
+
+
+class PlaceCodeField(forms.CharField):
+    """A country (ISO alpha-2 or alpha-3) or an M49 region (three digits), resolved."""
+
+    default_error_messages = {
+        "unknown": gettext_lazy(
+            "Unknown place %(code)s: use an ISO alpha-2 or -3 country code or an M49 region code."
+        ),
+    }
+
+    def clean(self, value):
+        code = (super().clean(value) or "").strip().upper()
+        if not code:
+            return None
+        place: Country | Region | None
+        if code.isdigit():
+            place = Region.objects.filter(code=code).first()
+        else:
+            lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
+            place = Country.objects.filter(**lookup).first()
+        if place is None:
+            raise forms.ValidationError(
+                self.error_messages["unknown"], code="unknown", params={"code": code}
+            )
+        return place
+
+
+class PlaceCodeFilter(django_filters.Filter):
+    field_class = PlaceCodeField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        with_schema(self, {"type": "string", "pattern": "^([A-Za-z]{2,3}|[0-9]{3})$"})
 
 
 class StrictFilterForm(forms.Form):
@@ -226,6 +310,12 @@ def linked_to(model, m2m_name: str, value) -> Exists:
     own = m2m.m2m_field_name()
     other = m2m.m2m_reverse_field_name()
     return Exists(through.objects.filter(**{f"{own}_id": OuterRef("pk"), other: value}))
+
+
+def behind_figure(figure) -> Exists:
+    """EXISTS (the outer activity is one of the records behind the reported figure)."""
+    through = ReportedFigure.activities.through
+    return Exists(through.objects.filter(activity_id=OuterRef("pk"), reportedfigure=figure))
 
 
 def under_theme(model, value) -> Exists:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from .. import access, counting, services
 from ..models import (
@@ -35,33 +35,33 @@ class ActivityForm(forms.ModelForm):
     """The activity's own fields. `user` limits the country and region pickers."""
 
     date_precision = forms.ChoiceField(
-        label="How precise are the dates?",
+        label=gettext_lazy("How precise are the dates?"),
         choices=[
-            (DatePrecision.DAY, "I know the days"),
-            (DatePrecision.MONTH, "Only the month is known"),
-            (DatePrecision.YEAR, "Only the year is known"),
+            (DatePrecision.DAY, gettext_lazy("I know the days")),
+            (DatePrecision.MONTH, gettext_lazy("Only the month is known")),
+            (DatePrecision.YEAR, gettext_lazy("Only the year is known")),
         ],
         initial=DatePrecision.DAY,
         widget=forms.RadioSelect,
     )
     year = forms.IntegerField(
-        label="Year",
+        label=gettext_lazy("Year"),
         required=False,
         min_value=1990,
         max_value=2100,
-        help_text="Used when only the year is known.",
+        help_text=gettext_lazy("Used when only the year is known."),
     )
     start_date = forms.DateField(
-        label="Start",
+        label=gettext_lazy("Start"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="When only the month is known, any day of that month.",
+        help_text=gettext_lazy("When only the month is known, any day of that month."),
     )
     end_date = forms.DateField(
-        label="End",
+        label=gettext_lazy("End"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Leave empty for a one-day activity (or the same month).",
+        help_text=gettext_lazy("Leave empty for a one-day activity (or the same month)."),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     # Shown, and required, when the activity lies in a closed reporting period
@@ -84,6 +84,9 @@ class ActivityForm(forms.ModelForm):
             "end_date",
             "modality",
             "delivery",
+            "hours",
+            "venue_country",
+            "venue_city",
             "countries",
             "regions",
             "reported_countries_count",
@@ -97,12 +100,37 @@ class ActivityForm(forms.ModelForm):
             "source_note",
         ]
         labels = {
-            "kind": "What was it?",
-            "countries": "Countries",
-            "regions": "Regions (when no country is named)",
-            "reported_countries_count": "From how many countries (if not named)",
-            "source_paragraph": "Source reference (paragraph, mission report...)",
-            "source_note": "What the source does not say",
+            "kind": gettext_lazy("What was it?"),
+            "countries": gettext_lazy("Countries benefiting"),
+            "regions": gettext_lazy("Regions benefiting (when no country is named)"),
+            "venue_country": gettext_lazy("Held in (country)"),
+            "venue_city": gettext_lazy("Held in (city)"),
+            "hours": gettext_lazy("Hours of delivery (all sessions), if known"),
+            "reported_countries_count": gettext_lazy("From how many countries (if not named)"),
+            "source_paragraph": gettext_lazy("Source reference (paragraph, mission report...)"),
+            "source_note": gettext_lazy("What the source does not say"),
+            # The model's own names, for the form in every language (verbose names on the
+            # model would cost a migration each time a wording changes).
+            "title": gettext_lazy("Title"),
+            "description": gettext_lazy("Description"),
+            "modality": gettext_lazy("Modality"),
+            "delivery": gettext_lazy("Delivery"),
+            "languages": gettext_lazy("Languages"),
+            "audiences": gettext_lazy("Audiences"),
+            "themes": gettext_lazy("Themes"),
+            "partners": gettext_lazy("Partners"),
+            "donors": gettext_lazy("Donors"),
+            "projects": gettext_lazy("Projects"),
+        }
+        help_texts = {
+            "regions": gettext_lazy(
+                "Regions in scope when the source names a region rather than countries."
+            ),
+            "reported_countries_count": gettext_lazy(
+                "“From N countries” when the source gives a count without naming them."
+            ),
+            "audiences": gettext_lazy("Who the activity was for."),
+            "source_note": gettext_lazy("What the source does not say."),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -130,9 +158,13 @@ class ActivityForm(forms.ModelForm):
             reason.help_text = periods.reason_message(self.closed_periods)
             reason.error_messages["required"] = reason.help_text
         model_choices(self, "countries").queryset = Country.objects.all()
+        venue = model_choices(self, "venue_country")
+        venue.queryset = Country.objects.only("pk", "name").order_by("name")
+        venue.empty_label = gettext_lazy("not given, or online")
         model_choices(self, "regions").queryset = Region.objects.all()
         place_picker(
-            model_choices(self, "countries"), access.scope_countries(user).only("pk", "name")
+            model_choices(self, "countries"),
+            access.scope_countries(user).only("pk", "name", "names"),
         )
         place_picker(model_choices(self, "regions"), access.scope_regions(user))
         model_choices(self, "languages").queryset = Language.objects.all()
@@ -153,11 +185,16 @@ class ActivityForm(forms.ModelForm):
         countries = list(self.cleaned_data.get("countries") or [])
         outside, _ = access.places_within_scope(self.user, countries=countries, regions=[])
         if outside:
-            names = ", ".join(c.name for c in outside)
+            names = ", ".join(c.display_name for c in outside)
             raise forms.ValidationError(
-                f"{names} {'is' if len(outside) == 1 else 'are'} outside the countries and "
-                "regions you log for. Ask a programme manager to log it, or to widen your "
-                "scope."
+                ngettext(
+                    "%(names)s is outside the countries and regions you log for. Ask a "
+                    "programme manager to log it, or to widen your scope.",
+                    "%(names)s are outside the countries and regions you log for. Ask a "
+                    "programme manager to log it, or to widen your scope.",
+                    len(outside),
+                )
+                % {"names": names}
             )
         return countries
 
@@ -165,10 +202,16 @@ class ActivityForm(forms.ModelForm):
         regions = list(self.cleaned_data.get("regions") or [])
         _, outside = access.places_within_scope(self.user, countries=[], regions=regions)
         if outside:
-            names = ", ".join(r.name for r in outside)
+            names = ", ".join(r.display_name for r in outside)
             raise forms.ValidationError(
-                f"{names} {'is' if len(outside) == 1 else 'are'} outside the regions you log "
-                "for. Pick the countries instead, or ask a programme manager."
+                ngettext(
+                    "%(names)s is outside the regions you log for. Pick the countries "
+                    "instead, or ask a programme manager.",
+                    "%(names)s are outside the regions you log for. Pick the countries "
+                    "instead, or ask a programme manager.",
+                    len(outside),
+                )
+                % {"names": names}
             )
         return regions
 
@@ -181,8 +224,15 @@ class ActivityForm(forms.ModelForm):
                 validate_geographic_scope(cleaned["countries"], cleaned["regions"])
             except forms.ValidationError as error:
                 self.add_error("countries", error)
+        if cleaned.get("venue_city") and not cleaned.get("venue_country"):
+            self.add_error(
+                "venue_country",
+                gettext("Give the country of %(city)s.") % {"city": cleaned["venue_city"]},
+            )
         if self.instance.pk and cleaned.get("version") is None:
-            self.add_error(None, "The form lost its version: reload the page and try again.")
+            self.add_error(
+                None, gettext("The form lost its version: reload the page and try again.")
+            )
         return cleaned
 
     @property
@@ -197,14 +247,14 @@ class ActivityForm(forms.ModelForm):
         start, end, year = cleaned.get("start_date"), cleaned.get("end_date"), cleaned.get("year")
         if precision == DatePrecision.YEAR:
             if start is None and year is None:
-                self.add_error("year", "Give the year.")
+                self.add_error("year", gettext("Give the year."))
                 return
             first_year = start.year if start else year
             last_year = end.year if end else first_year
             start, end = counting.year_bounds(first_year)[0], counting.year_bounds(last_year)[1]
         elif precision == DatePrecision.MONTH:
             if start is None:
-                self.add_error("start_date", "Give a day in the month it started.")
+                self.add_error("start_date", gettext("Give a day in the month it started."))
                 return
             last_month = end or start
             start = counting.month_bounds(start.year, start.month)[0]
@@ -214,7 +264,7 @@ class ActivityForm(forms.ModelForm):
                 if "start_date" not in self.errors:
                     self.add_error(
                         "start_date",
-                        "Give the first day, or choose “Only the year is known”.",
+                        gettext("Give the first day, or choose “Only the year is known”."),
                     )
                 return
             end = end or start

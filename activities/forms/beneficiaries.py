@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from .. import access, services
@@ -24,16 +25,29 @@ class BeneficiaryRowForm(forms.ModelForm):
     given, must equal female + male + not recorded."""
 
     total = forms.IntegerField(
-        label="Total (if you know it)",
+        label=gettext_lazy("Total (if you know it)"),
         required=False,
         min_value=0,
-        help_text="Checked against the sex split.",
+        help_text=gettext_lazy("Checked against the sex split."),
     )
 
     class Meta:
         model = BeneficiaryGroup
         fields = ["audience", "country", "female", "male", "not_recorded", "total", "qualifier"]
-        labels = {"not_recorded": "Sex not recorded", "qualifier": "The count is"}
+        labels = {
+            "audience": gettext_lazy("Audience"),
+            "country": gettext_lazy("Country"),
+            "female": gettext_lazy("Female"),
+            "male": gettext_lazy("Male"),
+            "not_recorded": gettext_lazy("Sex not recorded"),
+            "qualifier": gettext_lazy("The count is"),
+        }
+        help_texts = {
+            "audience": gettext_lazy(
+                "Empty when the source gives one number for several audiences."
+            ),
+            "country": gettext_lazy("Empty when the source does not split the people by country."),
+        }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,12 +63,13 @@ class BeneficiaryRowForm(forms.ModelForm):
             {"min": 0, "inputmode": "numeric", "data-count": "total"}
         )
         model_choices(self, "audience").queryset = Audience.objects.all()
-        model_choices(self, "audience").empty_label = "several or not known"
+        model_choices(self, "audience").empty_label = gettext_lazy("several or not known")
         model_choices(self, "country").queryset = Country.objects.all()
-        model_choices(self, "country").empty_label = "not split by country"
+        model_choices(self, "country").empty_label = gettext_lazy("not split by country")
         if user is not None:
-            self.fields["country"].widget.choices = [("", "not split by country")] + [
-                (c.pk, c.name) for c in access.scope_countries(user).only("pk", "name")
+            self.fields["country"].widget.choices = [("", gettext("not split by country"))] + [
+                (c.pk, c.display_name)
+                for c in access.scope_countries(user).only("pk", "name", "names")
             ]
 
     def has_changed(self):
@@ -89,7 +104,7 @@ class BeneficiaryRowForm(forms.ModelForm):
         if error:
             self.add_error("total", error)
         elif split == 0 and not cleaned.get("DELETE"):
-            self.add_error("not_recorded", "How many people? Give at least one count.")
+            self.add_error("not_recorded", _("How many people? Give at least one count."))
         else:
             cleaned["total"] = split
         return cleaned

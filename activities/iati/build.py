@@ -92,9 +92,10 @@ def write_activities(out: IO[bytes], activities: QuerySet[Activity]) -> Written:
 
 
 def write_project(out: IO[bytes], project: Project) -> Written:
-    """One project and its published activities."""
+    """One project and its published activities that took place (counting rule 10)."""
     ids = list(
         Activity.objects.published()
+        .delivered_as()
         .filter(projects=project)
         .order_by("pk")
         .values_list("pk", flat=True)

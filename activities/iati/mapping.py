@@ -3,8 +3,10 @@ checked against the codelists in activities/data/iati-2.03/codelists/.
 
 - Activity status (ActivityStatus): a delivered activity is 4 "Closed" (the physical
   activity is complete; a delivery carries no money of its own, so nothing awaits a
-  financial sign-off), an ongoing one 2 "Implementation", a scheduled one 1
-  "Pipeline/identification". A project is 1 before its start, 2 while it runs and 3
+  financial sign-off), an ongoing one 2 "Implementation", a scheduled or postponed one 1
+  "Pipeline/identification" (its dates planned), a cancelled one 5 "Cancelled". Like
+  every export, the feed holds delivered and ongoing activities unless `delivery` asks
+  for others (counting rule 10). A project is 1 before its start, 2 while it runs and 3
   "Finalisation" once its end date has passed (its accounts and evaluation may still be
   open: the data do not say it is closed).
 - Activity dates (ActivityDateType): 1 planned start, 2 actual start, 3 planned end,
@@ -34,11 +36,14 @@ STATUS_PIPELINE = "1"
 STATUS_IMPLEMENTATION = "2"
 STATUS_FINALISATION = "3"
 STATUS_CLOSED = "4"
+STATUS_CANCELLED = "5"
 
 DELIVERY_STATUS = {
     "delivered": STATUS_CLOSED,
     "ongoing": STATUS_IMPLEMENTATION,
     "scheduled": STATUS_PIPELINE,
+    "postponed": STATUS_PIPELINE,
+    "cancelled": STATUS_CANCELLED,
 }
 
 PLANNED_START = "1"
@@ -61,7 +66,7 @@ def delivery_dates(
     delivery: str, start: datetime.date, end: datetime.date, today: datetime.date
 ) -> list[tuple[str, datetime.date]]:
     """The activity-date elements (type code, date) of a delivery."""
-    if delivery == "scheduled":
+    if delivery in ("scheduled", "postponed", "cancelled"):
         return [(PLANNED_START, start), (PLANNED_END, end)]
     start_type = ACTUAL_START if start <= today else PLANNED_START
     if delivery == "ongoing":

@@ -28,6 +28,7 @@ that has a `history` field.
 from .activities import (
     Activity,
     ActivityKind,
+    ActivityPostponement,
     DeliveryStatus,
     Modality,
     PublicationStatus,
@@ -95,6 +96,7 @@ from .scopes import OfficerScope
 __all__ = [
     "Activity",
     "ActivityKind",
+    "ActivityPostponement",
     "AgeBand",
     "Attendance",
     "AttendanceImport",

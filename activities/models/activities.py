@@ -1,8 +1,12 @@
 """Activity: one delivery (most often a training), with its kinds and statuses.
 
-Where it happened is its countries and regions (at least one of either); whom it reached
-is its BeneficiaryGroup rows (beneficiaries.py). Writes go through activities/services.py,
-which keeps `scope_region` and `version` up to date in the same transaction.
+Whom it served is its countries and regions (at least one of either) and its
+BeneficiaryGroup rows (beneficiaries.py); where it was held is apart (`venue_country`,
+`venue_city`, or online by its modality): a training in Bangkok for Cambodian and Lao
+officers serves Cambodia and Laos, and is held in Thailand. Whether it took place is its
+`delivery` status; a postponement keeps the dates it moved from (ActivityPostponement).
+Writes go through activities/services.py, which keeps `scope_region` and `version` up
+to date in the same transaction.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..querysets import ActivityQuerySet
@@ -61,38 +67,43 @@ class ActivityHistory(HistoricalRecords):
 
 
 class ActivityKind(models.TextChoices):
-    TRAINING = "training", "training"
-    COURSE = "course", "course"
-    WEBINAR = "webinar", "webinar"
-    WORKSHOP = "workshop", "workshop"
-    CONFERENCE = "conference", "conference"
-    MEETING = "meeting", "meeting"
-    ASSESSMENT = "assessment", "assessment"
-    ADVISORY = "advisory", "advisory"
-    MENTORING = "mentoring", "mentoring"
-    AWARENESS = "awareness", "awareness-raising"
-    CAMPAIGN = "campaign", "campaign"
-    PUBLICATION = "publication", "publication"
-    MECHANISM = "mechanism", "mechanism or tool"
+    TRAINING = "training", _("training")
+    COURSE = "course", _("course")
+    WEBINAR = "webinar", _("webinar")
+    WORKSHOP = "workshop", _("workshop")
+    CONFERENCE = "conference", _("conference")
+    MEETING = "meeting", _("meeting")
+    ASSESSMENT = "assessment", _("assessment")
+    ADVISORY = "advisory", _("advisory")
+    MENTORING = "mentoring", _("mentoring")
+    AWARENESS = "awareness", _("awareness-raising")
+    CAMPAIGN = "campaign", _("campaign")
+    PUBLICATION = "publication", _("publication")
+    MECHANISM = "mechanism", _("mechanism or tool")
 
 
 class Modality(models.TextChoices):
-    IN_PERSON = "in_person", "in person"
-    ONLINE = "online", "online"
-    HYBRID = "hybrid", "hybrid"
-    BROADCAST = "broadcast", "broadcast"
-    NOT_RECORDED = "not_recorded", "not recorded"
+    IN_PERSON = "in_person", _("in person")
+    ONLINE = "online", _("online")
+    HYBRID = "hybrid", _("hybrid")
+    BROADCAST = "broadcast", _("broadcast")
+    NOT_RECORDED = "not_recorded", _("not recorded")
 
 
 class PublicationStatus(models.TextChoices):
-    DRAFT = "draft", "draft"
-    PUBLISHED = "published", "published"
+    DRAFT = "draft", _("draft")
+    PUBLISHED = "published", _("published")
 
 
 class DeliveryStatus(models.TextChoices):
-    DELIVERED = "delivered", "delivered"
-    ONGOING = "ongoing", "ongoing"
-    SCHEDULED = "scheduled", "scheduled"
+    """Whether an activity took place. Only delivered and ongoing ones are counted by
+    default (counting rule 10); the others are found through the `delivery` filter."""
+
+    DELIVERED = "delivered", _("delivered")
+    ONGOING = "ongoing", _("ongoing")
+    SCHEDULED = "scheduled", _("planned (scheduled)")
+    POSTPONED = "postponed", _("postponed")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 class Activity(models.Model):
@@ -126,7 +137,36 @@ class Activity(models.Model):
     modality = models.CharField(
         max_length=12, choices=Modality.choices, default=Modality.NOT_RECORDED
     )
-    delivery = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.DELIVERED)
+    delivery = models.CharField(
+        max_length=10,
+        choices=Delivery.choices,
+        default=Delivery.DELIVERED,
+        help_text="Whether it took place: only delivered and ongoing activities are counted "
+        "by default.",
+    )
+    # Where it was held, apart from whom it served (countries, regions, beneficiary rows):
+    # never used for attribution. Online delivery is said by the modality.
+    venue_country = models.ForeignKey(
+        Country,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="activities_held",
+        help_text="The country it was held in, when the source says (not whom it served).",
+    )
+    venue_city = models.CharField(
+        max_length=120, blank=True, help_text="The city it was held in, when the source says."
+    )
+    # Hours of delivery of the whole activity (all its sessions), when the source says;
+    # unknown is null, never 0. `person_hours` multiplies each beneficiary row's
+    # participations by them (counting rule 12).
+    hours = models.DecimalField(
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Hours of delivery of the whole activity, when known.",
+    )
     languages = models.ManyToManyField(Language, blank=True, related_name="activities")
     countries = models.ManyToManyField(Country, blank=True, related_name="activities")
     regions = models.ManyToManyField(
@@ -236,6 +276,16 @@ class Activity(models.Model):
                 condition=Q(status__in=PublicationStatus.values), name="activity_status_known"
             ),
             models.CheckConstraint(
+                condition=Q(delivery__in=DeliveryStatus.values), name="activity_delivery_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=True) | Q(hours__gt=0), name="activity_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(venue_city="") | Q(venue_country__isnull=False),
+                name="activity_venue_city_has_country",
+            ),
+            models.CheckConstraint(
                 condition=Q(date_precision__in=DatePrecision.values),
                 name="activity_date_precision_known",
             ),
@@ -253,9 +303,98 @@ class Activity(models.Model):
     def period_label(self) -> str:
         return format_period(self.start_date, self.end_date, self.date_precision)
 
+    @property
+    def venue_label(self) -> str:
+        """'Bangkok, Thailand', 'Thailand', 'online', or '' when the source does not say."""
+        if self.venue_country_id is not None:
+            country = self.venue_country.name if self.venue_country else ""
+            return ", ".join(part for part in (self.venue_city, country) if part)
+        if self.modality == Modality.ONLINE:
+            return gettext("online")
+        return ""
+
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "The end date is before the start date."})
+
+
+class ActivityPostponement(models.Model):
+    """One move of an activity's dates: from the period it was set for to the one it was
+    moved to (unknown when the decision gave none: "to a date as early as conditions
+    permit"). The activity's own dates are the latest; these rows are its history, in
+    the order of the dates moved from."""
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="postponements")
+    from_start = models.DateField()
+    from_end = models.DateField()
+    from_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    to_start = models.DateField(null=True, blank=True)
+    to_end = models.DateField(null=True, blank=True)
+    to_precision = models.CharField(
+        max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    decided_on = models.DateField(
+        null=True, blank=True, help_text="When the move was decided or announced, if known."
+    )
+    decision = models.TextField(
+        blank=True, help_text="Who decided, e.g. 'General Assembly decision 75/555'."
+    )
+    reason = models.TextField(blank=True, help_text="Why, as the source gives it.")
+    source_paragraph = models.CharField(max_length=20, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["from_start", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_end__gte=F("from_start")),
+                name="postponement_from_end_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=(Q(to_start__isnull=True) & Q(to_end__isnull=True))
+                | (
+                    Q(to_start__isnull=False)
+                    & Q(to_end__isnull=False)
+                    & Q(to_end__gte=F("to_start"))
+                ),
+                name="postponement_to_dates_both_or_neither",
+            ),
+            models.CheckConstraint(
+                condition=Q(from_precision__in=DatePrecision.values)
+                & Q(to_precision__in=DatePrecision.values),
+                name="postponement_precision_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def from_label(self) -> str:
+        return format_period(self.from_start, self.from_end, self.from_precision)
+
+    @property
+    def to_label(self) -> str:
+        if self.to_start is None or self.to_end is None:
+            return ""
+        return format_period(self.to_start, self.to_end, self.to_precision)
+
+    @property
+    def label(self) -> str:
+        """'postponed from 6–8 April 2020 to 27–29 July 2020' (or 'to a date not given')."""
+        return gettext("postponed from %(from)s to %(to)s") % {
+            "from": self.from_label,
+            "to": self.to_label or gettext("a date not given"),
+        }
 
 
 def validate_geographic_scope(countries, regions) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from .activities import Activity
 from .places import Country, Region
@@ -17,13 +18,13 @@ from .references import Audience, Language, Mentor, Partner, SourceDocument, The
 
 
 class FigureRole(models.TextChoices):
-    DELIVERY = "delivery", "delivery (backed by activity records)"
-    UMBRELLA = "umbrella", "umbrella total (may overlap itemized deliveries)"
-    CONTEXT = "context", "context statistic"
-    REPOSITORY = "repository", "repository count"
-    REACH = "reach", "reach (impressions, views)"
-    OUTCOME = "outcome", "outcome"
-    EVENT = "event", "event (no number)"
+    DELIVERY = "delivery", _("delivery (backed by activity records)")
+    UMBRELLA = "umbrella", _("umbrella total (may overlap itemized deliveries)")
+    CONTEXT = "context", _("context statistic")
+    REPOSITORY = "repository", _("repository count")
+    REACH = "reach", _("reach (impressions, views)")
+    OUTCOME = "outcome", _("outcome")
+    EVENT = "event", _("event (no number)")
 
 
 class ReportedFigure(models.Model):

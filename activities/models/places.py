@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class Region(models.Model):
@@ -20,10 +22,10 @@ class Region(models.Model):
     """
 
     class Level(models.IntegerChoices):
-        WORLD = 0, "world"
-        REGION = 1, "region"
-        SUBREGION = 2, "sub-region"
-        INTERMEDIATE = 3, "intermediate region"
+        WORLD = 0, _("world")
+        REGION = 1, _("region")
+        SUBREGION = 2, _("sub-region")
+        INTERMEDIATE = 3, _("intermediate region")
 
     code = models.CharField(max_length=3, unique=True, help_text="M49 code, three digits")
     name = models.CharField(max_length=100)
@@ -65,6 +67,12 @@ class Region(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (activities/place_names.py holds the M49
+        names for the catalogs); the API and exports keep `name`, in English."""
+        return gettext(self.name)
+
 
 class Country(models.Model):
     """A UNSD country or area, with its deepest M49 region."""
@@ -102,3 +110,14 @@ class Country(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The UN name in the reader's language (UNSD's, in `names`), else the English one."""
+        return display_country_name(self.name, self.names)
+
+
+def display_country_name(name: str, names: dict | None) -> str:
+    """A country's name in the active language, from its six UN names."""
+    language = (get_language() or "en").split("-")[0]
+    return (names or {}).get(language) or name

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .places import Country, Region
 
@@ -30,6 +32,11 @@ class Theme(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (activities/reference_names.py)."""
+        return gettext(self.name)
+
 
 class Audience(models.Model):
     """Who was reached: police, prosecutors, teachers, general public..."""
@@ -43,6 +50,11 @@ class Audience(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (activities/reference_names.py)."""
+        return gettext(self.name)
+
 
 class Language(models.Model):
     code = models.CharField("ISO 639-1", max_length=3, unique=True)
@@ -54,19 +66,24 @@ class Language(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (activities/reference_names.py)."""
+        return gettext(self.name)
+
 
 class Partner(models.Model):
     class Kind(models.TextChoices):
-        UN_ENTITY = "un_entity", "United Nations entity"
-        INTERGOVERNMENTAL = "intergovernmental", "intergovernmental organization"
-        REGIONAL = "regional", "regional organization"
-        GOVERNMENT = "government", "government body"
-        NGO = "ngo", "non-governmental organization"
-        PRIVATE = "private", "private sector"
-        ACADEMIA = "academia", "academia"
-        FINANCIAL = "financial", "international financial institution"
-        NETWORK = "network", "network or forum"
-        OTHER = "other", "other"
+        UN_ENTITY = "un_entity", _("United Nations entity")
+        INTERGOVERNMENTAL = "intergovernmental", _("intergovernmental organization")
+        REGIONAL = "regional", _("regional organization")
+        GOVERNMENT = "government", _("government body")
+        NGO = "ngo", _("non-governmental organization")
+        PRIVATE = "private", _("private sector")
+        ACADEMIA = "academia", _("academia")
+        FINANCIAL = "financial", _("international financial institution")
+        NETWORK = "network", _("network or forum")
+        OTHER = "other", _("other")
 
     name = models.CharField(max_length=200, unique=True)
     short_name = models.CharField(max_length=60, blank=True)
@@ -145,7 +162,9 @@ class Mentor(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name or f"Mentor at the {self.hub_country.name} hub (name not published)"
+        return self.name or gettext("Mentor at the %(hub)s hub (name not published)") % {
+            "hub": self.hub_country.display_name
+        }
 
 
 class SourceDocument(models.Model):

@@ -26,6 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from .places import Country, Region
 from .precision import Qualifier
@@ -140,14 +141,14 @@ class Outcome(models.Model):
 
 
 class IndicatorKind(models.TextChoices):
-    COMPUTED = "computed", "computed from the activities"
-    ENTERED = "entered", "entered per period"
+    COMPUTED = "computed", _("computed from the activities")
+    ENTERED = "entered", _("entered per period")
 
 
 class Disaggregation(models.TextChoices):
-    NONE = "", "none"
-    SEX = "sex", "sex"
-    COUNTRY = "country", "country"
+    NONE = "", _("none")
+    SEX = "sex", _("sex")
+    COUNTRY = "country", _("country")
 
 
 class Indicator(models.Model):
@@ -359,8 +360,8 @@ class PeriodEvent(models.Model):
     """A close or a reopen of a period: who, when, for which report, why."""
 
     class Action(models.TextChoices):
-        CLOSE = "close", "closed"
-        REOPEN = "reopen", "reopened"
+        CLOSE = "close", _("closed")
+        REOPEN = "reopen", _("reopened")
 
     period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="events")
     action = models.CharField(max_length=10, choices=Action.choices)

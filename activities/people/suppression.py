@@ -156,6 +156,13 @@ def suppress(answer: Mapping[str, Any], threshold: int) -> dict[str, Any]:
         blocks = [record.get("learning") for record in records]
         if any(isinstance(block, dict) for block in blocks):
             _suppress_learning(blocks, threshold, grouped)
+    if "person_hours" in measures:
+        # Participations x hours would give back small participations of named people
+        # (divide by the hours): hidden wherever the record rests on named people.
+        for record in records:
+            block = record.get("person_hours")
+            if isinstance(block, dict) and record.get(NAMED):
+                block.update(total=SECONDARY_MARK, suppressed=True)
     if "participants" in measures and any(record.get(NAMED) for record in records):
         blocks = [record.get("participants") for record in records]
         named = [bool(record.get(NAMED)) for record in records]

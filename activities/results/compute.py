@@ -313,7 +313,7 @@ def _activity_years(indicators: Iterable[Indicator], user: AnyUser) -> dict[int,
     through = Activity.projects.through
     rows = through.objects.filter(
         project_id__in=undated,
-        activity__in=Activity.objects.aggregated_for(user).order_by().values("pk"),
+        activity__in=Activity.objects.aggregated_for(user).delivered_as().order_by().values("pk"),
     ).values_list("project_id", "activity__start_date", "activity__end_date")
     for project_id, start, end in rows:
         first, last = spans.get(project_id, (start.year, end.year))

@@ -14,6 +14,7 @@ from ..models import Activity, Country, Region
 from . import results
 from .cells import activity_measures
 from .dimensions import DIMENSIONS, SEXES, Dimension, MonthDimension, SexDimension, YearDimension
+from .hours import hour_measures, hours_total, person_hours_total
 from .matched import Matched, matched_once
 from .participants import inside_and_outside, participant_measures, unattributed
 from .people import person_measures
@@ -118,8 +119,12 @@ def _rows(
     if "activities" in measures or "countries" in measures:
         for key, values in activity_measures(matched, dimensions).items():
             groups.setdefault(key, {}).update(values)
-    if "participants" in measures:
-        for key, values in participant_measures(matched, dimensions).items():
+    if "participants" in measures or "person_hours" in measures:
+        with_hours = "person_hours" in measures
+        for key, values in participant_measures(matched, dimensions, with_hours=with_hours).items():
+            groups.setdefault(key, {}).update(values)
+    if "hours" in measures:
+        for key, values in hour_measures(matched, dimensions).items():
             groups.setdefault(key, {}).update(values)
     for key, values in person_measures(matched, dimensions, measures).items():
         groups.setdefault(key, {}).update(values)
@@ -135,6 +140,7 @@ def _rows(
             row["activities"] = values.get("activities", 0)
         if "participants" in measures:
             row["participants"] = values.get("participants", results.no_people())
+        if "participants" in measures or "person_hours" in measures:
             row[results.NAMED] = values.get(results.NAMED, False)
         if "countries" in measures:
             row["countries"] = values.get("countries", results.no_countries())
@@ -142,6 +148,10 @@ def _rows(
             row["people"] = values.get("people", results.no_persons())
         if "learning" in measures:
             row["learning"] = values.get("learning", results.no_learning())
+        if "hours" in measures:
+            row["hours"] = values.get("hours", results.no_hours())
+        if "person_hours" in measures:
+            row["person_hours"] = values.get("person_hours", results.no_person_hours())
         answer.append(row)
     return answer
 
@@ -155,11 +165,16 @@ def _totals(matched: Matched, measures: Sequence[str]) -> dict[str, Any]:
             totals["activities"] = overall.get("activities", 0)
         if "countries" in measures:
             totals["countries"] = overall.get("countries", results.no_countries())
-    if "participants" in measures:
+    if "participants" in measures or "person_hours" in measures:
         inside, outside = inside_and_outside(matched)
         totals[results.NAMED] = inside.pop(results.NAMED)
+    if "participants" in measures:
         totals["participants"] = inside
         totals["unattributed"] = unattributed(matched, outside) if matched.restricted else None
+    if "hours" in measures:
+        totals["hours"] = hours_total(matched)
+    if "person_hours" in measures:
+        totals["person_hours"] = person_hours_total(matched)
     overall_people = person_measures(matched, [], measures).get((), {})
     if "people" in measures:
         totals["people"] = overall_people.get("people", results.no_persons())

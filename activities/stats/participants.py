@@ -23,9 +23,15 @@ from .sql import fetch, group_key, relation
 Cells = dict[tuple[Any, ...], dict[str, Any]]
 
 
-def participant_measures(matched: Matched, dimensions: Sequence[Dimension]) -> Cells:
-    """{cell: {"participants": {...}}}, split by sex when a dimension is `sex`."""
-    placed = {}
+def participant_measures(
+    matched: Matched, dimensions: Sequence[Dimension], *, with_hours: bool = False
+) -> Cells:
+    """{cell: {"participants": {...}}}, split by sex when a dimension is `sex`; with
+    `person_hours` too when `with_hours` (participations x the activity's hours, counting
+    rule 12; never split by sex: the sex dimension does not split it)."""
+    placed: dict[str, Any] = {}
+    if with_hours:
+        placed["hours"] = F("activity__hours")
     for index, dimension in enumerate(dimensions):
         if not dimension.tags_activity and not isinstance(dimension, SexDimension):
             placed[f"k{index}"] = dimension.row_key_expression(matched.restriction)
@@ -64,16 +70,28 @@ def participant_measures(matched: Matched, dimensions: Sequence[Dimension]) -> C
         f"SUM(r.male), SUM(r.not_recorded), MAX(r.qrank), "
         f"MAX(CASE WHEN r.female > 0 THEN r.qrank ELSE 0 END), "
         f"MAX(CASE WHEN r.male > 0 THEN r.qrank ELSE 0 END), "
-        f"MAX(CASE WHEN r.from_attendance THEN 1 ELSE 0 END) "
-        f"FROM ({rows.sql}) r {' '.join(joins)}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
+        f"MAX(CASE WHEN r.from_attendance THEN 1 ELSE 0 END)"
+        + (
+            ", SUM(r.total * r.hours), "
+            "SUM(CASE WHEN r.hours IS NULL THEN r.total ELSE 0 END), "
+            "MAX(CASE WHEN r.hours IS NULL THEN 0 ELSE r.qrank END)"
+            if with_hours
+            else ""
+        )
+        + f" FROM ({rows.sql}) r {' '.join(joins)}"
+        + (f" GROUP BY {', '.join(keys)}" if keys else "")
     )
     result: Cells = {}
     for record in fetch(sql, params):
         key = tuple(group_key(v) for v in record[: len(keys)])
-        total, female, male, not_recorded, rank, female_rank, male_rank, named = record[len(keys) :]
+        total, female, male, not_recorded, rank, female_rank, male_rank, named = record[
+            len(keys) : len(keys) + 8
+        ]
         if total is None:
             continue  # no row at all: an aggregate without GROUP BY still answers
-        flag = {results.NAMED: bool(named)}
+        flag: dict[str, Any] = {results.NAMED: bool(named)}
+        if with_hours:
+            flag["person_hours"] = results.person_hours(*record[len(keys) + 8 :])
         if sex_at is None:
             result[key] = {
                 "participants": results.people(total, female, male, not_recorded, rank),

@@ -11,9 +11,18 @@ from django.db import models
 
 from ..models import Audience, Country, Language, Partner, Region, Theme
 
-MEASURES = ("activities", "participants", "countries", "people", "learning")
+MEASURES = (
+    "activities",
+    "participants",
+    "countries",
+    "people",
+    "learning",
+    "hours",
+    "person_hours",
+)
 # What an answer holds when `measures` is not given: the person-level measures are asked
-# for by name (they cost a pass over the attendance, and most records have none).
+# for by name (they cost a pass over the attendance, and most records have none), and so
+# are the hours (most records of the 2020 report give none).
 DEFAULT_MEASURES = ("activities", "participants", "countries")
 MAX_GROUP_BY = 3
 

@@ -26,6 +26,36 @@ def people(total: Any, female: Any, male: Any, not_recorded: Any, rank: Any) -> 
     }
 
 
+def _hours_value(value: Any) -> float:
+    return round(float(value or 0), 2)
+
+
+def hours(total: Any, without_hours: Any) -> dict[str, Any]:
+    """Hours of delivery of distinct activities (counting rule 12)."""
+    return {
+        "total": _hours_value(total),
+        "activities_without_hours": int(without_hours or 0),
+        "qualifier": counting.hours_qualifier(0, int(without_hours or 0)),
+    }
+
+
+def no_hours() -> dict[str, Any]:
+    return hours(0, 0)
+
+
+def person_hours(total: Any, without_hours: Any, rank: Any) -> dict[str, Any]:
+    """Participations x hours (counting rule 12), the rows' qualifiers carried."""
+    return {
+        "total": _hours_value(total),
+        "participations_without_hours": int(without_hours or 0),
+        "qualifier": counting.hours_qualifier(rank, int(without_hours or 0)),
+    }
+
+
+def no_person_hours() -> dict[str, Any]:
+    return person_hours(0, 0, 0)
+
+
 def no_people() -> dict[str, Any]:
     return people(0, 0, 0, 0, 0)
 
@@ -102,4 +132,6 @@ def adds_up(measure: str, rows: list[dict[str, Any]], total: Any) -> bool:
         return bool(sum(row["activities"] for row in rows) == total)
     if measure == "participants":
         return bool(sum(row["participants"]["total"] for row in rows) == total["total"])
+    if measure in ("hours", "person_hours"):
+        return bool(round(sum(row[measure]["total"] for row in rows), 2) == total["total"])
     return bool(sum(row["countries"]["at_least"] for row in rows) == total["at_least"])

@@ -12,35 +12,46 @@ from __future__ import annotations
 
 from django import template
 from django.http import QueryDict
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
+from ..place_names import place_name
 
 register = template.Library()
 
 AT_LEAST = {"at_least", "more_than"}
 
 
+def localized_number(value: int | float) -> str:
+    """A number grouped as the reader's language writes it: 5,600 / 5 600 / 5.600.
+    Machine outputs (CSV, JSON, IATI) never call this: they keep plain digits."""
+    return number_format(value, use_l10n=True, force_grouping=True)
+
+
 def format_count(value: int | str | None, qualifier: str | None = "exact") -> str:
     if value is None:
-        return "not recorded"
+        return gettext("not recorded")
     if isinstance(value, str):
         return value  # a suppressed small number ("<5"), shown as it is
-    number = f"{value:,}"
+    number = localized_number(value)
     if qualifier in AT_LEAST:
         return f"{number}+"
     if qualifier == "about":
-        return f"about {number}"
+        return gettext("about %(number)s") % {"number": number}
     return number
 
 
 def format_count_words(value: int | str | None, qualifier: str | None = "exact") -> str:
     if value is None:
-        return "not recorded"
+        return gettext("not recorded")
     if isinstance(value, str):
         return value  # a suppressed small number ("<5"), shown as it is
-    number = f"{value:,}"
+    number = localized_number(value)
     if qualifier in AT_LEAST:
-        return f"more than {number}"
+        # The report's lower bound: "more than 5,600" / "plus de 5 600" / "más de 5.600".
+        return gettext("more than %(number)s") % {"number": number}
     if qualifier == "about":
-        return f"about {number}"
+        return gettext("about %(number)s") % {"number": number}
     return number
 
 
@@ -92,6 +103,12 @@ def query_with(context, **changes) -> str:
             params[key] = value
     encoded = params.urlencode()
     return f"?{encoded}" if encoded else "?"
+
+
+@register.filter(name="place_name")
+def place_name_filter(name: str | None) -> str:
+    """{{ row.name|place_name }}: a region or country name in the reader's language."""
+    return place_name(name)
 
 
 @register.filter

@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from .. import exports, selectors, stats
+from .. import counting, exports, selectors, stats
 from ..answer_cache import cached_page
 from ..models import Activity
 from ..people import suppression
@@ -46,6 +46,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "page_size": str(options.cleaned_data["page_size"]),
             "totals": page_totals(summary, request.user, people),
+            "delivery": counting.delivery_answer(cleaned["delivery"]),
             "place": stats.place_from_filters(cleaned),
             "filter_query": query,
             "is_filtered": bool(query),

@@ -12,12 +12,15 @@ from collections.abc import Mapping
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext as gettext_name
+from django.utils.translation import ngettext
 
-from .. import charts, maps, selectors
+from .. import charts, counting, maps, selectors
 from ..answer_cache import cached_page
 from ..filters import ActivityFilterSet
 from ..models import Activity
-from ..templatetags.figures import format_count, sex_recorded
+from ..place_names import place_name
+from ..templatetags.figures import format_count, localized_number, sex_recorded
 from .common import activities_url, page_totals, person_answer, stats_for
 
 
@@ -39,7 +42,7 @@ def _region_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) 
             continue
         bars.append(
             charts.Bar(
-                label=region["name"],
+                label=place_name(region["name"]),
                 value=participations["total"],
                 qualifier=participations["qualifier"],
                 href=activities_url(region=region["code"], **(extra or {})),
@@ -65,7 +68,7 @@ def _theme_bars(result: dict, *, extra: Mapping[str, str | int] | None = None) -
             continue
         bars.append(
             charts.Bar(
-                label=theme["name"],
+                label=gettext_name(theme["name"]),
                 value=participations["total"],
                 qualifier=participations["qualifier"],
                 href=activities_url(theme=theme["code"], **(extra or {})),
@@ -126,16 +129,20 @@ def _world_map(activities, *, measure: str, user) -> dict:
             values[row["country"]["code"]] = (total if isinstance(total, int) else None, label)
         else:
             count = row["activities"]
-            values[row["country"]["code"]] = (count, f"{count:,} activities")
+            values[row["country"]["code"]] = (
+                count,
+                ngettext("%(count)s activity", "%(count)s activities", count)
+                % {"count": localized_number(count)},
+            )
     countries = [
         maps.MapCountry(
             iso2=iso2,
             m49_code=m49,
-            name=name,
+            name=place_name(name),
             latitude=lat,
             longitude=lon,
             value=values.get(iso2, (None, ""))[0],
-            label=values.get(iso2, (None, "nothing recorded"))[1],
+            label=values.get(iso2, (None, _("nothing recorded")))[1],
         )
         for iso2, m49, name, lat, lon in selectors.map_countries()
     ]
@@ -206,6 +213,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             activities & Activity.objects.visible_to(request.user)
         ),
         "drafts_in_counts": overall["includes_drafts"],
+        "delivery": counting.delivery_answer(filterset.form.cleaned_data["delivery"]),
         "list_url": activities_url(**extra),
     }
     return render(request, "activities/dashboard.html", context)

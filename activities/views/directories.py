@@ -21,7 +21,7 @@ def mentor_list(request: HttpRequest) -> HttpResponse:
 @cached_page
 def partner_list(request: HttpRequest) -> HttpResponse:
     """Partners, each with the number of activities the user's statistics count."""
-    activities = Activity.objects.aggregated_for(request.user)
+    activities = Activity.objects.aggregated_for(request.user).delivered_as()
     by_partner = stats_for(request.user, activities, group_by=["partner"], measures=["activities"])
     counts = {
         row["partner"]["code"]: row["activities"] for row in by_partner["rows"] if row["partner"]

@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.http import HttpRequest
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from django_filters import fields as filter_fields
 
 from .. import project_selectors, selectors
 from ..filters import ActivityFilterSet, ProjectFilterSet, ReportedFigureFilterSet
+from ..forms.pickers import shown_name
 from ..models import Activity, FigureRole, Mentor
+from ..models.places import display_country_name
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -38,7 +40,7 @@ class ListOptionsForm(forms.Form):
             for key, (label, _) in selectors.ACTIVITY_SORTS.items()
         ],
         required=False,
-        label="Sort by",
+        label=gettext_lazy("Sort by"),
     )
     # The default size has the empty value, like the default order.
     page_size = forms.TypedChoiceField(
@@ -48,53 +50,71 @@ class ListOptionsForm(forms.Form):
         # common); the stub allows only str | None.
         empty_value=PAGE_SIZE,  # type: ignore[arg-type]
         required=False,
-        label="Per page",
+        label=gettext_lazy("Per page"),
     )
 
 
 # The sidebar's fields in the order a visitor narrows things down, with their labels.
 FILTER_LABELS: dict[str, StrOrPromise] = {
-    "region": "Region (M49)",
-    "country": "Country",
-    "year": "Year",
-    "theme": "Theme",
-    "kind": "Kind of activity",
-    "modality": "Modality",
-    "audience": "Audience",
-    "language": "Language",
-    "partner": "Partner",
-    "mentor": "Mentor",
-    "mandate": "Mandate",
-    "donor": "Donor",
+    "region": gettext_lazy("Region (M49)"),
+    "country": gettext_lazy("Country benefiting"),
+    "held_in": gettext_lazy("Held in"),
+    "delivery": gettext_lazy("Delivery"),
+    "year": gettext_lazy("Year"),
+    "theme": gettext_lazy("Theme"),
+    "kind": gettext_lazy("Kind of activity"),
+    "modality": gettext_lazy("Modality"),
+    "audience": gettext_lazy("Audience"),
+    "language": gettext_lazy("Language"),
+    "partner": gettext_lazy("Partner"),
+    "mentor": gettext_lazy("Mentor"),
+    "mandate": gettext_lazy("Mandate"),
+    "donor": gettext_lazy("Donor"),
     "project": gettext_lazy("Project"),
-    "month": "Within month",
-    "date_from": "Running on or after",
-    "date_to": "Started on or before",
-    "status": "Status",
-    "q": "Words in title or description",
+    "figure": gettext_lazy("Behind reported figure (code)"),
+    "month": gettext_lazy("Within month"),
+    "date_from": gettext_lazy("Running on or after"),
+    "date_to": gettext_lazy("Started on or before"),
+    "status": gettext_lazy("Status"),
+    "q": gettext_lazy("Words in title or description"),
 }
+
+
+def _delivery_choices() -> list[tuple[str, StrOrPromise]]:
+    """The default first (what took place), then each status, then all of them."""
+    return [
+        ("", gettext_lazy("Delivered or ongoing (the default)")),
+        *[(value, label.capitalize()) for value, label in Activity.Delivery.choices],
+        ("all", gettext_lazy("Any delivery status")),
+    ]
 
 
 def _region_choices(empty_label: str) -> list[tuple[str, str]]:
     """The M49 tree as indented options: World, Africa, Northern Africa..."""
     return [("", empty_label)] + [
-        (code, f"{NBSP * 2 * max(level - 1, 0)}{name}")
+        (code, f"{NBSP * 2 * max(level - 1, 0)}{gettext(name)}")
         for code, name, level in selectors.region_tree()
     ]
 
 
 def _theme_choices() -> list[tuple[str, str]]:
     """Themes, each followed by its topics indented."""
-    return [("", "Any theme")] + [
-        (slug, f"{NBSP * 3}{name}" if is_topic else name)
+    return [("", gettext("Any theme"))] + [
+        (slug, f"{NBSP * 3}{gettext(name)}" if is_topic else gettext(name))
         for slug, name, is_topic in selectors.theme_tree()
     ]
 
 
 def _place_selects(fields: dict[str, forms.Field]) -> None:
     """Region, country and theme as select boxes (one query each)."""
-    fields["region"].widget = forms.Select(choices=_region_choices("Any region"))
-    countries = [("", "Any country"), *selectors.country_names()]
+    fields["region"].widget = forms.Select(choices=_region_choices(gettext("Any region")))
+    countries = [
+        ("", gettext("Any country")),
+        *(
+            (iso2, display_country_name(name, names))
+            for iso2, name, names in selectors.country_names()
+        ),
+    ]
     fields["country"].widget = forms.Select(choices=countries)
     fields["theme"].widget = forms.Select(choices=_theme_choices())
 
@@ -125,17 +145,28 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     fields = filterset.form.fields
     _place_selects(fields)
     _model_choice(fields, "mentor").queryset = Mentor.objects.select_related("hub_country")
-    for name in ["kind", "modality", "status"]:
-        _choice(fields, name).empty_label = f"Any {name}"
-    for name in ["language", "audience", "partner", "mentor"]:
-        _model_choice(fields, name).empty_label = f"Any {name}"
+    for name, empty in (
+        ("kind", gettext_lazy("Any kind")),
+        ("modality", gettext_lazy("Any modality")),
+        ("status", gettext_lazy("Any status")),
+    ):
+        _choice(fields, name).empty_label = empty
+    for name, empty in (
+        ("language", gettext_lazy("Any language")),
+        ("audience", gettext_lazy("Any audience")),
+        ("partner", gettext_lazy("Any partner")),
+        ("mentor", gettext_lazy("Any mentor")),
+    ):
+        _model_choice(fields, name).empty_label = empty
+    for name in ("language", "audience", "mentor"):
+        _model_choice(fields, name).label_from_instance = shown_name  # type: ignore[method-assign]
     # django-filter's ChoiceField renders its empty label from the choices it was given:
     # set them again so that the new label shows.
     _choice(fields, "kind").choices = Activity.Kind.choices
     _choice(fields, "modality").choices = Activity.Modality.choices
     _choice(fields, "status").choices = Activity.Status.choices
-    _model_choice(fields, "mandate").empty_label = "Any mandate"
-    _model_choice(fields, "donor").empty_label = "Any donor"
+    _model_choice(fields, "mandate").empty_label = gettext_lazy("Any mandate")
+    _model_choice(fields, "donor").empty_label = gettext_lazy("Any donor")
     if "project" in fields:
         _model_choice(fields, "project").empty_label = gettext_lazy("Any project")
     for name, label in FILTER_LABELS.items():
@@ -145,6 +176,12 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     fields["date_from"].widget = forms.DateInput(attrs={"type": "date"})
     fields["date_to"].widget = forms.DateInput(attrs={"type": "date"})
     fields["month"].widget = forms.TextInput(attrs={"placeholder": "YYYY-MM"})
+    fields["delivery"].widget = forms.Select(choices=_delivery_choices())
+    # The country select's own options (read once, no query more).
+    country_options = list(fields["country"].widget.choices)[1:]
+    fields["held_in"].widget = forms.Select(
+        choices=[("", gettext_lazy("Anywhere")), *country_options]
+    )
     # Only users who may see drafts can filter by status (the rule of visible_to).
     if not (user.is_authenticated and user.has_perm("activities.view_activity")):
         del fields["status"]
@@ -169,10 +206,10 @@ def filtered_figures(request: HttpRequest) -> ReportedFigureFilterSet:
     )
     fields = filterset.form.fields
     _place_selects(fields)
-    _choice(fields, "role").empty_label = "Any role"
+    _choice(fields, "role").empty_label = gettext_lazy("Any role")
     _choice(fields, "role").choices = FigureRole.choices
     if "activity" in fields:
-        fields["activity"].label = "Backed by activity (id)"
+        fields["activity"].label = gettext_lazy("Backed by activity (id)")
     _label_unnamed(fields)
     return filterset
 

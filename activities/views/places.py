@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .. import selectors
+from .. import counting, selectors
 from ..answer_cache import cached_page
 from ..models import Activity, Country, FigureRole, Region
 from .common import activities_url, page_totals, person_answer, stats_for
@@ -27,8 +27,9 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     sub-regions or countries, and its latest activities."""
     region = get_object_or_404(Region, code=code)
     world = region.level == Region.Level.WORLD
-    counted = Activity.objects.aggregated_for(request.user)
-    visible = Activity.objects.visible_to(request.user)
+    # What took place (counting rule 10), in the counts and in the list alike.
+    counted = Activity.objects.aggregated_for(request.user).delivered_as()
+    visible = Activity.objects.visible_to(request.user).delivered_as()
     if not world:
         counted, visible = counted.in_place(region), visible.in_place(region)
     place = None if world else region
@@ -58,6 +59,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         "activities": selectors.place_activities(visible)[:LATEST_ACTIVITIES],
         "activities_count": by_country["totals"]["activities"],
         "drafts_in_counts": by_country["includes_drafts"],
+        "default_delivery": counting.delivery_answer(),
         "list_url": activities_url() if world else activities_url(region=region.code),
     }
     return render(request, "activities/region_detail.html", context)
@@ -70,7 +72,7 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     if iso2 != iso2.upper():
         return redirect("pages:country_detail", iso2=iso2.upper(), permanent=True)
     country = get_object_or_404(Country.objects.select_related("region"), iso2=iso2)
-    counted = Activity.objects.aggregated_for(request.user).in_place(country)
+    counted = Activity.objects.aggregated_for(request.user).delivered_as().in_place(country)
     overall = stats_for(request.user, counted, place=country)
     figures = list(selectors.country_figures(country))
     context = {
@@ -83,9 +85,10 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
         "other_figures": [f for f in figures if f.role != FigureRole.CONTEXT],
         "mentors": selectors.mentors_based_in(country),
         "activities": selectors.place_activities(
-            Activity.objects.visible_to(request.user).in_place(country)
+            Activity.objects.visible_to(request.user).delivered_as().in_place(country)
         ),
         "list_url": activities_url(country=country.iso2),
         "drafts_in_counts": overall["includes_drafts"],
+        "default_delivery": counting.delivery_answer(),
     }
     return render(request, "activities/country_detail.html", context)

@@ -75,8 +75,10 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One project: description, period, scope, themes, donors with what they committed
     and disbursed, outcomes with their indicators, and its headline counts."""
     project = _project(request, code)
-    counted = Activity.objects.aggregated_for(request.user).filter(
-        linked_to(Activity, "projects", project)
+    counted = (
+        Activity.objects.aggregated_for(request.user)
+        .delivered_as()
+        .filter(linked_to(Activity, "projects", project))
     )
     overall = stats_for(request.user, counted)
     people = person_answer(counted, user=request.user)

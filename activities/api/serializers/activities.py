@@ -8,6 +8,7 @@ name them by the same codes.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,6 +21,7 @@ from rest_framework import exceptions, serializers
 from activities import access, selectors, services
 from activities.models import (
     Activity,
+    ActivityPostponement,
     Donor,
     Mandate,
     Mentor,
@@ -52,12 +54,57 @@ if TYPE_CHECKING:
     from activities.selectors import ActivityWithParticipants
 
 
+class PostponementSerializer(serializers.ModelSerializer):
+    """One move of an activity's dates, as recorded (read only)."""
+
+    in_words = serializers.CharField(
+        source="label",
+        read_only=True,
+        help_text='"postponed from 6–8 April 2020 to 27–29 July 2020".',
+    )
+
+    class Meta:
+        model = ActivityPostponement
+        fields = [
+            "from_start",
+            "from_end",
+            "from_precision",
+            "to_start",
+            "to_end",
+            "to_precision",
+            "decided_on",
+            "decision",
+            "reason",
+            "source_paragraph",
+            "in_words",
+        ]
+        read_only_fields = fields
+
+
 class ActivitySerializer(StrictModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api-activity-detail")
     period_label = serializers.CharField(
         read_only=True, help_text='The period as far as it is known: "2020", "27–29 July 2020".'
     )
+    # The countries it served (benefiting): attribution uses them, never the venue.
     countries = countries_field(many=True, required=False)
+    venue_country = countries_field(
+        required=False,
+        allow_null=True,
+        help_text="The country it was held in (ISO alpha-2 or -3), when known; not the "
+        "places it served. A training in Bangkok for Cambodia and Laos: TH here, KH and LA "
+        "in countries.",
+    )
+    venue_label = serializers.CharField(
+        read_only=True,
+        help_text='Where it was held, in words: "Bangkok, Thailand", "online", or "" when '
+        "the source does not say.",
+    )
+    postponements = PostponementSerializer(
+        many=True,
+        read_only=True,
+        help_text="Its moves, in the order of the dates moved from; its own dates are the latest.",
+    )
     regions = regions_field(
         many=True,
         required=False,
@@ -117,7 +164,12 @@ class ActivitySerializer(StrictModelSerializer):
             "period_label",
             "modality",
             "delivery",
+            "hours",
+            "postponements",
             "status",
+            "venue_country",
+            "venue_city",
+            "venue_label",
             "countries",
             "regions",
             "reported_countries_count",
@@ -144,7 +196,18 @@ class ActivitySerializer(StrictModelSerializer):
         read_only_fields = ["reference", "is_synthetic", "created_at", "updated_at"]
         extra_kwargs = {
             "reported_countries_count": {"min_value": 1},
+            "hours": {
+                "min_value": Decimal("0.01"),
+                "help_text": "Hours of delivery of the whole activity (all its sessions), "
+                "when known; null when not recorded, never 0. The stats measures hours and "
+                "person_hours use it.",
+            },
             "status": {"required": False},
+            "delivery": {
+                "help_text": "Whether it took place. Counts, lists, maps and downloads "
+                "include delivered and ongoing activities by default; scheduled (planned), "
+                "postponed and cancelled ones only through the delivery filter."
+            },
         }
 
     @extend_schema_field(ParticipantsSerializer(allow_null=True))

@@ -92,6 +92,35 @@ class UnattributedSerializer(serializers.Serializer):
     activities = UnattributedActivitySerializer(many=True)
 
 
+class HoursSerializer(serializers.Serializer):
+    """Hours of delivery of the distinct activities counted (counting rule 12)."""
+
+    total = serializers.FloatField(help_text=gettext_lazy("Hours, to two decimals."))
+    activities_without_hours = serializers.IntegerField(
+        help_text=gettext_lazy("Activities counted whose hours are not recorded: they add none.")
+    )
+    qualifier = serializers.ChoiceField(
+        choices=["exact", "at_least", "about"],
+        help_text=gettext_lazy("at_least when some activity has no hours recorded."),
+    )
+
+
+class PersonHoursSerializer(serializers.Serializer):
+    """Participations x hours (counting rule 12): each beneficiary row counted (placed as
+    participations are) times its activity's hours, the rows' qualifiers carried."""
+
+    total = serializers.JSONField(
+        help_text=gettext_lazy(
+            'Person-hours, to two decimals; "suppressed" where they rest on few named people.'
+        )
+    )
+    participations_without_hours = serializers.IntegerField(
+        help_text=gettext_lazy("Participations of activities whose hours are not recorded.")
+    )
+    qualifier = serializers.ChoiceField(choices=["exact", "at_least", "about"])
+    suppressed = serializers.BooleanField(required=False)
+
+
 class StatsRowSerializer(serializers.Serializer):
     unattributed = serializers.BooleanField(
         help_text=gettext_lazy(
@@ -103,6 +132,8 @@ class StatsRowSerializer(serializers.Serializer):
     countries = CountriesSerializer(required=False)
     people = PeopleSerializer(required=False)
     learning = LearningSerializer(required=False)
+    hours = HoursSerializer(required=False)
+    person_hours = PersonHoursSerializer(required=False)
     activities_href = serializers.URLField(allow_null=True)
 
     def get_fields(self):
@@ -119,6 +150,8 @@ class StatsTotalsSerializer(serializers.Serializer):
     unattributed = UnattributedSerializer(required=False, allow_null=True)
     people = PeopleSerializer(required=False)
     learning = LearningSerializer(required=False)
+    hours = HoursSerializer(required=False)
+    person_hours = PersonHoursSerializer(required=False)
     activities_href = serializers.URLField()
 
 
@@ -131,8 +164,28 @@ class SuppressionSerializer(serializers.Serializer):
     )
 
 
+class DeliveryCountedSerializer(serializers.Serializer):
+    counted = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=gettext_lazy(
+            "The delivery statuses counted: delivered and ongoing unless the delivery "
+            "filter asked for others."
+        ),
+    )
+    in_words = serializers.CharField(help_text=gettext_lazy('"delivered or ongoing".'))
+    is_default = serializers.BooleanField(
+        help_text=gettext_lazy("True when these are the statuses counted by default.")
+    )
+
+
 class StatsResponseSerializer(serializers.Serializer):
     filters = serializers.DictField(child=serializers.CharField())
+    delivery = DeliveryCountedSerializer(
+        help_text=gettext_lazy(
+            "Which delivery statuses were counted. Planned (scheduled), postponed and "
+            "cancelled activities are counted only when the delivery filter asks."
+        )
+    )
     includes_drafts = serializers.BooleanField(
         help_text="True exactly when a draft is among the activities counted (drafts count "
         "for managers, for officers within their scope, and for donor viewers those "

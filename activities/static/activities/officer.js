@@ -6,7 +6,11 @@
   if (!form) { return; }
   var table = document.getElementById("beneficiary-rows");
   var grand = document.getElementById("grand-total");
-  var numberFormat = new Intl.NumberFormat("en");
+  // Numbers and words in the page's language: the words come translated from the
+  // template (data-text-* on the form), so no script catalog is needed.
+  var numberFormat = new Intl.NumberFormat(document.documentElement.lang || "en");
+  var texts = form.dataset;
+  function text(name, english) { return texts[name] || english; }
 
   function count(input) {
     if (!input || input.value.trim() === "") { return 0; }
@@ -42,7 +46,7 @@
       }
       if (!rowIsDeleted(row) && !isNaN(split)) { sum += split; }
     });
-    grand.textContent = numberFormat.format(sum) + (bad ? " (check the marked rows)" : "");
+    grand.textContent = numberFormat.format(sum) + (bad ? " " + text("textCheck", "(check the marked rows)") : "");
   }
 
   var totalForms = form.querySelector("input[name='rows-TOTAL_FORMS']");
@@ -134,14 +138,16 @@
       var offer = document.createElement("p");
       offer.className = "restore";
       offer.setAttribute("role", "status");
-      offer.textContent = "You have unsaved input from " + new Date(data.at).toLocaleString() + ". ";
+      var when = new Date(data.at).toLocaleString(document.documentElement.lang || undefined);
+      offer.textContent =
+        text("textUnsaved", "You have unsaved input from {when}.").replace("{when}", when) + " ";
       var yes = document.createElement("button");
       yes.type = "button";
-      yes.textContent = "Restore it";
+      yes.textContent = text("textRestore", "Restore it");
       var no = document.createElement("button");
       no.type = "button";
       no.className = "secondary";
-      no.textContent = "Discard it";
+      no.textContent = text("textDiscard", "Discard it");
       offer.appendChild(yes);
       offer.appendChild(no);
       form.insertBefore(offer, form.firstChild);
@@ -154,7 +160,7 @@
       timer = setTimeout(function () {
         try {
           storage.setItem(key, JSON.stringify({ at: Date.now(), values: snapshot() }));
-          if (status) { status.textContent = "Kept in this browser until saved."; }
+          if (status) { status.textContent = text("textKept", "Kept in this browser until saved."); }
         } catch (error) { /* storage full or blocked: the server still keeps input on errors */ }
       }, 400);
     });
