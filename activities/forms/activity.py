@@ -131,6 +131,15 @@ class ActivityForm(forms.ModelForm):
             ),
             "audiences": gettext_lazy("Who the activity was for."),
             "source_note": gettext_lazy("What the source does not say."),
+            "delivery": gettext_lazy(
+                "Whether it took place: only delivered and ongoing activities are counted "
+                "by default."
+            ),
+            "hours": gettext_lazy("Hours of delivery of the whole activity, when known."),
+            "venue_country": gettext_lazy(
+                "The country it was held in, when the source says (not whom it served)."
+            ),
+            "venue_city": gettext_lazy("The city it was held in, when the source says."),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),

@@ -174,7 +174,7 @@ def build_draft(
                 section.statements.append(statement)
 
     by_region = stats.compute(in_period, group_by=["region"], restriction=full)
-    within = cleaned["region"].name if cleaned.get("region") else ""
+    within = cleaned["region"].display_name if cleaned.get("region") else ""
     sections["regions"].statements += region_statements(by_region, asked, span, within)
     sections["results"].statements += result_statements(
         in_period, asked, cleaned, span=span, user=user
@@ -272,7 +272,12 @@ def _filter_labels(cleaned: dict[str, Any]) -> list[tuple[str, str]]:
             shown.append(
                 (
                     str(labels[name]),
-                    str(getattr(value, "name", None) or getattr(value, "title", None) or value),
+                    str(
+                        getattr(value, "display_name", None)
+                        or getattr(value, "name", None)
+                        or getattr(value, "title", None)
+                        or value
+                    ),
                 )
             )
     return shown
