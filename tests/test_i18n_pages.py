@@ -315,6 +315,12 @@ def test_the_report_draft_speaks_the_language_with_its_numbers_grouped(client, l
     assert f"{more_than} 5{NBSP}600 {participations}" in page
     assert "more than" not in page and "Draft report" not in page
     assert "sex not recorded" not in page
+    # Countries named by the records (the engine names them in English) and M49 regions
+    # are said with their UN names in the language.
+    if language == "es":
+        assert "en Belice y Burkina Faso" in page and "en Asia sudoriental" in page
+    else:
+        assert "Asie du Sud-Est" in page
 
 
 @pytest.mark.parametrize("file_format", ["md", "docx"])
