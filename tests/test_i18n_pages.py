@@ -355,3 +355,13 @@ def test_a_postponed_activity_says_its_moves_in_french(client):
     assert "non comptée par défaut" in page
     assert "New York, États-Unis d’Amérique" in page  # UNSD's name, its apostrophe
     assert "Postponed from" not in page  # the title and description are the source's words
+
+
+def test_a_quarter_draft_names_its_quarter_in_the_language_and_keeps_its_file_name(client):
+    url = "/reports/draft/?year=2021&quarter=1"
+    french = text_of(client.get(url, HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "renforcement des capacités, T1 2021" in french
+    spanish = text_of(client.get(url, HTTP_ACCEPT_LANGUAGE="es"))
+    assert "fortalecimiento de capacidades, T1 de 2021" in spanish
+    word = client.get(url + "&format=docx", HTTP_ACCEPT_LANGUAGE="fr")
+    assert word["Content-Disposition"] == 'attachment; filename="draft-report-2021-Q1.docx"'

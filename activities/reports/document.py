@@ -158,7 +158,7 @@ class Draft:
     @property
     def title(self) -> str:
         return _("Draft report on technical assistance and capacity-building, %(period)s") % {
-            "period": self.label
+            "period": words.period(self.year, self.quarter)
         }
 
     @property

@@ -44,7 +44,7 @@ from ..models import (
     Theme,
 )
 from ..results.batch import Period
-from . import records
+from . import records, words
 from .document import FILTERS, Draft, DraftError, Section
 from .sections import SECTIONS, section_of_paragraph
 from .statements import (
@@ -164,7 +164,11 @@ def build_draft(
         counts = answers.get(question.key) if question is not None else None
         if subject == "records":
             assert question is not None and counts is not None
-            section.statements.append(records_statement(section.spec, question, counts, span.label))
+            section.statements.append(
+                records_statement(
+                    section.spec, question, counts, words.period(span.year, span.quarter)
+                )
+            )
         elif isinstance(subject, Mandate):
             assert question is not None and counts is not None
             section.statements.append(mandate_statement(subject, question, counts))

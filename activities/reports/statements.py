@@ -374,7 +374,7 @@ def result_statements(
                 key="results:none",
                 kind="note",
                 text=_("No project in scope has indicators with targets for %(year)s.")
-                % {"year": span.label},
+                % {"year": words.period(span.year, span.quarter)},
                 link=reverse("pages:project_list"),
             )
         ]
@@ -409,7 +409,7 @@ def result_statements(
                     "project": indicator.project.title,
                     "code": indicator.code,
                     "title": indicator.title,
-                    "year": span.label,
+                    "year": words.period(span.year, span.quarter),
                     "status": cell.status_text,
                 },
                 value=actual.value if actual else None,

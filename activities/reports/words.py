@@ -47,6 +47,14 @@ def count_words(value: Count | None, qualifier: str) -> str:
     return shown
 
 
+def period(year: int, quarter: int | None) -> str:
+    """'2021 Q1' as the language writes it ('T1 2021'); a whole year is its number. (The
+    draft's file name and its query keep Period.label, in English.)"""
+    if not quarter:
+        return str(year)
+    return _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter}
+
+
 def then(said: str, more: str) -> str:
     """Two clauses of one statement ("...; sex not recorded"), punctuated as the language
     writes them (French: a space before the semicolon)."""
