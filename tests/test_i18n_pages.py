@@ -365,3 +365,13 @@ def test_a_quarter_draft_names_its_quarter_in_the_language_and_keeps_its_file_na
     assert "fortalecimiento de capacidades, T1 de 2021" in spanish
     word = client.get(url + "&format=docx", HTTP_ACCEPT_LANGUAGE="fr")
     assert word["Content-Disposition"] == 'attachment; filename="draft-report-2021-Q1.docx"'
+
+
+def test_the_log_form_names_the_venue_countries_in_the_language(roles):
+    officer = make_role_user("aminata-officer", PROGRAMME_OFFICER, countries=["SEN"])
+    page = logged_in(officer).get("/log/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    venue = page[page.index('name="venue_country"') :]
+    venue = venue[: venue.index("</select>")]
+    assert "États-Unis d’Amérique" in venue and "United States of America" not in venue
+    assert "non indiqué, ou en ligne" in venue
+    assert "Si elle a eu lieu : seules les activités réalisées ou en cours" in page

@@ -28,7 +28,7 @@ from ..models import (
     validate_geographic_scope,
 )
 from ..results import periods
-from .pickers import model_choices, optional_picker, place_picker
+from .pickers import model_choices, optional_picker, place_picker, reading_order, shown_name
 
 
 class ActivityForm(forms.ModelForm):
@@ -168,8 +168,15 @@ class ActivityForm(forms.ModelForm):
             reason.error_messages["required"] = reason.help_text
         model_choices(self, "countries").queryset = Country.objects.all()
         venue = model_choices(self, "venue_country")
-        venue.queryset = Country.objects.only("pk", "name").order_by("name")
+        venue.queryset = Country.objects.all()
         venue.empty_label = gettext_lazy("not given, or online")
+        # Named and sorted in the reader's language (UNSD names), read once.
+        held_in = [
+            (country.pk, shown_name(country))
+            for country in Country.objects.only("pk", "name", "names")
+        ]
+        held_in.sort(key=lambda choice: reading_order(choice[1]))
+        venue.widget.choices = [("", venue.empty_label), *held_in]
         model_choices(self, "regions").queryset = Region.objects.all()
         place_picker(
             model_choices(self, "countries"),
