@@ -426,7 +426,10 @@ def delivery_label(statuses: Iterable[str] | None = None) -> str:
     if set(wanted) >= set(ALL_DELIVERY_STATUSES):
         return gettext("every status")
     names = [str(DeliveryStatus(value).label) for value in DeliveryStatus.values if value in wanted]
-    return gettext(" or ").join(names)
+    if len(names) <= 1:
+        return "".join(names)
+    # "delivered, ongoing or planned (scheduled)": one sentence to translate, not a glued " or ".
+    return gettext("%(first)s or %(last)s") % {"first": ", ".join(names[:-1]), "last": names[-1]}
 
 
 def delivery_answer(statuses: Iterable[str] | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.utils import translation
 
 from activities import answer_cache, seeding
 
@@ -20,6 +21,16 @@ pytest_plugins: list[str] = [
     "tests.fixtures_api",
     "tests.fixtures_browser",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """Each test starts in the default language: a request through LocaleMiddleware
+    (Accept-Language: fr) leaves its language active in the thread after the response,
+    and a domain call of the next test (a report draft) would speak French."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")

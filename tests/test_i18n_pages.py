@@ -283,3 +283,95 @@ def test_a_page_costs_the_same_queries_in_every_language(client, url):
         assert response.status_code == 200
         counts[language] = len(queries)
     assert counts["fr"] == counts["en"] == counts["es"], counts
+
+
+# --- The report draft and the delivery status, in the reader's language ------------------
+
+DRAFT_HEADINGS = {
+    "fr": (
+        "Projet de rapport sur l'assistance technique et le renforcement des capacités, 2020",
+        "Appui normatif et renforcement des capacités par région",
+        "Résultats au regard des cibles",
+        "Mandats",
+    ),
+    "es": (
+        "Proyecto de informe sobre asistencia técnica y fortalecimiento de capacidades, 2020",
+        "Apoyo normativo y fortalecimiento de capacidades por región",
+        "Resultados con respecto a las metas",
+        "Mandatos",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_the_report_draft_speaks_the_language_with_its_numbers_grouped(client, language):
+    page = text_of(client.get("/reports/draft/?year=2020", HTTP_ACCEPT_LANGUAGE=language))
+    page = page.replace("&#x27;", "'")
+    for heading in DRAFT_HEADINGS[language]:
+        assert heading in page, heading
+    more_than = {"fr": "plus de", "es": "más de"}[language]
+    participations = {"fr": "participations", "es": "participaciones"}[language]
+    # F16, the teachers of El Salvador, Guatemala and Honduras: "more than 5,600".
+    assert f"{more_than} 5{NBSP}600 {participations}" in page
+    assert "more than" not in page and "Draft report" not in page
+    assert "sex not recorded" not in page
+    # Countries named by the records (the engine names them in English) and M49 regions
+    # are said with their UN names in the language.
+    if language == "es":
+        assert "en Belice y Burkina Faso" in page and "en Asia sudoriental" in page
+    else:
+        assert "Asie du Sud-Est" in page
+
+
+@pytest.mark.parametrize("file_format", ["md", "docx"])
+def test_the_report_draft_downloads_speak_the_language_of_the_page(client, file_format):
+    from io import BytesIO
+
+    url = f"/reports/draft/?year=2020&format={file_format}"
+    body = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content
+    if file_format == "docx":
+        from docx import Document
+
+        from activities.reports.word import footnote_texts
+
+        document = Document(BytesIO(body))
+        text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+        notes = " ".join(footnote_texts(body).values())
+    else:
+        text = notes = body.decode()
+    assert "Projet de rapport" in text
+    assert f"plus de 5{NBSP}600 participations" in text
+    assert "Enregistrements" in notes and "Records:" not in notes
+
+
+def test_a_postponed_activity_says_its_moves_in_french(client):
+    from activities.models import Activity
+
+    session = Activity.objects.get(reference="report-2020/F31")
+    page = text_of(client.get(f"/activities/{session.pk}/", HTTP_ACCEPT_LANGUAGE="fr"))
+    page = page.replace("&#x27;", "'")
+    assert "Reportée (prévue : août 2020 ; nouvelle date : 20–22 janvier 2021)" in page
+    assert "Reportée (prévue : 20–22 janvier 2021 ; nouvelle date : 10–12 mai 2021)" in page
+    assert "non comptée par défaut" in page
+    assert "New York, États-Unis d’Amérique" in page  # UNSD's name, its apostrophe
+    assert "Postponed from" not in page  # the title and description are the source's words
+
+
+def test_a_quarter_draft_names_its_quarter_in_the_language_and_keeps_its_file_name(client):
+    url = "/reports/draft/?year=2021&quarter=1"
+    french = text_of(client.get(url, HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "renforcement des capacités, T1 2021" in french
+    spanish = text_of(client.get(url, HTTP_ACCEPT_LANGUAGE="es"))
+    assert "fortalecimiento de capacidades, T1 de 2021" in spanish
+    word = client.get(url + "&format=docx", HTTP_ACCEPT_LANGUAGE="fr")
+    assert word["Content-Disposition"] == 'attachment; filename="draft-report-2021-Q1.docx"'
+
+
+def test_the_log_form_names_the_venue_countries_in_the_language(roles):
+    officer = make_role_user("aminata-officer", PROGRAMME_OFFICER, countries=["SEN"])
+    page = logged_in(officer).get("/log/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    venue = page[page.index('name="venue_country"') :]
+    venue = venue[: venue.index("</select>")]
+    assert "États-Unis d’Amérique" in venue and "United States of America" not in venue
+    assert "non indiqué, ou en ligne" in venue
+    assert "Si elle a eu lieu : seules les activités réalisées ou en cours" in page

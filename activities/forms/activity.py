@@ -28,7 +28,7 @@ from ..models import (
     validate_geographic_scope,
 )
 from ..results import periods
-from .pickers import model_choices, optional_picker, place_picker
+from .pickers import model_choices, optional_picker, place_picker, reading_order, shown_name
 
 
 class ActivityForm(forms.ModelForm):
@@ -131,6 +131,15 @@ class ActivityForm(forms.ModelForm):
             ),
             "audiences": gettext_lazy("Who the activity was for."),
             "source_note": gettext_lazy("What the source does not say."),
+            "delivery": gettext_lazy(
+                "Whether it took place: only delivered and ongoing activities are counted "
+                "by default."
+            ),
+            "hours": gettext_lazy("Hours of delivery of the whole activity, when known."),
+            "venue_country": gettext_lazy(
+                "The country it was held in, when the source says (not whom it served)."
+            ),
+            "venue_city": gettext_lazy("The city it was held in, when the source says."),
         }
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
@@ -159,8 +168,15 @@ class ActivityForm(forms.ModelForm):
             reason.error_messages["required"] = reason.help_text
         model_choices(self, "countries").queryset = Country.objects.all()
         venue = model_choices(self, "venue_country")
-        venue.queryset = Country.objects.only("pk", "name").order_by("name")
+        venue.queryset = Country.objects.all()
         venue.empty_label = gettext_lazy("not given, or online")
+        # Named and sorted in the reader's language (UNSD names), read once.
+        held_in = [
+            (country.pk, shown_name(country))
+            for country in Country.objects.only("pk", "name", "names")
+        ]
+        held_in.sort(key=lambda choice: reading_order(choice[1]))
+        venue.widget.choices = [("", venue.empty_label), *held_in]
         model_choices(self, "regions").queryset = Region.objects.all()
         place_picker(
             model_choices(self, "countries"),

@@ -4,6 +4,7 @@ multi-select when there are many, and only the places the officer logs for.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any, cast
 
 from django import forms
@@ -30,6 +31,11 @@ def shown_name(obj: Model) -> str:
     if isinstance(obj, Region):
         return f"{name} ({obj.code})"  # as Region.__str__, in the reader's language
     return name
+
+
+def reading_order(name: str) -> str:
+    """A sort key that puts 'États-Unis' among the E's, not after Z."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
 
 
 def place_picker(field: forms.ModelChoiceField[Any], choices_queryset: QuerySet[Model]) -> None:

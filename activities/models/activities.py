@@ -307,7 +307,7 @@ class Activity(models.Model):
     def venue_label(self) -> str:
         """'Bangkok, Thailand', 'Thailand', 'online', or '' when the source does not say."""
         if self.venue_country_id is not None:
-            country = self.venue_country.name if self.venue_country else ""
+            country = self.venue_country.display_name if self.venue_country else ""
             return ", ".join(part for part in (self.venue_city, country) if part)
         if self.modality == Modality.ONLINE:
             return gettext("online")
@@ -315,7 +315,7 @@ class Activity(models.Model):
 
     def clean(self) -> None:
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValidationError({"end_date": "The end date is before the start date."})
+            raise ValidationError({"end_date": gettext("The end date is before the start date.")})
 
 
 class ActivityPostponement(models.Model):

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .. import counting
@@ -93,7 +94,7 @@ class Statement:
                 _("As reported for %(period)s (closed %(date)s): %(value)s.")
                 % {
                     "period": self.as_reported.period,
-                    "date": self.as_reported.taken_at.date().isoformat(),
+                    "date": date_format(self.as_reported.taken_at.date()),
                     "value": self.as_reported.text,
                 }
             )
@@ -157,12 +158,21 @@ class Draft:
     @property
     def title(self) -> str:
         return _("Draft report on technical assistance and capacity-building, %(period)s") % {
-            "period": self.label
+            "period": words.period(self.year, self.quarter)
         }
 
     @property
     def label(self) -> str:
         return Period(self.year, self.quarter).label
+
+    @property
+    def filters_text(self) -> str:
+        """'Region: Asia; Theme: Prevention', punctuated as the language writes it."""
+        said = [words.labelled(label, value) for label, value in self.filter_labels]
+        text = said[0] if said else ""
+        for more in said[1:]:
+            text = words.then(text, more)
+        return text
 
     @property
     def statements(self) -> list[Statement]:

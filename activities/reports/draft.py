@@ -44,7 +44,7 @@ from ..models import (
     Theme,
 )
 from ..results.batch import Period
-from . import records
+from . import records, words
 from .document import FILTERS, Draft, DraftError, Section
 from .sections import SECTIONS, section_of_paragraph
 from .statements import (
@@ -168,7 +168,11 @@ def build_draft(
         counts = answers.get(question.key) if question is not None else None
         if subject == "records":
             assert question is not None and counts is not None
-            section.statements.append(records_statement(section.spec, question, counts, span.label))
+            section.statements.append(
+                records_statement(
+                    section.spec, question, counts, words.period(span.year, span.quarter)
+                )
+            )
         elif isinstance(subject, Mandate):
             assert question is not None and counts is not None
             section.statements.append(mandate_statement(subject, question, counts))
@@ -178,7 +182,7 @@ def build_draft(
                 section.statements.append(statement)
 
     by_region = stats.compute(in_period, group_by=["region"], restriction=full)
-    within = cleaned["region"].name if cleaned.get("region") else ""
+    within = cleaned["region"].display_name if cleaned.get("region") else ""
     sections["regions"].statements += region_statements(by_region, asked, span, within)
     sections["results"].statements += result_statements(
         in_period, asked, cleaned, span=span, user=user
@@ -276,7 +280,12 @@ def _filter_labels(cleaned: dict[str, Any]) -> list[tuple[str, str]]:
             shown.append(
                 (
                     str(labels[name]),
-                    str(getattr(value, "name", None) or getattr(value, "title", None) or value),
+                    str(
+                        getattr(value, "display_name", None)
+                        or getattr(value, "name", None)
+                        or getattr(value, "title", None)
+                        or value
+                    ),
                 )
             )
     return shown

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .document import Draft
@@ -34,7 +35,7 @@ def render_markdown(draft: Draft, absolute: Callable[[str], str]) -> str:
 def _front(draft: Draft) -> list[str]:
     lines = []
     if draft.filter_labels:
-        shown = "; ".join(f"{label}: {value}" for label, value in draft.filter_labels)
+        shown = draft.filters_text
         lines += [_("Filters: %(filters)s.") % {"filters": shown}, ""]
     for sentence in front_matter(draft):
         lines += [f"*{sentence}*", ""]
@@ -50,7 +51,7 @@ def front_matter(draft: Draft) -> list[str]:
             "once only where attendance names them. Every figure has a note naming its "
             "records; a programme-wide total is never added to the itemised figures."
         )
-        % {"date": draft.generated_at.date().isoformat()}
+        % {"date": date_format(draft.generated_at.date())}
     ]
     if draft.reported and draft.period is not None:
         said.append(

@@ -15,6 +15,7 @@ answers for its filters (tests/test_reports_draft.py follows every link and comp
 from __future__ import annotations
 
 import operator
+import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Q, QuerySet
 
 from .. import stats
-from ..models import Activity
+from ..models import Activity, Country
 from ..people import suppression
 from ..results.batch import QuestionDimension
 from ..stats import results as shapes
@@ -97,9 +98,21 @@ def answer_all(
             measures=["activities"],
             restriction=restriction,
         )
-        for row in by_country["rows"]:
-            if row["question"] is not None and row["country"] is not None:
-                names[few[row["question"]["code"]].key].append(row["country"]["name"])
+        placed = [
+            (few[row["question"]["code"]].key, row["country"]["code"])
+            for row in by_country["rows"]
+            if row["question"] is not None and row["country"] is not None
+        ]
+        # The engine names countries in English (the API's data); a draft says them in
+        # the reader's language (UNSD's names): one query for all the statements.
+        shown = {
+            country.iso2: country.display_name
+            for country in Country.objects.filter(iso2__in={code for _, code in placed}).only(
+                "iso2", "name", "names"
+            )
+        }
+        for key, code in placed:
+            names[key].append(shown[code])
     answers = {question.key: Counts() for question in questions}
     for row in whole["rows"]:
         if row["question"] is None:
@@ -110,7 +123,12 @@ def answer_all(
             participants=row["participants"],
             countries=row["countries"],
             people=row["people"],
-            country_names=sorted(names.get(questions[index].key, [])),
+            country_names=sorted(names.get(questions[index].key, []), key=_collation_key),
             includes_drafts=whole["includes_drafts"],
         )
     return answers
+
+
+def _collation_key(name: str) -> str:
+    """'États-Unis' among the E's, not after Z."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()

@@ -45,7 +45,7 @@ def _source_title(figure: ReportedFigure) -> str:
 
 
 def _figure_places(figure: ReportedFigure) -> words.Places:
-    names = tuple(c.name for c in figure.country_list)  # type: ignore[attr-defined]
+    names = tuple(c.display_name for c in figure.country_list)  # type: ignore[attr-defined]
     regions = tuple(r.name for r in figure.region_list)  # type: ignore[attr-defined]
     count = figure.countries_count or len(names)
     return words.Places(
@@ -81,8 +81,14 @@ def figure_statement(
         "link": f"{reverse('pages:figure_list')}#figure-{figure.code}",
     }
     when = figure.period_label
+    unbacked = False
     if question is not None and counts is not None and counts.activities == 0:
-        return None  # none of its records is in the draft's scope
+        if filtered:
+            return None  # none of its records is in the draft's scope
+        # A figure of the report whose records are not counted (its activity postponed:
+        # counting rule 10, or not public): stated as the source gives it, and said so.
+        question = counts = None
+        unbacked = True
     if figure.role == FigureRole.DELIVERY and question is not None and counts is not None:
         measure, value, qualifier = _records_value(figure, counts)
         places = _places(counts) if counts.activities else _figure_places(figure)
@@ -108,9 +114,9 @@ def figure_statement(
             "when": when,
         }
         if sex is not None:
-            text += "; " + sex.words()
+            text = words.then(text, sex.words())
         if counts.people["total"]:
-            text += "; " + words.people(counts.people["total"])
+            text = words.then(text, words.people(counts.people["total"]))
         return Statement(
             **{
                 **base,
@@ -172,6 +178,11 @@ def figure_statement(
         statement.stats_link = _stats_link(question.params)
         statement.stats_params = question.params
         statement.activities = counts.activities
+    if unbacked:
+        statement.note = _(
+            "As the source gives it: no activity record counted here backs it (planned, "
+            "postponed or cancelled activities are not counted, and drafts are not public)."
+        )
     if figure.role == FigureRole.DELIVERY and figure.hubs:  # type: ignore[attr-defined]
         statement.value = figure.hubs  # type: ignore[attr-defined]
         statement.qualifier = counting.QUALIFIER_EXACT
@@ -226,9 +237,9 @@ def records_statement(
             ),
             "where": _places(counts).words(),
         }
-        text += "; " + _sex(counts).words()
+        text = words.then(text, _sex(counts).words())
         if counts.people["total"]:
-            text += "; " + words.people(counts.people["total"])
+            text = words.then(text, words.people(counts.people["total"]))
         text += "."
     return _counted(f"theme:{spec.theme}", "records", text, question, counts)
 
@@ -303,7 +314,7 @@ def region_statements(
             else _("no participations placed in the region")
         )
         text = _("%(region)s: %(activities)s %(where)s; %(placed)s; %(sex)s.") % {
-            "region": within or row["region"]["name"],
+            "region": within or _(row["region"]["name"]),
             "activities": words.activities(row["activities"]),
             "placed": placed,
             "where": places.words(),
@@ -363,7 +374,7 @@ def result_statements(
                 key="results:none",
                 kind="note",
                 text=_("No project in scope has indicators with targets for %(year)s.")
-                % {"year": span.label},
+                % {"year": words.period(span.year, span.quarter)},
                 link=reverse("pages:project_list"),
             )
         ]
@@ -398,7 +409,7 @@ def result_statements(
                     "project": indicator.project.title,
                     "code": indicator.code,
                     "title": indicator.title,
-                    "year": span.label,
+                    "year": words.period(span.year, span.quarter),
                     "status": cell.status_text,
                 },
                 value=actual.value if actual else None,

@@ -25,6 +25,7 @@ from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.text.paragraph import Paragraph
 
+from . import words
 from .document import Draft, Statement
 from .markdown import front_matter
 
@@ -47,7 +48,7 @@ def render_docx(draft: Draft, absolute: Callable[[str], str]) -> bytes:
     document.core_properties.title = draft.title
     document.add_heading(draft.title, level=0)
     if draft.filter_labels:
-        shown = "; ".join(f"{label}: {value}" for label, value in draft.filter_labels)
+        shown = draft.filters_text
         document.add_paragraph(_("Filters: %(filters)s.") % {"filters": shown})
     for sentence in front_matter(draft):
         document.add_paragraph().add_run(sentence).italic = True
@@ -92,7 +93,7 @@ class _Footnotes:
             if path:
                 url = absolute(path)
                 rel_id = self.part.relate_to(url, RT.HYPERLINK, is_external=True)
-                runs.append(_run(f" {label}: "))
+                runs.append(_run(" " + words.labelled(str(label), "")))
                 runs.append(
                     f'<w:hyperlink r:id="{rel_id}"><w:r><w:rPr><w:color w:val="0563C1"/>'
                     f'<w:u w:val="single"/></w:rPr><w:t xml:space="preserve">{escape(url)}'

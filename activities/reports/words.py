@@ -47,6 +47,25 @@ def count_words(value: Count | None, qualifier: str) -> str:
     return shown
 
 
+def period(year: int, quarter: int | None) -> str:
+    """'2021 Q1' as the language writes it ('T1 2021'); a whole year is its number. (The
+    draft's file name and its query keep Period.label, in English.)"""
+    if not quarter:
+        return str(year)
+    return _("%(year)s Q%(quarter)s") % {"year": year, "quarter": quarter}
+
+
+def then(said: str, more: str) -> str:
+    """Two clauses of one statement ("...; sex not recorded"), punctuated as the language
+    writes them (French: a space before the semicolon)."""
+    return _("%(said)s; %(more)s") % {"said": said, "more": more}
+
+
+def labelled(label: str, value: str) -> str:
+    """ "Region: Asia", punctuated as the language writes it ("Région : Asie")."""
+    return _("%(label)s: %(value)s") % {"label": label, "value": value}
+
+
 def join_names(names: Sequence[str]) -> str:
     """["A", "B", "C"] -> "A, B and C"."""
     names = list(names)
@@ -71,6 +90,8 @@ class Places:
         return self.qualifier in AT_LEAST
 
     def words(self) -> str:
+        # Regions are kept by their M49 names (WORLD), said in the reader's language.
+        regions = [_(name) for name in self.regions]
         if self.count and len(self.names) == self.count and self.count <= MAX_NAMED_COUNTRIES:
             where = _("in %(countries)s") % {"countries": join_names(self.names)}
             if self.lower_bound and not self.regions:
@@ -79,7 +100,10 @@ class Places:
                     "countries": join_names(self.names)
                 }
             if self.regions:
-                where += " " + _("and in %(regions)s") % {"regions": join_names(self.regions)}
+                where = _("%(countries)s and in %(regions)s") % {
+                    "countries": where,
+                    "regions": join_names(regions),
+                }
             return where
         if self.count:
             if self.lower_bound:
@@ -92,7 +116,7 @@ class Places:
         if self.regions == (WORLD,):
             return _("worldwide (no country named)")
         if self.regions:
-            return _("in %(regions)s (no country named)") % {"regions": join_names(self.regions)}
+            return _("in %(regions)s (no country named)") % {"regions": join_names(regions)}
         return _("no place recorded")
 
 
@@ -122,8 +146,9 @@ class SexSplit:
             "male": number(self.male),
         }
         if self.not_recorded:
-            said += ", " + _("sex not recorded for %(count)s") % {
-                "count": number(self.not_recorded)
+            said = _("%(said)s, sex not recorded for %(count)s") % {
+                "said": said,
+                "count": number(self.not_recorded),
             }
         return said
 

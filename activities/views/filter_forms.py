@@ -61,6 +61,7 @@ FILTER_LABELS: dict[str, StrOrPromise] = {
     "held_in": gettext_lazy("Held in"),
     "delivery": gettext_lazy("Delivery"),
     "year": gettext_lazy("Year"),
+    "quarter": gettext_lazy("Quarter"),
     "theme": gettext_lazy("Theme"),
     "kind": gettext_lazy("Kind of activity"),
     "modality": gettext_lazy("Modality"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..answer_cache import cached_page
@@ -23,7 +24,7 @@ class DraftForm(forms.Form):
     year = forms.IntegerField(label=_("Year"), min_value=1900, max_value=2100)
     quarter = forms.TypedChoiceField(
         label=_("Quarter"),
-        choices=[("", _("The whole year"))] + [(str(n), f"Q{n}") for n in range(1, 5)],
+        choices=[("", _("The whole year"))],  # and the quarters, named in __init__
         coerce=int,
         empty_value=None,
         required=False,
@@ -42,7 +43,12 @@ class DraftForm(forms.Form):
         super().__init__(*args, **kwargs)
         regions = self.fields["region"]
         themes = self.fields["theme"]
+        quarters = self.fields["quarter"]
         assert isinstance(regions, forms.ChoiceField) and isinstance(themes, forms.ChoiceField)
+        assert isinstance(quarters, forms.ChoiceField)
+        quarters.choices = [("", _("The whole year"))] + [
+            (str(n), gettext("Q%(number)s") % {"number": n}) for n in range(1, 5)
+        ]
         regions.choices = _region_choices(str(_("Any region")))
         themes.choices = _theme_choices()
         self.fields["project"].empty_label = _("Any project")  # type: ignore[attr-defined]
