@@ -59,6 +59,20 @@ def time_docx_draft(year: int | None = None) -> dict[str, Any]:
     }
 
 
+def measure(env: dict[str, str] | None = None, year: int | None = None) -> dict[str, Any]:
+    """`time_docx_draft` in a process of its own against the database of `env`'s
+    DATABASE_URL (what `make bench` calls, with the server stopped). The same keys, and
+    "error" when the draft could not be made."""
+    command = [sys.executable, str(Path(__file__).resolve())]
+    if year is not None:
+        command += ["--year", str(year)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    try:
+        return dict(json.loads(done.stdout))
+    except json.JSONDecodeError:
+        return {"met": False, "error": (done.stderr or done.stdout).strip()[-2000:]}
+
+
 def manage(*args: str) -> None:
     subprocess.run([sys.executable, str(ROOT / "manage.py"), *args], check=True, cwd=ROOT)
 

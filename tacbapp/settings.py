@@ -370,6 +370,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # Never below INFO, whatever LOG_LEVEL says: at DEBUG the template engine logs the
+    # whole context of every missing variable (the request with its query string, the
+    # records on the page), which would carry people's names into the logs.
+    "loggers": {"django.template": {"level": "INFO"}},
 }
 
 # Attendance sheets (activities/people/sheets.py): a file over this many bytes, a sheet of

@@ -121,10 +121,11 @@ def test_the_activity_list_query_count_stays_flat(assert_flat):
     # 3-6 prefetch of their countries, regions, themes, partners
     # 7-16 the sidebar's options: regions (M49 tree), countries, themes, audiences,
     #      languages, partners, mentors (with hub), mandates, donors, projects
+    # 17 the sidebar's reported figures (?figure=, the records behind a report's figure)
     def expect(response, body, size):
         assert len(response.context["activities"]) == size
 
-    assert_flat("/activities/?theme=query-count", 16, expect=expect)
+    assert_flat("/activities/?theme=query-count", 17, expect=expect)
 
 
 def test_the_export_query_count_stays_flat(assert_flat):

@@ -76,7 +76,9 @@ def answer_all(
     at 2.6 s at 100,000 activities, for names a long list never says ("in 60 countries")."""
     if not questions:
         return {}
-    dimension = QuestionDimension([question.activities for question in questions])
+    dimension = QuestionDimension(
+        [(question.activities, [(None, number)]) for number, question in enumerate(questions)]
+    )
     whole = stats.compute_by(union, [dimension], measures=MEASURES, restriction=restriction)
     whole = suppression.for_user(whole, user)
     few = [
@@ -92,7 +94,9 @@ def answer_all(
         by_country = stats.compute_by(
             holding,
             [
-                QuestionDimension([question.activities for question in few]),
+                QuestionDimension(
+                    [(question.activities, [(None, number)]) for number, question in enumerate(few)]
+                ),
                 stats.DIMENSIONS["country"],
             ],
             measures=["activities"],

@@ -180,8 +180,8 @@ def figure_statement(
         statement.activities = counts.activities
     if unbacked:
         statement.note = _(
-            "As the source gives it: no activity record counted here backs it (planned, "
-            "postponed or cancelled activities are not counted, and drafts are not public)."
+            "As the source gives it: no activity record you may read backs it (its "
+            "records are drafts, not yet public)."
         )
     if figure.role == FigureRole.DELIVERY and figure.hubs:  # type: ignore[attr-defined]
         statement.value = figure.hubs  # type: ignore[attr-defined]

@@ -104,7 +104,8 @@ class QuestionDimension(stats.Dimension):
     for the i-th set, a set being a question's filters and period.
 
     `bases` are the sets by their filters: the filtered activities, and the periods
-    asked of them with the key of each. The keys are computed in one pass over each
+    asked of them with the key of each (None: the base's activities whatever their
+    dates, as a report draft's questions are). The keys are computed in one pass over each
     base's activities, which says the periods each activity is in (Period.condition),
     not one pass per period: for a whole programme's projects (twenty projects, five
     sets of filters each, three years) a hundred passes rather than three hundred. An
@@ -116,7 +117,7 @@ class QuestionDimension(stats.Dimension):
 
     def __init__(
         self,
-        bases: Sequence[tuple[QuerySet[Activity], Sequence[tuple[Period, int]]]],
+        bases: Sequence[tuple[QuerySet[Activity], Sequence[tuple[Period | None, int]]]],
         *,
         stored_in: str = "",
     ):
@@ -133,7 +134,11 @@ class QuestionDimension(stats.Dimension):
         params: list[Any] = []
         for number, (activities, periods) in enumerate(self.bases):
             columns = {
-                f"p{column}": Case(When(period.condition(), then=Value(key)), default=None)
+                f"p{column}": (
+                    Value(key)  # no period: every activity of the base
+                    if period is None
+                    else Case(When(period.condition(), then=Value(key)), default=None)
+                )
                 for column, (period, key) in enumerate(periods)
             }
             base = stats.relation(activities.values(a_id=F("pk"), **columns))

@@ -46,6 +46,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "page_size": str(options.cleaned_data["page_size"]),
             "totals": page_totals(summary, request.user, people),
+            "drafts_in_counts": summary["includes_drafts"],
             "delivery": counting.delivery_answer(cleaned["delivery"]),
             "place": stats.place_from_filters(cleaned),
             "filter_query": query,
