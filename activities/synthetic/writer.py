@@ -26,6 +26,7 @@ ACTIVITY_COLUMNS = (
     "date_precision",
     "modality",
     "delivery",
+    "venue_city",  # NOT NULL without a database default: COPY must give it
     "reported_countries_count",
     "status",
     "source_paragraph",
@@ -142,7 +143,7 @@ class PostgresWriter(Writer):
     def activity_ids(self, activities: list[dict[str, Any]]) -> list[int]:
         table = Activity._meta.db_table
         ids = self._next_ids(table, len(activities))
-        defaults = {"source_paragraph": "", "version": 1}
+        defaults = {"source_paragraph": "", "venue_city": "", "version": 1}
         self._copy(
             table,
             ("id", *ACTIVITY_COLUMNS),
