@@ -372,18 +372,7 @@ def _load_activity(row: dict[str, Any], source: SourceDocument, themes) -> Activ
 def _load_postponements(activity: Activity, moves: list[dict[str, Any]]) -> None:
     """The report's postponements of an activity, each from the dates it was set for to
     the ones it was moved to (written again only when they differ)."""
-    fields = [
-        "from_start",
-        "from_end",
-        "from_precision",
-        "to_start",
-        "to_end",
-        "to_precision",
-        "decided_on",
-        "decision",
-        "reason",
-        "source_paragraph",
-    ]
+    fields = list(ActivityPostponement.MOVE_FIELDS)
     wanted = []
     for move in moves:
         from_start, from_end, from_precision = parse_period(move["from"])

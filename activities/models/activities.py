@@ -324,6 +324,20 @@ class ActivityPostponement(models.Model):
     permit"). The activity's own dates are the latest; these rows are its history, in
     the order of the dates moved from."""
 
+    # What a move says (the API's fields, the seed's values), without who recorded it.
+    MOVE_FIELDS = (
+        "from_start",
+        "from_end",
+        "from_precision",
+        "to_start",
+        "to_end",
+        "to_precision",
+        "decided_on",
+        "decision",
+        "reason",
+        "source_paragraph",
+    )
+
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="postponements")
     from_start = models.DateField()
     from_end = models.DateField()

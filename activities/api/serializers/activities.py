@@ -65,19 +65,7 @@ class PostponementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ActivityPostponement
-        fields = [
-            "from_start",
-            "from_end",
-            "from_precision",
-            "to_start",
-            "to_end",
-            "to_precision",
-            "decided_on",
-            "decision",
-            "reason",
-            "source_paragraph",
-            "in_words",
-        ]
+        fields = [*ActivityPostponement.MOVE_FIELDS, "in_words"]
         read_only_fields = fields
 
 
