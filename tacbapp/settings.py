@@ -151,6 +151,15 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Behind NUM_PROXIES reverse proxies (a load balancer: 1), the client's address is the
+# one the nearest of them appended to X-Forwarded-For; unset (direct): REMOTE_ADDR, and
+# X-Forwarded-For is ignored, so a client cannot pick the address its failures count
+# against (DRF's default, None, would take the whole header a client wrote). One setting
+# for the login lockout (django-axes) and the API throttles (DRF).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+if NUM_PROXIES:
+    AXES_IPWARE_PROXY_COUNT = NUM_PROXIES
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 # Content-Security-Policy, in development too (so that tests and browsers catch a
 # violation before production does): everything from this origin only, no inline
@@ -257,6 +266,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "activities.api.schema.AutoSchema",  # anonymous reads, stats filters
     # Counted in the "throttle" cache, which all workers share when Redis is configured.
     "DEFAULT_THROTTLE_CLASSES": ["activities.api.throttling.AnonRateThrottle"],
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "600/minute"),
         # Wrong API tokens per client address before every token is refused (429).

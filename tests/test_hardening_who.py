@@ -347,3 +347,42 @@ def test_an_outage_met_outside_a_view_is_a_503_and_any_other_error_a_500(rf):
         raise ValueError("a bug")
     except ValueError:
         assert server_error(rf.get("/")).status_code == 500
+
+
+# --- Behind a proxy: NUM_PROXIES ---------------------------------------------------------
+
+
+def behind_proxy(client_address: str, token: str) -> APIClient:
+    """A request as a load balancer at 10.0.0.2 forwards it for `client_address`."""
+    return APIClient(
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR=client_address,
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+
+
+def test_without_num_proxies_a_client_cannot_choose_its_address(three_wrong_tokens_per_minute):
+    # Direct deployment: X-Forwarded-For is whatever the client wrote; the failures of
+    # "different" forwarded addresses from one connection's address count together.
+    statuses = [
+        behind_proxy(f"198.51.100.{n}", "0" * 40).get("/api/v1/regions/").status_code
+        for n in range(4)
+    ]
+    assert statuses == [401, 401, 401, 429]
+
+
+def test_behind_one_proxy_each_client_address_is_counted_apart(three_wrong_tokens_per_minute):
+    rest = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    with override_settings(REST_FRAMEWORK=rest):
+        guesser = [
+            behind_proxy("203.0.113.9", "0" * 40).get("/api/v1/regions/").status_code
+            for _ in range(4)
+        ]
+        # Another client behind the same balancer is not refused for the guesser's tries.
+        other = behind_proxy("198.51.100.7", "0" * 40).get("/api/v1/regions/").status_code
+    assert guesser == [401, 401, 401, 429]
+    assert other == 401
+
+
+def test_num_proxies_is_one_setting_for_the_api_and_the_login_lockout():
+    assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.NUM_PROXIES
