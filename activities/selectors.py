@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from . import counting
 from .models import (
     Activity,
+    ActivitySession,
     BeneficiaryGroup,
     Country,
     Donor,
@@ -144,6 +145,7 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
         .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
             "postponements",
+            Prefetch("sessions", queryset=ActivitySession.objects.select_related("language")),
             "countries",
             "regions",
             "themes__parent",
@@ -320,6 +322,7 @@ def api_activities(*, user: AnyUser) -> QuerySet[ActivityWithParticipants]:
         .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
             "postponements",
+            Prefetch("sessions", queryset=ActivitySession.objects.select_related("language")),
             "countries",
             "regions",
             "themes",
