@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
+    Count,
     Exists,
     IntegerField,
     Max,
@@ -36,6 +37,7 @@ from .models import (
     Partner,
     Region,
     ReportedFigure,
+    SessionAttendance,
     Theme,
 )
 
@@ -164,6 +166,18 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
         )
         .filter(pk=pk)
         .first()
+    )
+
+
+def session_presence(activity: Activity) -> dict[int, int]:
+    """{session id: how many persons were present}, in one query. Rests on named people:
+    only for those who may see the activity's people (people/privacy.py)."""
+    return dict(
+        SessionAttendance.objects.filter(session__activity=activity)
+        .order_by()
+        .values("session_id")
+        .annotate(present=Count("pk"))
+        .values_list("session_id", "present")
     )
 
 

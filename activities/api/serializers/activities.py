@@ -302,7 +302,16 @@ class ActivitySerializer(StrictModelSerializer):
                 raise serializers.ValidationError({"sessions": [error]})
             errors = series.session_errors(start=start, end=end, sessions=sessions)
             if any(errors):
-                raise serializers.ValidationError({"sessions": errors})
+                # The shape of DRF's own errors of a list: by the index of each bad item.
+                raise serializers.ValidationError(
+                    {
+                        "sessions": {
+                            str(index): {field: [message] for field, message in error.items()}
+                            for index, error in enumerate(errors)
+                            if error
+                        }
+                    }
+                )
             durations = [session.get("hours") for session in sessions]
         elif self.instance is not None:
             durations = [session.hours for session in self.instance.sessions.all()]
