@@ -38,7 +38,7 @@ _CHANGE_REASON = "_change_reason"
 
 
 def max_sessions() -> int:
-    return int(getattr(settings, "MAX_SESSIONS", 500))
+    return int(settings.MAX_SESSIONS)
 
 
 def session_errors(
@@ -181,7 +181,8 @@ def follow_activity(*, activity: Activity) -> None:
             "Sessions %(numbers)s would fall outside the activity's new period: change "
             "their dates in the same request (sessions) or keep the period."
         ) % {"numbers": ", ".join(outside)}
-        raise ValidationError({"sessions": [message]})
+        # On the period's field: the officer's form has no sessions field to show it on.
+        raise ValidationError({"start_date": [message]})
     _set_hours(activity, *counting.session_hours(hours for _p, _d, hours in saved))
 
 

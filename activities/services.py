@@ -387,8 +387,9 @@ def activity_update(
     activity postponed with other dates (the form, the API or `activity_postpone`), the
     move is recorded (ActivityPostponement, with `postponement`'s decision, reason and
     date when given). `sessions=None` leaves the sessions as they are (they must then
-    still lie within the period); a list replaces them (series.activity_sessions_replace),
-    and the hours follow the sessions' durations whenever one gives its own."""
+    still lie within the period, else ValidationError on start_date); a list replaces
+    them (series.activity_sessions_replace), and the hours follow the sessions'
+    durations whenever one gives its own."""
     _claim_version(activity=activity, expected_version=expected_version)
     reason, saved = _reason_and_saved(
         activity, change_reason=change_reason, fields=fields, relations=relations
