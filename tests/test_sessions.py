@@ -508,3 +508,28 @@ def test_sessions_and_session_attendances_equal_a_brute_force_count(db, data, qu
             assert row["sessions"] == sessions.get(cell, 0), cell
             assert row["session_attendances"]["total"] == present.get(cell, 0), cell
         transaction.set_rollback(True)
+
+
+# --- The admin's sessions inline --------------------------------------------------------------
+
+
+def test_the_admin_inline_refuses_a_session_outside_the_period_and_derives_the_hours(
+    superuser_client,
+):
+    from .test_admin import activity_post, admin_url
+
+    session = {
+        "sessions-TOTAL_FORMS": "1",
+        "sessions-0-position": "1",
+        "sessions-0-date": "2020-03-09",
+        "sessions-0-hours": "2.5",
+        "sessions-0-modality": "online",
+    }
+    response = superuser_client.post(admin_url(Activity, "add"), activity_post(**session))
+    assert response.status_code == 200
+    assert "outside the activity&#x27;s period" in response.content.decode()
+    session["sessions-0-date"] = "2020-03-03"
+    response = superuser_client.post(admin_url(Activity, "add"), activity_post(**session))
+    assert response.status_code == 302
+    activity = Activity.objects.get(title="Digital evidence workshop")
+    assert (activity.hours, activity.hours_at_least) == (Decimal("2.50"), False)
