@@ -132,7 +132,11 @@ def activity_sessions_replace(
         if changed:
             authored_by(session, by)
             setattr(session, _CHANGE_REASON, change_reason)
-            session.full_clean(exclude=["activity"], validate_unique=False)
+            # Field checks only: the constraints are the database's, and session_errors
+            # checked what they say above (no query per session).
+            session.full_clean(
+                exclude=["activity"], validate_unique=False, validate_constraints=False
+            )
             session.save()
         kept.append(session)
     for session in existing.values():
