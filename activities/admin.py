@@ -6,10 +6,11 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import series, services
 from .admin_results import DonorFundingInline
 from .models import (
     Activity,
+    ActivitySession,
     Audience,
     BeneficiaryGroup,
     Country,
@@ -117,10 +118,38 @@ class BeneficiaryGroupInline(admin.TabularInline):
     autocomplete_fields = ["country"]
 
 
+class SessionFormSet(forms.BaseInlineFormSet):
+    """Each session within the activity's period, as the services check it (series.py)."""
+
+    def clean(self) -> None:
+        super().clean()
+        activity = self.instance
+        kept = [
+            form
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE", False)
+        ]
+        errors = series.session_errors(
+            start=activity.start_date,
+            end=activity.end_date,
+            sessions=[form.cleaned_data for form in kept],
+        )
+        for form, error in zip(kept, errors, strict=True):
+            for field, message in error.items():
+                form.add_error(field, message)
+
+
+class ActivitySessionInline(admin.TabularInline):
+    model = ActivitySession
+    formset = SessionFormSet
+    extra = 0
+    fields = ["position", "date", "title", "hours", "modality", "language"]
+
+
 @admin.register(Activity)
 class ActivityAdmin(SimpleHistoryAdmin):
     form = ActivityAdminForm
-    inlines = [BeneficiaryGroupInline]
+    inlines = [BeneficiaryGroupInline, ActivitySessionInline]
     list_display = [
         "title",
         "kind",
@@ -222,6 +251,8 @@ class ActivityAdmin(SimpleHistoryAdmin):
         # Countries, regions and beneficiary rows are saved now: refresh the places
         # people are attributed to, inside the admin's transaction.
         services.refresh_attribution(activity=form.instance)
+        # Sessions saved too: the hours follow their durations (counting rule 13).
+        series.follow_activity(activity=form.instance)
 
 
 @admin.register(Region)

@@ -79,6 +79,20 @@ In plain words
    participations), participations x the activity's hours; the rows' qualifiers carry
    over (rule 6: "more than 130" for 8 hours is at least 1,040), and rows of activities
    without hours add nothing and make it `at_least` (`participations_without_hours`).
+13. **Series and sessions** (`session_hours`, `sessions_of`, `session_attendances`). An
+   activity may be made of sessions (a webinar series, a 12-week course); a session
+   belongs to its activity and is counted only through it: it has no places, audiences
+   or statuses of its own, and is in every cell its activity is in (its year, its
+   countries). A person attends the activity once, whatever the number of sessions:
+   participations and `people` read the activity's attendance, so a person at five
+   sessions of a series is one participation (and one person) of the series and five
+   session attendances. `sessions` counts the sessions of the distinct activities
+   counted; `session_attendances` counts person-session attendances, of the attended
+   attendance of the persons counted (rule 9's persons: placed, restricted and
+   suppressed as `people` are). When at least one session gives its duration, the
+   activity's hours (rule 12) are the sum of its sessions' known durations, and a lower
+   bound (`hours_at_least`, making `hours` and `person_hours` "at least") when another
+   session's duration is unknown; when none does, the activity's own hours stand.
 """
 
 from __future__ import annotations
@@ -86,18 +100,33 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from .models import (
     Activity,
+    ActivitySession,
     Attendance,
     BeneficiaryGroup,
     Country,
     DeliveryStatus,
     Qualifier,
     Region,
+    SessionAttendance,
 )
 
 if TYPE_CHECKING:
@@ -458,6 +487,54 @@ def hours_qualifier(rank: int | None, without_hours: int) -> str:
     """The qualifier of a sum of hours or person-hours: the rows' combined rank (rule 6),
     and at least "at least" when something counted has no hours recorded."""
     return qualifier_of_rank(max(int(rank or 0), 1 if without_hours else 0))
+
+
+# --- Rule 13: series and sessions -------------------------------------------------------
+
+
+def session_hours(durations: Iterable[Decimal | None]) -> tuple[Decimal | None, bool]:
+    """The activity's hours from its sessions' durations, and whether they are a lower
+    bound: (sum of the known ones, some unknown), or (None, False) when no session gives
+    its duration (the activity's own hours then stand)."""
+    given = list(durations)
+    known = [hours for hours in given if hours is not None]
+    if not known:
+        return None, False
+    return sum(known, Decimal(0)), len(known) < len(given)
+
+
+def sessions_of(activities: QuerySet[Activity]) -> QuerySet[ActivitySession]:
+    """The sessions counted with these activities (they belong to them)."""
+    return ActivitySession.objects.filter(activity__in=activities.order_by().values("pk"))
+
+
+def session_count(activity: str = "pk") -> Coalesce:
+    """The number of sessions of the activity `activity` points at, as an expression."""
+    sessions = (
+        ActivitySession.objects.filter(activity=OuterRef(activity))
+        .order_by()
+        .values("activity")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(sessions, output_field=IntegerField()), 0)
+
+
+def session_attendance_count(attendance: str = "pk") -> Coalesce:
+    """The number of sessions the attendance `attendance` points at was present at."""
+    present = (
+        SessionAttendance.objects.filter(attendance=OuterRef(attendance))
+        .order_by()
+        .values("attendance")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(present, output_field=IntegerField()), 0)
+
+
+def session_attendances(attendance: QuerySet[Attendance]) -> QuerySet[SessionAttendance]:
+    """The person-session attendances of these (attended, counted) attendances."""
+    return SessionAttendance.objects.filter(attendance__in=attendance.order_by().values("pk"))
 
 
 # --- Rule 9: people -------------------------------------------------------------------

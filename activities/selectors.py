@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
+    Count,
     Exists,
     IntegerField,
     Max,
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from . import counting
 from .models import (
     Activity,
+    ActivitySession,
     BeneficiaryGroup,
     Country,
     Donor,
@@ -35,6 +37,7 @@ from .models import (
     Partner,
     Region,
     ReportedFigure,
+    SessionAttendance,
     Theme,
 )
 
@@ -144,6 +147,7 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
         .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
             "postponements",
+            Prefetch("sessions", queryset=ActivitySession.objects.select_related("language")),
             "countries",
             "regions",
             "themes__parent",
@@ -162,6 +166,18 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
         )
         .filter(pk=pk)
         .first()
+    )
+
+
+def session_presence(activity: Activity) -> dict[int, int]:
+    """{session id: how many persons were present}, in one query. Rests on named people:
+    only for those who may see the activity's people (people/privacy.py)."""
+    return dict(
+        SessionAttendance.objects.filter(session__activity=activity)
+        .order_by()
+        .values("session_id")
+        .annotate(present=Count("pk"))
+        .values_list("session_id", "present")
     )
 
 
@@ -320,6 +336,7 @@ def api_activities(*, user: AnyUser) -> QuerySet[ActivityWithParticipants]:
         .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
             "postponements",
+            Prefetch("sessions", queryset=ActivitySession.objects.select_related("language")),
             "countries",
             "regions",
             "themes",

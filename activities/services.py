@@ -16,7 +16,7 @@ from django.db.models.signals import post_save
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import counting
+from . import counting, series
 from .beneficiary_rows import authored_by, replace_rows
 from .models import (
     Activity,
@@ -173,7 +173,16 @@ ACTIVITY_RELATIONS = (
     "projects",
 )
 # Set by services only: never taken from a form or a request body.
-PROTECTED_FIELDS = {"id", "pk", "version", "status", "created_by", "scope_region", "reference"}
+PROTECTED_FIELDS = {
+    "id",
+    "pk",
+    "version",
+    "status",
+    "created_by",
+    "scope_region",
+    "reference",
+    "hours_at_least",
+}
 
 
 class StaleVersion(Exception):
@@ -337,9 +346,11 @@ def activity_create(
     fields: Mapping[str, Any],
     relations: Mapping[str, Iterable[Any]] | None = None,
     beneficiary_rows: Sequence[Mapping[str, Any]] = (),
+    sessions: Sequence[Mapping[str, Any]] = (),
     by: User | None,
 ) -> Activity:
-    """Log a new activity as a draft, with its relations and beneficiary rows."""
+    """Log a new activity as a draft, with its relations, beneficiary rows and sessions
+    (series.activity_sessions_replace: its hours then follow the sessions')."""
     activity = Activity(status=Activity.Status.DRAFT, created_by=by, version=1)
     _apply_fields(activity, fields)
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by"])
@@ -348,6 +359,8 @@ def activity_create(
         _set_relations(activity, relations or {})
     _record_history(activity, created=True, by=by)
     _save_rows(activity=activity, rows=beneficiary_rows, by=by)
+    if sessions:
+        series.activity_sessions_replace(activity=activity, sessions=sessions, by=by)
     refresh_attribution(activity=activity)
     return activity
 
@@ -360,6 +373,7 @@ def activity_update(
     fields: Mapping[str, Any] | None = None,
     relations: Mapping[str, Iterable[Any]] | None = None,
     beneficiary_rows: Sequence[Mapping[str, Any]] | None = None,
+    sessions: Sequence[Mapping[str, Any]] | None = None,
     by: User | None,
     change_reason: str | None = None,
     postponement: Mapping[str, Any] | None = None,
@@ -372,7 +386,10 @@ def activity_update(
     on the audit history of the activity and of its rows. When the change leaves the
     activity postponed with other dates (the form, the API or `activity_postpone`), the
     move is recorded (ActivityPostponement, with `postponement`'s decision, reason and
-    date when given)."""
+    date when given). `sessions=None` leaves the sessions as they are (they must then
+    still lie within the period, else ValidationError on start_date); a list replaces
+    them (series.activity_sessions_replace), and the hours follow the sessions'
+    durations whenever one gives its own."""
     _claim_version(activity=activity, expected_version=expected_version)
     reason, saved = _reason_and_saved(
         activity, change_reason=change_reason, fields=fields, relations=relations
@@ -389,6 +406,12 @@ def activity_update(
         _record_postponement(activity, moved_from, by, postponement or {})
     if beneficiary_rows is not None:
         _save_rows(activity=activity, rows=beneficiary_rows, by=by, change_reason=reason)
+    if sessions is not None:
+        series.activity_sessions_replace(
+            activity=activity, sessions=sessions, by=by, change_reason=reason
+        )
+    else:
+        series.follow_activity(activity=activity)
     refresh_attribution(activity=activity)
     from .people import tallies
 
@@ -508,6 +531,8 @@ def activity_duplicate(
         and field.name not in {"created_at", "updated_at", "is_synthetic"}
     }
     relations = {name: list(getattr(activity, name).all()) for name in ACTIVITY_RELATIONS}
+    if activity.sessions.filter(hours__isnull=False).exists():
+        copied["hours"] = None  # its sessions' hours: the copy has no sessions
     return activity_create(
         fields={**copied, **(overrides or {})}, relations=relations, beneficiary_rows=(), by=by
     )

@@ -221,6 +221,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_REQUEST_BODY_BYTES", 1024 * 1024)
 API_MAX_JSON_DEPTH = env_int("API_MAX_JSON_DEPTH", 32)
 # Beneficiary rows one activity may have, through the API or the officer's form: a 400.
 MAX_BENEFICIARY_ROWS = env_int("MAX_BENEFICIARY_ROWS", 1000)
+# Sessions one activity may have (a series, a course), through the API: a 400.
+MAX_SESSIONS = env_int("MAX_SESSIONS", 500)
 # Person-level counts (people, learning) between 1 and this - 1 are shown as "<5" to
 # anonymous users, donor viewers and officers, with secondary suppression
 # (activities/people/suppression.py). 1 turns suppression off.

@@ -65,6 +65,11 @@ def activity_post(**overrides):
         "beneficiaries-0-not_recorded": "0",
         "beneficiaries-0-total": "22",
         "beneficiaries-0-qualifier": "exact",
+        # The sessions inline (counting rule 13): none here.
+        "sessions-TOTAL_FORMS": "0",
+        "sessions-INITIAL_FORMS": "0",
+        "sessions-MIN_NUM_FORMS": "0",
+        "sessions-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

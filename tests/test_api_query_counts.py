@@ -24,11 +24,11 @@ def test_the_activity_list(api, django_assert_num_queries, size):
     factories.ActivityFactory.create_batch(size)
     # 1 COUNT for the page; 2 the page of activities, with source document, scope region,
     # venue country and the participants subqueries (sums and qualifier) in the same
-    # SELECT; then one prefetch each: 3 postponements, 4 countries, 5 regions, 6 themes,
-    # 7 audiences, 8 languages, 9 partners, 10 mentors (+ hub country), 11 mandates,
-    # 12 donors, 13 projects, 14 beneficiary rows (+ audience, country, attributed
-    # country and region), 15 figures.
-    with django_assert_num_queries(15):
+    # SELECT; then one prefetch each: 3 postponements, 4 sessions (+ language),
+    # 5 countries, 6 regions, 7 themes, 8 audiences, 9 languages, 10 partners, 11 mentors
+    # (+ hub country), 12 mandates, 13 donors, 14 projects, 15 beneficiary rows
+    # (+ audience, country, attributed country and region), 16 figures.
+    with django_assert_num_queries(16):
         response = api.get("/api/v1/activities/", {"q": "Made-up", "page_size": 50})
     assert response.json()["count"] == size
     assert len(response.json()["results"][0]["beneficiaries"]) == 1
@@ -37,8 +37,8 @@ def test_the_activity_list(api, django_assert_num_queries, size):
 @pytest.mark.parametrize("size", SIZES)
 def test_the_activity_list_as_csv(api, django_assert_num_queries, size):
     factories.ActivityFactory.create_batch(size)
-    # The same 15 queries as JSON: the CSV renders the same serialized data.
-    with django_assert_num_queries(15):
+    # The same 16 queries as JSON: the CSV renders the same serialized data.
+    with django_assert_num_queries(16):
         response = api.get("/api/v1/activities/", {"q": "Made-up", "format": "csv"})
     assert response.content.decode().count("Made-up training") == size
 
@@ -48,8 +48,8 @@ def test_the_activity_list_for_a_scoped_officer(officer_api, django_assert_num_q
     factories.ActivityFactory.create_batch(size, status="draft")
     # 1 the token and its user; 2 the user's permissions, 3 their groups' permissions;
     # 4 the officer's scope countries, 5 its regions (cached for the request); 6 COUNT;
-    # 7 the page; 8-20 the thirteen prefetches of the anonymous list.
-    with django_assert_num_queries(20):
+    # 7 the page; 8-21 the fourteen prefetches of the anonymous list.
+    with django_assert_num_queries(21):
         response = officer_api.get("/api/v1/activities/", {"q": "Made-up", "page_size": 50})
     assert response.json()["count"] == size
 
@@ -57,8 +57,8 @@ def test_the_activity_list_for_a_scoped_officer(officer_api, django_assert_num_q
 @pytest.mark.parametrize("size", SIZES)
 def test_the_activity_detail(api, django_assert_num_queries, size):
     activities = factories.ActivityFactory.create_batch(size, places=["SLV", "GTM", "HND"])
-    # 1 the activity (with its annotations and joins); 2-14 the thirteen prefetches.
-    with django_assert_num_queries(14):
+    # 1 the activity (with its annotations and joins); 2-15 the fourteen prefetches.
+    with django_assert_num_queries(15):
         response = api.get(f"/api/v1/activities/{activities[-1].pk}/")
     assert len(response.json()["countries"]) == 3
 

@@ -27,7 +27,15 @@ def admin_post(page):
             "formset": page.context["inline_admin_formsets"][0].formset,
         }
 
-    return resubmitted(Wrapped)
+    data = resubmitted(Wrapped)
+    # The other inlines (the sessions), posted back as rendered too.
+    for inline in page.context["inline_admin_formsets"][1:]:
+
+        class Inline:
+            context = {"form": inline.formset.management_form, "formset": inline.formset}
+
+        data.update(resubmitted(Inline))
+    return data
 
 
 def test_a_stale_admin_save_is_refused(superuser_client, manager):

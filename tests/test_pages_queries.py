@@ -147,11 +147,12 @@ def test_the_activity_detail_query_count_does_not_grow_with_the_data(
     client.get(f"/activities/{first.pk}/")
     engine = sum(engine_queries)
     # 1 the activity (with source document, scope region and venue country)
-    # 2-15 prefetch: postponements, countries, regions, themes, their parents, partners,
+    # 2-16 prefetch: postponements, sessions (with language), countries, regions, themes,
+    #      their parents, partners,
     #      mandates, donors, projects, languages, audiences, mentors (with hub),
     #      beneficiary rows (with audience and country), reported figures
     # and the engine's totals for this one activity
-    with django_assert_num_queries(15 + engine):
+    with django_assert_num_queries(16 + engine):
         response = client.get(f"/activities/{first.pk}/")
     assert response.status_code == 200
 

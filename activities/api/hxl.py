@@ -290,6 +290,9 @@ BY_RESOURCE: dict[str, dict[str, str]] = {
         "person_hours.total": "#indicator+person_hours+total",
         "person_hours.participations_without_hours": "#meta+person_hours+participations_without",
         "person_hours.qualifier": "#meta+person_hours+qualifier",
+        # Sessions and persons at sessions (counting rule 13).
+        "sessions": "#indicator+sessions+num",
+        "session_attendances.total": "#reached+sessions+total",
         "countries.named": "#meta+countries_named+num",
         "countries.reported_max": "#meta+countries_reported+num",
         "countries.at_least": "#meta+countries_at_least+num",

@@ -100,7 +100,11 @@ has `activities_href: null`.
                 "participants only), and, asked for by name, people, learning, hours "
                 "(of delivery, of distinct activities) and person_hours (participations "
                 "x hours, the rows' qualifiers carried; at_least when some counted "
-                "activity has no hours recorded)."
+                "activity has no hours recorded), sessions (of the distinct activities "
+                "counted: a session is counted with its activity) and session_attendances "
+                "(persons at sessions, of the attended attendance counted by people: one "
+                "person at five sessions of a series is one participation, one person and "
+                "five session attendances; `sex` splits it)."
             ),
         ),
     ],

@@ -15,6 +15,8 @@ Reading guide
 - results.py: Project (with Funding, Disbursement, Outcome), Indicator (with Target and
   IndicatorValue), ReportingPeriod (with PeriodEvent, PeriodSnapshot, SnapshotFigure):
   projects, their money and results, periods that close and what was reported.
+- sessions.py: ActivitySession (one session of a series or a course) and
+  SessionAttendance (a person at a session, through their attendance of the activity).
 - scopes.py: OfficerScope, the places a programme officer logs activities for.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - The counting rules themselves live in activities/counting.py.
@@ -92,11 +94,15 @@ from .results import (
     Target,
 )
 from .scopes import OfficerScope
+from .sessions import ActivitySession, SessionAttendance
+
+from .sessions import HistoricalActivitySession  # type: ignore[attr-defined]  # isort: skip
 
 __all__ = [
     "Activity",
     "ActivityKind",
     "ActivityPostponement",
+    "ActivitySession",
     "AgeBand",
     "Attendance",
     "AttendanceImport",
@@ -113,6 +119,7 @@ __all__ = [
     "FigureRole",
     "Funding",
     "HistoricalActivity",
+    "HistoricalActivitySession",
     "HistoricalActivity_audiences",
     "HistoricalActivity_countries",
     "HistoricalActivity_donors",
@@ -145,6 +152,7 @@ __all__ = [
     "Region",
     "ReportedFigure",
     "ReportingPeriod",
+    "SessionAttendance",
     "Sex",
     "SnapshotFigure",
     "SourceDocument",

@@ -167,6 +167,16 @@ class Activity(models.Model):
         blank=True,
         help_text="Hours of delivery of the whole activity, when known.",
     )
+    # When its sessions give durations, `hours` is their sum, written by the service that
+    # writes the sessions (counting rule 13); some sessions' durations unknown make it a
+    # lower bound: it lasted at least `hours`. A database default, so that bulk writers
+    # (the synthetic COPY) need not name it.
+    hours_at_least = models.BooleanField(
+        default=False,
+        db_default=False,
+        editable=False,
+        help_text="The hours are a lower bound: the sum of the sessions whose duration is known.",
+    )
     languages = models.ManyToManyField(Language, blank=True, related_name="activities")
     countries = models.ManyToManyField(Country, blank=True, related_name="activities")
     regions = models.ManyToManyField(
@@ -280,6 +290,10 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(hours__isnull=True) | Q(hours__gt=0), name="activity_hours_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(hours_at_least=False) | Q(hours__isnull=False),
+                name="activity_hours_at_least_has_hours",
             ),
             models.CheckConstraint(
                 condition=Q(venue_city="") | Q(venue_country__isnull=False),

@@ -5,7 +5,9 @@ The rules, in plain words
   attendance is re-pointed to the kept person (the rows keep their ids); where both
   attended the same activity, the duplicate's row is set aside: its values are stored in
   the ParticipantMerge (`set_aside`) and the row is deleted, so that the person is
-  counted once at that activity. The kept person's row there is left as it is.
+  counted once at that activity. The kept person's row there is left as it is, but for
+  the sessions the duplicate was present at: they go to it (counting rule 13), and go
+  back when the merge is undone.
 - The duplicate keeps its own record, pointing at the kept person (`merged_into`): the
   merge can be undone, and an import that meets the duplicate's name again finds it.
 - Never into oneself, never into a person who is already merged (the kept person is
@@ -36,7 +38,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Activity, Attendance, AttendanceImport, Participant, ParticipantMerge
+from ..models import (
+    Activity,
+    ActivitySession,
+    Attendance,
+    AttendanceImport,
+    Participant,
+    ParticipantMerge,
+    SessionAttendance,
+)
 from .tallies import sync_tallies
 
 if TYPE_CHECKING:
@@ -101,6 +111,7 @@ def merge(*, kept: Participant, merged: Participant, by: User | None) -> Partici
     duplicate_rows = list(Attendance.objects.filter(participant=merged).order_by("pk"))
     set_aside = [row for row in duplicate_rows if row.activity_id in kept_activities]
     moved = [row for row in duplicate_rows if row.activity_id not in kept_activities]
+    sessions = _sessions_given_to_kept(kept, set_aside)
 
     record = ParticipantMerge.objects.create(
         kept=kept,
@@ -115,6 +126,7 @@ def merge(*, kept: Participant, merged: Participant, by: User | None) -> Partici
                 "pre_score": _score(row.pre_score),
                 "post_score": _score(row.post_score),
                 "imported_by_id": row.imported_by_id,
+                **sessions[row.pk],
             }
             for row in set_aside
         ],
@@ -186,12 +198,65 @@ def unmerge(*, merge: ParticipantMerge, by: User | None) -> None:
     Attendance.objects.bulk_create(
         [_recreated(row, merge.merged, imports) for row in merge.set_aside]
     )
+    _sessions_given_back(merge)
     activity_ids |= {int(row["activity_id"]) for row in merge.set_aside}
     Participant.objects.filter(pk=merge.merged_id).update(merged_into=None)
     merge.merged.merged_into = None
     merge.undone_at = timezone.now()
     merge.save(update_fields=["undone_at"])
     _sync(activity_ids, by=by)
+
+
+def _sessions_given_to_kept(
+    kept: Participant, set_aside: list[Attendance]
+) -> dict[int, dict[str, list[int]]]:
+    """The sessions the duplicate was present at, where its row is set aside, go to the
+    kept person's row of the same activity (the person was there: counting rule 13).
+    Per set-aside row: the sessions it had, and those the kept person had not."""
+    kept_rows = dict(
+        Attendance.objects.filter(
+            participant=kept, activity_id__in=[row.activity_id for row in set_aside]
+        ).values_list("activity_id", "pk")
+    )
+    present: dict[int, set[int]] = {}
+    for attendance_id, session_id in SessionAttendance.objects.filter(
+        attendance_id__in=[row.pk for row in set_aside] + list(kept_rows.values())
+    ).values_list("attendance_id", "session_id"):
+        present.setdefault(attendance_id, set()).add(session_id)
+    result: dict[int, dict[str, list[int]]] = {}
+    added: list[SessionAttendance] = []
+    for row in set_aside:
+        kept_row = kept_rows[row.activity_id]
+        had = present.get(row.pk, set())
+        given = sorted(had - present.get(kept_row, set()))
+        added += [SessionAttendance(attendance_id=kept_row, session_id=s) for s in given]
+        result[row.pk] = {"sessions": sorted(had), "sessions_given_to_kept": given}
+    SessionAttendance.objects.bulk_create(added)
+    return result
+
+
+def _sessions_given_back(merge: ParticipantMerge) -> None:
+    """Undo _sessions_given_to_kept: the recreated rows' sessions (those still there),
+    and the kept person's rows without the sessions the merge gave them."""
+    rows = merge.set_aside
+    wanted = {s for row in rows for s in row.get("sessions", [])}
+    existing = set(ActivitySession.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    SessionAttendance.objects.bulk_create(
+        [
+            SessionAttendance(attendance_id=row["id"], session_id=s)
+            for row in rows
+            for s in row.get("sessions", [])
+            if s in existing
+        ]
+    )
+    for row in rows:
+        given = row.get("sessions_given_to_kept", [])
+        if given:
+            SessionAttendance.objects.filter(
+                attendance__participant_id=merge.kept_id,
+                attendance__activity_id=row["activity_id"],
+                session_id__in=given,
+            ).delete()
 
 
 def _recreated(row: dict[str, Any], participant: Participant, imports: set[int]) -> Attendance:

@@ -78,7 +78,7 @@ SEX_COLUMNS = ("total", "female", "male", "not_recorded")
 PEOPLE_COUNTS = (*SEX_COLUMNS, "participations")
 LEARNING_COUNTS = ("assessed", "people")
 LEARNING_MEANS = ("mean_pre", "mean_post", "mean_gain")
-PERSON_LEVEL_MEASURES = ("people", "learning")
+PERSON_LEVEL_MEASURES = ("people", "learning", "session_attendances")
 SECONDARY_MARK = "suppressed"
 
 Cell = tuple[int, str]  # (index of the record: a row, or the totals last; column)
@@ -156,6 +156,10 @@ def suppress(answer: Mapping[str, Any], threshold: int) -> dict[str, Any]:
         blocks = [record.get("learning") for record in records]
         if any(isinstance(block, dict) for block in blocks):
             _suppress_learning(blocks, threshold, grouped)
+    if "session_attendances" in measures:
+        blocks = [record.get("session_attendances") for record in records]
+        if any(isinstance(block, dict) for block in blocks):
+            _suppress_session_attendances(blocks, threshold, grouped)
     if "person_hours" in measures:
         # Participations x hours would give back small participations of named people
         # (divide by the hours): hidden wherever the record rests on named people.
@@ -387,6 +391,29 @@ def _mark(value: Any, threshold: int) -> Any:
     if isinstance(value, int) and 0 < value < threshold:
         return f"<{threshold}"
     return SECONDARY_MARK
+
+
+# --- session attendances ----------------------------------------------------------------
+
+
+def _suppress_session_attendances(blocks: list[Any], threshold: int, grouped: bool) -> None:
+    """Person-session attendances (counting rule 13) rest only on named people, and bound
+    the people behind them from above: a small one is hidden (primary), and the rows
+    against the totals are one equation (never exactly one hidden cell)."""
+    values: dict[Cell, int] = {
+        (index, "total"): int(block["total"])
+        for index, block in enumerate(blocks)
+        if isinstance(block, dict) and isinstance(block.get("total"), int)
+    }
+    hidden = {cell for cell, value in values.items() if 0 < value < threshold}
+    if grouped:
+        _single_equation(list(values), values, hidden)
+    for index, block in enumerate(blocks):
+        if not isinstance(block, dict):
+            continue
+        if (index, "total") in hidden:
+            block["total"] = _mark(block["total"], threshold)
+        block["suppressed"] = (index, "total") in hidden
 
 
 # --- learning ----------------------------------------------------------------------------

@@ -380,7 +380,7 @@ class SexDimension(Dimension):
 
     name = "sex"
     param = ""
-    splits_measures = ("participants", "people", "learning")
+    splits_measures = ("participants", "people", "learning", "session_attendances")
 
     def row_key_expression(self, restriction: Restriction) -> Combinable | None:
         return Value("sex")  # placeholder: the engine unpivots the rows by sex

@@ -19,6 +19,7 @@ from .matched import Matched, matched_once
 from .participants import inside_and_outside, participant_measures, unattributed
 from .people import person_measures
 from .request import MEASURES, Restriction, StatsError, parse_group_by, parse_measures
+from .sessions import session_measures, sessions_total
 
 
 def compute(
@@ -126,6 +127,9 @@ def _rows(
     if "hours" in measures:
         for key, values in hour_measures(matched, dimensions).items():
             groups.setdefault(key, {}).update(values)
+    if "sessions" in measures:
+        for key, values in session_measures(matched, dimensions).items():
+            groups.setdefault(key, {}).update(values)
     for key, values in person_measures(matched, dimensions, measures).items():
         groups.setdefault(key, {}).update(values)
     labels = _labels(dimensions, groups)
@@ -152,6 +156,12 @@ def _rows(
             row["hours"] = values.get("hours", results.no_hours())
         if "person_hours" in measures:
             row["person_hours"] = values.get("person_hours", results.no_person_hours())
+        if "sessions" in measures:
+            row["sessions"] = values.get("sessions", 0)
+        if "session_attendances" in measures:
+            row["session_attendances"] = values.get(
+                "session_attendances", results.no_session_attendances()
+            )
         answer.append(row)
     return answer
 
@@ -175,11 +185,17 @@ def _totals(matched: Matched, measures: Sequence[str]) -> dict[str, Any]:
         totals["hours"] = hours_total(matched)
     if "person_hours" in measures:
         totals["person_hours"] = person_hours_total(matched)
+    if "sessions" in measures:
+        totals["sessions"] = sessions_total(matched)
     overall_people = person_measures(matched, [], measures).get((), {})
     if "people" in measures:
         totals["people"] = overall_people.get("people", results.no_persons())
     if "learning" in measures:
         totals["learning"] = overall_people.get("learning", results.no_learning())
+    if "session_attendances" in measures:
+        totals["session_attendances"] = overall_people.get(
+            "session_attendances", results.no_session_attendances()
+        )
     return totals
 
 

@@ -4,7 +4,9 @@ participations (participants.participant_measures, the same placement of rows), 
 total here.
 
 An activity without recorded hours adds nothing and makes a sum a lower bound: each
-answer says how many activities (or participations) had none.
+answer says how many activities (or participations) had none. An activity whose hours
+are the sum of its sessions' known durations, some unknown (`hours_at_least`, counting
+rule 13), makes it a lower bound too.
 """
 
 from __future__ import annotations
@@ -20,45 +22,58 @@ from . import results
 from .cells import activity_cells
 from .dimensions import Dimension
 from .matched import Matched
-from .sql import fetch, group_key, relation
+from .sql import Relation, fetch, group_key, relation
 
 Cells = dict[tuple[Any, ...], dict[str, Any]]
 
 
-def hour_measures(matched: Matched, dimensions: Sequence[Dimension]) -> Cells:
-    """{cell: {"hours": {...}}}: SUM of hours over the distinct activities of each cell
-    (the cells of the activities measure, so the two always agree)."""
-    activity = relation(matched.activities.values("id", "hours"))
+def per_distinct_activity(
+    matched: Matched, dimensions: Sequence[Dimension], activity: Relation, aggregates: str
+) -> list[tuple[tuple[Any, ...], tuple[Any, ...]]]:
+    """[(cell, values)]: `aggregates` (SQL over the alias `a`, one row per activity of
+    the relation `activity`, with its `id`) over the distinct activities of each cell:
+    the cells of the activities measure, so that the measures always agree. An activity
+    counts once per cell, whatever the number of its keys' combinations leading there
+    (countries, rows)."""
     keys = [f"c.k{index}" for index in range(len(dimensions))]
     if dimensions:
         cells = activity_cells(matched, dimensions)
         columns = ", ".join(f"c0.k{index}" for index in range(len(dimensions)))
-        # An activity counts its hours once per cell, whatever the number of its keys'
-        # combinations leading there (countries, rows).
         distinct = f"SELECT DISTINCT c0.a_id AS a_id, {columns} FROM ({cells.sql}) c0"
         source = f"({distinct}) c JOIN ({activity.sql}) a ON a.id = c.a_id"
         params = list(cells.params) + list(activity.params)
     else:
         source = f"({activity.sql}) a"
         params = list(activity.params)
-    sql = (
-        f"SELECT {''.join(key + ', ' for key in keys)}SUM(a.hours), "
-        f"SUM(CASE WHEN a.hours IS NULL THEN 1 ELSE 0 END) "
-        f"FROM {source}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
+    sql = f"SELECT {''.join(key + ', ' for key in keys)}{aggregates} FROM {source}" + (
+        f" GROUP BY {', '.join(keys)}" if keys else ""
     )
-    result: Cells = {}
-    for record in fetch(sql, params):
-        key = tuple(group_key(v) for v in record[: len(keys)])
-        total, without = record[len(keys) :]
-        result[key] = {"hours": results.hours(total, without)}
-    return result
+    return [
+        (tuple(group_key(v) for v in record[: len(keys)]), tuple(record[len(keys) :]))
+        for record in fetch(sql, params)
+    ]
+
+
+def hour_measures(matched: Matched, dimensions: Sequence[Dimension]) -> Cells:
+    """{cell: {"hours": {...}}}: SUM of hours over the distinct activities of each cell."""
+    activity = relation(matched.activities.values("id", "hours", "hours_at_least"))
+    aggregates = (
+        "SUM(a.hours), SUM(CASE WHEN a.hours IS NULL THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN a.hours_at_least THEN 1 ELSE 0 END)"
+    )
+    return {
+        key: {"hours": results.hours(*values)}
+        for key, values in per_distinct_activity(matched, dimensions, activity, aggregates)
+    }
 
 
 def hours_total(matched: Matched) -> dict[str, Any]:
     values = matched.activities.aggregate(
-        hours_sum=Sum("hours"), without_hours=Count("pk", filter=Q(hours__isnull=True))
+        hours_sum=Sum("hours"),
+        without_hours=Count("pk", filter=Q(hours__isnull=True)),
+        at_least=Count("pk", filter=Q(hours_at_least=True)),
     )
-    return results.hours(values["hours_sum"], values["without_hours"])
+    return results.hours(values["hours_sum"], values["without_hours"], values["at_least"])
 
 
 def person_hours_total(matched: Matched) -> dict[str, Any]:
@@ -73,9 +88,11 @@ def person_hours_total(matched: Matched) -> dict[str, Any]:
         ),
         participations_without_hours=Coalesce(Sum("total", filter=~with_hours), 0),
         qualifier_rank=Max(counting.rank(), filter=with_hours),
+        rows_at_least=Count("pk", filter=Q(activity__hours_at_least=True)),
     )
     return results.person_hours(
         values["person_hours"],
         values["participations_without_hours"],
         values["qualifier_rank"],
+        values["rows_at_least"],
     )

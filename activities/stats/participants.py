@@ -32,6 +32,7 @@ def participant_measures(
     placed: dict[str, Any] = {}
     if with_hours:
         placed["hours"] = F("activity__hours")
+        placed["hours_at_least"] = F("activity__hours_at_least")
     for index, dimension in enumerate(dimensions):
         if not dimension.tags_activity and not isinstance(dimension, SexDimension):
             placed[f"k{index}"] = dimension.row_key_expression(matched.restriction)
@@ -74,7 +75,8 @@ def participant_measures(
         + (
             ", SUM(r.total * r.hours), "
             "SUM(CASE WHEN r.hours IS NULL THEN r.total ELSE 0 END), "
-            "MAX(CASE WHEN r.hours IS NULL THEN 0 ELSE r.qrank END)"
+            "MAX(CASE WHEN r.hours IS NULL THEN 0 ELSE r.qrank END), "
+            "SUM(CASE WHEN r.hours_at_least THEN 1 ELSE 0 END)"
             if with_hours
             else ""
         )

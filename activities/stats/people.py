@@ -1,6 +1,7 @@
 """The person-level measures (counting rule 9): `people`, distinct persons with their sex
-split and the participations behind them, and `learning`, the pre- and post-test scores
-of the attended participations that have both.
+split and the participations behind them, `learning`, the pre- and post-test scores
+of the attended participations that have both, and `session_attendances` (rule 13), the
+sessions those participations attended.
 
 Each is one aggregate over the matched activities' attended attendance, joined to at
 most one key of a dimension that places persons (their country, region, audience, sex,
@@ -39,18 +40,25 @@ _MEASURE_SQL = {
         f"AVG(CASE WHEN {_BOTH} THEN r.pre END), "
         f"AVG(CASE WHEN {_BOTH} THEN r.post END)"
     ),
+    "session_attendances": "SUM(r.sessions_attended)",
 }
-_WIDTH = {"people": 5, "learning": 4}
+_WIDTH = {"people": 5, "learning": 4, "session_attendances": 1}
+PERSON_MEASURES = ("people", "learning", "session_attendances")
 
 
 def person_measures(
     matched: Matched, dimensions: Sequence[Dimension], measures: Sequence[str]
 ) -> Cells:
-    """{cell: {"people": {...}, "learning": {...}}} for the person-level measures asked."""
-    asked = [measure for measure in ("people", "learning") if measure in measures]
+    """{cell: {"people": {...}, "learning": {...}, "session_attendances": {...}}} for
+    the person-level measures asked."""
+    asked = [measure for measure in PERSON_MEASURES if measure in measures]
     if not asked:
         return {}
-    placed = {}
+    placed: dict[str, Any] = {}
+    if "session_attendances" in asked:
+        # Each attendance (one person at one activity) with the number of its sessions
+        # attended (counting rule 13): the person stays one row, counted once.
+        placed["sessions_attended"] = counting.session_attendance_count()
     for index, dimension in enumerate(dimensions):
         if not dimension.tags_activity:
             placed[f"k{index}"] = dimension.person_key_expression(matched.restriction)
@@ -91,8 +99,10 @@ def person_measures(
             part, values = values[:width], values[width:]
             if measure == "people":
                 cell["people"] = results.persons(*part)
-            else:
+            elif measure == "learning":
                 cell["learning"] = results.learning(*part)
+            else:
+                cell["session_attendances"] = results.session_attendances(*part)
         if keys or cell.get("people", {}).get("participations") or "people" not in cell:
             cells[key] = cell
     return cells

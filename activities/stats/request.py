@@ -19,10 +19,12 @@ MEASURES = (
     "learning",
     "hours",
     "person_hours",
+    "sessions",
+    "session_attendances",
 )
 # What an answer holds when `measures` is not given: the person-level measures are asked
 # for by name (they cost a pass over the attendance, and most records have none), and so
-# are the hours (most records of the 2020 report give none).
+# are the hours and the sessions (most records of the 2020 report give none).
 DEFAULT_MEASURES = ("activities", "participants", "countries")
 MAX_GROUP_BY = 3
 

@@ -30,12 +30,13 @@ def _hours_value(value: Any) -> float:
     return round(float(value or 0), 2)
 
 
-def hours(total: Any, without_hours: Any) -> dict[str, Any]:
-    """Hours of delivery of distinct activities (counting rule 12)."""
+def hours(total: Any, without_hours: Any, at_least: Any = 0) -> dict[str, Any]:
+    """Hours of delivery of distinct activities (counting rule 12); `at_least`
+    activities whose hours are a lower bound (rule 13) make the sum one too."""
     return {
         "total": _hours_value(total),
         "activities_without_hours": int(without_hours or 0),
-        "qualifier": counting.hours_qualifier(0, int(without_hours or 0)),
+        "qualifier": counting.hours_qualifier(0, int(without_hours or 0) + int(at_least or 0)),
     }
 
 
@@ -43,17 +44,32 @@ def no_hours() -> dict[str, Any]:
     return hours(0, 0)
 
 
-def person_hours(total: Any, without_hours: Any, rank: Any) -> dict[str, Any]:
-    """Participations x hours (counting rule 12), the rows' qualifiers carried."""
+def person_hours(total: Any, without_hours: Any, rank: Any, at_least: Any = 0) -> dict[str, Any]:
+    """Participations x hours (counting rule 12), the rows' qualifiers carried; rows of
+    `at_least` activities whose hours are a lower bound (rule 13) make it one too."""
     return {
         "total": _hours_value(total),
         "participations_without_hours": int(without_hours or 0),
-        "qualifier": counting.hours_qualifier(rank, int(without_hours or 0)),
+        "qualifier": counting.hours_qualifier(rank, int(without_hours or 0) + int(at_least or 0)),
     }
 
 
 def no_person_hours() -> dict[str, Any]:
     return person_hours(0, 0, 0)
+
+
+def sessions(total: Any) -> int:
+    """Sessions of distinct activities (counting rule 13)."""
+    return int(total or 0)
+
+
+def session_attendances(total: Any) -> dict[str, Any]:
+    """Person-session attendances (counting rule 13), a person-level count."""
+    return {"total": int(total or 0)}
+
+
+def no_session_attendances() -> dict[str, Any]:
+    return session_attendances(0)
 
 
 def no_people() -> dict[str, Any]:
@@ -132,6 +148,10 @@ def adds_up(measure: str, rows: list[dict[str, Any]], total: Any) -> bool:
         return bool(sum(row["activities"] for row in rows) == total)
     if measure == "participants":
         return bool(sum(row["participants"]["total"] for row in rows) == total["total"])
+    if measure == "sessions":
+        return bool(sum(row["sessions"] for row in rows) == total)
+    if measure == "session_attendances":
+        return bool(sum(row[measure]["total"] for row in rows) == total["total"])
     if measure in ("hours", "person_hours"):
         return bool(round(sum(row[measure]["total"] for row in rows), 2) == total["total"])
     return bool(sum(row["countries"]["at_least"] for row in rows) == total["at_least"])

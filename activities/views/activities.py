@@ -12,7 +12,7 @@ from django.urls import reverse
 from .. import counting, exports, selectors, stats
 from ..answer_cache import cached_page
 from ..models import Activity
-from ..people import suppression
+from ..people import privacy, suppression
 from .common import filter_query, page_totals, person_answer, stats_for
 from .filter_forms import DEFAULT_SORT, ListOptionsForm, filtered_activities
 
@@ -83,8 +83,13 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     counted = stats_for(
         request.user, Activity.objects.visible_to(request.user).filter(pk=activity.pk)
     )
+    # Who came to which session rests on named people: counted only for those who may
+    # see them; the sessions themselves (dates, hours, language) are for everyone.
+    sees_people = privacy.may_see_people_of(request.user, activity)
     context = {
         "activity": activity,
+        "sessions": list(activity.sessions.all()),
+        "session_presence": selectors.session_presence(activity) if sees_people else None,
         "totals": counted["totals"],
         "beneficiaries": suppression.rows_as_shown(
             list(activity.beneficiaries.all()), request.user

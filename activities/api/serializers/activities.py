@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, cast
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.text import format_lazy
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from activities import access, selectors, services
+from activities import access, counting, selectors, series, services
 from activities.models import (
     Activity,
     ActivityPostponement,
@@ -49,6 +49,7 @@ from .nested import (
     source_document_field,
     themes_field,
 )
+from .sessions import SessionSerializer
 
 if TYPE_CHECKING:
     from activities.selectors import ActivityWithParticipants
@@ -92,6 +93,15 @@ class ActivitySerializer(StrictModelSerializer):
         many=True,
         read_only=True,
         help_text="Its moves, in the order of the dates moved from; its own dates are the latest.",
+    )
+    sessions = SessionSerializer(
+        many=True,
+        required=False,
+        help_text="Its sessions (a series, a course), in order. In a request the list "
+        "replaces them: the session at each position is changed in place (its attendance "
+        "kept), positions beyond the list are deleted. Leave it out to keep them. When a "
+        "session gives its duration, the activity's hours are the sum of its sessions' "
+        "(hours_at_least when some are unknown).",
     )
     regions = regions_field(
         many=True,
@@ -153,6 +163,8 @@ class ActivitySerializer(StrictModelSerializer):
             "modality",
             "delivery",
             "hours",
+            "hours_at_least",
+            "sessions",
             "postponements",
             "status",
             "venue_country",
@@ -181,14 +193,25 @@ class ActivitySerializer(StrictModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["reference", "is_synthetic", "created_at", "updated_at"]
+        read_only_fields = [
+            "reference",
+            "is_synthetic",
+            "created_at",
+            "updated_at",
+            "hours_at_least",
+        ]
         extra_kwargs = {
             "reported_countries_count": {"min_value": 1},
             "hours": {
                 "min_value": Decimal("0.01"),
                 "help_text": "Hours of delivery of the whole activity (all its sessions), "
                 "when known; null when not recorded, never 0. The stats measures hours and "
-                "person_hours use it.",
+                "person_hours use it. When a session gives its duration, the sum of the "
+                "sessions' (read only then: another value is a 400).",
+            },
+            "hours_at_least": {
+                "help_text": "The hours are a lower bound: the sum of the sessions whose "
+                "duration is known, some others' unknown."
             },
             "status": {"required": False},
             "delivery": {
@@ -266,7 +289,48 @@ class ActivitySerializer(StrictModelSerializer):
         except DjangoValidationError as error:
             raise serializers.ValidationError({"countries": error.messages}) from error
         self._validate_row_countries(attrs.get("beneficiaries"), countries, regions)
+        self._validate_sessions(attrs, current("start_date"), current("end_date"))
         return attrs
+
+    def _validate_sessions(self, attrs, start, end) -> None:
+        """Sessions within the period, positive hours; hours typed only when no session
+        gives its duration (counting rule 13: they are the sessions' sum then)."""
+        sessions = attrs.get("sessions")
+        if sessions is not None:
+            error = series.sessions_count_error(count=len(sessions))
+            if error:
+                raise serializers.ValidationError({"sessions": [error]})
+            errors = series.session_errors(start=start, end=end, sessions=sessions)
+            if any(errors):
+                # The shape of DRF's own errors of a list: by the index of each bad item.
+                raise serializers.ValidationError(
+                    {
+                        "sessions": {
+                            str(index): {field: [message] for field, message in error.items()}
+                            for index, error in enumerate(errors)
+                            if error
+                        }
+                    }
+                )
+            durations = [session.get("hours") for session in sessions]
+        elif self.instance is not None:
+            durations = [session.hours for session in self.instance.sessions.all()]
+        else:
+            durations = []
+        from_sessions, _at_least = counting.session_hours(durations)
+        typed = attrs.get("hours")
+        if from_sessions is not None and typed is not None and typed != from_sessions:
+            raise serializers.ValidationError(
+                {
+                    "hours": [
+                        gettext(
+                            "The hours are the sum of the sessions' durations (%(hours)s): "
+                            "change the sessions, or leave the hours out."
+                        )
+                        % {"hours": from_sessions}
+                    ]
+                }
+            )
 
     def _validate_row_countries(self, rows, countries, regions) -> None:
         """A beneficiary row's country must lie in the activity's scope."""
@@ -286,6 +350,7 @@ class ActivitySerializer(StrictModelSerializer):
         data.pop("version", None)
         status = data.pop("status", None)
         rows = data.pop("beneficiaries", None)
+        self._sessions = data.pop("sessions", None)
         relations = {name: data.pop(name) for name in services.ACTIVITY_RELATIONS if name in data}
         if rows is not None:
             rows = [{key: value for key, value in row.items() if key != "total"} for row in rows]
@@ -325,7 +390,11 @@ class ActivitySerializer(StrictModelSerializer):
         self._check_scope(user, relations)
         with translate_service_errors(), transaction.atomic():
             activity = services.activity_create(
-                fields=fields, relations=relations, beneficiary_rows=rows or (), by=user
+                fields=fields,
+                relations=relations,
+                beneficiary_rows=rows or (),
+                sessions=self._sessions or (),
+                by=user,
             )
             activity = self._set_status(activity, status, user)
         return self._fresh(activity, user)
@@ -349,6 +418,7 @@ class ActivitySerializer(StrictModelSerializer):
                 fields=fields,
                 relations=relations,
                 beneficiary_rows=rows,
+                sessions=self._sessions,
                 by=user,
                 change_reason=self.context.get("change_reason"),
             )

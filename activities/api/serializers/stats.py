@@ -101,7 +101,10 @@ class HoursSerializer(serializers.Serializer):
     )
     qualifier = serializers.ChoiceField(
         choices=["exact", "at_least", "about"],
-        help_text=gettext_lazy("at_least when some activity has no hours recorded."),
+        help_text=gettext_lazy(
+            "at_least when some activity has no hours recorded, or only some of its "
+            "sessions' durations."
+        ),
     )
 
 
@@ -121,6 +124,19 @@ class PersonHoursSerializer(serializers.Serializer):
     suppressed = serializers.BooleanField(required=False)
 
 
+class SessionAttendancesSerializer(serializers.Serializer):
+    """Person-session attendances (counting rule 13): a person at five sessions of a
+    series is five here, and one participation and one person of the series."""
+
+    total = serializers.JSONField(
+        help_text=gettext_lazy(
+            'Attendances of persons at sessions; "<5" or "suppressed" where few named '
+            "people would be singled out."
+        )
+    )
+    suppressed = serializers.BooleanField(required=False)
+
+
 class StatsRowSerializer(serializers.Serializer):
     unattributed = serializers.BooleanField(
         help_text=gettext_lazy(
@@ -134,6 +150,11 @@ class StatsRowSerializer(serializers.Serializer):
     learning = LearningSerializer(required=False)
     hours = HoursSerializer(required=False)
     person_hours = PersonHoursSerializer(required=False)
+    sessions = serializers.IntegerField(
+        required=False,
+        help_text=gettext_lazy("Sessions of the distinct activities counted (counting rule 13)."),
+    )
+    session_attendances = SessionAttendancesSerializer(required=False)
     activities_href = serializers.URLField(allow_null=True)
 
     def get_fields(self):
@@ -152,6 +173,11 @@ class StatsTotalsSerializer(serializers.Serializer):
     learning = LearningSerializer(required=False)
     hours = HoursSerializer(required=False)
     person_hours = PersonHoursSerializer(required=False)
+    sessions = serializers.IntegerField(
+        required=False,
+        help_text=gettext_lazy("Sessions of the distinct activities counted (counting rule 13)."),
+    )
+    session_attendances = SessionAttendancesSerializer(required=False)
     activities_href = serializers.URLField()
 
 
