@@ -33,7 +33,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.fixtures_browser import DESKTOP, PHONE
 
-pytestmark = [pytest.mark.browser]
+# One worker runs them all under `pytest -n` (the Makefile's --dist loadgroup): each
+# worker would otherwise visit every page again.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("accessibility")]
 
 ROOT = Path(__file__).resolve().parent.parent
 AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
