@@ -114,6 +114,17 @@ PAGES = [
     Page("report form", "pages:report_form", "anonymous", lambda d: "/reports/"),
     Page("report draft", "pages:report_draft", "anonymous", lambda d: "/reports/draft/?year=2020"),
     Page("api docs", "api-docs", "anonymous", lambda d: "/api/v1/docs/", ready=".opblock"),
+    Page("browsable api root", "", "anonymous", lambda d: "/api/v1/"),
+    Page("browsable api list", "", "anonymous", lambda d: "/api/v1/activities/?region=013"),
+    Page(
+        "browsable api error",
+        "",
+        "anonymous",
+        lambda d: "/api/v1/activities/?region=XX",
+        status=400,
+    ),
+    # Not yet: the HTML forms DRF adds for a signed-in writer (its rest_framework/horizontal/
+    # templates: labels without `for`, help text below a 4.5:1 contrast).
     Page("log form", "officer-log", "officer", lambda d: "/log/", reworked_on=FORM_BRANCH),
     Page("my activities", "officer-my-activities", "officer", lambda d: "/my/activities/"),
     Page(
@@ -198,9 +209,9 @@ def _named_routes(resolver: URLResolver, namespace: str = "", prefix: str = "") 
         route = prefix + str(pattern.pattern)
         if isinstance(pattern, URLResolver):
             if route.startswith(("admin/", "api/")):
-                # Django's admin, and the API: JSON for programs (its docs page is in
-                # PAGES). DRF's browsable HTML of the API is not checked yet: it lacks a
-                # language and names no format button (templates of DRF's own).
+                # Django's admin, and the API: its routes answer JSON to programs, and
+                # DRF's browsable HTML to browsers, checked through a few of them in
+                # PAGES (one template, templates/rest_framework/base.html) with the docs.
                 continue
             inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
             names |= _named_routes(pattern, inner, route)
