@@ -25,10 +25,11 @@ run: setup
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The suite in parallel, one process per core, each with its own test database
-# (`make test TEST_WORKERS=0` runs it in one process).
+# (`make test TEST_WORKERS=0` runs it in one process). Tests marked with an xdist_group
+# run in one process: the accessibility checks share one visit of every page.
 TEST_WORKERS ?= auto
 test: setup
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The benchmark (bench/README.md): 100,000 synthetic activities in the PostgreSQL database
 # tacbapp_bench (rebuilt), served by gunicorn on 127.0.0.1; writes bench/results.json, .md.

@@ -294,7 +294,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # No online validator badge: /api/v1/docs/ loads nothing from outside the site.
-    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False, "validatorUrl": None},
     # Request bodies name related records by code, responses nest them: two components.
     "COMPONENT_SPLIT_REQUEST": True,
     # A stored value says "more than"; a sum of values says "at least" (counting.py).

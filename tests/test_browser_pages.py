@@ -83,7 +83,7 @@ def test_a_bad_filter_shows_the_error_next_to_the_field(browser_page):
     page = browser_page
     response = page.goto(page.url_for("/activities/?country=XX"))
     assert response.status == 400
-    assert "XX" in page.locator("#country-error").inner_text()
+    assert "XX" in page.locator("#id_country_error").inner_text()
 
 
 def test_the_pages_fit_a_375_pixel_phone(browser_page, artifacts):

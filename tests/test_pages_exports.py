@@ -124,7 +124,7 @@ def test_a_row_carries_places_people_sex_split_themes_partners_and_source(client
 def test_a_bad_filter_gives_no_file_but_the_form_with_the_error(client):
     response = client.get("/activities/download.xlsx?country=XX")
     assert response.status_code == 400
-    assert b'id="country-error"' in response.content
+    assert b'id="id_country_error"' in response.content
 
 
 def test_the_list_links_its_downloads_with_the_same_filters(client):

@@ -214,7 +214,7 @@ def test_a_bad_filter_value_shows_the_form_with_the_error_next_to_the_field(clie
     response = client.get("/activities/?region=999&year=2020")
     assert response.status_code == 400
     html = response.content.decode()
-    error = re.search(r'id="region-error">([^<]*)<', html)
+    error = re.search(r'id="id_region_error">([^<]*)<', html)
     assert error and "999" in error.group(1)
     assert "These filters cannot be used" in html
     # The valid value stays in the form, so nothing typed is lost.

@@ -54,16 +54,23 @@ def format_parameter(csv_note=None) -> OpenApiParameter:
     )
 
 
+def with_article(name: str) -> str:
+    """ "an activity", "a country": the resource names are nouns whose first letter tells
+    the sound (no "hour", no "user")."""
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def documented(name: str, plural: str, *, csv_note=None):
     """OpenAPI text for the actions of a resource, and the format parameters of lists."""
     format_param = format_parameter(csv_note)
+    one = with_article(name)
     return extend_schema_view(
         list=extend_schema(summary=f"List {plural}", parameters=[format_param, HXL_PARAMETER]),
         retrieve=extend_schema(summary=f"One {name}", parameters=[format_param]),
-        create=extend_schema(summary=f"Create a {name}"),
-        update=extend_schema(summary=f"Replace a {name}"),
-        partial_update=extend_schema(summary=f"Change a {name}"),
-        destroy=extend_schema(summary=f"Delete a {name}"),
+        create=extend_schema(summary=f"Create {one}"),
+        update=extend_schema(summary=f"Replace {one}"),
+        partial_update=extend_schema(summary=f"Change {one}"),
+        destroy=extend_schema(summary=f"Delete {one}"),
     )
 
 

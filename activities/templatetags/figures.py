@@ -82,6 +82,25 @@ def qualified_words(value, qualifier) -> str:
 
 
 @register.filter
+def how_many(measure) -> int:
+    """The number that picks a plural form: {% blocktranslate count counter=x|how_many %}.
+    A measure dict's total (or its "at least" for countries), an int as it is; an unknown
+    or suppressed number ("<5") reads as plural, like "not recorded participations"."""
+    if isinstance(measure, dict):
+        measure = measure.get("total", measure.get("at_least"))
+    return measure if isinstance(measure, int) else 2
+
+
+@register.filter
+def unit_for(unit: str, value) -> str:
+    """{{ figure.unit|unit_for:figure.value }}: the source's unit ("meetings"), singular
+    for one ("1 meeting"). The unit is the source's own English word, not a message."""
+    from ..reports.words import unit_of  # words imports this module
+
+    return unit_of(unit or "", value if isinstance(value, int) else None)
+
+
+@register.filter
 def countries_count(measure) -> str:
     """The engine's countries measure: named countries, or the reported "from N"."""
     if not isinstance(measure, dict):

@@ -132,10 +132,16 @@ def _model_choice(fields: dict[str, forms.Field], name: str) -> filter_fields.Mo
 
 def _label_unnamed(fields: dict[str, forms.Field]) -> None:
     """django-filter labels filters with a method "[invalid name]": name them, so that
-    a filter added to the shared FilterSet later still gets a readable label."""
+    a filter added to the shared FilterSet later still gets a readable label.
+
+    The FilterSets' help texts document the API's query parameters (codes, slugs, ids:
+    "Partner id."), not the page's select boxes, so the page shows none of them, and
+    they are dropped here: Django would otherwise point each field's aria-describedby
+    at an `..._helptext` element the page never has."""
     for name, field in fields.items():
         if not field.label or field.label == "[invalid name]":
             field.label = name.replace("_", " ").capitalize()
+        field.help_text = ""
 
 
 def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
@@ -236,5 +242,6 @@ def filtered_projects(request: HttpRequest) -> ProjectFilterSet:
     fields["year"].widget = forms.NumberInput(attrs={"inputmode": "numeric", "min": 1900})
     for name, label in PROJECT_FILTER_LABELS.items():
         fields[name].label = label
+    _label_unnamed(fields)
     filterset.form.order_fields(PROJECT_FILTER_LABELS)
     return filterset

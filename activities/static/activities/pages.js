@@ -17,3 +17,25 @@ document.addEventListener("submit", function (event) {
     if (element.name && element.value === "") element.disabled = true;
   });
 });
+
+// A table wider than the screen scrolls sideways inside its .table-wrap. The keyboard
+// must reach it to scroll it (WCAG 2.1.1), so a wrap that scrolls becomes a focusable
+// region named by its table's caption; one that fits stays out of the tab order.
+function markScrollingTables() {
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    var caption = wrap.querySelector("caption");
+    if (wrap.scrollWidth > wrap.clientWidth) {
+      wrap.tabIndex = 0;
+      if (caption) {
+        wrap.setAttribute("role", "region");
+        wrap.setAttribute("aria-label", caption.textContent.trim());
+      }
+    } else {
+      wrap.removeAttribute("tabindex");
+      wrap.removeAttribute("role");
+      wrap.removeAttribute("aria-label");
+    }
+  });
+}
+window.addEventListener("load", markScrollingTables);
+window.addEventListener("resize", markScrollingTables);
