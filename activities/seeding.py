@@ -60,7 +60,14 @@ def upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
     obj = model._default_manager.filter(**lookup).first()  # `objects`, for every model here
     if obj is None:
         return model._default_manager.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    # A code given for a foreign key to a code (an activity's kind) is compared with the
+    # code the row holds, not with the related row.
+    changed = [
+        name
+        for name, value in values.items()
+        if (obj.serializable_value(name) if isinstance(value, str) else getattr(obj, name))
+        != value
+    ]
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
