@@ -65,8 +65,7 @@ def upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
     changed = [
         name
         for name, value in values.items()
-        if (obj.serializable_value(name) if isinstance(value, str) else getattr(obj, name))
-        != value
+        if (obj.serializable_value(name) if isinstance(value, str) else getattr(obj, name)) != value
     ]
     if changed:
         for name in changed:

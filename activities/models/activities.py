@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..querysets import ActivityQuerySet
-from .kinds import ActivityKind, CodeForeignKey, Modality
+from .kinds import ActivityKind, CodeForeignKey, Modality, ModalityOption
+from .kinds import Kind as KindRow
 from .places import Country, Region
 from .precision import DatePrecision, format_period
 from .references import (
@@ -107,8 +108,8 @@ class Activity(models.Model):
     )
     # The code of a row of Kind (kinds.py), in the column that held the code before:
     # `?kind=training` and `"kind": "training"` read it unchanged. Indexed by Meta.
-    kind = CodeForeignKey(
-        "Kind",
+    kind: CodeForeignKey[KindRow | str, KindRow] = CodeForeignKey(
+        KindRow,
         db_column="kind",
         db_index=False,
         default=ActivityKind.TRAINING,
@@ -121,8 +122,8 @@ class Activity(models.Model):
     date_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    modality = CodeForeignKey(
-        "ModalityOption",
+    modality: CodeForeignKey[ModalityOption | str, ModalityOption] = CodeForeignKey(
+        ModalityOption,
         db_column="modality",
         db_index=False,
         default=Modality.NOT_RECORDED,

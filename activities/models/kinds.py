@@ -19,13 +19,16 @@ migration; the activity's column still holds the code (a foreign key to `code`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
+
+_ST = TypeVar("_ST")  # what may be set: a row or its code
+_GT = TypeVar("_GT")  # what is read: the row
 
 # What a code may be: the built-in ones are of this shape, and a URL carries it as is.
 CODE_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -124,7 +127,7 @@ class CodeDescriptor(ForwardManyToOneDescriptor):
         super().__set__(instance, value)
 
 
-class CodeForeignKey(models.ForeignKey):
+class CodeForeignKey(models.ForeignKey[_ST, _GT]):
     """A foreign key to a CodedReference's `code` that also takes the code itself."""
 
     forward_related_accessor_class = CodeDescriptor
@@ -155,7 +158,9 @@ class ModalityOption(CodedReference):
         verbose_name_plural = _("modalities")
 
 
-def active_or_current(model: type[CodedReference], current: str | None = None):
+def active_or_current(
+    model: type[Kind] | type[ModalityOption], current: str | None = None
+) -> models.QuerySet[Any]:
     """The rows a form offers: the active ones, and the record's own even if inactive."""
     condition = models.Q(is_active=True)
     if current:

@@ -58,10 +58,10 @@ class Audience(models.Model):
         rows and people protect it in the database; the many-to-many links of
         activities and figures would be stripped silently, so deleting is refused."""
         return (
-            self.activities.exists()  # type: ignore[attr-defined]
-            or self.figures.exists()  # type: ignore[attr-defined]
-            or self.beneficiary_groups.exists()  # type: ignore[attr-defined]
-            or self.participants.exists()  # type: ignore[attr-defined]
+            self.activities.exists()
+            or self.figures.exists()
+            or self.beneficiary_groups.exists()
+            or self.participants.exists()
         )
 
     @property
