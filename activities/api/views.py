@@ -74,7 +74,7 @@ class ActivityViewSet(ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet
         "start_date": "start_date",
         "end_date": "end_date",
         "title": "title",
-        "kind": "kind",
+        "kind": "kind_id",  # by code, as before kinds were a table (no join)
         "id": "id",
         "participants": "participants_total",
         "updated_at": "updated_at",

@@ -119,9 +119,7 @@ class CodeDescriptor(ForwardManyToOneDescriptor):
 
     def __set__(self, instance: Any, value: Any) -> None:
         if isinstance(value, str):
-            cached = self.field.get_cached_value(instance, default=None)
-            if cached is not None and cached.code != value:
-                self.field.delete_cached_value(instance)
+            # `kind_id` forgets a cached row of another code itself.
             setattr(instance, self.field.attname, value)
             return
         super().__set__(instance, value)
