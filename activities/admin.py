@@ -16,9 +16,11 @@ from .models import (
     Country,
     Donor,
     DonorViewer,
+    Kind,
     Language,
     Mandate,
     Mentor,
+    ModalityOption,
     OfficerScope,
     Partner,
     PersonErasure,
@@ -26,6 +28,7 @@ from .models import (
     ReportedFigure,
     SourceDocument,
     Theme,
+    active_or_current,
     validate_geographic_scope,
 )
 from .results import periods
@@ -85,6 +88,12 @@ class ActivityAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["loaded_version"].initial = self.instance.version
+        # Active kinds and modalities, and the record's own if it has been retired since.
+        saved = self.instance if self.instance.pk else None
+        for name, model in (("kind", Kind), ("modality", ModalityOption)):
+            if name in self.fields:
+                current = getattr(saved, f"{name}_id") if saved else None
+                self.fields[name].queryset = active_or_current(model, current)  # type: ignore[attr-defined]
         published = self.instance.status == Activity.Status.PUBLISHED
         closed = periods.closed_periods_of(self.instance) if published else []
         if closed:
@@ -290,8 +299,66 @@ class ThemeAdmin(admin.ModelAdmin):
 
 @admin.register(Audience)
 class AudienceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug"]
+    list_display = ["name", "slug", "activity_count"]
     search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(activities_total=Count("activities"))
+
+    @admin.display(description=_("activities"), ordering="activities_total")
+    def activity_count(self, obj):
+        return obj.activities_total
+
+    def has_delete_permission(self, request, obj=None):
+        """An audience still named by an activity, a row of people or a figure is not
+        deleted (that would strip it from them silently): rename it instead."""
+        if obj is not None and obj.is_in_use():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class CodedReferenceAdmin(admin.ModelAdmin):
+    """Kinds and modalities: list, add, relabel, reorder, retire (inactive: offered for
+    no new record, still shown on old ones). A code never changes once saved, since
+    links and filters name it; a built-in code (the code relies on it) or one in use is
+    never deleted."""
+
+    list_display = ["code", "label", "label_fr", "label_es", "position", "is_active", "in_use"]
+    list_editable = ["position", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "label", "label_fr", "label_es"]
+    fields = ["code", "label", "label_fr", "label_es", "description", "position", "is_active"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(activities_total=Count("activities"))
+
+    @admin.display(description=_("activities"), ordering="activities_total")
+    def in_use(self, obj):
+        return obj.activities_total
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["code"] if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (obj.is_built_in or obj.activities.exists()):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        # The bulk delete would bypass the per-row refusal above.
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)
+        return actions
+
+
+@admin.register(Kind)
+class KindAdmin(CodedReferenceAdmin):
+    pass
+
+
+@admin.register(ModalityOption)
+class ModalityOptionAdmin(CodedReferenceAdmin):
+    pass
 
 
 @admin.register(Language)

@@ -228,7 +228,8 @@ def activity_history(activity_id: int) -> list[Entry]:
     entries: list[Entry] = []
     records = list(
         Activity.history.filter(id=activity_id)
-        .select_related("history_user")
+        # The kind and modality rows, for their labels (no query per record).
+        .select_related("history_user", "kind", "modality")
         .order_by("history_date", "history_id")
     )
     closed = ClosedPeriods(activity_id, records)

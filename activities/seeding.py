@@ -16,19 +16,24 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.utils import translation
 
 from . import services
 from .models import (
     Activity,
+    ActivityKind,
     ActivityPostponement,
     Audience,
     BeneficiaryGroup,
     Country,
     DatePrecision,
     FigureRole,
+    Kind,
     Language,
     Mandate,
     Mentor,
+    Modality,
+    ModalityOption,
     Partner,
     PeriodEvent,
     PeriodSnapshot,
@@ -55,7 +60,13 @@ def upsert(model: type[M], lookup: dict[str, Any], values: dict[str, Any]) -> M:
     obj = model._default_manager.filter(**lookup).first()  # `objects`, for every model here
     if obj is None:
         return model._default_manager.create(**lookup, **values)
-    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    # A code given for a foreign key to a code (an activity's kind) is compared with the
+    # code the row holds, not with the related row.
+    changed = [
+        name
+        for name, value in values.items()
+        if (obj.serializable_value(name) if isinstance(value, str) else getattr(obj, name)) != value
+    ]
     if changed:
         for name in changed:
             setattr(obj, name, values[name])
@@ -155,12 +166,27 @@ def load_reference() -> dict[str, int]:
         upsert(Language, {"code": code}, {"name": name})
     for slug, name in reference["audiences"]:
         upsert(Audience, {"slug": slug}, {"name": name})
+    ensure_built_in_codes()
     return {
         "regions": Region.objects.count(),
         "countries": Country.objects.count(),
         "languages": Language.objects.count(),
         "audiences": Audience.objects.count(),
+        "kinds": Kind.objects.count(),
+        "modalities": ModalityOption.objects.count(),
     }
+
+
+def ensure_built_in_codes() -> None:
+    """The built-in kinds and modalities (models/kinds.py), where missing. Migration
+    0013 made them; a database emptied since (a flushed test database) gets them back.
+    Rows that exist are left as an administrator left them (labels, order, active)."""
+    with translation.override("en"):
+        for model, codes in ((Kind, ActivityKind), (ModalityOption, Modality)):
+            for position, (code, label) in enumerate(codes.choices, start=1):
+                model.objects.get_or_create(
+                    code=code, defaults={"label": str(label), "position": position * 10}
+                )
 
 
 # --- The 2020 report -------------------------------------------------------------------

@@ -107,10 +107,11 @@ def with_participants(activities: QuerySet[Activity]) -> QuerySet[ActivityWithPa
 
 def activity_list(user: AnyUser) -> QuerySet[ActivityWithParticipants]:
     """Activities for the list page and its exports: places, themes and partners in
-    four prefetch queries, whatever the page size."""
+    four prefetch queries, whatever the page size; kind and modality joined (their
+    labels)."""
     return with_participants(
         Activity.objects.visible_to(user)
-        .select_related("source_document")
+        .select_related("source_document", "kind", "modality")
         .prefetch_related("countries", "regions", "themes", "partners")
     )
 
@@ -144,10 +145,12 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
     it (a draft for an anonymous visitor looks exactly like a missing record)."""
     return (
         Activity.objects.visible_to(user)
-        .select_related("source_document", "scope_region", "venue_country")
+        .select_related("source_document", "scope_region", "venue_country", "kind", "modality")
         .prefetch_related(
             "postponements",
-            Prefetch("sessions", queryset=ActivitySession.objects.select_related("language")),
+            Prefetch(
+                "sessions", queryset=ActivitySession.objects.select_related("language", "modality")
+            ),
             "countries",
             "regions",
             "themes__parent",
@@ -213,9 +216,9 @@ def umbrella_figures() -> QuerySet[ReportedFigure]:
 def place_activities(activities: QuerySet[Activity]) -> QuerySet[Activity]:
     """The activity table of a region or country page: latest first, with their places
     and their own participations."""
-    return with_participants(activities.prefetch_related("countries", "regions")).order_by(
-        "-start_date", "title"
-    )
+    return with_participants(
+        activities.select_related("kind").prefetch_related("countries", "regions")
+    ).order_by("-start_date", "title")
 
 
 def region_ancestors(path: str) -> list[Region]:
@@ -336,7 +339,9 @@ def api_activities(*, user: AnyUser) -> QuerySet[ActivityWithParticipants]:
         .select_related("source_document", "scope_region", "venue_country")
         .prefetch_related(
             "postponements",
-            Prefetch("sessions", queryset=ActivitySession.objects.select_related("language")),
+            Prefetch(
+                "sessions", queryset=ActivitySession.objects.select_related("language", "modality")
+            ),
             "countries",
             "regions",
             "themes",

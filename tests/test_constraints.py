@@ -3,7 +3,7 @@
 import datetime
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
 from activities.models import (
     Activity,
@@ -91,8 +91,6 @@ def test_it_rejects_an_activity_that_ends_before_it_starts():
 @pytest.mark.parametrize(
     "field, value",
     [
-        ("kind", "picnic"),
-        ("modality", "telepathy"),
         ("status", "secret"),
         ("date_precision", "week"),
         ("reported_countries_count", 0),
@@ -100,6 +98,15 @@ def test_it_rejects_an_activity_that_ends_before_it_starts():
 )
 def test_it_rejects_unknown_choices_on_activities(field, value):
     assert_rejected(lambda: make_activity(**{field: value}))
+
+
+@pytest.mark.parametrize("field, value", [("kind", "picnic"), ("modality", "telepathy")])
+def test_it_rejects_a_kind_or_modality_that_is_no_row_of_its_table(field, value):
+    # A foreign key to the code, which both databases check at commit (deferred): the
+    # test's transaction never commits, so the check is asked for before it rolls back.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_activity(**{field: value})
+        connection.check_constraints(table_names=["activities_activity"])
 
 
 def test_it_rejects_a_malformed_region_code():

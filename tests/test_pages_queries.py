@@ -116,22 +116,23 @@ def assert_flat(client, make_activities, engine_queries, django_assert_num_queri
 
 def test_the_activity_list_query_count_stays_flat(assert_flat):
     # 1 the ?theme= lookup (validating the filter)
-    # 2 the page of activities, people annotated by subqueries (no COUNT: the engine's
-    #   totals give the number of pages)
+    # 2 the page of activities with their kind and modality (joined), people annotated
+    #   by subqueries (no COUNT: the engine's totals give the number of pages)
     # 3-6 prefetch of their countries, regions, themes, partners
-    # 7-16 the sidebar's options: regions (M49 tree), countries, themes, audiences,
-    #      languages, partners, mentors (with hub), mandates, donors, projects
-    # 17 the sidebar's reported figures (?figure=, the records behind a report's figure)
+    # 7-18 the sidebar's options: regions (M49 tree), countries, themes, kinds,
+    #      modalities, audiences, languages, partners, mentors (with hub), mandates,
+    #      donors, projects
+    # 19 the sidebar's reported figures (?figure=, the records behind a report's figure)
     def expect(response, body, size):
         assert len(response.context["activities"]) == size
 
-    assert_flat("/activities/?theme=query-count", 17, expect=expect)
+    assert_flat("/activities/?theme=query-count", 19, expect=expect)
 
 
 def test_the_export_query_count_stays_flat(assert_flat):
     # 1-3 the form's option lists (regions, countries, themes), built as for the page
     # 4 the ?theme= lookup
-    # 5 the activities (one chunk of 500, people annotated)
+    # 5 the activities (one chunk of 500, kind and modality joined, people annotated)
     # 6-9 prefetch of their countries, regions, themes, partners
     def expect(response, body, size):
         assert len(body.decode().splitlines()) == size + 1
@@ -146,7 +147,7 @@ def test_the_activity_detail_query_count_does_not_grow_with_the_data(
     make_activities(49)
     client.get(f"/activities/{first.pk}/")
     engine = sum(engine_queries)
-    # 1 the activity (with source document, scope region and venue country)
+    # 1 the activity (with source document, scope region, venue country, kind, modality)
     # 2-16 prefetch: postponements, sessions (with language), countries, regions, themes,
     #      their parents, partners,
     #      mandates, donors, projects, languages, audiences, mentors (with hub),

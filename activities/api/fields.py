@@ -16,8 +16,10 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
+from rest_framework.relations import PKOnlyObject
 
 from activities.models import Country
+from activities.models.kinds import CODE_PATTERN
 
 
 class CodeRelatedField(serializers.SlugRelatedField):
@@ -111,6 +113,62 @@ class CountryCodeRelatedField(CodeRelatedField):
             self.fail("does_not_exist", value=code)
         self._found[code] = country
         return country
+
+
+class ReferenceCodeField(serializers.SlugRelatedField):
+    """A kind or a modality as its bare code, `"kind": "training"`, as before they were
+    tables. Read from the activity's own column (no query); written as the code of a row,
+    an active one unless the record already has it (an inactive kind stays on old
+    records, and is offered for no new one)."""
+
+    default_error_messages = {
+        "does_not_exist": "Unknown {what} {value}: {listed_at} lists the codes.",
+        "invalid": "Give the {what} as its code, a string.",
+        "inactive": "The {what} {value} is no longer in use: choose another ({listed_at}).",
+    }
+
+    def __init__(self, *, what: str, listed_at: str, **kwargs) -> None:
+        self.what = what
+        self.listed_at = listed_at
+        super().__init__(slug_field="code", **kwargs)
+
+    def use_pk_only_optimization(self) -> bool:
+        # get_attribute() then gives the column's value (the code) without fetching the row.
+        return True
+
+    def to_representation(self, value):
+        return value.pk if isinstance(value, PKOnlyObject) else value.code
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        row = super().to_internal_value(data.strip())
+        instance = getattr(self.parent, "instance", None)
+        current = instance.serializable_value(self.source) if instance is not None else None
+        if not row.is_active and row.code != current:
+            self.fail("inactive", value=row.code)
+        return row
+
+    def fail(self, key, **kwargs):
+        kwargs.setdefault("what", self.what)
+        kwargs.setdefault("listed_at", self.listed_at)
+        kwargs.setdefault("value", "")
+        super().fail(key, **kwargs)
+
+
+class ReferenceCodeFieldSchema(OpenApiSerializerFieldExtension):
+    """OpenAPI: a code of the shape every kind and modality has; the codes themselves are
+    data (GET /api/v1/kinds/, /api/v1/modalities/), not an enum fixed in the schema."""
+
+    target_class = ReferenceCodeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        return {
+            "type": "string",
+            "pattern": CODE_PATTERN,
+            "description": f"The {field.what} code: {field.listed_at} lists them.",
+        }
 
 
 class SuppressibleCountField(serializers.IntegerField):

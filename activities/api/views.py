@@ -37,9 +37,11 @@ from activities.models import (
     Audience,
     Country,
     Donor,
+    Kind,
     Language,
     Mandate,
     Mentor,
+    ModalityOption,
     Partner,
     Region,
     ReportedFigure,
@@ -72,7 +74,7 @@ class ActivityViewSet(ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet
         "start_date": "start_date",
         "end_date": "end_date",
         "title": "title",
-        "kind": "kind",
+        "kind": "kind_id",  # by code, as before kinds were a table (no join)
         "id": "id",
         "participants": "participants_total",
         "updated_at": "updated_at",
@@ -176,6 +178,33 @@ class AudienceViewSet(ApiViewSet):
     ordering_fields = {"name": "name", "slug": "slug"}
     ordering = ["name"]
     queryset = Audience.objects.all()
+
+
+@documented("kind of activity", "kinds of activity")
+class KindViewSet(ReadOnlyApiViewSet):
+    """Kinds of activity, by code (/api/v1/kinds/training/): the values of an activity's
+    `kind` and of the `kind` filter. An administrator adds and retires them; an inactive
+    kind (`is_active` false) stays on old records and is accepted for no new one."""
+
+    serializer_class = serializers.KindSerializer
+    lookup_field = "code"
+    lookup_value_regex = "[a-z][a-z0-9_]*"
+    ordering_fields = {"position": "position", "code": "code"}
+    ordering = ["position", "code"]
+    queryset = Kind.objects.all()
+
+
+@documented("modality", "modalities")
+class ModalityViewSet(ReadOnlyApiViewSet):
+    """Modalities of delivery, by code (/api/v1/modalities/online/): the values of an
+    activity's `modality` and of the `modality` filter, managed like the kinds."""
+
+    serializer_class = serializers.ModalitySerializer
+    lookup_field = "code"
+    lookup_value_regex = "[a-z][a-z0-9_]*"
+    ordering_fields = {"position": "position", "code": "code"}
+    ordering = ["position", "code"]
+    queryset = ModalityOption.objects.all()
 
 
 @documented("language", "languages")

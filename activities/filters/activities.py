@@ -18,9 +18,11 @@ from ..models import (
     Audience,
     BeneficiaryGroup,
     Donor,
+    Kind,
     Language,
     Mandate,
     Mentor,
+    ModalityOption,
     Partner,
     Project,
     Region,
@@ -39,6 +41,7 @@ from .fields import (
     choice_of,
     code_of,
     linked_to,
+    reference_code_of,
     under_theme,
 )
 
@@ -131,8 +134,20 @@ class ActivityFilterSet(django_filters.FilterSet):
         method="filter_theme",
         help_text="Theme slug; a theme also matches activities tagged with its topics.",
     )
-    kind = choice_of(Activity.Kind.choices, "kind", help_text="What was delivered.")
-    modality = choice_of(Activity.Modality.choices, "modality", help_text="How it was delivered.")
+    kind = reference_code_of(
+        Kind,
+        "kind",
+        "/api/v1/kinds/",
+        help_text="Kind code: what was delivered (training, webinar...; /api/v1/kinds/ "
+        "lists them).",
+    )
+    modality = reference_code_of(
+        ModalityOption,
+        "modality",
+        "/api/v1/modalities/",
+        help_text="Modality code: how it was delivered (in_person, online...; "
+        "/api/v1/modalities/ lists them).",
+    )
     status = choice_of(
         Activity.Status.choices,
         "status",

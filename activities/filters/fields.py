@@ -18,7 +18,8 @@ from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
 from .. import counting
-from ..models import Country, DeliveryStatus, Region, ReportedFigure
+from ..models import Country, DeliveryStatus, Kind, ModalityOption, Region, ReportedFigure
+from ..models.kinds import CODE_PATTERN
 
 
 class CountryCodeField(forms.CharField):
@@ -292,6 +293,23 @@ def code_of(model, field: str, what: str, **kwargs) -> django_filters.ModelChoic
     if model is Region:
         schema["pattern"] = "^[0-9]{3}$"
     return with_schema(filter_, schema)
+
+
+def reference_code_of(
+    model: type[Kind] | type[ModalityOption], what: str, listed_at: str, **kwargs
+) -> django_filters.ModelChoiceFilter:
+    """A kind or a modality by its code: any row of the table, inactive ones included
+    (old records keep them). The codes are data, so the schema gives their shape and
+    where to list them rather than an enum."""
+    filter_ = django_filters.ModelChoiceFilter(
+        queryset=model.objects.all(),
+        to_field_name="code",
+        error_messages={
+            "invalid_choice": f"Unknown {what} %(value)s: {listed_at} lists the codes."
+        },
+        **kwargs,
+    )
+    return with_schema(filter_, {"type": "string", "pattern": CODE_PATTERN})
 
 
 def choice_of(choices, what: str, **kwargs) -> django_filters.ChoiceFilter:

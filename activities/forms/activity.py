@@ -20,11 +20,14 @@ from ..models import (
     Country,
     DatePrecision,
     Donor,
+    Kind,
     Language,
+    ModalityOption,
     Partner,
     Project,
     Region,
     Theme,
+    active_or_current,
     validate_geographic_scope,
 )
 from ..results import periods
@@ -166,6 +169,14 @@ class ActivityForm(forms.ModelForm):
             reason.required = True
             reason.help_text = periods.reason_message(self.closed_periods)
             reason.error_messages["required"] = reason.help_text
+        # Active kinds and modalities, and the record's own if it has been retired since.
+        saved = self.instance if self.instance.pk else None
+        model_choices(self, "kind").queryset = active_or_current(
+            Kind, saved.kind_id if saved else None
+        )
+        model_choices(self, "modality").queryset = active_or_current(
+            ModalityOption, saved.modality_id if saved else None
+        )
         model_choices(self, "countries").queryset = Country.objects.all()
         venue = model_choices(self, "venue_country")
         venue.queryset = Country.objects.all()

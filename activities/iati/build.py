@@ -415,7 +415,7 @@ def activity_element(
     )
     _text_element(element, "title", record.title)
     description = record.description.strip() or _("%(kind)s, %(period)s.") % {
-        "kind": Activity.Kind(record.kind).label.capitalize(),
+        "kind": directory.kinds[record.kind].display_name.capitalize(),
         "period": record.period_label,
     }
     _text_element(element, "description", description, type="1")

@@ -25,6 +25,7 @@ from ..models import (
     Country,
     Donor,
     Funding,
+    Kind,
     Partner,
     Project,
     Region,
@@ -59,6 +60,7 @@ class Directory:
     donors: dict[int, Donor]
     projects: dict[int, str]  # code
     sources: dict[int, SourceDocument]
+    kinds: dict[str, Kind]  # by code
 
     @classmethod
     def load(cls) -> Directory:
@@ -80,6 +82,7 @@ class Directory:
             donors={donor.pk: donor for donor in Donor.objects.all()},
             projects=dict(Project.objects.values_list("pk", "code")),
             sources={source.pk: source for source in SourceDocument.objects.all()},
+            kinds={kind.code: kind for kind in Kind.objects.all()},
         )
 
 

@@ -4,6 +4,8 @@ Reading guide
 - places.py: Region and Country, the UN M49 standard (loaded from a maintained source).
 - references.py: the directories records point to (themes, audiences, languages,
   partners, mandates, donors, mentors, source documents).
+- kinds.py: Kind and ModalityOption, the kinds of activity and modalities of delivery an
+  administrator manages, named by codes (ActivityKind and Modality are the built-in ones).
 - activities.py: Activity is one delivery (most often a training).
 - beneficiaries.py: BeneficiaryGroup rows say how many people an activity reached, by
   audience, sex and country, with a qualifier (precision.py).
@@ -29,10 +31,8 @@ that has a `history` field.
 
 from .activities import (
     Activity,
-    ActivityKind,
     ActivityPostponement,
     DeliveryStatus,
-    Modality,
     PublicationStatus,
     validate_geographic_scope,
 )
@@ -56,6 +56,7 @@ from .beneficiaries import BeneficiaryGroup
 from .beneficiaries import HistoricalBeneficiaryGroup  # type: ignore[attr-defined]  # isort: skip
 from .data_version import DataVersion
 from .figures import FigureRole, ReportedFigure
+from .kinds import ActivityKind, Kind, Modality, ModalityOption, active_or_current
 from .people import (
     AgeBand,
     Attendance,
@@ -134,10 +135,12 @@ __all__ = [
     "Indicator",
     "IndicatorKind",
     "IndicatorValue",
+    "Kind",
     "Language",
     "Mandate",
     "Mentor",
     "Modality",
+    "ModalityOption",
     "OfficerScope",
     "Outcome",
     "Participant",
@@ -158,6 +161,7 @@ __all__ = [
     "SourceDocument",
     "Target",
     "Theme",
+    "active_or_current",
     "format_period",
     "validate_geographic_scope",
 ]

@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..querysets import ActivityQuerySet
+from .kinds import ActivityKind, CodeForeignKey, Modality, ModalityOption
+from .kinds import Kind as KindRow
 from .places import Country, Region
 from .precision import DatePrecision, format_period
 from .references import (
@@ -66,30 +68,6 @@ class ActivityHistory(HistoricalRecords):
         return None
 
 
-class ActivityKind(models.TextChoices):
-    TRAINING = "training", _("training")
-    COURSE = "course", _("course")
-    WEBINAR = "webinar", _("webinar")
-    WORKSHOP = "workshop", _("workshop")
-    CONFERENCE = "conference", _("conference")
-    MEETING = "meeting", _("meeting")
-    ASSESSMENT = "assessment", _("assessment")
-    ADVISORY = "advisory", _("advisory")
-    MENTORING = "mentoring", _("mentoring")
-    AWARENESS = "awareness", _("awareness-raising")
-    CAMPAIGN = "campaign", _("campaign")
-    PUBLICATION = "publication", _("publication")
-    MECHANISM = "mechanism", _("mechanism or tool")
-
-
-class Modality(models.TextChoices):
-    IN_PERSON = "in_person", _("in person")
-    ONLINE = "online", _("online")
-    HYBRID = "hybrid", _("hybrid")
-    BROADCAST = "broadcast", _("broadcast")
-    NOT_RECORDED = "not_recorded", _("not recorded")
-
-
 class PublicationStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
     PUBLISHED = "published", _("published")
@@ -114,6 +92,8 @@ class Activity(models.Model):
     "2020", never as a day.
     """
 
+    # The built-in codes (kinds.py); the kinds and modalities themselves are rows of
+    # Kind and ModalityOption, which an administrator adds to.
     Kind = ActivityKind
     Modality = Modality
     Status = PublicationStatus
@@ -126,7 +106,15 @@ class Activity(models.Model):
         blank=True,
         help_text="Stable key for seeded or imported records, e.g. report-2020/F16.",
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.TRAINING)
+    # The code of a row of Kind (kinds.py), in the column that held the code before:
+    # `?kind=training` and `"kind": "training"` read it unchanged. Indexed by Meta.
+    kind: CodeForeignKey[KindRow | str, KindRow] = CodeForeignKey(
+        KindRow,
+        db_column="kind",
+        db_index=False,
+        default=ActivityKind.TRAINING,
+        related_name="activities",
+    )
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     start_date = models.DateField()
@@ -134,8 +122,12 @@ class Activity(models.Model):
     date_precision = models.CharField(
         max_length=5, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    modality = models.CharField(
-        max_length=12, choices=Modality.choices, default=Modality.NOT_RECORDED
+    modality: CodeForeignKey[ModalityOption | str, ModalityOption] = CodeForeignKey(
+        ModalityOption,
+        db_column="modality",
+        db_index=False,
+        default=Modality.NOT_RECORDED,
+        related_name="activities",
     )
     delivery = models.CharField(
         max_length=10,
@@ -276,13 +268,6 @@ class Activity(models.Model):
                 condition=Q(end_date__gte=F("start_date")), name="activity_end_not_before_start"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=ActivityKind.values), name="activity_kind_known"
-            ),
-            models.CheckConstraint(
-                condition=Q(modality__in=Modality.values),
-                name="activity_modality_known",
-            ),
-            models.CheckConstraint(
                 condition=Q(status__in=PublicationStatus.values), name="activity_status_known"
             ),
             models.CheckConstraint(
@@ -323,7 +308,7 @@ class Activity(models.Model):
         if self.venue_country_id is not None:
             country = self.venue_country.display_name if self.venue_country else ""
             return ", ".join(part for part in (self.venue_city, country) if part)
-        if self.modality == Modality.ONLINE:
+        if self.modality_id == Modality.ONLINE:
             return gettext("online")
         return ""
 

@@ -39,7 +39,10 @@ class Theme(models.Model):
 
 
 class Audience(models.Model):
-    """Who was reached: police, prosecutors, teachers, general public..."""
+    """Who was reached: police, prosecutors, teachers, general public...
+
+    An administrator adds and renames audiences in the admin; the slug is the code the
+    filters, the API and the downloads name it by."""
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=120, unique=True)
@@ -49,6 +52,17 @@ class Audience(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def is_in_use(self) -> bool:
+        """Named by an activity, a row of people, a person or a reported figure. The
+        rows and people protect it in the database; the many-to-many links of
+        activities and figures would be stripped silently, so deleting is refused."""
+        return (
+            self.activities.exists()
+            or self.figures.exists()
+            or self.beneficiary_groups.exists()
+            or self.participants.exists()
+        )
 
     @property
     def display_name(self) -> str:

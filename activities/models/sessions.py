@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .activities import Activity, Modality
+from .kinds import CodeForeignKey, ModalityOption
 from .people import Attendance
 from .references import Language
 
@@ -46,9 +47,14 @@ class ActivitySession(models.Model):
         blank=True,
         help_text=_("How long it lasted, in hours, when known."),
     )
-    # The same choices as the activity's modality: one list of modalities.
-    modality = models.CharField(
-        _("modality"), max_length=12, choices=Modality.choices, default=Modality.NOT_RECORDED
+    # The activity's own list of modalities (the ModalityOption table), by code.
+    modality: CodeForeignKey[ModalityOption | str, ModalityOption] = CodeForeignKey(
+        ModalityOption,
+        verbose_name=_("modality"),
+        db_column="modality",
+        db_index=False,
+        default=Modality.NOT_RECORDED,
+        related_name="sessions",
     )
     language = models.ForeignKey(
         Language,
@@ -73,9 +79,6 @@ class ActivitySession(models.Model):
             models.CheckConstraint(condition=Q(position__gte=1), name="session_position_from_1"),
             models.CheckConstraint(
                 condition=Q(hours__isnull=True) | Q(hours__gt=0), name="session_hours_positive"
-            ),
-            models.CheckConstraint(
-                condition=Q(modality__in=Modality.values), name="session_modality_known"
             ),
         ]
 

@@ -23,7 +23,9 @@ from ..models import (
     Audience,
     BeneficiaryGroup,
     Country,
+    Kind,
     Language,
+    ModalityOption,
     Partner,
     Region,
     Theme,
@@ -95,9 +97,11 @@ class Dimension:
 
 
 class KindDimension(Dimension):
+    """The kind of activity, by its code (the activity's column holds it: no join)."""
+
     name = param = "kind"
     field = "kind"
-    choices = dict(Activity.Kind.choices)
+    model: type[Kind] | type[ModalityOption] = Kind
 
     def activity_key_expression(self) -> Combinable | None:
         return F(self.field)
@@ -106,13 +110,17 @@ class KindDimension(Dimension):
         return F(f"activity__{self.field}")
 
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
-        return {key: {"code": key, "name": self.choices.get(key, key)} for key in keys}
+        rows = {row.code: row for row in self.model.objects.filter(code__in=keys)}
+        return {
+            key: {"code": key, "name": rows[key].display_name if key in rows else key}
+            for key in keys
+        }
 
 
 class ModalityDimension(KindDimension):
     name = param = "modality"
     field = "modality"
-    choices = dict(Activity.Modality.choices)
+    model = ModalityOption
 
 
 class ThemeDimension(Dimension):

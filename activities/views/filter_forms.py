@@ -152,13 +152,10 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     fields = filterset.form.fields
     _place_selects(fields)
     _model_choice(fields, "mentor").queryset = Mentor.objects.select_related("hub_country")
+    _choice(fields, "status").empty_label = gettext_lazy("Any status")
     for name, empty in (
         ("kind", gettext_lazy("Any kind")),
         ("modality", gettext_lazy("Any modality")),
-        ("status", gettext_lazy("Any status")),
-    ):
-        _choice(fields, name).empty_label = empty
-    for name, empty in (
         ("language", gettext_lazy("Any language")),
         ("audience", gettext_lazy("Any audience")),
         ("partner", gettext_lazy("Any partner")),
@@ -169,8 +166,6 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
         _model_choice(fields, name).label_from_instance = shown_name  # type: ignore[method-assign]
     # django-filter's ChoiceField renders its empty label from the choices it was given:
     # set them again so that the new label shows.
-    _choice(fields, "kind").choices = Activity.Kind.choices
-    _choice(fields, "modality").choices = Activity.Modality.choices
     _choice(fields, "status").choices = Activity.Status.choices
     _model_choice(fields, "mandate").empty_label = gettext_lazy("Any mandate")
     _model_choice(fields, "donor").empty_label = gettext_lazy("Any donor")

@@ -7,7 +7,7 @@ relations that activities/selectors.py prefetches.
 - figures.py: reported figures
 - projects.py: projects with their money and results framework, and their results
 - references.py: countries, regions, themes, audiences, languages, partners, mentors,
-  mandates, donors
+  mandates, donors, kinds, modalities
 - stats.py: the shape of GET /api/v1/stats/, for OpenAPI
 """
 
@@ -19,9 +19,11 @@ from .references import (
     AudienceSerializer,
     CountrySerializer,
     DonorSerializer,
+    KindSerializer,
     LanguageSerializer,
     MandateSerializer,
     MentorSerializer,
+    ModalitySerializer,
     PartnerSerializer,
     RegionSerializer,
     ThemeSerializer,
@@ -37,9 +39,11 @@ __all__ = [
     "DonorSerializer",
     "IndicatorResultSerializer",
     "IndicatorSerializer",
+    "KindSerializer",
     "LanguageSerializer",
     "MandateSerializer",
     "MentorSerializer",
+    "ModalitySerializer",
     "PartnerSerializer",
     "ProjectSerializer",
     "RegionSerializer",

@@ -23,15 +23,17 @@ from activities.models import (
     Activity,
     ActivityPostponement,
     Donor,
+    Kind,
     Mandate,
     Mentor,
+    ModalityOption,
     Partner,
     validate_geographic_scope,
 )
 from activities.people import suppression
 
 from ..errors import translate_service_errors
-from ..fields import StrictModelSerializer
+from ..fields import ReferenceCodeField, StrictModelSerializer
 from .beneficiaries import PARTICIPATIONS, BeneficiaryGroupSerializer, ParticipantsSerializer
 from .nested import (
     DonorRefSerializer,
@@ -110,6 +112,20 @@ class ActivitySerializer(StrictModelSerializer):
     )
     scope_region = region_read_field(
         allow_null=True, help_text="The smallest M49 region holding the activity's whole scope."
+    )
+    kind = ReferenceCodeField(
+        what="kind",
+        listed_at="/api/v1/kinds/",
+        queryset=Kind.objects.all(),
+        required=False,
+        help_text="What was delivered, by code (training, webinar...; default training).",
+    )
+    modality = ReferenceCodeField(
+        what="modality",
+        listed_at="/api/v1/modalities/",
+        queryset=ModalityOption.objects.all(),
+        required=False,
+        help_text="How it was delivered, by code (in_person, online...; default not_recorded).",
     )
     audiences = audiences_field(many=True, required=False)
     languages = languages_field(many=True, required=False)

@@ -1,5 +1,6 @@
 """Reference data as resources: countries and regions (UN M49, read-only), themes,
-audiences, languages, partners, mentors, mandates and donors."""
+audiences, languages, partners, mentors, mandates and donors; kinds of activity and
+modalities (read-only: an administrator manages them in the admin)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from activities.models import (
     Audience,
     Country,
     Donor,
+    Kind,
     Language,
     Mandate,
     Mentor,
+    ModalityOption,
     Partner,
     Region,
     Theme,
@@ -80,6 +83,37 @@ class AudienceSerializer(StrictModelSerializer):
     class Meta:
         model = Audience
         fields = ["id", "slug", "name"]
+
+
+class _CodedReferenceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="display_name",
+        read_only=True,
+        help_text="The label in the language asked for (Accept-Language: en, fr, es).",
+    )
+
+    class Meta:
+        fields = [
+            "code",
+            "name",
+            "label",
+            "label_fr",
+            "label_es",
+            "description",
+            "position",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+
+class KindSerializer(_CodedReferenceSerializer):
+    class Meta(_CodedReferenceSerializer.Meta):
+        model = Kind
+
+
+class ModalitySerializer(_CodedReferenceSerializer):
+    class Meta(_CodedReferenceSerializer.Meta):
+        model = ModalityOption
 
 
 class LanguageSerializer(StrictModelSerializer):

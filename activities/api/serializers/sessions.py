@@ -8,9 +8,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from activities.models import ActivitySession
+from activities.models import ActivitySession, ModalityOption
 
-from ..fields import StrictModelSerializer
+from ..fields import ReferenceCodeField, StrictModelSerializer
 from .nested import languages_field
 
 
@@ -19,6 +19,13 @@ class SessionSerializer(StrictModelSerializer):
 
     language = languages_field(
         allow_null=True, required=False, help_text="Its language (ISO 639-1), when known."
+    )
+    modality = ReferenceCodeField(
+        what="modality",
+        listed_at="/api/v1/modalities/",
+        queryset=ModalityOption.objects.all(),
+        required=False,
+        help_text="How it was held, by code (in_person, online...; default not_recorded).",
     )
 
     class Meta:
@@ -33,7 +40,6 @@ class SessionSerializer(StrictModelSerializer):
                 "help_text": "How long it lasted, in hours; null when unknown, never 0.",
             },
             "title": {"required": False},
-            "modality": {"required": False},
         }
         # The activity's position uniqueness is kept by the service, which numbers them.
         validators: list[serializers.Field] = []
