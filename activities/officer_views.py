@@ -16,11 +16,13 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
 from . import access, audit, services
 from .forms import ActivityForm, BeneficiaryFormSet
+from .forms.summary import error_summary
 from .models import Activity
 from .people import tallies
 
@@ -52,6 +54,9 @@ def _forms(request: HttpRequest, *, activity: Activity, initial=None, row_initia
     )
     if row_initial:
         formset.extra = max(len(row_initial), formset.extra)
+    elif activity.pk is not None and activity.beneficiaries.exists():
+        # Its rows, and no blank ones: "Add a row" adds one.
+        formset.extra = 0
     return form, formset
 
 
@@ -80,6 +85,8 @@ def _render_form(request, *, form, formset, activity=None, mode, conflict=None, 
             "mode": mode,
             "conflict": conflict,
             "can_publish": access.can_publish(request.user),
+            "rows_total": None if formset.from_attendance else formset.typed_total(),
+            "error_summary": error_summary(form, formset),
         },
         status=status,
     )
@@ -108,9 +115,11 @@ def _create(request, *, initial, row_initial, mode):
             form.add_error(None, error)
         else:
             messages.success(
-                request, f"Saved as a draft: “{activity.title}”. A programme manager publishes it."
+                request,
+                _("Saved as a draft: “%(title)s”. A programme manager publishes it.")
+                % {"title": activity.title},
             )
-            return redirect("officer-activity-edit", pk=activity.pk)
+            return redirect("pages:activity_detail", pk=activity.pk)
     status = 400 if request.method == "POST" else 200
     return _render_form(request, form=form, formset=formset, mode=mode, status=status)
 
@@ -187,8 +196,8 @@ def activity_edit(request: SignedInRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"Saved “{activity.title}”.")
-                return redirect("officer-activity-edit", pk=activity.pk)
+                messages.success(request, _("Saved “%(title)s”.") % {"title": activity.title})
+                return redirect("pages:activity_detail", pk=activity.pk)
     return _render_form(
         request,
         form=form,
@@ -280,6 +289,18 @@ def activity_history(request: SignedInRequest, pk: int) -> HttpResponse:
             "can_edit": access.can_edit(request.user, activity),
         },
     )
+
+
+@login_required
+def signed_in(request: SignedInRequest) -> HttpResponse:
+    """Where sign-in lands without a `next`: the user's own work (settings.
+    LOGIN_REDIRECT_URL). Officers and managers: the activities they edit; donors: their
+    projects; anyone else: the dashboard."""
+    if access.can_log(request.user):
+        return redirect("officer-my-activities")
+    if access.can_see_draft_aggregates(request.user):
+        return redirect("pages:my_projects")
+    return redirect("pages:dashboard")
 
 
 @login_required

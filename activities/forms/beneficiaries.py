@@ -16,14 +16,26 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from .. import access, services
-from ..models import Activity, Audience, BeneficiaryGroup, Country
-from .pickers import model_choices
+from ..models import Activity, Audience, BeneficiaryGroup
+from .pickers import CountryByNameField, CountryIndex, model_choices, shown_name
+
+# The id of the page's one <datalist> of countries, shared by every row.
+COUNTRY_DATALIST = "row-countries"
 
 
 class BeneficiaryRowForm(forms.ModelForm):
     """One row of people reached. Blank counts are 0; the total is optional and, when
     given, must equal female + male + not recorded."""
 
+    country = CountryByNameField(
+        label=gettext_lazy("Country"),
+        required=False,
+        datalist=COUNTRY_DATALIST,
+        help_text=gettext_lazy(
+            "Empty when the source does not split the people by country. A name or an ISO "
+            "code (SV, SLV)."
+        ),
+    )
     total = forms.IntegerField(
         label=gettext_lazy("Total (if you know it)"),
         required=False,
@@ -36,7 +48,6 @@ class BeneficiaryRowForm(forms.ModelForm):
         fields = ["audience", "country", "female", "male", "not_recorded", "total", "qualifier"]
         labels = {
             "audience": gettext_lazy("Audience"),
-            "country": gettext_lazy("Country"),
             "female": gettext_lazy("Female"),
             "male": gettext_lazy("Male"),
             "not_recorded": gettext_lazy("Sex not recorded"),
@@ -46,11 +57,13 @@ class BeneficiaryRowForm(forms.ModelForm):
             "audience": gettext_lazy(
                 "Empty when the source gives one number for several audiences."
             ),
-            "country": gettext_lazy("Empty when the source does not split the people by country."),
         }
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, countries: CountryIndex | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        assert isinstance(country, CountryByNameField)
+        country.index = countries or CountryIndex()
         for name in ("female", "male", "not_recorded"):
             self.fields[name].required = False
             self.fields[name].widget.attrs.update(
@@ -62,15 +75,10 @@ class BeneficiaryRowForm(forms.ModelForm):
         self.fields["total"].widget.attrs.update(
             {"min": 0, "inputmode": "numeric", "data-count": "total"}
         )
-        model_choices(self, "audience").queryset = Audience.objects.all()
-        model_choices(self, "audience").empty_label = gettext_lazy("several or not known")
-        model_choices(self, "country").queryset = Country.objects.all()
-        model_choices(self, "country").empty_label = gettext_lazy("not split by country")
-        if user is not None:
-            self.fields["country"].widget.choices = [("", gettext("not split by country"))] + [
-                (c.pk, c.display_name)
-                for c in access.scope_countries(user).only("pk", "name", "names")
-            ]
+        audience = model_choices(self, "audience")
+        audience.queryset = Audience.objects.all()
+        audience.empty_label = gettext_lazy("several or not known")
+        audience.label_from_instance = shown_name  # type: ignore[method-assign]
 
     def has_changed(self):
         # A new row with nothing but zeros or blanks (and the default qualifier) is no row:
@@ -139,9 +147,38 @@ class BaseBeneficiaryFormSet(_RowFormSet):
         self.user = user
         self.from_attendance = from_attendance
         super().__init__(*args, **kwargs)
+        # Read once for all the rows: every country by name and code, and the ones the
+        # user logs for, suggested in the page's one datalist.
+        suggested = (
+            None
+            if user is None
+            else list(access.scope_countries(user).values_list("pk", flat=True))
+        )
+        self.countries = CountryIndex(suggested_ids=suggested)
+        self.datalist_id = COUNTRY_DATALIST
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "user": self.user}
+        return {**super().get_form_kwargs(index), "user": self.user, "countries": self.countries}
+
+    def typed_total(self) -> int | None:
+        """The participations of every row not removed, as posted (or as saved when the
+        form is not bound): the page's total without script. None when a count is not a
+        number."""
+        total = 0
+        for form in self.forms:
+            if self.is_bound:
+                if form.data.get(form.add_prefix("DELETE")):
+                    continue
+                for name in ("female", "male", "not_recorded"):
+                    typed = str(form.data.get(form.add_prefix(name), "") or "").strip()
+                    if not typed:
+                        continue
+                    if not typed.isdigit():
+                        return None
+                    total += int(typed)
+            elif form.instance.pk:
+                total += form.instance.total
+        return total
 
     @property
     def empty_form(self):
@@ -151,6 +188,7 @@ class BaseBeneficiaryFormSet(_RowFormSet):
             empty_permitted=True,
             use_required_attribute=False,
             user=self.user,
+            countries=self.countries,
         )
         self.add_fields(form, None)
         return form
@@ -183,7 +221,11 @@ class BaseBeneficiaryFormSet(_RowFormSet):
             elif self.user is not None:
                 outside, _ = access.places_within_scope(self.user, countries=[country], regions=[])
                 if outside:
-                    form.add_error("country", f"{country.name} is outside your scope.")
+                    form.add_error(
+                        "country",
+                        gettext("%(country)s is outside the countries you log for.")
+                        % {"country": country.display_name},
+                    )
 
     def service_rows(self) -> list[dict]:
         return [

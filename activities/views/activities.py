@@ -86,6 +86,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "activity": activity,
         "totals": counted["totals"],
+        "counted_places": selectors.counted_places(activity),
         "beneficiaries": suppression.rows_as_shown(
             list(activity.beneficiaries.all()), request.user
         ),
