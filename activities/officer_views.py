@@ -63,8 +63,14 @@ def _forms(request: HttpRequest, *, activity: Activity, initial=None, row_initia
 def _valid(form: ActivityForm, formset) -> bool:
     if formset.from_attendance:
         return form.is_valid()
+    # Countries are asked once: when no place is ticked, the rows' countries are the
+    # activity's (an officer who names them per row need not tick them again).
+    form.places_from_rows = formset.names_countries()
     form_valid = form.is_valid()
     formset_valid = formset.is_valid()
+    if form_valid and formset_valid and form.places_from_rows:
+        if not form.cleaned_data.get("countries") and not form.cleaned_data.get("regions"):
+            form.cleaned_data["countries"] = formset.row_countries()
     if form_valid and formset_valid:
         formset.check_places(
             countries=form.cleaned_data.get("countries") or [],

@@ -122,6 +122,9 @@ class ActivityForm(forms.ModelForm):
             "projects": gettext_lazy("Projects"),
         }
         help_texts = {
+            "countries": gettext_lazy(
+                "Tick none when the rows below name the countries: theirs are taken."
+            ),
             "regions": gettext_lazy(
                 "Regions in scope when the source names a region rather than countries."
             ),
@@ -152,6 +155,10 @@ class ActivityForm(forms.ModelForm):
             "modality": forms.RadioSelect,
             "delivery": forms.RadioSelect,
         }
+
+    # Set by the view when the beneficiary rows name countries: with no place ticked,
+    # they are the activity's countries (officer_views._valid).
+    places_from_rows = False
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -285,7 +292,10 @@ class ActivityForm(forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         self._clean_period(cleaned)
-        if "countries" in cleaned and "regions" in cleaned:
+        no_place = not cleaned.get("countries") and not cleaned.get("regions")
+        if "countries" in cleaned and "regions" in cleaned and not (
+            no_place and self.places_from_rows
+        ):
             try:
                 validate_geographic_scope(cleaned["countries"], cleaned["regions"])
             except forms.ValidationError as error:

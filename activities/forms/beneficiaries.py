@@ -65,6 +65,8 @@ class BeneficiaryRowForm(forms.ModelForm):
         assert isinstance(country, CountryByNameField)
         country.index = countries or CountryIndex()
         for name in ("female", "male", "not_recorded"):
+            if self.instance.pk is None:
+                self.initial[name] = None  # blank, not a 0 to delete first: blank is 0
             self.fields[name].required = False
             self.fields[name].widget.attrs.update(
                 {"min": 0, "inputmode": "numeric", "class": "count", "data-count": name}
@@ -159,6 +161,23 @@ class BaseBeneficiaryFormSet(_RowFormSet):
 
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "user": self.user, "countries": self.countries}
+
+    def names_countries(self) -> bool:
+        """Whether a posted row not removed names a country (before validation)."""
+        return any(
+            str(form.data.get(form.add_prefix("country"), "") or "").strip()
+            and not form.data.get(form.add_prefix("DELETE"))
+            for form in self.forms
+        )
+
+    def row_countries(self) -> list:
+        """The countries the valid rows name, once each, in row order."""
+        countries: dict = {}
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", None) or {}
+            if cleaned.get("country") is not None and not cleaned.get("DELETE"):
+                countries.setdefault(cleaned["country"].pk, cleaned["country"])
+        return list(countries.values())
 
     def typed_total(self) -> int | None:
         """The participations of every row not removed, as posted (or as saved when the
