@@ -8,7 +8,7 @@ activities/services.py, the form only puts their messages next to the fields.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -59,7 +59,14 @@ class BeneficiaryRowForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, user=None, countries: CountryIndex | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        user=None,
+        countries: CountryIndex | None = None,
+        audience_choices: list[tuple[Any, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         country = self.fields["country"]
         assert isinstance(country, CountryByNameField)
@@ -81,6 +88,9 @@ class BeneficiaryRowForm(forms.ModelForm):
         audience.queryset = Audience.objects.all()
         audience.empty_label = gettext_lazy("several or not known")
         audience.label_from_instance = shown_name  # type: ignore[method-assign]
+        if audience_choices is not None:
+            # Read once by the formset for every row (validation still uses the queryset).
+            audience.widget.choices = audience_choices
 
     def has_changed(self):
         # A new row with nothing but zeros or blanks (and the default qualifier) is no row:
@@ -158,9 +168,25 @@ class BaseBeneficiaryFormSet(_RowFormSet):
         )
         self.countries = CountryIndex(suggested_ids=suggested)
         self.datalist_id = COUNTRY_DATALIST
+        self._audience_choices: list[tuple[Any, str]] | None = None
+
+    @property
+    def audience_choices(self) -> list[tuple[Any, str]]:
+        """The rows' audience options, read once for all the rows."""
+        if self._audience_choices is None:
+            # A bare row form costs no query: its querysets are lazy.
+            field = model_choices(self.form(countries=self.countries), "audience")
+            # A comprehension, not list(): that would ask COUNT(*) first.
+            self._audience_choices = [choice for choice in field.choices]  # noqa: C416
+        return self._audience_choices
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "user": self.user, "countries": self.countries}
+        return {
+            **super().get_form_kwargs(index),
+            "user": self.user,
+            "countries": self.countries,
+            "audience_choices": self.audience_choices,
+        }
 
     def names_countries(self) -> bool:
         """Whether a posted row not removed names a country (before validation)."""
@@ -208,6 +234,7 @@ class BaseBeneficiaryFormSet(_RowFormSet):
             use_required_attribute=False,
             user=self.user,
             countries=self.countries,
+            audience_choices=self.audience_choices,
         )
         self.add_fields(form, None)
         return form
