@@ -68,9 +68,10 @@ def _valid(form: ActivityForm, formset) -> bool:
     form.places_from_rows = formset.names_countries()
     form_valid = form.is_valid()
     formset_valid = formset.is_valid()
-    if form_valid and formset_valid and form.places_from_rows:
-        if not form.cleaned_data.get("countries") and not form.cleaned_data.get("regions"):
-            form.cleaned_data["countries"] = formset.row_countries()
+    cleaned = form.cleaned_data if form_valid else {}
+    if formset_valid and form.places_from_rows and cleaned:
+        no_place = not cleaned.get("countries") and not cleaned.get("regions")
+        cleaned["countries"] = formset.row_countries() if no_place else cleaned["countries"]
     if form_valid and formset_valid:
         formset.check_places(
             countries=form.cleaned_data.get("countries") or [],

@@ -167,13 +167,13 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
     )
 
 
-def counted_places(activity: Activity) -> list[dict]:
+def counted_places(activity: Activity) -> list[dict[str, str]]:
     """Where an activity's participations are counted, as its record page says it:
     each place its rows are attributed to (counting's rule, kept on each row as
     place_country or place_region by services.refresh_attribution), once, countries
     first. [{"kind": "country"|"region", "code", "name"}]; reads the rows prefetched by
     activity_detail (no query)."""
-    places: dict[tuple[str, str], dict] = {}
+    places: dict[tuple[str, str], dict[str, str]] = {}
     for row in activity.beneficiaries.all():
         if row.place_country is not None:
             country = row.place_country

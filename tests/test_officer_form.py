@@ -119,8 +119,11 @@ def test_a_sex_split_that_does_not_add_up_is_shown_next_to_the_total_and_input_i
     assert not Activity.objects.filter(title="Kept title").exists()
     # Under the field, named by its aria-describedby, and linked from the summary.
     assert 'id="id_rows-0-total_error"' in page
-    assert re.search(r'name="rows-0-total"[^>]*aria-describedby="rows-help-total '
-                     r'id_rows-0-total_error"', page)
+    assert re.search(
+        r'name="rows-0-total"[^>]*aria-describedby="rows-help-total '
+        r'id_rows-0-total_error"',
+        page,
+    )
     assert '<a href="#id_rows-0-total">Row 1, Total (if you know it)</a>' in page
     assert dangling_ids(page) == []
     # No row added: the one posted, as posted.

@@ -77,8 +77,11 @@ def test_the_edit_form_costs_the_same_for_one_row_and_for_eight(
         fields={"title": "Many rows", "start_date": "2021-01-01", "end_date": "2021-01-02"},
         relations={"countries": [Country.objects.get(iso3="SLV")]},
         beneficiary_rows=[
-            {"audience": Audience.objects.first(), "country": Country.objects.get(iso3="SLV"),
-             "not_recorded": 10 + n}
+            {
+                "audience": Audience.objects.first(),
+                "country": Country.objects.get(iso3="SLV"),
+                "not_recorded": 10 + n,
+            }
             for n in range(rows)
         ],
         by=officer,
@@ -90,4 +93,4 @@ def test_the_edit_form_costs_the_same_for_one_row_and_for_eight(
     with django_assert_num_queries(34):
         response = officer_client.get(f"/activities/{activity.pk}/edit/")
     assert response.status_code == 200
-    assert response.content.decode().count('data-row-total>') == rows + 1
+    assert response.content.decode().count("data-row-total>") == rows + 1

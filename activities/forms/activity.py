@@ -4,11 +4,14 @@ Forgiving means: few required fields (a title, when and where, a source or why t
 none), defaults the officer sees (a training, delivered, in person, this year), dates as
 precise as the officer knows them ("only the year is known" fills 1 January..31
 December), and every error next to its field with what to do about it. Who came is asked
-once, in the beneficiary rows: the activity's audiences are theirs (services). The period's rules are services.period_errors, shared with the API; the form
+once, in the beneficiary rows: the activity's audiences are theirs (services). The
+period's rules are services.period_errors, shared with the API; the form
 validates, writes go through activities/services.py.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -164,6 +167,9 @@ class ActivityForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["title"].widget.attrs.update({"autofocus": True, "maxlength": 300})
+        self.fields["title"].error_messages["required"] = gettext_lazy(
+            "Give it a title, e.g. “Electronic evidence for prosecutors”."
+        )
         for name in ("modality", "delivery"):
             # A radio group: no empty "---------" choice.
             self.fields[name].choices = [  # type: ignore[attr-defined]
@@ -223,17 +229,17 @@ class ActivityForm(forms.ModelForm):
                 optional_picker(model_choices(self, name))
         # Acronyms spelled out: "Global Forum on Cyber Expertise (GFCE)".
         partners = model_choices(self, "partners")
-        partners.label_from_instance = partner_label  # type: ignore[method-assign]
+        partners.label_from_instance = partner_label  # type: ignore[method-assign,assignment]
         partners.widget.choices = partners.choices
 
-    def theme_groups(self) -> dict[str, list[dict]]:
+    def theme_groups(self) -> dict[str, list[dict[str, Any]]]:
         """The themes as the report arranges them, for checkboxes grouped in fieldsets:
         `single`, the thematic areas without topics; `areas`, each area with its training
         topics under it (Theme.parent)."""
         chosen = {str(value) for value in (self["themes"].value() or [])}
         themes = list(model_choices(self, "themes").queryset or [])
 
-        def box(theme: Theme) -> dict:
+        def box(theme: Theme) -> dict[str, Any]:
             return {
                 "value": theme.pk,
                 "label": theme.display_name,
@@ -241,17 +247,22 @@ class ActivityForm(forms.ModelForm):
                 "checked": str(theme.pk) in chosen,
             }
 
-        areas = {theme.pk: {"theme": box(theme), "topics": []} for theme in themes}
+        topics: dict[int, list[dict[str, Any]]] = {theme.pk: [] for theme in themes}
         for theme in themes:
-            if theme.parent_id in areas:
-                areas[theme.parent_id]["topics"].append(box(theme))
-        tops = [areas[theme.pk] for theme in themes if theme.parent_id is None]
-        for area in tops:
-            area["topics"].sort(key=lambda topic: reading_order(topic["label"]))
-        tops.sort(key=lambda area: reading_order(area["theme"]["label"]))
+            if theme.parent_id in topics:
+                topics[theme.parent_id].append(box(theme))
+        areas: list[dict[str, Any]] = [
+            {
+                "theme": box(theme),
+                "topics": sorted(topics[theme.pk], key=lambda topic: reading_order(topic["label"])),
+            }
+            for theme in themes
+            if theme.parent_id is None
+        ]
+        areas.sort(key=lambda area: reading_order(area["theme"]["label"]))
         return {
-            "single": [area["theme"] for area in tops if not area["topics"]],
-            "areas": [area for area in tops if area["topics"]],
+            "single": [area["theme"] for area in areas if not area["topics"]],
+            "areas": [area for area in areas if area["topics"]],
         }
 
     def clean_countries(self):
@@ -293,8 +304,10 @@ class ActivityForm(forms.ModelForm):
         cleaned = self.cleaned_data
         self._clean_period(cleaned)
         no_place = not cleaned.get("countries") and not cleaned.get("regions")
-        if "countries" in cleaned and "regions" in cleaned and not (
-            no_place and self.places_from_rows
+        if (
+            "countries" in cleaned
+            and "regions" in cleaned
+            and not (no_place and self.places_from_rows)
         ):
             try:
                 validate_geographic_scope(cleaned["countries"], cleaned["regions"])

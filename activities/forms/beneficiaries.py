@@ -177,7 +177,8 @@ class BaseBeneficiaryFormSet(_RowFormSet):
             # A bare row form costs no query: its querysets are lazy.
             field = model_choices(self.form(countries=self.countries), "audience")
             # A comprehension, not list(): that would ask COUNT(*) first.
-            self._audience_choices = [choice for choice in field.choices]  # noqa: C416
+            choices: Any = field.choices
+            self._audience_choices = [choice for choice in choices]  # noqa: C416
         return self._audience_choices
 
     def get_form_kwargs(self, index):

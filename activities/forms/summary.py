@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.forms.utils import ErrorList
 from django.utils.translation import gettext
 
@@ -22,7 +23,7 @@ def _items(form: forms.BaseForm, *, row: int | None = None) -> list[dict[str, st
     items = []
     for name, errors in form.errors.items():
         messages = ErrorList(errors)
-        if name == forms.forms.NON_FIELD_ERRORS:
+        if name == NON_FIELD_ERRORS:
             items += [{"href": "", "label": "", "message": str(m)} for m in messages]
             continue
         field = form[name]
