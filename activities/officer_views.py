@@ -157,7 +157,7 @@ def activity_duplicate(request: SignedInRequest, pk: int) -> HttpResponse:
         initial["year"] = original.start_date.year
     else:
         initial["start_date"], initial["end_date"] = original.start_date, original.end_date
-    for name in ("languages", "audiences", "themes", "partners", "donors", "projects"):
+    for name in ("languages", "themes", "partners", "donors", "projects"):
         initial[name] = list(getattr(original, name).values_list("pk", flat=True))
     allowed_countries = set(access.scope_countries(request.user).values_list("pk", flat=True))
     allowed_regions = set(access.scope_regions(request.user).values_list("pk", flat=True))
