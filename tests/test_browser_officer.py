@@ -56,7 +56,7 @@ def test_an_officer_logs_a_training_a_manager_publishes_it_and_the_dashboard_cou
     page.fill("#id_title", TITLE)
     page.fill("#id_start_date", "2021-03-08")
     page.fill("#id_end_date", "2021-03-10")
-    page.get_by_label("in person").check()
+    page.get_by_label("in person", exact=True).check()
     page.get_by_label("El Salvador", exact=True).check()
     page.get_by_label("Guatemala", exact=True).check()
     page.select_option("#id_rows-0-audience", label="Prosecutors")
