@@ -54,6 +54,8 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # settings.LOGIN_REDIRECT_URL: sign-in without a `next` lands on the user's own work.
+    path("accounts/start/", officer_views.signed_in, name="signed-in"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(success_url="/accounts/password/done/"),

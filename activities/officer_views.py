@@ -16,11 +16,13 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
 from . import access, audit, services
 from .forms import ActivityForm, BeneficiaryFormSet
+from .forms.summary import error_summary
 from .models import Activity
 from .people import tallies
 
@@ -52,14 +54,24 @@ def _forms(request: HttpRequest, *, activity: Activity, initial=None, row_initia
     )
     if row_initial:
         formset.extra = max(len(row_initial), formset.extra)
+    elif activity.pk is not None and activity.beneficiaries.exists():
+        # Its rows, and no blank ones: "Add a row" adds one.
+        formset.extra = 0
     return form, formset
 
 
 def _valid(form: ActivityForm, formset) -> bool:
     if formset.from_attendance:
         return form.is_valid()
+    # Countries are asked once: when no place is ticked, the rows' countries are the
+    # activity's (an officer who names them per row need not tick them again).
+    form.places_from_rows = formset.names_countries()
     form_valid = form.is_valid()
     formset_valid = formset.is_valid()
+    cleaned = form.cleaned_data if form_valid else {}
+    if formset_valid and form.places_from_rows and cleaned:
+        no_place = not cleaned.get("countries") and not cleaned.get("regions")
+        cleaned["countries"] = formset.row_countries() if no_place else cleaned["countries"]
     if form_valid and formset_valid:
         formset.check_places(
             countries=form.cleaned_data.get("countries") or [],
@@ -80,6 +92,8 @@ def _render_form(request, *, form, formset, activity=None, mode, conflict=None, 
             "mode": mode,
             "conflict": conflict,
             "can_publish": access.can_publish(request.user),
+            "rows_total": None if formset.from_attendance else formset.typed_total(),
+            "error_summary": error_summary(form, formset),
         },
         status=status,
     )
@@ -108,9 +122,11 @@ def _create(request, *, initial, row_initial, mode):
             form.add_error(None, error)
         else:
             messages.success(
-                request, f"Saved as a draft: “{activity.title}”. A programme manager publishes it."
+                request,
+                _("Saved as a draft: “%(title)s”. A programme manager publishes it.")
+                % {"title": activity.title},
             )
-            return redirect("officer-activity-edit", pk=activity.pk)
+            return redirect("pages:activity_detail", pk=activity.pk)
     status = 400 if request.method == "POST" else 200
     return _render_form(request, form=form, formset=formset, mode=mode, status=status)
 
@@ -141,7 +157,7 @@ def activity_duplicate(request: SignedInRequest, pk: int) -> HttpResponse:
         initial["year"] = original.start_date.year
     else:
         initial["start_date"], initial["end_date"] = original.start_date, original.end_date
-    for name in ("languages", "audiences", "themes", "partners", "donors", "projects"):
+    for name in ("languages", "themes", "partners", "donors", "projects"):
         initial[name] = list(getattr(original, name).values_list("pk", flat=True))
     allowed_countries = set(access.scope_countries(request.user).values_list("pk", flat=True))
     allowed_regions = set(access.scope_regions(request.user).values_list("pk", flat=True))
@@ -187,8 +203,8 @@ def activity_edit(request: SignedInRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, f"Saved “{activity.title}”.")
-                return redirect("officer-activity-edit", pk=activity.pk)
+                messages.success(request, _("Saved “%(title)s”.") % {"title": activity.title})
+                return redirect("pages:activity_detail", pk=activity.pk)
     return _render_form(
         request,
         form=form,
@@ -280,6 +296,18 @@ def activity_history(request: SignedInRequest, pk: int) -> HttpResponse:
             "can_edit": access.can_edit(request.user, activity),
         },
     )
+
+
+@login_required
+def signed_in(request: SignedInRequest) -> HttpResponse:
+    """Where sign-in lands without a `next`: the user's own work (settings.
+    LOGIN_REDIRECT_URL). Officers and managers: the activities they edit; donors: their
+    projects; anyone else: the dashboard."""
+    if access.can_log(request.user):
+        return redirect("officer-my-activities")
+    if access.can_see_draft_aggregates(request.user):
+        return redirect("pages:my_projects")
+    return redirect("pages:dashboard")
 
 
 @login_required

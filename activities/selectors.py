@@ -163,7 +163,9 @@ def activity_detail(user: AnyUser, pk: int) -> Activity | None:
             Prefetch("mentors", queryset=Mentor.objects.select_related("hub_country")),
             Prefetch(
                 "beneficiaries",
-                queryset=BeneficiaryGroup.objects.select_related("audience", "country"),
+                queryset=BeneficiaryGroup.objects.select_related(
+                    "audience", "country", "place_country", "place_region"
+                ),
             ),
             Prefetch("figures", queryset=ReportedFigure.objects.order_by("code")),
         )
@@ -182,6 +184,29 @@ def session_presence(activity: Activity) -> dict[int, int]:
         .annotate(present=Count("pk"))
         .values_list("session_id", "present")
     )
+
+
+def counted_places(activity: Activity) -> list[dict[str, str]]:
+    """Where an activity's participations are counted, as its record page says it:
+    each place its rows are attributed to (counting's rule, kept on each row as
+    place_country or place_region by services.refresh_attribution), once, countries
+    first. [{"kind": "country"|"region", "code", "name"}]; reads the rows prefetched by
+    activity_detail (no query)."""
+    places: dict[tuple[str, str], dict[str, str]] = {}
+    for row in activity.beneficiaries.all():
+        if row.place_country is not None:
+            country = row.place_country
+            places.setdefault(
+                ("country", country.iso2),
+                {"kind": "country", "code": country.iso2, "name": country.display_name},
+            )
+        elif row.place_region is not None:
+            region = row.place_region
+            places.setdefault(
+                ("region", region.code),
+                {"kind": "region", "code": region.code, "name": region.display_name},
+            )
+    return sorted(places.values(), key=lambda place: place["kind"] != "country")
 
 
 def activity_years() -> list[int]:

@@ -145,6 +145,20 @@ def sex_split_error(
     }
 
 
+def source_error(
+    *, source_document: object | None, source_paragraph: str | None, source_note: str | None
+) -> str | None:
+    """None when a record cites its source (a source document or a reference such as a
+    report paragraph or a mission report) or says why there is none (`source_note`);
+    else the message. Every figure cites its source, or says it has none and why."""
+    if source_document or (source_paragraph or "").strip() or (source_note or "").strip():
+        return None
+    return _(
+        "Give the source reference (a report paragraph, a mission report, an attendance "
+        "sheet), or say below why there is none."
+    )
+
+
 def beneficiary_rows_error(*, count: int) -> str | None:
     """None when an activity may have `count` beneficiary rows; else the message naming
     the limit (settings.MAX_BENEFICIARY_ROWS), for the API and the officer's form alike."""
@@ -333,6 +347,29 @@ def _save_rows(
     replace_rows(activity=activity, rows=rows, by=by, change_reason=change_reason)
 
 
+def with_row_audiences(
+    relations: Mapping[str, Iterable[Any]] | None,
+    rows: Sequence[Mapping[str, Any]] | None,
+) -> dict[str, Iterable[Any]]:
+    """The relations to write, with the activity's audiences taken from its beneficiary
+    rows: who came is said once, per row, and the activity was for the audiences its rows
+    name (the officer's form asks nothing else; an API client gets the same answer).
+
+    Audiences the writer names besides are kept (people a row does not split by
+    audience). When no row names an audience (rows not written, or every row "several
+    or not known"), the audiences are left as the writer gives them, or as they are.
+    """
+    relations = dict(relations or {})
+    named = [row.get("audience") for row in rows or () if row.get("audience") is not None]
+    if not named:
+        return relations
+    audiences: dict[Any, Any] = {}
+    for audience in [*relations.get("audiences", []), *named]:
+        audiences.setdefault(getattr(audience, "pk", audience), audience)
+    relations["audiences"] = list(audiences.values())
+    return relations
+
+
 def _apply_fields(activity: Activity, fields: Mapping[str, Any]) -> None:
     for name, value in fields.items():
         if name in PROTECTED_FIELDS or name in ACTIVITY_RELATIONS:
@@ -350,7 +387,9 @@ def activity_create(
     by: User | None,
 ) -> Activity:
     """Log a new activity as a draft, with its relations, beneficiary rows and sessions
-    (series.activity_sessions_replace: its hours then follow the sessions')."""
+    (series.activity_sessions_replace: its hours then follow the sessions'); the
+    audiences its rows name are its audiences (with_row_audiences)."""
+    relations = with_row_audiences(relations, beneficiary_rows)
     activity = Activity(status=Activity.Status.DRAFT, created_by=by, version=1)
     _apply_fields(activity, fields)
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by"])
@@ -389,7 +428,9 @@ def activity_update(
     date when given). `sessions=None` leaves the sessions as they are (they must then
     still lie within the period, else ValidationError on start_date); a list replaces
     them (series.activity_sessions_replace), and the hours follow the sessions'
-    durations whenever one gives its own."""
+    durations whenever one gives its own. Rows that name audiences make the activity's
+    audiences (with_row_audiences)."""
+    relations = with_row_audiences(relations, beneficiary_rows)
     _claim_version(activity=activity, expected_version=expected_version)
     reason, saved = _reason_and_saved(
         activity, change_reason=change_reason, fields=fields, relations=relations

@@ -142,7 +142,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+# Without a `next`, sign-in lands on the user's own work (officer_views.signed_in).
+LOGIN_REDIRECT_URL = "signed-in"
 LOGOUT_REDIRECT_URL = "/"
 
 # Login throttling: lock a username+address pair after AXES_FAILURE_LIMIT failures.

@@ -65,6 +65,7 @@ def edit_data(world) -> dict:
     manager_client.force_login(world["users"]["manager"])
     data = resubmitted(manager_client.get(f"/activities/{world['published'].pk}/edit/"))
     data["title"] = "Dakar judges on cybercrime legislation (corrected)"
+    data["source_paragraph"] = "MR 2021/7"  # the form asks for the source on every save
     return data
 
 
@@ -110,6 +111,7 @@ def log_form_data() -> dict:
         "rows-0-female": "6",
         "rows-0-male": "9",
         "rows-0-qualifier": "exact",
+        "source_paragraph": "MR 2021/6",
     }
 
 

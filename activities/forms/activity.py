@@ -1,13 +1,17 @@
 """The officer's activity form: what was delivered, when and where, forgiving of input.
 
-Forgiving means: few required fields (a title, when and where), sensible defaults (a
-training, this year), dates as precise as the officer knows them ("only the year is
-known" fills 1 January..31 December), and every error next to its field with what to do
-about it. The period's rules are services.period_errors, shared with the API; the form
+Forgiving means: few required fields (a title, when and where, a source or why there is
+none), defaults the officer sees (a training, delivered, in person, this year), dates as
+precise as the officer knows them ("only the year is known" fills 1 January..31
+December), and every error next to its field with what to do about it. Who came is asked
+once, in the beneficiary rows: the activity's audiences are theirs (services). The
+period's rules are services.period_errors, shared with the API; the form
 validates, writes go through activities/services.py.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -16,7 +20,6 @@ from django.utils.translation import gettext, gettext_lazy, ngettext
 from .. import access, counting, services
 from ..models import (
     Activity,
-    Audience,
     Country,
     DatePrecision,
     Donor,
@@ -30,6 +33,7 @@ from ..models import (
     active_or_current,
     validate_geographic_scope,
 )
+from ..models.activities import DeliveryStatus, Modality
 from ..results import periods
 from .pickers import model_choices, optional_picker, place_picker, reading_order, shown_name
 
@@ -94,7 +98,6 @@ class ActivityForm(forms.ModelForm):
             "regions",
             "reported_countries_count",
             "languages",
-            "audiences",
             "themes",
             "partners",
             "donors",
@@ -110,8 +113,8 @@ class ActivityForm(forms.ModelForm):
             "venue_city": gettext_lazy("Held in (city)"),
             "hours": gettext_lazy("Hours of delivery (all sessions), if known"),
             "reported_countries_count": gettext_lazy("From how many countries (if not named)"),
-            "source_paragraph": gettext_lazy("Source reference (paragraph, mission report...)"),
-            "source_note": gettext_lazy("What the source does not say"),
+            "source_paragraph": gettext_lazy("Source reference"),
+            "source_note": gettext_lazy("No source? Say why (and what the source does not say)"),
             # The model's own names, for the form in every language (verbose names on the
             # model would cost a migration each time a wording changes).
             "title": gettext_lazy("Title"),
@@ -119,21 +122,29 @@ class ActivityForm(forms.ModelForm):
             "modality": gettext_lazy("Modality"),
             "delivery": gettext_lazy("Delivery"),
             "languages": gettext_lazy("Languages"),
-            "audiences": gettext_lazy("Audiences"),
             "themes": gettext_lazy("Themes"),
             "partners": gettext_lazy("Partners"),
             "donors": gettext_lazy("Donors"),
             "projects": gettext_lazy("Projects"),
         }
         help_texts = {
+            "countries": gettext_lazy(
+                "Tick none when the rows below name the countries: theirs are taken."
+            ),
             "regions": gettext_lazy(
                 "Regions in scope when the source names a region rather than countries."
             ),
             "reported_countries_count": gettext_lazy(
                 "“From N countries” when the source gives a count without naming them."
             ),
-            "audiences": gettext_lazy("Who the activity was for."),
-            "source_note": gettext_lazy("What the source does not say."),
+            "source_paragraph": gettext_lazy(
+                "Where the figures come from: a report paragraph (“34”), a mission report "
+                "(“MR 2021/12”), an attendance sheet."
+            ),
+            "source_note": gettext_lazy(
+                "Required when there is no source reference, e.g. “no report yet: counted at "
+                "the door”. Also what the source leaves unknown."
+            ),
             "delivery": gettext_lazy(
                 "Whether it took place: only delivered and ongoing activities are counted "
                 "by default."
@@ -145,16 +156,37 @@ class ActivityForm(forms.ModelForm):
             "venue_city": gettext_lazy("The city it was held in, when the source says."),
         }
         widgets = {
-            "description": forms.Textarea(attrs={"rows": 3}),
+            "description": forms.Textarea(attrs={"rows": 2}),
             "source_note": forms.Textarea(attrs={"rows": 2}),
+            "modality": forms.RadioSelect,
+            "delivery": forms.RadioSelect,
         }
+
+    # Set by the view when the beneficiary rows name countries: with no place ticked,
+    # they are the activity's countries (officer_views._valid).
+    places_from_rows = False
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["title"].widget.attrs.update({"autofocus": True, "maxlength": 300})
+        self.fields["title"].error_messages["required"] = gettext_lazy(
+            "Give it a title, e.g. “Electronic evidence for prosecutors”."
+        )
+        for name in ("modality", "delivery"):
+            # A radio group: no empty "---------" choice.
+            self.fields[name].choices = [  # type: ignore[attr-defined]
+                choice
+                for choice in self.fields[name].choices  # type: ignore[attr-defined]
+                if choice[0] != ""
+            ]
         if not self.instance.pk:
             self.fields["year"].initial = timezone.localdate().year
+            # Shown checked, changed with one click: what most logs are (the model's
+            # default modality, "not recorded", is for sources that do not say).
+            given = kwargs.get("initial") or {}
+            self.initial["modality"] = given.get("modality", Modality.IN_PERSON)
+            self.initial["delivery"] = given.get("delivery", DeliveryStatus.DELIVERED)
         elif self.instance.date_precision == DatePrecision.YEAR:
             self.fields["year"].initial = self.instance.start_date.year
         if self.instance.pk:
@@ -195,7 +227,6 @@ class ActivityForm(forms.ModelForm):
         )
         place_picker(model_choices(self, "regions"), access.scope_regions(user))
         model_choices(self, "languages").queryset = Language.objects.all()
-        model_choices(self, "audiences").queryset = Audience.objects.all()
         model_choices(self, "themes").queryset = Theme.objects.select_related("parent")
         model_choices(self, "partners").queryset = Partner.objects.all()
         model_choices(self, "donors").queryset = Donor.objects.all()
@@ -204,9 +235,46 @@ class ActivityForm(forms.ModelForm):
         model_choices(self, "projects").queryset = Project.objects.all()
         if not Project.objects.exists():
             del self.fields["projects"]  # none recorded yet: no empty picker
-        for name in ("languages", "audiences", "themes", "partners", "donors", "projects"):
+        for name in ("languages", "themes", "partners", "donors", "projects"):
             if name in self.fields:
                 optional_picker(model_choices(self, name))
+        # Acronyms spelled out: "Global Forum on Cyber Expertise (GFCE)".
+        partners = model_choices(self, "partners")
+        partners.label_from_instance = partner_label  # type: ignore[method-assign,assignment]
+        partners.widget.choices = partners.choices
+
+    def theme_groups(self) -> dict[str, list[dict[str, Any]]]:
+        """The themes as the report arranges them, for checkboxes grouped in fieldsets:
+        `single`, the thematic areas without topics; `areas`, each area with its training
+        topics under it (Theme.parent)."""
+        chosen = {str(value) for value in (self["themes"].value() or [])}
+        themes = list(model_choices(self, "themes").queryset or [])
+
+        def box(theme: Theme) -> dict[str, Any]:
+            return {
+                "value": theme.pk,
+                "label": theme.display_name,
+                "id": f"id_themes_{theme.pk}",
+                "checked": str(theme.pk) in chosen,
+            }
+
+        topics: dict[int, list[dict[str, Any]]] = {theme.pk: [] for theme in themes}
+        for theme in themes:
+            if theme.parent_id in topics:
+                topics[theme.parent_id].append(box(theme))
+        areas: list[dict[str, Any]] = [
+            {
+                "theme": box(theme),
+                "topics": sorted(topics[theme.pk], key=lambda topic: reading_order(topic["label"])),
+            }
+            for theme in themes
+            if theme.parent_id is None
+        ]
+        areas.sort(key=lambda area: reading_order(area["theme"]["label"]))
+        return {
+            "single": [area["theme"] for area in areas if not area["topics"]],
+            "areas": [area for area in areas if area["topics"]],
+        }
 
     def clean_countries(self):
         countries = list(self.cleaned_data.get("countries") or [])
@@ -246,7 +314,12 @@ class ActivityForm(forms.ModelForm):
         super().clean()
         cleaned = self.cleaned_data
         self._clean_period(cleaned)
-        if "countries" in cleaned and "regions" in cleaned:
+        no_place = not cleaned.get("countries") and not cleaned.get("regions")
+        if (
+            "countries" in cleaned
+            and "regions" in cleaned
+            and not (no_place and self.places_from_rows)
+        ):
             try:
                 validate_geographic_scope(cleaned["countries"], cleaned["regions"])
             except forms.ValidationError as error:
@@ -256,6 +329,13 @@ class ActivityForm(forms.ModelForm):
                 "venue_country",
                 gettext("Give the country of %(city)s.") % {"city": cleaned["venue_city"]},
             )
+        missing_source = services.source_error(
+            source_document=self.instance.source_document_id,
+            source_paragraph=cleaned.get("source_paragraph", ""),
+            source_note=cleaned.get("source_note", ""),
+        )
+        if missing_source and "source_paragraph" not in self.errors:
+            self.add_error("source_paragraph", missing_source)
         if self.instance.pk and cleaned.get("version") is None:
             self.add_error(
                 None, gettext("The form lost its version: reload the page and try again.")
@@ -307,7 +387,7 @@ class ActivityForm(forms.ModelForm):
         """(fields, relations) for services.activity_create / activity_update."""
         relations = {
             name: self.cleaned_data.get(name) or []
-            for name in ("countries", "regions", "languages", "audiences", "themes")
+            for name in ("countries", "regions", "languages", "themes")
         }
         relations["partners"] = self.cleaned_data.get("partners") or []
         for name in ("donors", "projects"):
@@ -319,6 +399,14 @@ class ActivityForm(forms.ModelForm):
             if name not in relations and name in self.cleaned_data
         }
         return fields, relations
+
+
+def partner_label(partner: Partner) -> str:
+    """A partner's full name, with its acronym when it has one: "Global Forum on Cyber
+    Expertise (GFCE)"."""
+    if partner.short_name and partner.short_name != partner.name:
+        return f"{partner.name} ({partner.short_name})"
+    return partner.name
 
 
 class ActivityDeleteForm(forms.Form):

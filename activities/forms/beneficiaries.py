@@ -8,7 +8,7 @@ activities/services.py, the form only puts their messages next to the fields.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -16,14 +16,26 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 
 from .. import access, services
-from ..models import Activity, Audience, BeneficiaryGroup, Country
-from .pickers import model_choices
+from ..models import Activity, Audience, BeneficiaryGroup
+from .pickers import CountryByNameField, CountryIndex, model_choices, shown_name
+
+# The id of the page's one <datalist> of countries, shared by every row.
+COUNTRY_DATALIST = "row-countries"
 
 
 class BeneficiaryRowForm(forms.ModelForm):
     """One row of people reached. Blank counts are 0; the total is optional and, when
     given, must equal female + male + not recorded."""
 
+    country = CountryByNameField(
+        label=gettext_lazy("Country"),
+        required=False,
+        datalist=COUNTRY_DATALIST,
+        help_text=gettext_lazy(
+            "Empty when the source does not split the people by country. A name or an ISO "
+            "code (SV, SLV)."
+        ),
+    )
     total = forms.IntegerField(
         label=gettext_lazy("Total (if you know it)"),
         required=False,
@@ -36,7 +48,6 @@ class BeneficiaryRowForm(forms.ModelForm):
         fields = ["audience", "country", "female", "male", "not_recorded", "total", "qualifier"]
         labels = {
             "audience": gettext_lazy("Audience"),
-            "country": gettext_lazy("Country"),
             "female": gettext_lazy("Female"),
             "male": gettext_lazy("Male"),
             "not_recorded": gettext_lazy("Sex not recorded"),
@@ -46,12 +57,23 @@ class BeneficiaryRowForm(forms.ModelForm):
             "audience": gettext_lazy(
                 "Empty when the source gives one number for several audiences."
             ),
-            "country": gettext_lazy("Empty when the source does not split the people by country."),
         }
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        user=None,
+        countries: CountryIndex | None = None,
+        audience_choices: list[tuple[Any, str]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        country = self.fields["country"]
+        assert isinstance(country, CountryByNameField)
+        country.index = countries or CountryIndex()
         for name in ("female", "male", "not_recorded"):
+            if self.instance.pk is None:
+                self.initial[name] = None  # blank, not a 0 to delete first: blank is 0
             self.fields[name].required = False
             self.fields[name].widget.attrs.update(
                 {"min": 0, "inputmode": "numeric", "class": "count", "data-count": name}
@@ -62,15 +84,13 @@ class BeneficiaryRowForm(forms.ModelForm):
         self.fields["total"].widget.attrs.update(
             {"min": 0, "inputmode": "numeric", "data-count": "total"}
         )
-        model_choices(self, "audience").queryset = Audience.objects.all()
-        model_choices(self, "audience").empty_label = gettext_lazy("several or not known")
-        model_choices(self, "country").queryset = Country.objects.all()
-        model_choices(self, "country").empty_label = gettext_lazy("not split by country")
-        if user is not None:
-            self.fields["country"].widget.choices = [("", gettext("not split by country"))] + [
-                (c.pk, c.display_name)
-                for c in access.scope_countries(user).only("pk", "name", "names")
-            ]
+        audience = model_choices(self, "audience")
+        audience.queryset = Audience.objects.all()
+        audience.empty_label = gettext_lazy("several or not known")
+        audience.label_from_instance = shown_name  # type: ignore[method-assign]
+        if audience_choices is not None:
+            # Read once by the formset for every row (validation still uses the queryset).
+            audience.widget.choices = audience_choices
 
     def has_changed(self):
         # A new row with nothing but zeros or blanks (and the default qualifier) is no row:
@@ -139,9 +159,72 @@ class BaseBeneficiaryFormSet(_RowFormSet):
         self.user = user
         self.from_attendance = from_attendance
         super().__init__(*args, **kwargs)
+        # Read once for all the rows: every country by name and code, and the ones the
+        # user logs for, suggested in the page's one datalist.
+        suggested = (
+            None
+            if user is None
+            else list(access.scope_countries(user).values_list("pk", flat=True))
+        )
+        self.countries = CountryIndex(suggested_ids=suggested)
+        self.datalist_id = COUNTRY_DATALIST
+        self._audience_choices: list[tuple[Any, str]] | None = None
+
+    @property
+    def audience_choices(self) -> list[tuple[Any, str]]:
+        """The rows' audience options, read once for all the rows."""
+        if self._audience_choices is None:
+            # A bare row form costs no query: its querysets are lazy.
+            field = model_choices(self.form(countries=self.countries), "audience")
+            # A comprehension, not list(): that would ask COUNT(*) first.
+            choices: Any = field.choices
+            self._audience_choices = [choice for choice in choices]  # noqa: C416
+        return self._audience_choices
 
     def get_form_kwargs(self, index):
-        return {**super().get_form_kwargs(index), "user": self.user}
+        return {
+            **super().get_form_kwargs(index),
+            "user": self.user,
+            "countries": self.countries,
+            "audience_choices": self.audience_choices,
+        }
+
+    def names_countries(self) -> bool:
+        """Whether a posted row not removed names a country (before validation)."""
+        return any(
+            str(form.data.get(form.add_prefix("country"), "") or "").strip()
+            and not form.data.get(form.add_prefix("DELETE"))
+            for form in self.forms
+        )
+
+    def row_countries(self) -> list:
+        """The countries the valid rows name, once each, in row order."""
+        countries: dict = {}
+        for form in self.forms:
+            cleaned = getattr(form, "cleaned_data", None) or {}
+            if cleaned.get("country") is not None and not cleaned.get("DELETE"):
+                countries.setdefault(cleaned["country"].pk, cleaned["country"])
+        return list(countries.values())
+
+    def typed_total(self) -> int | None:
+        """The participations of every row not removed, as posted (or as saved when the
+        form is not bound): the page's total without script. None when a count is not a
+        number."""
+        total = 0
+        for form in self.forms:
+            if self.is_bound:
+                if form.data.get(form.add_prefix("DELETE")):
+                    continue
+                for name in ("female", "male", "not_recorded"):
+                    typed = str(form.data.get(form.add_prefix(name), "") or "").strip()
+                    if not typed:
+                        continue
+                    if not typed.isdigit():
+                        return None
+                    total += int(typed)
+            elif form.instance.pk:
+                total += form.instance.total
+        return total
 
     @property
     def empty_form(self):
@@ -151,6 +234,8 @@ class BaseBeneficiaryFormSet(_RowFormSet):
             empty_permitted=True,
             use_required_attribute=False,
             user=self.user,
+            countries=self.countries,
+            audience_choices=self.audience_choices,
         )
         self.add_fields(form, None)
         return form
@@ -183,7 +268,11 @@ class BaseBeneficiaryFormSet(_RowFormSet):
             elif self.user is not None:
                 outside, _ = access.places_within_scope(self.user, countries=[country], regions=[])
                 if outside:
-                    form.add_error("country", f"{country.name} is outside your scope.")
+                    form.add_error(
+                        "country",
+                        gettext("%(country)s is outside the countries you log for.")
+                        % {"country": country.display_name},
+                    )
 
     def service_rows(self) -> list[dict]:
         return [

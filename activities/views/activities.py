@@ -91,6 +91,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "sessions": list(activity.sessions.all()),
         "session_presence": selectors.session_presence(activity) if sees_people else None,
         "totals": counted["totals"],
+        "counted_places": selectors.counted_places(activity),
         "beneficiaries": suppression.rows_as_shown(
             list(activity.beneficiaries.all()), request.user
         ),

@@ -5,7 +5,8 @@
   var form = document.querySelector("form.activity-form");
   if (!form) { return; }
   var table = document.getElementById("beneficiary-rows");
-  var grand = document.getElementById("grand-total");
+  // The total of all rows, under the table and in the form's footer (kept in view).
+  var grands = document.querySelectorAll("[data-grand-total]");
   // Numbers and words in the page's language: the words come translated from the
   // template (data-text-* on the form), so no script catalog is needed.
   var numberFormat = new Intl.NumberFormat(document.documentElement.lang || "en");
@@ -24,6 +25,7 @@
   }
 
   function updateTotals() {
+    if (!table) { return; }
     var sum = 0;
     var bad = false;
     table.querySelectorAll("tbody tr[data-row]").forEach(function (row) {
@@ -46,7 +48,8 @@
       }
       if (!rowIsDeleted(row) && !isNaN(split)) { sum += split; }
     });
-    grand.textContent = numberFormat.format(sum) + (bad ? " " + text("textCheck", "(check the marked rows)") : "");
+    var shown = numberFormat.format(sum) + (bad ? " " + text("textCheck", "(check the marked rows)") : "");
+    grands.forEach(function (grand) { grand.textContent = shown; });
   }
 
   var totalForms = form.querySelector("input[name='rows-TOTAL_FORMS']");
