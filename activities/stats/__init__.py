@@ -27,7 +27,7 @@ The modules, in the order a question flows through them:
   `compute_by` for groupings of a caller's own (a results batch's questions).
 """
 
-from .dimensions import DIMENSIONS, SEXES, Dimension
+from .dimensions import ATTRIBUTED_REGION, DIMENSIONS, SEXES, Dimension
 from .engine import compute, compute_by
 from .request import (
     MAX_GROUP_BY,
@@ -42,6 +42,7 @@ from .request import (
 from .sql import Relation, relation, stored, union_all
 
 __all__ = [
+    "ATTRIBUTED_REGION",
     "DIMENSIONS",
     "MAX_GROUP_BY",
     "MEASURES",

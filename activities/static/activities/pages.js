@@ -17,3 +17,17 @@ document.addEventListener("submit", function (event) {
     if (element.name && element.value === "") element.disabled = true;
   });
 });
+
+// The map: the figure of the country or region under the pointer or the keyboard's focus
+// is written under the map (each link's accessible name already says it to screen readers).
+(function () {
+  var readout = document.querySelector(".map-readout");
+  var svg = document.querySelector(".map-svg");
+  if (!readout || !svg) return;
+  function show(event) {
+    var link = event.target.closest && event.target.closest("a[aria-label]");
+    if (link && svg.contains(link)) readout.textContent = link.getAttribute("aria-label");
+  }
+  svg.addEventListener("focusin", show);
+  svg.addEventListener("mouseover", show);
+})();
