@@ -31,3 +31,30 @@ document.addEventListener("submit", function (event) {
   svg.addEventListener("focusin", show);
   svg.addEventListener("mouseover", show);
 })();
+
+// The map's numbers keep a readable size on screen whatever the map's width (a phone
+// draws the 1000-unit map at a third of its size): their font size is set in map units
+// from the drawn width. Without JavaScript they are drawn at their desktop size.
+(function () {
+  var svg = document.querySelector(".map-svg");
+  if (!svg || !svg.viewBox || !svg.viewBox.baseVal) return;
+  var SCREEN_PIXELS = 13;
+  function fit() {
+    var drawn = svg.getBoundingClientRect().width;
+    if (!drawn) return;
+    var unitsPerPixel = svg.viewBox.baseVal.width / drawn;
+    Array.prototype.forEach.call(svg.querySelectorAll(".map-region"), function (region) {
+      var circle = region.querySelector("circle");
+      var label = region.querySelector("text");
+      if (!circle || !label) return;
+      var size = SCREEN_PIXELS * unitsPerPixel;
+      label.setAttribute("font-size", size.toFixed(2));
+      label.setAttribute("stroke-width", (size / 6).toFixed(2));
+      var x = parseFloat(circle.getAttribute("cx")) + parseFloat(circle.getAttribute("r")) + size / 4;
+      label.setAttribute("x", x.toFixed(1));
+      label.setAttribute("y", (parseFloat(circle.getAttribute("cy")) + size / 3).toFixed(1));
+    });
+  }
+  fit();
+  window.addEventListener("resize", fit);
+})();
