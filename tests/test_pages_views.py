@@ -209,7 +209,7 @@ def test_region_scoped_activities_are_listed_beside_the_map(client):
     response = client.get("/")
     titles = [activity.title for activity in response.context["region_scoped"]]
     assert any("cryptocurrency and darknet" in title for title in titles)  # F06, Asia
-    assert "Delivered to regions, no country named" in text_of(response)
+    assert "activities delivered to regions, no country named" in text_of(response)
 
 
 def test_a_bad_filter_value_shows_the_form_with_the_error_next_to_the_field(client):
