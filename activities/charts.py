@@ -12,6 +12,7 @@ drawn as 5,600); the text beside the bar says "5,600+" so the bound stays visibl
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -97,7 +98,7 @@ COLUMN_LABEL_SPACE = 20  # room below the axis for the year
 
 def column_chart(
     columns: list[tuple[str, int]], *, highlighted: str | None = None
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """Vertical columns in the order given (years, oldest first), drawn to scale, each
     with its value above it and its label below; `highlighted` is drawn darker (the year
     the page is filtered to). Returns {"width", "height", "view_box", "columns"}."""
@@ -145,7 +146,7 @@ class Segment:
     title: str  # read aloud and shown on hover
 
 
-def stacked_bar_chart(bars: list[tuple[str, str, list[Segment]]]) -> dict[str, object]:
+def stacked_bar_chart(bars: list[tuple[str, str, list[Segment]]]) -> dict[str, Any]:
     """Horizontal bars, each made of segments laid end to end and drawn to one scale;
     `bars` are (label, total text, segments). The total text is the engine's total for
     the bar (never a sum made here), drawn after the last segment."""
@@ -187,7 +188,7 @@ def stacked_bar_chart(bars: list[tuple[str, str, list[Segment]]]) -> dict[str, o
     }
 
 
-def share_bar(parts: list[tuple[str, int, str]]) -> dict[str, object]:
+def share_bar(parts: list[tuple[str, int, str]]) -> dict[str, Any]:
     """One bar split into shares of its whole: (label, value, kind) parts, kind "female",
     "male" or "not_recorded". A part of 0 is left out (no "Female 0" sliver or label).
     Shares are of the parts' sum, as whole percentages."""

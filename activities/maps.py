@@ -215,7 +215,7 @@ def region_symbols(regions: list[MapRegion], view: ViewBox) -> list[dict[str, An
     """Circles for the regions, area proportional to their value, largest drawn first so
     smaller ones stay on top; sizes kept on screen at any zoom."""
     largest = max((r.value or 0 for r in regions), default=0)
-    symbols = []
+    symbols: list[dict[str, Any]] = []
     for region in regions:
         box = bounds_of(list(region.anchor_m49_codes))
         if box is None or not largest:

@@ -108,7 +108,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request.user,
     )
     themes_additive = by_theme["additive"].get("participants")
-    map_params = {"year": int(year)} if year else {}
+    map_params: dict[str, str | int] = {"year": int(year)} if year else {}
     if map_measure == "participants":
         map_params["map"] = "participants"
     context = {

@@ -107,7 +107,7 @@ def reach_by_region(
         if row["region"] is None:
             continue
         code, name = row["region"]["code"], place_name(row["region"]["name"])
-        segments = []
+        segments: list[charts.Segment] = []
         named_text, region_wide_texts = "0", []
         for cell in cells.get(code, []):
             people = cell["participants"]
@@ -183,7 +183,7 @@ def sex_split(participations: dict[str, Any], *, activities: int, extra: Extra) 
     ]
     counted = [(label, value, kind) for label, value, kind in parts if isinstance(value, int)]
     drawing = charts.share_bar(counted)
-    shares = {part["kind"]: part["share"] for part in drawing["parts"]}  # type: ignore[attr-defined]
+    shares = {part["kind"]: part["share"] for part in drawing["parts"]}
     qualifier = {
         "female": "exact",
         "male": "exact",
@@ -321,8 +321,8 @@ def world_map(
         if not any(other != path and counting.lies_under(other, path) for other in candidates)
     )
     code_by_path = {path: code for code, (_name, path) in regions.items()}
-    views = []
-    current = None
+    views: list[dict[str, Any]] = []
+    current: dict[str, Any] | None = None
     for path in kept:
         code = code_by_path.get(path)
         if code is None:
