@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from .templatetags.figures import format_count
 
 WIDTH = 400
+WIDE = 560  # for long labels (themes)
 LABEL_HEIGHT = 17
 BAR_HEIGHT = 16
 ROW_GAP = 10
@@ -41,7 +42,14 @@ def _drawn(bar: Bar) -> int:
     return bar.value if isinstance(bar.value, int) else 0
 
 
-def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str | None = None) -> dict:
+def bar_chart(
+    bars: list[Bar],
+    *,
+    title: str,
+    description: str,
+    unit: str | None = None,
+    width: int = WIDTH,
+) -> dict:
     """Coordinates for a horizontal bar chart; bars keep the order given.
 
     Returns {"width", "height", "view_box", "title", "description", "unit", "rows"}; each
@@ -50,13 +58,13 @@ def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str | None
     "participations" (one person at one activity: counting rule 1).
     """
     largest = max((_drawn(bar) for bar in bars), default=0)
-    bar_space = WIDTH - VALUE_SPACE - PADDING
+    bar_space = width - VALUE_SPACE - PADDING
     rows = []
     y = PADDING
     for bar in bars:
-        width = round(_drawn(bar) / largest * bar_space, 1) if largest else 0
-        if _drawn(bar) and width < 2:
-            width = 2  # a visible sliver for small non-zero values
+        drawn_width = round(_drawn(bar) / largest * bar_space, 1) if largest else 0
+        if _drawn(bar) and drawn_width < 2:
+            drawn_width = 2  # a visible sliver for small non-zero values
         label_y = y + LABEL_HEIGHT - 5
         bar_y = y + LABEL_HEIGHT
         rows.append(
@@ -70,17 +78,17 @@ def bar_chart(bars: list[Bar], *, title: str, description: str, unit: str | None
                 "label_y": label_y,
                 "bar_y": bar_y,
                 "bar_height": BAR_HEIGHT,
-                "bar_width": width,
-                "value_x": round(PADDING + width + 6, 1),
+                "bar_width": drawn_width,
+                "value_x": round(PADDING + drawn_width + 6, 1),
                 "value_y": bar_y + BAR_HEIGHT - 4,
             }
         )
         y = bar_y + BAR_HEIGHT + ROW_GAP
     height = y + PADDING
     return {
-        "width": WIDTH,
+        "width": width,
         "height": height,
-        "view_box": f"0 0 {WIDTH} {height}",
+        "view_box": f"0 0 {width} {height}",
         "x": PADDING,
         "title": title,
         "description": description,

@@ -221,7 +221,8 @@ def region_symbols(regions: list[MapRegion], view: ViewBox) -> list[dict[str, An
         if box is None or not largest:
             continue
         share = math.sqrt((region.value or 0) / largest)
-        radius = max(SYMBOL_MAX_RADIUS * share, SYMBOL_MIN_RADIUS) * view.scale
+        screen_radius = max(SYMBOL_MAX_RADIUS * share, SYMBOL_MIN_RADIUS)
+        radius = screen_radius * view.scale
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         symbols.append(
             {
@@ -230,6 +231,7 @@ def region_symbols(regions: list[MapRegion], view: ViewBox) -> list[dict[str, An
                 "cx": round(cx, 1),
                 "cy": round(cy, 1),
                 "r": round(radius, 2),
+                "screen_r": round(screen_radius, 1),
                 "label_x": round(cx + radius + 3 * view.scale, 1),
                 "label_y": round(cy + 4 * view.scale, 1),
                 "font_size": round(13 * view.scale, 2),

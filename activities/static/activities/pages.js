@@ -32,9 +32,9 @@ document.addEventListener("submit", function (event) {
   svg.addEventListener("mouseover", show);
 })();
 
-// The map's numbers keep a readable size on screen whatever the map's width (a phone
-// draws the 1000-unit map at a third of its size): their font size is set in map units
-// from the drawn width. Without JavaScript they are drawn at their desktop size.
+// The map's numbers and circles keep a readable size on screen whatever the map's width
+// (a phone draws the 1000-unit map at a third of its size): their sizes are set in map
+// units from the drawn width. Without JavaScript they are drawn at their desktop size.
 (function () {
   var svg = document.querySelector(".map-svg");
   if (!svg || !svg.viewBox || !svg.viewBox.baseVal) return;
@@ -48,6 +48,12 @@ document.addEventListener("submit", function (event) {
       var label = region.querySelector("text");
       if (!circle || !label) return;
       var size = SCREEN_PIXELS * unitsPerPixel;
+      // Circles keep their size on screen, down to 55 % on a phone's narrow map.
+      var radius = parseFloat(circle.getAttribute("data-radius"));
+      if (radius) {
+        var shrink = Math.min(Math.max(drawn / 1000, 0.55), 1);
+        circle.setAttribute("r", (radius * shrink * unitsPerPixel).toFixed(2));
+      }
       label.setAttribute("font-size", size.toFixed(2));
       label.setAttribute("stroke-width", (size / 6).toFixed(2));
       var x = parseFloat(circle.getAttribute("cx")) + parseFloat(circle.getAttribute("r")) + size / 4;
