@@ -38,7 +38,7 @@ document.addEventListener("submit", function (event) {
 (function () {
   var svg = document.querySelector(".map-svg");
   if (!svg || !svg.viewBox || !svg.viewBox.baseVal) return;
-  var SCREEN_PIXELS = 13;
+  var SCREEN_PIXELS = 15;
   function fit() {
     var drawn = svg.getBoundingClientRect().width;
     if (!drawn) return;
