@@ -19,7 +19,10 @@ from django.utils.translation import gettext as _
 from .templatetags.figures import format_count
 
 WIDTH = 400
-WIDE = 560  # for long labels (themes)
+# An estimate of a label's width at 13 px (DejaVu Sans and similar): a longer label is
+# drawn condensed to fit (SVG textLength), so a long theme name in French or Spanish stays
+# whole and the chart keeps its size on a phone.
+LABEL_CHAR_WIDTH = 7.2
 LABEL_HEIGHT = 17
 BAR_HEIGHT = 16
 ROW_GAP = 10
@@ -40,6 +43,12 @@ class Bar:
 def _drawn(bar: Bar) -> int:
     """The length a bar is drawn at: a suppressed value is not drawn."""
     return bar.value if isinstance(bar.value, int) else 0
+
+
+def _condensed_length(label: str, width: int) -> float | None:
+    """The length a label is drawn at when it would not fit the chart, else None."""
+    available = width - 2 * PADDING
+    return available if len(label) * LABEL_CHAR_WIDTH > available else None
 
 
 def bar_chart(
@@ -76,6 +85,7 @@ def bar_chart(
                 "href": bar.href,
                 "muted": bar.muted,
                 "label_y": label_y,
+                "label_length": _condensed_length(bar.label, width),
                 "bar_y": bar_y,
                 "bar_height": BAR_HEIGHT,
                 "bar_width": drawn_width,

@@ -132,9 +132,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 if not themes_additive
                 else _("Participations counted from the activity records, by thematic area.")
             ),
-            # Theme names are long (in French and Spanish most): a wider drawing keeps
-            # them whole, at a slightly smaller size.
-            width=charts.WIDE,
         ),
         "themes_additive": themes_additive,
         "theme_list_label": pictures.list_label(overall["totals"]["activities"]),
