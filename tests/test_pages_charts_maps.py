@@ -116,6 +116,90 @@ def test_small_states_become_dots_and_disputed_areas_are_not_links():
     assert world["legend"][0]["label"] == "nothing recorded"
 
 
+def test_columns_over_time_are_drawn_to_scale_and_mark_the_chosen_year():
+    chart = charts.column_chart([("2019", 1), ("2020", 19), ("2021", 0)], highlighted="2020")
+    first, chosen, empty = chart["columns"]
+    assert chosen["height"] == charts.COLUMN_AREA_HEIGHT
+    assert first["height"] == round(charts.COLUMN_AREA_HEIGHT / 19, 1)
+    assert empty["height"] == 0 and empty["value"] == 0
+    assert [c["highlighted"] for c in chart["columns"]] == [False, True, False]
+    assert first["centre"] < chosen["centre"] < empty["centre"]
+
+
+def test_stacked_segments_lie_end_to_end_on_one_scale():
+    chart = charts.stacked_bar_chart(
+        [
+            (
+                "Americas",
+                "6,905+",
+                [charts.Segment(650, "named", "a"), charts.Segment(6255, "region_wide", "b")],
+            ),
+            ("Asia", "130+", [charts.Segment(130, "region_wide", "c")]),
+        ]
+    )
+    americas, asia = chart["rows"]
+    named, region_wide = americas["segments"]
+    assert region_wide["x"] == round(named["x"] + named["width"], 1)
+    assert named["width"] + region_wide["width"] == pytest.approx(
+        charts.WIDTH - charts.VALUE_SPACE - charts.PADDING, abs=0.2
+    )
+    assert asia["segments"][0]["width"] < named["width"]
+    assert americas["value_text"] == "6,905+"
+
+
+def test_a_share_of_zero_is_left_out_and_not_recorded_is_a_share_of_its_own():
+    bar = charts.share_bar(
+        [("Female", 0, "female"), ("Male", 0, "male"), ("Not recorded", 40267, "not_recorded")]
+    )
+    assert [(p["kind"], p["share"]) for p in bar["parts"]] == [("not_recorded", 100)]
+    split = charts.share_bar(
+        [("Female", 30, "female"), ("Male", 10, "male"), ("Not recorded", 60, "not_recorded")]
+    )
+    assert [p["share"] for p in split["parts"]] == [30, 10, 60]
+
+
+def test_a_long_label_is_condensed_to_fit_and_a_short_one_is_not():
+    chart = charts.bar_chart(
+        [
+            charts.Bar("Prevention", 5),
+            charts.Bar("Exploitation et atteintes sexuelles visant des enfants en ligne", 3),
+        ],
+        title="t",
+        description="d",
+    )
+    short, long = chart["rows"]
+    assert short["label_length"] is None
+    assert long["label_length"] == charts.WIDTH - 2 * charts.PADDING
+
+
+def test_a_region_view_frames_its_countries_at_the_zoom_aspect():
+    view = maps.region_view_box(["222", "320", "340"])  # SV, GT, HN
+    assert view is not None
+    assert view.width / view.height == pytest.approx(maps.ZOOM_ASPECT, rel=0.01)
+    x0, y0, x1, y1 = maps.bounds_of(["222", "320", "340"])
+    assert view.x <= x0 and x1 <= view.x + view.width
+    assert view.y <= y0 and y1 <= view.y + view.height
+    assert view.scale < 0.2
+    assert maps.region_view_box(["999"]) is None
+
+
+def test_region_circles_have_areas_in_proportion_and_keep_their_size_when_zoomed():
+    regions = [
+        maps.MapRegion(
+            "013", "Central America", 6255, "l", "6,255+", "/regions/013/", ("222", "320", "340")
+        ),
+        maps.MapRegion("142", "Asia", 130, "l", "130+", "/regions/142/", ("156", "356")),
+    ]
+    world = maps.region_symbols(regions, maps.world_view_box())
+    big, small = world
+    assert big["code"] == "013"  # the largest is drawn first, under the smaller
+    assert big["r"] == maps.SYMBOL_MAX_RADIUS
+    assert small["r"] == max(maps.SYMBOL_MAX_RADIUS * (130 / 6255) ** 0.5, maps.SYMBOL_MIN_RADIUS)
+    view = maps.region_view_box(["222", "320", "340"])
+    zoomed = maps.region_symbols(regions, view)
+    assert zoomed[0]["r"] == pytest.approx(maps.SYMBOL_MAX_RADIUS * view.scale, abs=0.01)
+
+
 # --- The dashboard's map and charts, against the stats API and the lists behind them ---
 
 

@@ -24,7 +24,9 @@ The modules, in the order a question flows through them:
 - `cells`, `participants`: the SQL of each measure;
 - `results`: the shapes of the numbers;
 - `engine`: `compute`, which puts them together under the answer cache, and
-  `compute_by` for groupings of a caller's own (a results batch's questions).
+  `compute_by` for groupings of a caller's own (a results batch's questions; the
+  dashboard's `ATTRIBUTED_REGION`, the region a row's people are counted for when no one
+  country holds them all, which the API does not offer).
 """
 
 from .dimensions import ATTRIBUTED_REGION, DIMENSIONS, SEXES, Dimension
