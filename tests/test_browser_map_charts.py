@@ -78,7 +78,7 @@ def test_each_charts_table_and_link_lead_to_a_list_with_the_same_total(browser_p
     for chart_id, expected in [
         ("chart-time", ("2020", "19", "40,267+")),
         ("chart-region", ("Americas", "650", "Central America 6,255+", "6,905+")),
-        ("chart-sex", ("Not recorded", "40,267+", "100 %")),
+        ("chart-sex", ("Sex not recorded", "40,267+", "100 %")),
     ]:
         section = page.locator(f"section[aria-labelledby='{chart_id}-heading']")
         details = section.locator("details.chart-data")

@@ -161,7 +161,7 @@ def test_the_sex_split_shows_not_recorded_plainly(client):
     response = client.get("/")
     rows = response.context["sex_chart"]["rows"]
     # No seeded record gives a split by sex: one "not recorded" share, no "Female 0".
-    assert [row["label"] for row in rows] == ["Not recorded"]
+    assert [row["label"] for row in rows] == ["Sex not recorded"]
     assert rows[0]["cells"] == ["40,267+", "100 %"]
     assert "Female" not in text_of(response).split("Participations, by sex")[1].split("List")[0]
     assert "of them with sex not recorded" in text_of(response)

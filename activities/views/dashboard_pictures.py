@@ -161,6 +161,7 @@ def reach_by_region(
             "countries), which the source does not split by country."
         ),
         "svg": "activities/includes/chart_stacked.html",
+        "unit": _("participations"),
         "drawing": charts.stacked_bar_chart(bars),
         "worldwide": worldwide_text,
         "headings": [_("Region"), _("In named countries"), _("Region-wide"), _("Total")],
@@ -179,7 +180,7 @@ def sex_split(participations: dict[str, Any], *, activities: int, extra: Extra) 
     parts = [
         (_("Female"), female, "female"),
         (_("Male"), male, "male"),
-        (_("Not recorded"), not_recorded, "not_recorded"),
+        (_("Sex not recorded"), not_recorded, "not_recorded"),
     ]
     counted = [(label, value, kind) for label, value, kind in parts if isinstance(value, int)]
     drawing = charts.share_bar(counted)
@@ -214,6 +215,7 @@ def sex_split(participations: dict[str, Any], *, activities: int, extra: Extra) 
             )
         ),
         "svg": "activities/includes/chart_shares.html",
+        "unit": _("participations"),
         "drawing": drawing,
         "headings": [_("Sex"), _("Participations"), _("Share")],
         "rows": table,
