@@ -9,6 +9,15 @@ Countries with no shape in the 50m file (small island states such as Tuvalu or
 Gibraltar), and those whose shape would be smaller than a few pixels, are drawn as a
 dot at their centroid (`Country.latitude/longitude`), so every country is clickable.
 
+Reach that the counting rules attribute to a region rather than to one country (the
+5,600 teachers of El Salvador, Guatemala and Honduras belong to Central America) is drawn
+for the region itself: a circle whose area is proportional to its participations, over
+the countries of the region that its activities name, with its number beside it.
+
+The map can zoom to a region (`region_view_box`): the same SVG with a narrower viewBox,
+chosen by a link, so it works without JavaScript; strokes keep their width and circles
+and labels their size on screen.
+
 The colour scale is the sequential "Blues" of ColorBrewer (colour-blind safe), with a
 separate light grey for "nothing recorded", and classes by powers of ten so that 650 and
 7,832 do not look alike.
@@ -18,6 +27,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -113,6 +123,129 @@ def colour_for(value: int | None, classes: list[LegendClass]) -> str:
     return classes[-1].colour
 
 
+NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+ZOOM_PADDING = 0.12  # of the region's extent, on each side
+ZOOM_ASPECT = 1.5  # width / height of a zoomed view: taller than the world, for phones
+ZOOM_MIN_WIDTH = 60.0  # pixels of the world map: a small region is not blown up past this
+SYMBOL_MAX_RADIUS = 26.0  # pixels at world scale, for the largest region-wide figure
+SYMBOL_MIN_RADIUS = 6.0
+
+
+@cache
+def shape_bounds(m49_code: str) -> tuple[float, float, float, float] | None:
+    """(x0, y0, x1, y1) of a country's shape in map pixels; None without a shape. The
+    paths hold absolute coordinates only (M x y x y ... Z), as the build script writes."""
+    shape = world_shapes()["shapes"].get(m49_code)
+    if shape is None:
+        return None
+    numbers = [float(n) for n in NUMBER.findall(shape["d"])]
+    xs, ys = numbers[0::2], numbers[1::2]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def bounds_of(m49_codes: list[str]) -> tuple[float, float, float, float] | None:
+    boxes = [box for code in m49_codes if (box := shape_bounds(code)) is not None]
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+@dataclass(frozen=True)
+class ViewBox:
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def __str__(self) -> str:
+        return f"{self.x:g} {self.y:g} {self.width:g} {self.height:g}"
+
+    @property
+    def scale(self) -> float:
+        """Map pixels per world-view pixel: what keeps strokes, circles and labels at
+        their size on screen when zoomed in."""
+        return self.width / WIDTH
+
+
+def world_view_box() -> ViewBox:
+    return ViewBox(0, 0, WIDTH, map_height())
+
+
+def region_view_box(m49_codes: list[str]) -> ViewBox | None:
+    """A view of the shapes of these countries, padded, at `ZOOM_ASPECT`, within the map.
+    Overseas parts (Alaska, Hawaii) are part of a shape, so a region holding the United
+    States spans them too: the views offered are of the places where there was delivery."""
+    box = bounds_of(m49_codes)
+    if box is None:
+        return None
+    x0, y0, x1, y1 = box
+    pad = ZOOM_PADDING * max(x1 - x0, y1 - y0)
+    x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+    width, height = max(x1 - x0, ZOOM_MIN_WIDTH), y1 - y0
+    width, height = max(width, height * ZOOM_ASPECT), max(height, width / ZOOM_ASPECT)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    full_height = map_height()
+    width, height = min(width, WIDTH), min(height, full_height)
+    x = min(max(cx - width / 2, 0), WIDTH - width)
+    y = min(max(cy - height / 2, 0), full_height - height)
+    return ViewBox(round(x, 1), round(y, 1), round(width, 1), round(height, 1))
+
+
+@dataclass(frozen=True)
+class MapRegion:
+    """Reach attributed to a region itself (counting rule 4: no one country holds all its
+    people), drawn as a circle over `anchor_m49_codes`, the region's countries that its
+    activities name (or all its countries when they name none)."""
+
+    code: str
+    name: str
+    value: int | None  # participations (their lower bound); None: suppressed
+    label: str  # read aloud, e.g. "Central America: more than 6,255 participations..."
+    value_text: str  # drawn beside the circle, e.g. "6,255+"
+    href: str
+    anchor_m49_codes: tuple[str, ...]
+
+
+def region_symbols(regions: list[MapRegion], view: ViewBox) -> list[dict[str, Any]]:
+    """Circles for the regions, area proportional to their value, largest drawn first so
+    smaller ones stay on top; sizes kept on screen at any zoom."""
+    largest = max((r.value or 0 for r in regions), default=0)
+    symbols: list[dict[str, Any]] = []
+    for region in regions:
+        box = bounds_of(list(region.anchor_m49_codes))
+        if box is None or not largest:
+            continue
+        share = math.sqrt((region.value or 0) / largest)
+        screen_radius = max(SYMBOL_MAX_RADIUS * share, SYMBOL_MIN_RADIUS)
+        radius = screen_radius * view.scale
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        symbols.append(
+            {
+                "code": region.code,
+                "name": region.name,
+                "cx": round(cx, 1),
+                "cy": round(cy, 1),
+                "r": round(radius, 2),
+                "screen_r": round(screen_radius, 1),
+                "label_x": round(cx + radius + 3 * view.scale, 1),
+                "label_y": round(cy + 4 * view.scale, 1),
+                "font_size": round(13 * view.scale, 2),
+                "stroke_width": round(1.5 * view.scale, 2),
+                "value_text": region.value_text,
+                "title": region.label,
+                "href": region.href,
+                "value": region.value or 0,
+            }
+        )
+    symbols.sort(key=lambda symbol: -symbol["value"])
+    return symbols
+
+
 @dataclass(frozen=True)
 class MapCountry:
     """What the map needs of a country: its codes, name, centroid and the value shown."""
@@ -127,15 +260,22 @@ class MapCountry:
 
 
 def build_world_map(
-    countries: list[MapCountry], *, url_pattern: str = "/countries/{iso2}/"
+    countries: list[MapCountry],
+    *,
+    url_pattern: str = "/countries/{iso2}/",
+    regions: list[MapRegion] | None = None,
+    view: ViewBox | None = None,
 ) -> dict:
-    """Everything the template draws: shapes, dots, legend, viewBox.
+    """Everything the template draws: shapes, dots, region circles, legend, viewBox.
 
-    Returns {"width", "height", "view_box", "shapes": [...], "dots": [...], "legend": [...],
-    "source": {...}}. Each shape/dot has "d" or "cx/cy", "fill", "name", "title", "href".
-    Shapes without a matching country (disputed areas such as Kosovo or Somaliland in
-    Natural Earth) are drawn in the no-data colour and are not links.
+    Returns {"width", "height", "view_box", "scale", "shapes": [...], "dots": [...],
+    "regions": [...], "legend": [...], "source": {...}}. Each shape/dot has "d" or
+    "cx/cy", "fill", "title", "href" and "has_value" (only those are in the keyboard's
+    tab order: 240 stops would hide the few that matter). Shapes without a matching
+    country (disputed areas such as Kosovo or Somaliland in Natural Earth) are drawn in
+    the no-data colour and are not links.
     """
+    view = view or world_view_box()
     data = world_shapes()
     shapes_by_code = data["shapes"]
     maximum = max((c.value or 0 for c in countries), default=0)
@@ -150,7 +290,15 @@ def build_world_map(
         shape = shapes_by_code.get(country.m49_code)
         if shape is not None:
             seen_codes.add(country.m49_code)
-            shapes.append({"d": shape["d"], "fill": fill, "title": title, "href": href})
+            shapes.append(
+                {
+                    "d": shape["d"],
+                    "fill": fill,
+                    "title": title,
+                    "href": href,
+                    "has_value": bool(country.value),
+                }
+            )
         small = shape is None or shape["size"] < SMALL_SHAPE_PIXELS
         if small and country.latitude is not None and country.longitude is not None:
             if country.latitude < SOUTH_CUT_LATITUDE:
@@ -160,6 +308,7 @@ def build_world_map(
                 {
                     "cx": round(cx, 1),
                     "cy": round(cy, 1),
+                    "r": round((4 if country.value else 2) * view.scale, 2),
                     "fill": fill,
                     "title": title,
                     "href": href,
@@ -196,7 +345,11 @@ def build_world_map(
         "table": table,
         "width": WIDTH,
         "height": height,
-        "view_box": f"0 0 {WIDTH} {height}",
+        "view_box": str(view),
+        "scale": view.scale,
+        "zoomed": view != world_view_box(),
+        "hatch": {"size": round(6 * view.scale, 2), "stroke": round(2.5 * view.scale, 2)},
+        "regions": region_symbols(regions or [], view),
         "shapes": shapes,
         "other_shapes": others,
         "dots": dots,

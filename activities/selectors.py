@@ -287,9 +287,29 @@ def mentors_based_in(country: Country) -> QuerySet[Mentor]:
     )
 
 
-def map_countries() -> QuerySet[Country, tuple[str, str, str, float | None, float | None]]:
-    """Every country as (iso2, m49_code, name, latitude, longitude), for the world map."""
-    return Country.objects.values_list("iso2", "m49_code", "name", "latitude", "longitude")
+def map_countries() -> QuerySet[Country, tuple[str, str, str, float | None, float | None, str]]:
+    """Every country as (iso2, m49_code, name, latitude, longitude, path), for the world
+    map."""
+    return Country.objects.values_list("iso2", "m49_code", "name", "latitude", "longitude", "path")
+
+
+def region_names_and_paths() -> dict[str, tuple[str, str]]:
+    """Every M49 region as {code: (name, path)}, for the map's zoom views and circles."""
+    return {
+        code: (name, path)
+        for code, name, path in Region.objects.values_list("code", "name", "path")
+    }
+
+
+def scope_region_codes(activities: QuerySet[Activity]) -> list[str]:
+    """The codes of the regions these activities are scoped to (`Activity.regions`),
+    each once: where region-wide delivery took place, for the map's zoom views."""
+    return list(
+        Region.objects.filter(activities__in=activities.order_by().values("pk"))
+        .order_by("code")
+        .values_list("code", flat=True)
+        .distinct()
+    )
 
 
 def region_tree() -> QuerySet[Region, tuple[str, str, int]]:

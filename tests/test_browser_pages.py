@@ -32,7 +32,7 @@ def test_the_dashboard_shows_headline_figures_charts_and_the_map(browser_page, a
     assert page.locator("h1").inner_text().startswith("What the programme delivered")
     assert "40,267+" in page.locator(".headline").inner_text()
     assert "2,440 persons from 64 countries" in page.locator(".umbrella").inner_text()
-    assert page.locator("svg.chart-svg").count() == 3
+    assert page.locator("svg.chart-svg").count() == 4
     assert page.locator("svg.map-svg a").count() > 200
     # The stylesheet and the script load from the app itself (no CDN).
     assert page.evaluate("getComputedStyle(document.body).margin") == "0px"

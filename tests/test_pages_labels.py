@@ -65,7 +65,7 @@ def test_the_dashboard_charts_and_map_are_titled_participations(client):
 
 def test_a_country_page_counts_participations_and_says_what_one_is(client):
     text = text_of(client.get("/countries/SV/"))
-    assert "Participations in El Salvador 650" in text
+    assert "Participations counted for El Salvador 650" in text
     assert EXPLANATION in text
     assert "Participations in the whole activity" in text
     assert "each person once" not in text
@@ -122,4 +122,4 @@ def test_a_recorded_sex_split_is_shown_with_its_numbers(client):
     dashboard = client.get("/")
     rows = dashboard.context["sex_chart"]["rows"]
     assert [row["label"] for row in rows] == ["Female", "Male", "Sex not recorded"]
-    assert [rows[0]["value"], rows[1]["value"]] == [3, 4]
+    assert [rows[0]["cells"][0], rows[1]["cells"][0]] == ["3", "4"]

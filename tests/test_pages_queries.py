@@ -76,17 +76,21 @@ def make_activities():
 
 @pytest.fixture
 def engine_queries(monkeypatch):
-    """A list that receives the number of queries of each stats.compute() call."""
+    """A list that receives the number of queries of each stats.compute() and
+    stats.compute_by() call (the dashboard's region-wide reach asks the latter)."""
     counts: list[int] = []
-    compute = stats.compute
 
-    def counted(*args, **kwargs):
-        with CaptureQueriesContext(connection) as context:
-            result = compute(*args, **kwargs)
-        counts.append(len(context.captured_queries))
-        return result
+    def counting(function):
+        def counted(*args, **kwargs):
+            with CaptureQueriesContext(connection) as context:
+                result = function(*args, **kwargs)
+            counts.append(len(context.captured_queries))
+            return result
 
-    monkeypatch.setattr(stats, "compute", counted)
+        return counted
+
+    monkeypatch.setattr(stats, "compute", counting(stats.compute))
+    monkeypatch.setattr(stats, "compute_by", counting(stats.compute_by))
     return counts
 
 
@@ -193,8 +197,9 @@ def test_the_region_page_query_count_stays_flat(assert_flat):
         # and backing activities
         ("/figures/", 7),
         # the paragraphs behind the people; the year picker; the umbrella figures; the
-        # map's countries; the region-scoped activities and their regions
-        ("/", 6),
+        # map's countries; the M49 regions (zoom views and circles); the regions the
+        # activities are scoped to; the region-scoped activities and their regions
+        ("/", 8),
     ],
 )
 def test_the_directory_and_dashboard_query_counts_stay_flat(assert_flat, url, own):

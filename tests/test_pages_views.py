@@ -95,10 +95,11 @@ def test_a_country_page_shows_the_people_it_cannot_attribute(client):
     text = text_of(response)
     totals = response.context["totals"]
     assert totals["participants"]["total"] == 650
-    assert "Participations in El Salvador 650" in text
+    assert "Participations counted for El Salvador 650" in text
     unattributed = totals["unattributed"]["participants"]
     assert unattributed["total"] == 5600 + 655
-    assert "Not attributable to El Salvador: 6,255+ participations" in text
+    assert "Region-wide participations that include El Salvador 6,255+" in text
+    assert "Region-wide reach that includes El Salvador: 6,255+ participations" in text
     assert "counted for Central America" in text
 
 
@@ -159,30 +160,31 @@ def test_the_dashboard_headline_cites_its_paragraphs(client):
 def test_the_sex_split_shows_not_recorded_plainly(client):
     response = client.get("/")
     rows = response.context["sex_chart"]["rows"]
-    # No seeded record gives a split by sex: one "not recorded" bar, no bars of 0.
+    # No seeded record gives a split by sex: one "not recorded" share, no "Female 0".
     assert [row["label"] for row in rows] == ["Sex not recorded"]
-    assert rows[0]["value"] == response.context["totals"]["participants"]["total"]
+    assert rows[0]["cells"] == ["40,267+", "100 %"]
+    assert "Female" not in text_of(response).split("Participations, by sex")[1].split("List")[0]
     assert "of them with sex not recorded" in text_of(response)
 
 
-def test_every_chart_bar_links_into_the_filtered_list(client):
+def test_every_chart_row_links_into_the_filtered_list(client):
     response = client.get("/?year=2020")
     region_rows = response.context["region_chart"]["rows"]
     americas = next(row for row in region_rows if row["label"] == "Americas")
-    assert americas["href"] == "/activities/?region=019&year=2020"
+    assert americas["href"] == "/activities/?year=2020&region=019"
     theme_rows = response.context["theme_chart"]["rows"]
     assert all(
         row["href"].startswith("/activities/?theme=") for row in theme_rows if not row["muted"]
     )
     html = response.content.decode()
-    assert 'href="/activities/?region=019&amp;year=2020"' in html
+    assert 'href="/activities/?year=2020&amp;region=019"' in html
 
 
 def test_charts_carry_a_title_a_description_and_a_data_table(client):
     html = client.get("/").content.decode()
-    assert html.count('<svg class="chart-svg"') == 3
-    assert '<title id="chart-region-title">Participations, by region</title>' in html
-    assert '<desc id="chart-sex-desc">' in html
+    assert html.count('<svg class="chart-svg') == 4
+    assert '<h2 id="chart-region-heading">Participations, by region</h2>' in html
+    assert '<desc id="chart-sex-svgdesc">' in html
     assert "Data table: participations, by theme" in html
 
 
@@ -207,7 +209,7 @@ def test_region_scoped_activities_are_listed_beside_the_map(client):
     response = client.get("/")
     titles = [activity.title for activity in response.context["region_scoped"]]
     assert any("cryptocurrency and darknet" in title for title in titles)  # F06, Asia
-    assert "Delivered to regions, no country named" in text_of(response)
+    assert "activities delivered to regions, no country named" in text_of(response)
 
 
 def test_a_bad_filter_value_shows_the_form_with_the_error_next_to_the_field(client):

@@ -24,10 +24,12 @@ The modules, in the order a question flows through them:
 - `cells`, `participants`: the SQL of each measure;
 - `results`: the shapes of the numbers;
 - `engine`: `compute`, which puts them together under the answer cache, and
-  `compute_by` for groupings of a caller's own (a results batch's questions).
+  `compute_by` for groupings of a caller's own (a results batch's questions; the
+  dashboard's `ATTRIBUTED_REGION`, the region a row's people are counted for when no one
+  country holds them all, which the API does not offer).
 """
 
-from .dimensions import DIMENSIONS, SEXES, Dimension
+from .dimensions import ATTRIBUTED_REGION, DIMENSIONS, SEXES, Dimension
 from .engine import compute, compute_by
 from .request import (
     MAX_GROUP_BY,
@@ -42,6 +44,7 @@ from .request import (
 from .sql import Relation, relation, stored, union_all
 
 __all__ = [
+    "ATTRIBUTED_REGION",
     "DIMENSIONS",
     "MAX_GROUP_BY",
     "MEASURES",

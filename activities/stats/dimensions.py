@@ -382,6 +382,35 @@ class RegionLevelDimension(_GeographicDimension):
         return F(f"participant__country__{self.ancestor}_id")
 
 
+class AttributedRegionDimension(_GeographicDimension):
+    """The region a beneficiary row's people are attributed to when no one country holds
+    them all (counting rule 4, third case: the smallest region holding the activity's
+    scope, stored as the row's `place_region`). Rows attributed to a country have no key
+    here: their group is None. It answers "how much reach is region-wide, and for which
+    region" (the 5,600 teachers of El Salvador, Guatemala and Honduras belong to Central
+    America), so it splits participations only; it is not offered by the stats API, whose
+    `region` groups hold countries and regions alike."""
+
+    name = "attributed_region"
+    param = "region"
+    splits_measures = ("participants",)
+
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return F("place_region_id")
+
+    def row_key_path_expression(self) -> Combinable:
+        return F("place_region__path")
+
+    def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
+        regions = Region.objects.filter(pk__in=keys).values("pk", "code", "name", "level")
+        return {
+            r["pk"]: {"code": r["code"], "name": r["name"], "level": r["level"]} for r in regions
+        }
+
+
+ATTRIBUTED_REGION = AttributedRegionDimension()
+
+
 class SexDimension(Dimension):
     """Splits people by recorded sex: participations (from the rows' split) and persons
     (by their own record)."""

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from .. import counting, selectors
 from ..answer_cache import cached_page
 from ..models import Activity, Country, FigureRole, Region
+from ..place_names import place_name
 from .common import activities_url, page_totals, person_answer, stats_for
 
 # The breakdown a region page shows, by its level: World by region, a region by
@@ -75,12 +77,16 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
     counted = Activity.objects.aggregated_for(request.user).delivered_as().in_place(country)
     overall = stats_for(request.user, counted, place=country)
     figures = list(selectors.country_figures(country))
+    totals = page_totals(
+        overall, request.user, person_answer(counted, user=request.user, place=country)
+    )
+    unattributed = totals.get("unattributed") or {}
     context = {
         "country": country,
         "ancestors": selectors.region_ancestors(country.path),
-        "totals": page_totals(
-            overall, request.user, person_answer(counted, user=request.user, place=country)
-        ),
+        "totals": totals,
+        "region_wide_total": (unattributed.get("participants") or {}).get("total"),
+        "region_wide_places": _places_counted_for(unattributed.get("activities", [])),
         "context_figures": [f for f in figures if f.role == FigureRole.CONTEXT],
         "other_figures": [f for f in figures if f.role != FigureRole.CONTEXT],
         "mentors": selectors.mentors_based_in(country),
@@ -92,3 +98,22 @@ def country_detail(request: HttpRequest, iso2: str) -> HttpResponse:
         "default_delivery": counting.delivery_answer(),
     }
     return render(request, "activities/country_detail.html", context)
+
+
+def _places_counted_for(listed: list[dict]) -> list[dict[str, str]]:
+    """The places the engine counted a country's region-wide participations for (each
+    unattributed activity's `attributed_to`), each once, in the order met: the names a
+    reader follows to the region's page."""
+    places: dict[tuple[str, str], dict[str, str]] = {}
+    for item in listed:
+        for where in item.get("attributed_to") or []:
+            key = (where["type"], where["code"])
+            if key not in places:
+                view = (
+                    "pages:region_detail" if where["type"] == "region" else "pages:country_detail"
+                )
+                places[key] = {
+                    "name": place_name(where["name"]),
+                    "href": reverse(view, args=[where["code"]]),
+                }
+    return list(places.values())

@@ -39,3 +39,50 @@ function markScrollingTables() {
 }
 window.addEventListener("load", markScrollingTables);
 window.addEventListener("resize", markScrollingTables);
+
+// The map: the figure of the country or region under the pointer or the keyboard's focus
+// is written under the map (each link's accessible name already says it to screen readers).
+(function () {
+  var readout = document.querySelector(".map-readout");
+  var svg = document.querySelector(".map-svg");
+  if (!readout || !svg) return;
+  function show(event) {
+    var link = event.target.closest && event.target.closest("a[aria-label]");
+    if (link && svg.contains(link)) readout.textContent = link.getAttribute("aria-label");
+  }
+  svg.addEventListener("focusin", show);
+  svg.addEventListener("mouseover", show);
+})();
+
+// The map's numbers and circles keep a readable size on screen whatever the map's width
+// (a phone draws the 1000-unit map at a third of its size): their sizes are set in map
+// units from the drawn width. Without JavaScript they are drawn at their desktop size.
+(function () {
+  var svg = document.querySelector(".map-svg");
+  if (!svg || !svg.viewBox || !svg.viewBox.baseVal) return;
+  var SCREEN_PIXELS = 15;
+  function fit() {
+    var drawn = svg.getBoundingClientRect().width;
+    if (!drawn) return;
+    var unitsPerPixel = svg.viewBox.baseVal.width / drawn;
+    Array.prototype.forEach.call(svg.querySelectorAll(".map-region"), function (region) {
+      var circle = region.querySelector("circle");
+      var label = region.querySelector("text");
+      if (!circle || !label) return;
+      var size = SCREEN_PIXELS * unitsPerPixel;
+      // Circles keep their size on screen, down to 55 % on a phone's narrow map.
+      var radius = parseFloat(circle.getAttribute("data-radius"));
+      if (radius) {
+        var shrink = Math.min(Math.max(drawn / 1000, 0.55), 1);
+        circle.setAttribute("r", (radius * shrink * unitsPerPixel).toFixed(2));
+      }
+      label.setAttribute("font-size", size.toFixed(2));
+      label.setAttribute("stroke-width", (size / 6).toFixed(2));
+      var x = parseFloat(circle.getAttribute("cx")) + parseFloat(circle.getAttribute("r")) + size / 4;
+      label.setAttribute("x", x.toFixed(1));
+      label.setAttribute("y", (parseFloat(circle.getAttribute("cy")) + size / 3).toFixed(1));
+    });
+  }
+  fit();
+  window.addEventListener("resize", fit);
+})();
