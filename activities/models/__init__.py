@@ -16,6 +16,8 @@ Reading guide
   IndicatorValue), ReportingPeriod (with PeriodEvent, PeriodSnapshot, SnapshotFigure):
   projects, their money and results, periods that close and what was reported.
 - scopes.py: OfficerScope, the places a programme officer logs activities for.
+- evidence.py: EvidenceFile, a file that proves an activity took place (attendance
+  sheet, agenda, report, photo), private unless a manager marks it public.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - The counting rules themselves live in activities/counting.py.
 
@@ -53,6 +55,9 @@ from .beneficiaries import BeneficiaryGroup
 
 from .beneficiaries import HistoricalBeneficiaryGroup  # type: ignore[attr-defined]  # isort: skip
 from .data_version import DataVersion
+from .evidence import EvidenceFile, EvidenceKind
+
+from .evidence import HistoricalEvidenceFile  # type: ignore[attr-defined]  # isort: skip
 from .figures import FigureRole, ReportedFigure
 from .people import (
     AgeBand,
@@ -110,6 +115,8 @@ __all__ = [
     "Disbursement",
     "Donor",
     "DonorViewer",
+    "EvidenceFile",
+    "EvidenceKind",
     "FigureRole",
     "Funding",
     "HistoricalActivity",
@@ -124,6 +131,7 @@ __all__ = [
     "HistoricalActivity_regions",
     "HistoricalActivity_themes",
     "HistoricalBeneficiaryGroup",
+    "HistoricalEvidenceFile",
     "Indicator",
     "IndicatorKind",
     "IndicatorValue",
