@@ -12,21 +12,43 @@ Checks, writes and reads: activities/evidence/.
 from __future__ import annotations
 
 import secrets
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
+from django.core.signals import setting_changed
 from django.db import models
 from django.db.models import Q
+from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .activities import Activity
 
 
+class EvidenceStorage(LazyObject):
+    """The "evidence" storage alias of settings.STORAGES, looked up when first used and
+    again after STORAGES changes (a test's own folder): a FileField calls its storage
+    callable once, when the model is defined."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages["evidence"]
+
+
+_storage = EvidenceStorage()
+
+
+@receiver(setting_changed)
+def _forget_storage(*, setting: str, **kwargs: Any) -> None:
+    if setting == "STORAGES":
+        _storage._wrapped = empty
+
+
 def evidence_storage() -> Storage:
-    """The "evidence" storage alias (a callable, so that migrations do not freeze it)."""
-    return storages["evidence"]
+    """The "evidence" storage (a callable, so that migrations do not freeze it)."""
+    return cast(Storage, _storage)
 
 
 def random_path(instance: EvidenceFile, filename: str) -> str:
