@@ -440,7 +440,7 @@ def test_the_api_history_lists_a_made_public_change(officer, manager, training):
 def test_an_officer_attaches_a_file_on_the_record_page(officer, training):
     client = logged_in(officer)
     page = client.get(f"/activities/{training.pk}/").content.decode()
-    assert 'action="/activities/%d/evidence/"' % training.pk in page
+    assert f'action="/activities/{training.pk}/evidence/"' in page
     response = client.post(
         f"/activities/{training.pk}/evidence/",
         {"file": _named("agenda.pdf", PDF), "kind": "agenda", "description": "Day 1 and 2"},
