@@ -356,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "IndicatorKindEnum": "activities.models.IndicatorKind",
         "SexPartEnum": ["", "female", "male", "not_recorded"],
         "DatePrecisionEnum": "activities.models.DatePrecision",
+        "EvidenceKindEnum": "activities.models.EvidenceKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
