@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, parsers, serializers, status
 from rest_framework.permissions import IsAuthenticatedOrReadOnly
 from rest_framework.renderers import JSONRenderer
@@ -167,10 +167,7 @@ class EvidenceListView(_EvidenceView, generics.ListAPIView):
         "not, is a 400. Over EVIDENCE_MAX_BYTES: 413 naming the limit. The same bytes "
         "twice on one activity: 400. Private unless a manager sets `is_public`.",
         request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={
-            201: EvidenceFileSerializer,
-            400: OpenApiResponse(description="A type not accepted, or already attached."),
-        },
+        responses={201: EvidenceFileSerializer},
         tags=["activities"],
     )
     def post(self, request, pk: int):
