@@ -576,3 +576,19 @@ def test_the_record_page_lists_files_in_the_same_queries_for_one_and_many(
     with django_assert_num_queries(len(queries)):
         page = client.get(path)
     assert page.content.decode().count('class="evidence-file"') == 6
+
+
+def test_deleting_an_activity_deletes_its_files_and_their_bytes(
+    officer, manager, training, evidence_root, django_capture_on_commit_callbacks
+):
+    from activities import services
+
+    attach(training, officer)
+    attach(training, officer, name="p.png", data=PNG)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.activity_delete(activity=training, by=manager, expected_version=None)
+    assert not EvidenceFile.objects.exists()
+    assert stored_files(evidence_root) == []
+    deleted = EvidenceFile.history.filter(history_type="-")
+    assert deleted.count() == 2
+    assert {record.history_user for record in deleted} == {manager}
