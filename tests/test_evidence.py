@@ -592,3 +592,75 @@ def test_deleting_an_activity_deletes_its_files_and_their_bytes(
     deleted = EvidenceFile.history.filter(history_type="-")
     assert deleted.count() == 2
     assert {record.history_user for record in deleted} == {manager}
+
+
+# --- Storage settings ------------------------------------------------------------------------
+
+
+def test_a_storage_other_than_the_filesystem_is_streamed_even_with_a_front_server(
+    officer, training, settings
+):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    settings.EVIDENCE_SENDFILE = "nginx"
+    evidence = attach(training, officer)
+    response = logged_in(officer).get(download_paths(evidence)[0])
+    assert response.status_code == 200
+    assert "X-Accel-Redirect" not in response
+    assert b"".join(response.streaming_content) == PDF
+
+
+def _settings_of(code: str, **env: str):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("EVIDENCE_", "AWS_"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=root,
+        env=clean | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_evidence_storage_s3_is_an_s3_compatible_bucket_through_django_storages():
+    """Configured by the environment; building the storage reaches no network."""
+    result = _settings_of(
+        "from django.core.files.storage import storages; s = storages['evidence']; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url, s.location, s.default_acl, "
+        "s.file_overwrite)",
+        EVIDENCE_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="tacbapp-evidence",
+        AWS_S3_ENDPOINT_URL="http://127.0.0.1:9",
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "S3Storage",
+        "tacbapp-evidence",
+        "http://127.0.0.1:9",
+        "evidence",
+        "private",
+        "False",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"EVIDENCE_SENDFILE": "lighttpd"}, "EVIDENCE_SENDFILE must be"),
+        ({"EVIDENCE_STORAGE": "ftp"}, "EVIDENCE_STORAGE must be"),
+        ({"EVIDENCE_ROOT": "staticfiles/evidence"}, "must not lie under STATIC_ROOT"),
+    ],
+)
+def test_settings_refuse_an_unknown_front_server_storage_or_a_served_folder(env, message):
+    result = _settings_of("print('started')", **env)
+    assert result.returncode != 0
+    assert message in result.stderr
