@@ -33,6 +33,8 @@ class EvidenceStorage(LazyObject):
     again after STORAGES changes (a test's own folder): a FileField calls its storage
     callable once, when the model is defined."""
 
+    _wrapped: Any  # the storage, or `empty` until it is looked up
+
     def _setup(self) -> None:
         self._wrapped = storages["evidence"]
 
