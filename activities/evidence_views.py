@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from . import access
 from .evidence import rules, services, serving
@@ -115,7 +115,7 @@ def evidence_upload(request: SignedInRequest, pk: int) -> HttpResponse:
     return render(request, "activities/activity_detail.html", context, status=400)
 
 
-@require_GET
+@require_safe
 def evidence_download(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
     return serving.download(rules.get_file_for_user(request.user, pk, file_pk))
 
