@@ -14,6 +14,9 @@ form's conflict message and the API (`/api/v1/activities/<id>/history/`).
   periods: "made while 2020 (programme-wide) was closed".
 - Derived fields (version, scope region, places) are left out: they change with every
   write and say nothing a person did.
+- An evidence file's upload, changes (kind, description, public or not) and deletion are
+  entries too ("evidence file 3: agenda.pdf"), for those who may read the activity's
+  private files (`with_evidence`): to others, a private file does not exist.
 - A record written without a user (the seed, an import, a shell) is shown as "system".
 """
 
@@ -29,6 +32,7 @@ from . import counting
 from .models import (
     Activity,
     BeneficiaryGroup,
+    EvidenceFile,
     HistoricalActivity_projects,
     PeriodEvent,
     ReportingPeriod,
@@ -223,8 +227,55 @@ def _fk_name(record, name: str) -> str:
     return str(getattr(record, name)) if getattr(record, f"{name}_id") else "—"
 
 
-def activity_history(activity_id: int) -> list[Entry]:
-    """Every recorded create, change and delete of the activity and its rows."""
+EVIDENCE_FIELDS = ["kind", "content_type", "size", "is_public", "description"]
+EVIDENCE_EXCLUDED = {"id", "activity", "file", "sha256", "uploaded_by", "uploaded_at"}
+
+
+def _evidence_entries(activity_id: int, closed: ClosedPeriods) -> list[Entry]:
+    """Uploads, changes and deletions of the activity's evidence files (one query)."""
+    entries = []
+    last_of_file: dict[int, object] = {}
+    records = (
+        EvidenceFile.history.filter(activity_id=activity_id)
+        .select_related("history_user")
+        .order_by("id", "history_date", "history_id")
+    )
+    for record in records:
+        before = last_of_file.get(record.id)
+        if before is None or record.history_type == "+":
+            changes = _initial(EvidenceFile, record, EVIDENCE_FIELDS)
+        elif record.history_type == "-":
+            changes = []
+        else:
+            delta = record.diff_against(before, excluded_fields=EVIDENCE_EXCLUDED)
+            changes = [
+                Change(
+                    c.field,
+                    _label(EvidenceFile, c.field),
+                    _shown(EvidenceFile, c.field, c.old),
+                    _shown(EvidenceFile, c.field, c.new),
+                )
+                for c in delta.changes
+            ]
+        last_of_file[record.id] = record
+        if record.history_type == "~" and not changes:
+            continue
+        entries.append(
+            Entry(
+                record.history_date,
+                _who(record),
+                ACTIONS[record.history_type],
+                f"evidence file {record.id}: {record.original_name}",
+                changes,
+                closed_periods=closed.at(record.history_date),
+            )
+        )
+    return entries
+
+
+def activity_history(activity_id: int, *, with_evidence: bool = True) -> list[Entry]:
+    """Every recorded create, change and delete of the activity and its rows (and, with
+    `with_evidence`, of its evidence files)."""
     entries: list[Entry] = []
     records = list(
         Activity.history.filter(id=activity_id)
@@ -291,6 +342,8 @@ def activity_history(activity_id: int) -> list[Entry]:
                 closed_periods=closed.at(record.history_date),
             )
         )
+    if with_evidence:
+        entries.extend(_evidence_entries(activity_id, closed))
     entries.sort(key=lambda entry: entry.when, reverse=True)
     return entries
 

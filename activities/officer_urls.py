@@ -8,7 +8,7 @@ and the admin's "log out" work as Django expects.
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import attendance_views, officer_views, period_views
+from . import attendance_views, evidence_views, officer_views, period_views
 
 urlpatterns = [
     path("log/", officer_views.activity_log, name="officer-log"),
@@ -38,6 +38,32 @@ urlpatterns = [
         "activities/<int:pk>/attendance/preview/<str:token>/",
         attendance_views.attendance_preview,
         name="officer-attendance-preview",
+    ),
+    # Evidence files, on the record page (activities/evidence_views.py).
+    path(
+        "activities/<int:pk>/evidence/",
+        evidence_views.evidence_upload,
+        name="evidence-upload",
+    ),
+    path(
+        "activities/<int:pk>/evidence/<int:file_pk>/download/",
+        evidence_views.evidence_download,
+        name="evidence-download",
+    ),
+    path(
+        "activities/<int:pk>/evidence/<int:file_pk>/public/",
+        evidence_views.evidence_public,
+        name="evidence-public",
+    ),
+    path(
+        "activities/<int:pk>/evidence/<int:file_pk>/delete/",
+        evidence_views.evidence_delete,
+        name="evidence-delete",
+    ),
+    path(
+        "activities/<int:pk>/evidence/<int:file_pk>/import-attendance/",
+        evidence_views.evidence_import,
+        name="evidence-import-attendance",
     ),
     # Reporting periods (activities/results/periods.py): programme-wide, a project's.
     path("periods/", period_views.programme_periods, name="officer-periods"),

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
 from . import access, audit, services
+from .evidence import rules as evidence_rules
 from .forms import ActivityForm, BeneficiaryFormSet
 from .forms.summary import error_summary
 from .models import Activity
@@ -292,7 +293,10 @@ def activity_history(request: SignedInRequest, pk: int) -> HttpResponse:
         "officer/activity_history.html",
         {
             "activity": activity,
-            "entries": audit.activity_history(activity.pk),
+            # Private evidence files exist only for those who may read them.
+            "entries": audit.activity_history(
+                activity.pk, with_evidence=evidence_rules.may_read_private(request.user, activity)
+            ),
             "can_edit": access.can_edit(request.user, activity),
         },
     )

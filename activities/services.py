@@ -595,5 +595,9 @@ def activity_delete(
         authored_by(row, by)
         setattr(row, _CHANGE_REASON, reason)
         row.delete()
+    # Its evidence files too, bytes included once this commits (evidence/services.py).
+    from .evidence.services import delete_all_of
+
+    delete_all_of(activity=activity, by=by)
     authored_by(activity, by)
     activity.delete()

@@ -8,6 +8,7 @@ what a newcomer gets after `make run`.
 import datetime
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -204,7 +205,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -214,6 +215,58 @@ STORAGES = {
         )
     },
 }
+
+# Evidence files (activities/evidence/, README "Evidence files"): the storage alias
+# "evidence". By default a private folder, EVIDENCE_ROOT, that no URL serves (not under
+# STATIC_ROOT nor a MEDIA_ROOT): every download goes through a view that checks who asks.
+# EVIDENCE_STORAGE=s3: an S3-compatible bucket through django-storages (AWS S3, MinIO,
+# Ceph...), private objects, configured by the AWS_* variables below.
+EVIDENCE_ROOT = os.environ.get("EVIDENCE_ROOT", str(BASE_DIR / "var" / "evidence"))
+EVIDENCE_STORAGE = os.environ.get("EVIDENCE_STORAGE", "filesystem").strip().lower()
+if EVIDENCE_STORAGE == "s3":
+    STORAGES["evidence"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("AWS_STORAGE_BUCKET_NAME", ""),
+            # A prefix inside the bucket, so that one bucket can hold other things.
+            "location": os.environ.get("EVIDENCE_S3_PREFIX", "evidence"),
+            "endpoint_url": os.environ.get("AWS_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("AWS_S3_REGION_NAME") or None,
+            "access_key": os.environ.get("AWS_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("AWS_SECRET_ACCESS_KEY") or None,
+            # Private objects, never overwritten; read only through the download view.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif EVIDENCE_STORAGE == "filesystem":
+    STORAGES["evidence"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": EVIDENCE_ROOT,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+else:
+    raise RuntimeError("EVIDENCE_STORAGE must be 'filesystem' or 's3'")
+if Path(EVIDENCE_ROOT).resolve().is_relative_to(Path(STATIC_ROOT).resolve()):
+    raise RuntimeError("EVIDENCE_ROOT must not lie under STATIC_ROOT: it would be served")
+# The largest file accepted (bytes): a larger upload is a 413 (API) or a 400 (page)
+# naming this limit.
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
+# What a spreadsheet or document (a ZIP inside) may hold once unpacked, in bytes; more is
+# refused as a likely ZIP bomb (the declared sizes are read, nothing is unpacked).
+EVIDENCE_MAX_UNPACKED_BYTES = env_int("EVIDENCE_MAX_UNPACKED_BYTES", 200 * 1024 * 1024)
+# The front server sends the bytes when it can: "nginx" (X-Accel-Redirect to
+# EVIDENCE_SENDFILE_PREFIX + the stored name, an `internal` location aliased to
+# EVIDENCE_ROOT), "apache" (X-Sendfile with the file's path, mod_xsendfile); "" (the
+# default): Django streams the file itself. Filesystem storage only.
+EVIDENCE_SENDFILE = os.environ.get("EVIDENCE_SENDFILE", "").strip().lower()
+if EVIDENCE_SENDFILE not in ("", "nginx", "apache"):
+    raise RuntimeError("EVIDENCE_SENDFILE must be '', 'nginx' or 'apache'")
+EVIDENCE_SENDFILE_PREFIX = os.environ.get("EVIDENCE_SENDFILE_PREFIX", "/_evidence/")
 
 # Limits on every write (README, "Limits and errors"). A request body over this many
 # bytes is a 413 from the API and a 400 from a form (Django's own default is 2.5 MB).
@@ -306,6 +359,7 @@ SPECTACULAR_SETTINGS = {
         "IndicatorKindEnum": "activities.models.IndicatorKind",
         "SexPartEnum": ["", "female", "male", "not_recorded"],
         "DatePrecisionEnum": "activities.models.DatePrecision",
+        "EvidenceKindEnum": "activities.models.EvidenceKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

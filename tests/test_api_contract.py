@@ -14,6 +14,7 @@ scripts/schemathesis.sh.
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
 import subprocess
@@ -179,6 +180,9 @@ def test_every_read_validates_against_the_contract(
         if template.endswith("/attendance/"):
             skipped += 1  # names: test_attendance_reads_validate_against_the_contract
             continue
+        if "/evidence/{" in template:
+            skipped += 1  # one file: test_evidence_reads_validate_against_the_contract
+            continue
         if template.endswith(".xlsx"):
             # A binary download: its schema says bytes, which openapi-core reads as text.
             download = Client().get(template, headers=headers)
@@ -212,6 +216,42 @@ def test_attendance_reads_validate_against_the_contract(contract, manager_header
     assert len(response.json()["results"]) == 2
     anonymous = call(contract, "get", path, refused=SecurityValidationError)
     assert anonymous.status_code == 401
+
+
+def test_evidence_reads_validate_against_the_contract(
+    contract, manager, manager_headers, settings, tmp_path
+):
+    """An activity's files, one file and its download validate for a manager; a public
+    file's for anonymous users; a private file is the documented 404 to them."""
+    from activities.evidence import services
+    from tests.factories import ActivityFactory
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    training = ActivityFactory()
+
+    def attach(name, data, public):
+        upload = io.BytesIO(data)
+        return services.evidence_upload(
+            activity=training, file=upload, filename=name, by=manager, is_public=public
+        )
+
+    public = attach("agenda.pdf", b"%PDF-1.4\n%%EOF\n", True)
+    private = attach("notes.txt", b"Day 1\n", False)
+    base = f"/api/v1/activities/{training.pk}/evidence/"
+    for headers, files in ((manager_headers, 2), ({}, 1)):
+        listing = call(contract, "get", base, headers=headers)
+        assert len(listing.json()["results"]) == files
+        assert call(contract, "get", f"{base}{public.pk}/", headers=headers).status_code == 200
+        download = Client().get(f"{base}{public.pk}/download/", headers=headers)
+        assert download.status_code == 200
+        assert download["Content-Type"] == "application/pdf"
+    assert call(contract, "get", f"{base}{private.pk}/").status_code == 404
 
 
 @pytest.mark.parametrize("who", ["anonymous", "manager"])

@@ -43,9 +43,10 @@ def test_the_history_page_costs_the_same_for_one_row_and_for_eight(
     # 1 session, 2 user, 3-4 permissions, 5 the activity (visible to the user), 6 its
     # history records (one: created), 7 the reporting periods it lay in (to mark what was
     # changed while one was closed; their events are an 8th when there are any), 8 its
-    # rows' history records with user, audience and country. Activity records that are
-    # changes add two queries per compared m2m field.
-    with django_assert_num_queries(8):
+    # rows' history records with user, audience and country, 9 its evidence files'
+    # history records with user. Activity records that are changes add two queries per
+    # compared m2m field.
+    with django_assert_num_queries(9):
         response = manager_client.get(f"/activities/{activity.pk}/history/")
     assert response.status_code == 200
     assert response.content.decode().count("created the beneficiary row") == rows

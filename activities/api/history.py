@@ -33,7 +33,8 @@ HISTORY_ENTRIES = inline_serializer(
         "who": serializers.CharField(help_text='Username, or "system" (seed, import).'),
         "action": serializers.ChoiceField(choices=["created", "changed", "deleted"]),
         "subject": serializers.CharField(
-            help_text='"activity" or "beneficiary row <id>: <audience>, <country>"'
+            help_text='"activity", "beneficiary row <id>: <audience>, <country>" or '
+            '"evidence file <id>: <file name>"'
         ),
         "version": serializers.IntegerField(allow_null=True),
         "beneficiary_row": serializers.IntegerField(allow_null=True),

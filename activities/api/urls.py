@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import attendance, periods, projects, stats_views, views
+from . import attendance, evidence, periods, projects, stats_views, views
 
 # URL names are "api-<resource>-list" and "api-<resource>-detail"; the stats rows link
 # to "api-activity-list".
@@ -39,6 +39,22 @@ urlpatterns = [
         "activities/<int:pk>/attendance/",
         attendance.AttendanceListView.as_view(),
         name="api-attendance-list",
+    ),
+    # Evidence files: private unless a manager marks them public (activities/evidence/).
+    path(
+        "activities/<int:pk>/evidence/",
+        evidence.EvidenceListView.as_view(),
+        name="api-evidence-list",
+    ),
+    path(
+        "activities/<int:pk>/evidence/<int:file_pk>/",
+        evidence.EvidenceDetailView.as_view(),
+        name="api-evidence-detail",
+    ),
+    path(
+        "activities/<int:pk>/evidence/<int:file_pk>/download/",
+        evidence.EvidenceDownloadView.as_view(),
+        name="api-evidence-download",
     ),
     path(
         "attendance/template.xlsx",

@@ -20,6 +20,8 @@ Reading guide
 - sessions.py: ActivitySession (one session of a series or a course) and
   SessionAttendance (a person at a session, through their attendance of the activity).
 - scopes.py: OfficerScope, the places a programme officer logs activities for.
+- evidence.py: EvidenceFile, a file that proves an activity took place (attendance
+  sheet, agenda, report, photo), private unless a manager marks it public.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - The counting rules themselves live in activities/counting.py.
 
@@ -55,6 +57,9 @@ from .beneficiaries import BeneficiaryGroup
 
 from .beneficiaries import HistoricalBeneficiaryGroup  # type: ignore[attr-defined]  # isort: skip
 from .data_version import DataVersion
+from .evidence import EvidenceFile, EvidenceKind
+
+from .evidence import HistoricalEvidenceFile  # type: ignore[attr-defined]  # isort: skip
 from .figures import FigureRole, ReportedFigure
 from .kinds import ActivityKind, Kind, Modality, ModalityOption, active_or_current
 from .people import (
@@ -117,6 +122,8 @@ __all__ = [
     "Disbursement",
     "Donor",
     "DonorViewer",
+    "EvidenceFile",
+    "EvidenceKind",
     "FigureRole",
     "Funding",
     "HistoricalActivity",
@@ -132,6 +139,7 @@ __all__ = [
     "HistoricalActivity_regions",
     "HistoricalActivity_themes",
     "HistoricalBeneficiaryGroup",
+    "HistoricalEvidenceFile",
     "Indicator",
     "IndicatorKind",
     "IndicatorValue",

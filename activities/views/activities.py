@@ -76,17 +76,32 @@ def activity_export(request: HttpRequest, file_format: str) -> HttpResponse:
 
 @cached_page
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One activity: its fields, its beneficiary rows with their totals, its source."""
+    """One activity: its fields, its beneficiary rows with their totals, its source, its
+    evidence files."""
     activity = selectors.activity_detail(request.user, pk)
     if activity is None:
         raise Http404("No such activity, or it is not published.")
+    return render(
+        request, "activities/activity_detail.html", activity_detail_context(request, activity)
+    )
+
+
+def activity_detail_context(
+    request: HttpRequest, activity: Activity, *, evidence_form: Any = None
+) -> dict[str, Any]:
+    """What the record page shows (also for a refused evidence upload, with its form)."""
+    from ..evidence_views import evidence_section
+
+    if evidence_form is not None:
+        # The refused upload's page: the record as the page reads it.
+        activity = selectors.activity_detail(request.user, activity.pk) or activity
     counted = stats_for(
         request.user, Activity.objects.visible_to(request.user).filter(pk=activity.pk)
     )
     # Who came to which session rests on named people: counted only for those who may
     # see them; the sessions themselves (dates, hours, language) are for everyone.
     sees_people = privacy.may_see_people_of(request.user, activity)
-    context = {
+    return {
         "activity": activity,
         "sessions": list(activity.sessions.all()),
         "session_presence": selectors.session_presence(activity) if sees_people else None,
@@ -95,5 +110,5 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "beneficiaries": suppression.rows_as_shown(
             list(activity.beneficiaries.all()), request.user
         ),
+        **evidence_section(request, activity, evidence_form),
     }
-    return render(request, "activities/activity_detail.html", context)
