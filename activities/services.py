@@ -338,9 +338,13 @@ def activity_create(
     relations: Mapping[str, Iterable[Any]] | None = None,
     beneficiary_rows: Sequence[Mapping[str, Any]] = (),
     by: User | None,
+    reference: str | None = None,
 ) -> Activity:
-    """Log a new activity as a draft, with its relations and beneficiary rows."""
-    activity = Activity(status=Activity.Status.DRAFT, created_by=by, version=1)
+    """Log a new activity as a draft, with its relations and beneficiary rows.
+    `reference` is the key of an imported record (activity_import.py), unique."""
+    activity = Activity(
+        status=Activity.Status.DRAFT, created_by=by, version=1, reference=reference or None
+    )
     _apply_fields(activity, fields)
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by"])
     with _without_history(activity):

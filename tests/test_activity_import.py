@@ -1,0 +1,231 @@
+"""Bulk entry (activities/activity_import.py): a sheet with the columns of the list's
+download previewed row by row, applied all or nothing, and applied again without a
+single write; the list's own download comes back unchanged; officers stay in their scope;
+bad files are refused with a message that says what to do."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+from openpyxl import Workbook
+
+from activities import activity_import, exports
+from activities.models import Activity, BeneficiaryGroup, DataVersion
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = "/api/v1/activities/import/"
+
+
+def sheet_rows(count: int, *, prefix: str = "bulk", country: str = "SV") -> list[dict]:
+    return [
+        {
+            "reference": f"{prefix}-{i:04d}",
+            "title": f"Training of prosecutors {i}",
+            "kind": "workshop" if i % 2 else "training",
+            "start_date": f"2023-{1 + i % 12:02d}-10",
+            "end_date": f"2023-{1 + i % 12:02d}-12",
+            "date_precision": "day",
+            "modality": "in person",
+            "country_codes": country,
+            "participations_total": str(20 + i % 7),
+            "participations_qualifier": "exact",
+            "participations_female": str(10 + i % 7),
+            "participations_male": "10",
+            "participations_sex_not_recorded": "0",
+            "themes": "",
+        }
+        for i in range(count)
+    ]
+
+
+def csv_bytes(rows: list[dict], headers=None) -> bytes:
+    headers = headers or exports.COLUMNS
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([row.get(header, "") for header in headers])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def xlsx_bytes(rows: list[dict], headers=None, *, setup=None) -> bytes:
+    headers = headers or exports.COLUMNS
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([row.get(header, "") for header in headers])
+    if setup:
+        setup(sheet)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def state() -> tuple:
+    """What an import may change: activities, their rows, history, the data version."""
+    return (
+        Activity.objects.count(),
+        BeneficiaryGroup.objects.count(),
+        Activity.history.count(),
+        BeneficiaryGroup.history.count(),
+        DataVersion.objects.get().version,
+    )
+
+
+def test_500_activities_are_previewed_applied_and_applied_again_with_no_change(officer):
+    data = xlsx_bytes(sheet_rows(500))
+    before = state()
+
+    started = time.perf_counter()
+    seen = activity_import.preview(data=data, filename="bulk.xlsx", by=officer)
+    previewed = time.perf_counter() - started
+    assert seen.ok, seen.all_errors[:5]
+    assert seen.counts == {"rows": 500, "new": 500, "update": 0, "unchanged": 0, "error": 0}
+    assert state() == before  # a preview writes nothing
+
+    started = time.perf_counter()
+    result = activity_import.apply(data=data, filename="bulk.xlsx", by=officer)
+    applied = time.perf_counter() - started
+    assert result.applied, result.preview.all_errors[:5]
+    assert len(result.created) == 500
+    imported = Activity.objects.filter(reference__startswith="bulk-")
+    assert imported.count() == 500
+    assert set(imported.values_list("status", flat=True)) == {"draft"}
+    assert BeneficiaryGroup.objects.filter(activity__in=imported).count() == 500
+    one = imported.get(reference="bulk-0003")
+    assert (one.kind, one.modality, str(one.start_date)) == ("workshop", "in_person", "2023-04-10")
+    assert list(one.countries.values_list("iso2", flat=True)) == ["SV"]
+    row = one.beneficiaries.get()
+    assert (row.total, row.female, row.male, row.not_recorded) == (23, 13, 10, 0)
+
+    after_first = state()
+    started = time.perf_counter()
+    again = activity_import.apply(data=data, filename="bulk.xlsx", by=officer)
+    reapplied = time.perf_counter() - started
+    assert again.applied
+    assert again.preview.counts["unchanged"] == 500
+    assert (again.created, again.updated) == ([], [])
+    assert state() == after_first  # no version, no history row, the data version unmoved
+    print(f"500 rows: preview {previewed:.2f}s, apply {applied:.2f}s, again {reapplied:.2f}s")
+
+
+def test_a_changed_row_is_an_update_listing_its_columns(officer):
+    rows = sheet_rows(3)
+    activity_import.apply(data=csv_bytes(rows), by=officer)
+    rows[1]["title"] = "Training of judges"
+    rows[1]["participations_total"] = "30"
+    rows[1]["participations_female"] = "20"
+    seen = activity_import.preview(data=csv_bytes(rows), by=officer)
+    assert seen.counts == {"rows": 3, "new": 0, "update": 1, "unchanged": 2, "error": 0}
+    changed = next(row for row in seen.rows if row.status == "update")
+    assert changed.changes == ["title", "participations"]
+    activity = Activity.objects.get(reference="bulk-0001")
+    version = activity.version
+    activity_import.apply(data=csv_bytes(rows), by=officer)
+    activity.refresh_from_db()
+    assert activity.title == "Training of judges"
+    assert activity.version == version + 1
+    assert activity.beneficiaries.get().total == 30  # the row updated, not a second one
+
+
+def test_a_sheet_with_bad_rows_previews_each_error_and_imports_nothing(officer):
+    rows = sheet_rows(6)
+    rows[1]["start_date"] = "12/03/2023"
+    rows[2]["end_date"] = "2023-01-01"  # before its start
+    rows[3]["country_codes"] = "SV; XX"
+    rows[4]["participations_total"] = "99"  # not female + male + not recorded
+    rows[5]["reference"] = ""
+    before = state()
+    seen = activity_import.preview(data=csv_bytes(rows), by=officer)
+    assert seen.counts == {"rows": 6, "new": 1, "update": 0, "unchanged": 0, "error": 5}
+    messages = " | ".join(seen.all_errors)
+    assert "Row 3, column “start_date”: “12/03/2023” is not a date" in messages
+    assert "Row 4, column “end_date”: The end" in messages
+    assert "Row 5, column “country_codes”: unknown countries: “XX”" in messages
+    assert "Row 6, column “participations_total”: Female (14) + male (10)" in messages
+    assert "Row 7, column “reference”: give a reference" in messages
+    result = activity_import.apply(data=csv_bytes(rows), by=officer)
+    assert not result.applied
+    assert state() == before
+
+
+def test_the_lists_own_download_comes_back_unchanged(manager, manager_client):
+    before = state()
+    for file_format in ("xlsx", "csv"):
+        download = manager_client.get(reverse("pages:activity_list"), {"format": file_format})
+        assert download.status_code == 200
+        seen = activity_import.preview(
+            data=download.content, filename=f"list.{file_format}", by=manager
+        )
+        assert seen.ok, seen.all_errors[:5]
+        assert seen.counts["rows"] == Activity.objects.count()
+        assert seen.counts["unchanged"] == seen.counts["rows"], [
+            (row.number, row.changes) for row in seen.rows if row.changes
+        ][:5]
+        assert {"period", "status", "url", "participations_label"} <= set(seen.ignored_columns)
+        result = activity_import.apply(data=download.content, by=manager)
+        assert result.applied and not result.created and not result.updated
+    assert state() == before
+
+
+def test_an_officer_imports_only_within_their_scope(officer, sahel_draft):
+    rows = sheet_rows(2)
+    rows[1]["country_codes"] = "SN"
+    rows.append({"id": str(sahel_draft.pk), "title": "Mine now", "start_date": "2023-01-01",
+                 "end_date": "2023-01-02", "country_codes": "SV"})  # fmt: skip
+    seen = activity_import.preview(data=csv_bytes(rows), by=officer)
+    assert [row.status for row in seen.rows] == ["new", "error", "error"]
+    assert "Senegal lie outside your scope" in seen.rows[1].errors[0]
+    assert f"no activity {sahel_draft.pk} that you may edit" in seen.rows[2].errors[0] or (
+        "outside what you may edit" in seen.rows[2].errors[0]
+    )
+    assert not activity_import.apply(data=csv_bytes(rows), by=officer).applied
+
+
+def test_a_manager_may_publish_the_new_activities_an_officer_may_not(manager, officer):
+    result = activity_import.apply(data=csv_bytes(sheet_rows(2)), by=manager, publish=True)
+    assert result.published == 2
+    assert set(
+        Activity.objects.filter(pk__in=result.created).values_list("status", flat=True)
+    ) == {"published"}
+    other = activity_import.apply(
+        data=csv_bytes(sheet_rows(2, prefix="officer")), by=officer, publish=True
+    )
+    assert other.published == 0
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "The file is empty."),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old Excel file"),
+        ("title,start_date\nA,2023-01-01\n".encode(), "The sheet has no column “reference”"),
+        (csv_bytes([{"reference": "x", "title": "=1+1"}]), "The sheet has formulas"),
+        ("title,reference\n".encode(), "no rows of activities"),
+        ("r\u00e9f\u00e9rence\n".encode("utf-16-le"), "not text in UTF-8"),
+    ],
+)
+def test_a_bad_file_is_refused_with_a_message(officer, data, message):
+    before = state()
+    seen = activity_import.preview(data=data, by=officer)
+    assert not seen.ok
+    assert message in " ".join(seen.errors)
+    assert state() == before
+
+
+def test_merged_cells_and_too_many_rows_are_refused(officer):
+    merged = xlsx_bytes(sheet_rows(3), setup=lambda sheet: sheet.merge_cells("C2:C3"))
+    assert "merged cells" in " ".join(activity_import.preview(data=merged, by=officer).errors)
+    with override_settings(ACTIVITY_IMPORT_MAX_ROWS=2):
+        seen = activity_import.preview(data=csv_bytes(sheet_rows(3)), by=officer)
+    assert "setting ACTIVITY_IMPORT_MAX_ROWS" in " ".join(seen.errors)
+    with override_settings(ACTIVITY_IMPORT_MAX_FILE_BYTES=100):
+        seen = activity_import.preview(data=csv_bytes(sheet_rows(3)), by=officer)
+    assert "setting ACTIVITY_IMPORT_MAX_FILE_BYTES" in " ".join(seen.errors)
