@@ -229,3 +229,93 @@ def test_merged_cells_and_too_many_rows_are_refused(officer):
     with override_settings(ACTIVITY_IMPORT_MAX_FILE_BYTES=100):
         seen = activity_import.preview(data=csv_bytes(sheet_rows(3)), by=officer)
     assert "setting ACTIVITY_IMPORT_MAX_FILE_BYTES" in " ".join(seen.errors)
+
+
+# --- Pages and API -----------------------------------------------------------------
+
+
+def test_an_officer_uploads_previews_and_confirms_on_the_pages(officer_client):
+    page = officer_client.get(reverse("officer-import"))
+    assert page.status_code == 200
+    assert "Import activities from a sheet" in page.content.decode()
+    upload = io.BytesIO(csv_bytes(sheet_rows(3)))
+    upload.name = "three.csv"
+    response = officer_client.post(reverse("officer-import"), {"file": upload})
+    assert response.status_code == 302
+    preview = officer_client.get(response["Location"])
+    text = preview.content.decode()
+    assert preview.status_code == 200
+    assert "Preview of three.csv" in text and "new activity" in text
+    assert "Publish the new activities" not in text  # officers log drafts only
+    confirmed = officer_client.post(response["Location"], {"action": "confirm"})
+    assert confirmed.status_code == 302
+    assert Activity.objects.filter(reference__startswith="bulk-", status="draft").count() == 3
+    assert officer_client.get(response["Location"]).status_code == 404  # the file is gone
+
+
+def test_a_page_preview_with_errors_lists_them_and_offers_no_confirm(officer_client):
+    rows = sheet_rows(2)
+    rows[0]["country_codes"] = "SN"
+    upload = io.BytesIO(csv_bytes(rows))
+    upload.name = "bad.csv"
+    location = officer_client.post(reverse("officer-import"), {"file": upload})["Location"]
+    text = officer_client.get(location).content.decode()
+    assert "Row 2: Senegal lie outside your scope." in text
+    assert "Confirm import" not in text
+    assert officer_client.post(location, {"action": "confirm"}).status_code == 400
+    assert not Activity.objects.filter(reference__startswith="bulk-").exists()
+
+
+def test_the_template_has_the_downloads_columns(officer_client):
+    response = officer_client.get(reverse("officer-import-template", args=["csv"]))
+    header = response.content.decode("utf-8-sig").strip().split(",")
+    assert header == activity_import.template_headers()
+    assert set(header) <= set(exports.COLUMNS) and "reference" in header
+    xlsx = officer_client.get(reverse("officer-import-template", args=["xlsx"]))
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_donors_may_not_import_and_anonymous_users_sign_in_first(client, donor_client):
+    assert donor_client.get(reverse("officer-import")).status_code == 403
+    assert client.get(reverse("officer-import")).status_code == 302
+    data = {"file": ("a.csv", csv_bytes(sheet_rows(1)))}
+    for who in (client, donor_client):
+        upload = io.BytesIO(csv_bytes(sheet_rows(1)))
+        upload.name = "a.csv"
+        assert who.post(IMPORT_URL, {"file": upload}).status_code in (401, 403)
+    assert data and not Activity.objects.filter(reference__startswith="bulk-").exists()
+
+
+def test_the_api_previews_applies_and_applies_again(manager_client):
+    def post(**extra):
+        upload = io.BytesIO(csv_bytes(sheet_rows(4)))
+        upload.name = "four.csv"
+        return manager_client.post(IMPORT_URL, {"file": upload, **extra})
+
+    dry = post(dry_run="true")
+    assert dry.status_code == 200, dry.content
+    assert dry.json()["counts"] == {"rows": 4, "new": 4, "update": 0, "unchanged": 0, "error": 0}
+    assert not Activity.objects.filter(reference__startswith="bulk-").exists()
+    applied = post(publish="true")
+    assert applied.status_code == 201
+    assert len(applied.json()["created"]) == 4
+    assert Activity.objects.filter(reference__startswith="bulk-", status="published").count() == 4
+    again = post()
+    assert again.status_code == 200
+    assert again.json()["counts"]["unchanged"] == 4
+
+
+def test_the_api_answers_400_with_every_rows_outcome(officer_client):
+    rows = sheet_rows(2)
+    rows[1]["end_date"] = "not a date"
+    upload = io.BytesIO(csv_bytes(rows))
+    upload.name = "bad.csv"
+    response = officer_client.post(IMPORT_URL, {"file": upload})
+    assert response.status_code == 400
+    body = response.json()
+    assert [row["status"] for row in body["rows"]] == ["new", "error"]
+    assert "not a date" in body["rows"][1]["errors"][0]
+    upload = io.BytesIO(csv_bytes(sheet_rows(1)))
+    upload.name = "a.csv"
+    refused = officer_client.post(IMPORT_URL, {"file": upload, "publish": "true"})
+    assert refused.status_code == 403  # only a manager publishes
