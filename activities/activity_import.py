@@ -295,7 +295,9 @@ class _Row:
                 raise ValueError(value)
             return datetime.date(*(int(part) for part in match.groups()))
         except ValueError:
-            self.fail(column, _("“%(value)s” is not a date: write it as YYYY-MM-DD.") % {"value": value})
+            self.fail(
+                column, _("“%(value)s” is not a date: write it as YYYY-MM-DD.") % {"value": value}
+            )
             return None
 
     def count(self, column: str, *, positive: bool = False) -> int | None:
@@ -340,14 +342,17 @@ def _places(row: _Row, names: str, codes: str, table: Mapping[str, Any], what: s
     """The places of the `codes` column, else the `names` one; both filled must agree."""
     by_code = row.records(codes, table, what) if row.has(codes) else None
     by_name = row.records(names, table, what) if row.has(names) else None
-    if by_code is not None and by_name is not None and row.text(codes) and row.text(names):
-        if {place.pk for place in by_code} != {place.pk for place in by_name}:
-            row.fail(
-                codes,
-                _("the codes and the column “%(names)s” name different places: correct one "
-                  "of them, or empty one.") % {"names": names},
-            )  # fmt: skip
-            return None
+    both = by_code is not None and by_name is not None and row.text(codes) and row.text(names)
+    if both and {p.pk for p in by_code or ()} != {p.pk for p in by_name or ()}:
+        row.fail(
+            codes,
+            _(
+                "the codes and the column “%(names)s” name different places: correct one "
+                "of them, or empty one."
+            )
+            % {"names": names},
+        )
+        return None
     if row.text(codes):
         return by_code
     if row.text(names):
@@ -440,7 +445,7 @@ def _read_row(row: _Row, lookups: Lookups) -> None:
             continue
         value = row.text(name)
         if not value:
-            fields[name] = Activity._meta.get_field(name).get_default()
+            fields[name] = Activity._meta.get_field(name).get_default()  # type: ignore[union-attr]
             continue
         chosen = lookups.choices[name].get(header_key(value))
         if chosen is None:
@@ -454,7 +459,10 @@ def _read_row(row: _Row, lookups: Lookups) -> None:
         if value:
             source = lookups.sources.get(header_key(value))
             if source is None:
-                row.fail("source_document", _("unknown source document “%(value)s”.") % {"value": value})  # fmt: skip
+                row.fail(
+                    "source_document",
+                    _("unknown source document “%(value)s”.") % {"value": value},
+                )
             fields["source_document"] = source
     relations = outcome.relations
     countries = _places(row, "countries", "country_codes", lookups.countries, _("countries"))
@@ -521,9 +529,7 @@ def _saved_participations(activity: Any) -> dict[str, Any] | None:
 def _compare(outcome: RowOutcome, activity: Any, rows: list[dict[str, Any]]) -> None:
     """Keep only what changes; the outcome is "update" or "unchanged"."""
     changed_fields = {
-        name: value
-        for name, value in outcome.fields.items()
-        if not _same(activity, name, value)
+        name: value for name, value in outcome.fields.items() if not _same(activity, name, value)
     }
     saved_relations = {
         "countries": activity.countries.all(),
@@ -607,9 +613,10 @@ def _match(outcomes: list[RowOutcome], *, by: User) -> None:
     ids = {outcome.activity_id for outcome in outcomes if outcome.activity_id}
     by_reference: dict[str, int] = {}
     for chunk in _chunks(sorted(references)):
-        by_reference.update(
-            Activity.objects.filter(reference__in=chunk).values_list("reference", "pk")
-        )
+        for reference, pk in Activity.objects.filter(reference__in=chunk).values_list(
+            "reference", "pk"
+        ):
+            by_reference[str(reference)] = pk
     known_ids: set[int] = set()
     for chunk in _chunks(sorted(ids)):
         known_ids.update(Activity.objects.filter(pk__in=chunk).values_list("pk", flat=True))
@@ -738,7 +745,8 @@ def _check_scope(outcomes: list[RowOutcome], *, by: User) -> None:
             validate_geographic_scope(countries, regions)
         except ValidationError as error:
             outcome.errors.append(
-                _("Row %(row)s: %(message)s") % {"row": outcome.number, "message": error.messages[0]}
+                _("Row %(row)s: %(message)s")
+                % {"row": outcome.number, "message": error.messages[0]}
             )
         if not everything:
             outside = [c.name for c in countries if c.pk not in allowed_countries] + [
@@ -755,8 +763,7 @@ def _check_scope(outcomes: list[RowOutcome], *, by: User) -> None:
             ):
                 if message:
                     outcome.errors.append(
-                        _("Row %(row)s: %(message)s")
-                        % {"row": outcome.number, "message": message}
+                        _("Row %(row)s: %(message)s") % {"row": outcome.number, "message": message}
                     )
         if outcome.errors:
             outcome.status = "error"
@@ -814,7 +821,9 @@ def _create_all(seen: Preview, *, by: User, publish: bool, result: Result) -> No
                     "reference": outcome.reference,
                     "beneficiary_rows": []
                     if outcome.participations is None
-                    else [{"audience": None, "country": None, "note": "", **outcome.participations}],
+                    else [
+                        {"audience": None, "country": None, "note": "", **outcome.participations}
+                    ],
                 }
                 for outcome in new
             ],

@@ -192,9 +192,9 @@ def test_an_officer_imports_only_within_their_scope(officer, sahel_draft):
 def test_a_manager_may_publish_the_new_activities_an_officer_may_not(manager, officer):
     result = activity_import.apply(data=csv_bytes(sheet_rows(2)), by=manager, publish=True)
     assert result.published == 2
-    assert set(
-        Activity.objects.filter(pk__in=result.created).values_list("status", flat=True)
-    ) == {"published"}
+    assert set(Activity.objects.filter(pk__in=result.created).values_list("status", flat=True)) == {
+        "published"
+    }
     other = activity_import.apply(
         data=csv_bytes(sheet_rows(2, prefix="officer")), by=officer, publish=True
     )
@@ -206,9 +206,9 @@ def test_a_manager_may_publish_the_new_activities_an_officer_may_not(manager, of
     [
         (b"", "The file is empty."),
         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "old Excel file"),
-        ("title,start_date\nA,2023-01-01\n".encode(), "The sheet has no column “reference”"),
+        (b"title,start_date\nA,2023-01-01\n", "The sheet has no column “reference”"),
         (csv_bytes([{"reference": "x", "title": "=1+1"}]), "The sheet has formulas"),
-        ("title,reference\n".encode(), "no rows of activities"),
+        (b"title,reference\n", "no rows of activities"),
         ("r\u00e9f\u00e9rence\n".encode("utf-16-le"), "not text in UTF-8"),
     ],
 )

@@ -49,7 +49,7 @@ class ActivityRowSerializer(serializers.Serializer):
 class ActivityImportCountsSerializer(serializers.Serializer):
     rows = serializers.IntegerField()
     new = serializers.IntegerField()
-    update = serializers.IntegerField()
+    update = serializers.IntegerField()  # type: ignore[assignment]
     unchanged = serializers.IntegerField()
     error = serializers.IntegerField()
 
@@ -183,5 +183,7 @@ class ActivityImportView(StrictQueryParamsMixin, APIView):
                 _data(result.preview, dry_run=False, result=None),
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        code = status.HTTP_201_CREATED if result.created or result.updated else status.HTTP_200_OK
-        return Response(_data(result.preview, dry_run=False, result=result), status=code)
+        written = (
+            status.HTTP_201_CREATED if result.created or result.updated else status.HTTP_200_OK
+        )
+        return Response(_data(result.preview, dry_run=False, result=result), status=written)

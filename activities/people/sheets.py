@@ -222,7 +222,9 @@ def limits() -> tuple[int, int, int]:
     return ATTENDANCE_RULES.limits()
 
 
-def read_sheet(data: bytes, filename: str = "", *, rules: SheetRules = ATTENDANCE_RULES) -> RawSheet:
+def read_sheet(
+    data: bytes, filename: str = "", *, rules: SheetRules = ATTENDANCE_RULES
+) -> RawSheet:
     """The sheet in `data` (XLSX when it is a zip, else CSV), or SheetError."""
     max_bytes, _rows, _columns = rules.limits()
     if len(data) > max_bytes:
