@@ -319,3 +319,24 @@ def test_the_api_answers_400_with_every_rows_outcome(officer_client):
     upload.name = "a.csv"
     refused = officer_client.post(IMPORT_URL, {"file": upload, "publish": "true"})
     assert refused.status_code == 403  # only a manager publishes
+
+
+def test_a_preview_reads_the_same_number_of_queries_for_5_and_50_rows(officer):
+    """No query per row: the lookups (countries, regions, themes, partners, source
+    documents), the activities by reference, the user's scope; for rows that match, the
+    activities with their participations, places, themes and partners and beneficiary
+    rows, five and one queries per 500."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count: int) -> int:
+        data = csv_bytes(sheet_rows(count, prefix=f"q{count}"))
+        with CaptureQueriesContext(connection) as new:
+            activity_import.preview(data=data, by=officer)
+        activity_import.apply(data=data, by=officer)
+        with CaptureQueriesContext(connection) as known:
+            seen = activity_import.preview(data=data, by=officer)
+        assert seen.counts["unchanged"] == count
+        return len(new), len(known)
+
+    assert queries(5) == queries(50)
