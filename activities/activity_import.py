@@ -24,9 +24,9 @@ The rules, in plain words:
   activity's figures change only when it has at most one beneficiary row typed by hand
   (its audience, country and note are kept); one with several rows, or with figures
   derived from attendance, is an error when the sheet gives other figures. Empty
-  participation cells leave the figures as they are (the download leaves them empty
-  where small figures resting on named people are hidden). When only the total is given,
-  the people are counted as "sex not recorded".
+  participation cells, or figures shown hidden ("<5", as the download shows small
+  figures resting on named people to some readers), leave the figures as they are. When
+  only the total is given, the people are counted as "sex not recorded".
 - Validation is the services' own (period_errors, sex_split_error, row_country_errors,
   validate_geographic_scope), and officers import only within their scope: a row naming
   a place outside it, or matching an activity outside it, is an error.
@@ -380,11 +380,13 @@ def _qualifier(row: _Row) -> str:
 
 
 def _participations(row: _Row) -> dict[str, Any] | None:
-    """The participations given, or None when every participation cell is empty."""
+    """The participations given, or None (left as they are) when every participation
+    cell is empty or a figure is shown hidden ("<5": small figures resting on named
+    people, as the download shows them to some readers: people/suppression.py)."""
+    if any(row.text(column).startswith("<") for column in PARTICIPATION_COLUMNS):
+        return None
     numbers = {name: row.count(column) for column, name in PARTICIPATION_COLUMNS.items()}
-    if all(value is None for value in numbers.values()) and not row.text(
-        "participations_qualifier"
-    ):
+    if all(value is None for value in numbers.values()):
         return None
     split = [numbers["female"], numbers["male"], numbers["not_recorded"]]
     total = numbers["total"]
@@ -660,23 +662,32 @@ def _match(outcomes: list[RowOutcome], *, by: User) -> None:
         outcome.activity_id = matched
         if matched is not None:
             wanted.add(matched)
-    editable = _editable_activities(wanted, by=by)
-    rows_of = _beneficiary_rows(set(editable))
+    visible, editable = _matched_activities(wanted, by=by)
+    rows_of = _beneficiary_rows(set(visible))
     for outcome in outcomes:
         if outcome.activity_id is None or outcome.activity_id not in wanted:
             continue  # a new activity, or a row whose key is wrong (its errors say why)
-        activity = editable.get(outcome.activity_id)
+        activity = visible.get(outcome.activity_id)
         if activity is None:
             if not outcome.errors:
-                outcome.errors.append(
-                    _("Row %(row)s: activity %(id)s is outside what you may edit.")
-                    % {"row": outcome.number, "id": outcome.activity_id}
-                )
+                outcome.errors.append(outside(outcome))
             continue
         outcome.activity = activity
         outcome.expected_version = activity.version
-        if not outcome.errors:
-            _compare(outcome, activity, rows_of.get(activity.pk, []))
+        if outcome.errors:
+            continue
+        _compare(outcome, activity, rows_of.get(activity.pk, []))
+        # An activity the user reads but may not edit (a published one outside an
+        # officer's scope, in the list's download) may come back unchanged, not changed.
+        if outcome.status == "update" and activity.pk not in editable:
+            outcome.errors.append(outside(outcome))
+
+
+def outside(outcome: RowOutcome) -> str:
+    return _("Row %(row)s: activity %(id)s is outside what you may edit.") % {
+        "row": outcome.number,
+        "id": outcome.activity_id,
+    }
 
 
 def _chunks(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
@@ -684,21 +695,25 @@ def _chunks(values: list[Any], size: int = 500) -> Iterable[list[Any]]:
         yield values[start : start + size]
 
 
-def _editable_activities(ids: set[int], *, by: User) -> dict[int, Any]:
-    """The matched activities the user may edit, with their places, themes, partners
-    and participations: five queries per 500 activities (the activities with their
-    participations, then one prefetch per relation)."""
+def _matched_activities(ids: set[int], *, by: User) -> tuple[dict[int, Any], set[int]]:
+    """The matched activities the user may read, with their places, themes, partners
+    and participations, and the ids of those they may edit: six queries per 500
+    activities (the activities with their participations, one prefetch per relation,
+    the editable ids)."""
     from .selectors import with_participants
 
     found: dict[int, Any] = {}
+    editable: set[int] = set()
     for chunk in _chunks(sorted(ids)):
+        matched = Activity.objects.filter(pk__in=chunk)
         activities = with_participants(
-            access.filter_editable(Activity.objects.filter(pk__in=chunk), by).prefetch_related(
+            access.filter_visible(matched, by).prefetch_related(
                 "countries", "regions", "themes", "partners"
             )
         )
         found.update((activity.pk, activity) for activity in activities)
-    return found
+        editable.update(access.filter_editable(matched, by).values_list("pk", flat=True))
+    return found, editable
 
 
 def _beneficiary_rows(ids: set[int]) -> dict[int, list[dict[str, Any]]]:

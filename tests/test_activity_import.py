@@ -175,6 +175,20 @@ def test_the_lists_own_download_comes_back_unchanged(manager, manager_client):
     assert state() == before
 
 
+def test_an_officer_sends_back_their_download_of_the_whole_list_unchanged(officer, officer_client):
+    """Published activities outside their scope come back unchanged (changed, they are
+    errors): an officer edits their rows in the list's download and sends it back."""
+    download = officer_client.get(reverse("pages:activity_export", args=["csv"])).content
+    seen = activity_import.preview(data=download, by=officer)
+    assert seen.ok, seen.all_errors[:3]
+    assert seen.counts["unchanged"] == seen.counts["rows"] >= 20
+    changed = download.replace(b"Sixth meeting of the Expert Group", b"Sixth meeting", 1)
+    assert changed != download
+    outcome = activity_import.preview(data=changed, by=officer)
+    assert outcome.counts["error"] == 1
+    assert "outside what you may edit" in " ".join(outcome.all_errors)
+
+
 def test_an_officer_imports_only_within_their_scope(officer, sahel_draft):
     rows = sheet_rows(2)
     rows[1]["country_codes"] = "SN"
@@ -343,5 +357,5 @@ def test_a_preview_reads_the_same_number_of_queries_for_5_and_50_rows(officer):
     # New rows: countries, regions, themes, partners, source documents; the activities
     # by reference; the scope's countries and regions. Rows that match add the
     # activities with their participations, their countries, regions, themes and
-    # partners, and their beneficiary rows.
-    assert queries(5) == queries(50) == (8, 14)
+    # partners, the ids of those the user may edit, and their beneficiary rows.
+    assert queries(5) == queries(50) == (8, 15)
