@@ -670,7 +670,7 @@ def _match(outcomes: list[RowOutcome], *, by: User) -> None:
         activity = visible.get(outcome.activity_id)
         if activity is None:
             if not outcome.errors:
-                outcome.errors.append(outside(outcome))
+                outcome.errors.append(_outside(outcome))
             continue
         outcome.activity = activity
         outcome.expected_version = activity.version
@@ -680,10 +680,10 @@ def _match(outcomes: list[RowOutcome], *, by: User) -> None:
         # An activity the user reads but may not edit (a published one outside an
         # officer's scope, in the list's download) may come back unchanged, not changed.
         if outcome.status == "update" and activity.pk not in editable:
-            outcome.errors.append(outside(outcome))
+            outcome.errors.append(_outside(outcome))
 
 
-def outside(outcome: RowOutcome) -> str:
+def _outside(outcome: RowOutcome) -> str:
     return _("Row %(row)s: activity %(id)s is outside what you may edit.") % {
         "row": outcome.number,
         "id": outcome.activity_id,
