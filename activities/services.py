@@ -413,6 +413,18 @@ def activity_create_many(
         )
         authored_by(activity, by)
         activities.append(activity)
+    if status == Activity.Status.PUBLISHED:
+        # Published in a closed reporting period, they would change reported figures:
+        # that needs a reason, which a bulk write does not take (import them as drafts).
+        from .results import periods
+
+        project_ids = {
+            project.pk
+            for item in items
+            for project in item.get("relations", {}).get("projects", ())
+        }
+        spans = [(activity.start_date, activity.end_date) for activity in activities]
+        periods.require_reason(periods.closed_periods_over(spans, project_ids), None)
     Activity.objects.bulk_create(activities)
     history = Activity.history.bulk_history_create(activities, default_user=by)
     for name in ACTIVITY_RELATIONS:

@@ -215,6 +215,18 @@ def test_a_manager_may_publish_the_new_activities_an_officer_may_not(manager, of
     assert other.published == 0
 
 
+def test_new_activities_are_not_published_into_a_closed_period(manager):
+    """The seed's 2020 is closed: publishing there needs a reason, a bulk write takes
+    none; as drafts they import."""
+    rows = sheet_rows(2)
+    rows[1].update(start_date="2020-03-10", end_date="2020-03-12")
+    refused = activity_import.apply(data=csv_bytes(rows), by=manager, publish=True)
+    assert not refused.applied
+    assert "2020" in " ".join(refused.preview.errors)
+    assert not Activity.objects.filter(reference__startswith="bulk-").exists()
+    assert activity_import.apply(data=csv_bytes(rows), by=manager).applied
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
