@@ -1,4 +1,4 @@
-"""Thin views of bulk entry (activities/activity_import.py): upload a sheet, see every
+"""Thin views of bulk entry (activities/bulk/): upload a sheet, see every
 row's outcome, confirm; and the empty template.
 
 Who: users who log activities (officers within their scope, managers); others 403. The
@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import access, activity_import
+from . import access, bulk
 from .officer_views import SignedInRequest
 from .people import uploads
 
@@ -54,7 +54,7 @@ def import_upload(request: SignedInRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            limit = activity_import.RULES.limits()[0]
+            limit = bulk.RULES.limits()[0]
             if upload.size > limit:
                 form.add_error(
                     "file",
@@ -65,7 +65,7 @@ def import_upload(request: SignedInRequest) -> HttpResponse:
                     % {
                         "size": upload.size,
                         "limit": limit,
-                        "setting": activity_import.RULES.setting("MAX_FILE_BYTES"),
+                        "setting": bulk.RULES.setting("MAX_FILE_BYTES"),
                     },
                 )
             else:
@@ -80,7 +80,7 @@ def import_upload(request: SignedInRequest) -> HttpResponse:
     return render(
         request,
         "officer/activity_import.html",
-        {"form": form, "columns": activity_import.template_headers()},
+        {"form": form, "columns": bulk.template_headers()},
         status=status,
     )
 
@@ -96,7 +96,7 @@ def import_preview(request: SignedInRequest, token: str) -> HttpResponse:
     may_publish = access.can_publish(request.user)
     status = 200
     if request.method == "POST":
-        result = activity_import.apply(
+        result = bulk.apply(
             data=kept.data,
             filename=kept.filename,
             by=request.user,
@@ -121,7 +121,7 @@ def import_preview(request: SignedInRequest, token: str) -> HttpResponse:
         seen = result.preview
         status = 400
     else:
-        seen = activity_import.preview(data=kept.data, filename=kept.filename, by=request.user)
+        seen = bulk.preview(data=kept.data, filename=kept.filename, by=request.user)
     errors = [row for row in seen.rows if row.status == "error"]
     shown = [row for row in seen.rows if row.status != "error"]
     return render(
@@ -143,7 +143,7 @@ def import_preview(request: SignedInRequest, token: str) -> HttpResponse:
 @require_GET
 def import_template(request: HttpRequest, file_format: str) -> HttpResponse:
     """An empty sheet with the download's headers (the columns an import reads)."""
-    headers = activity_import.template_headers()
+    headers = bulk.template_headers()
     if file_format == "csv":
         out = io.StringIO(newline="")
         csv.writer(out).writerow(headers)

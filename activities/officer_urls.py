@@ -13,7 +13,7 @@ from . import attendance_views, import_views, officer_views, period_views
 urlpatterns = [
     path("log/", officer_views.activity_log, name="officer-log"),
     path("my/activities/", officer_views.my_activities, name="officer-my-activities"),
-    # Bulk entry (activities/activity_import.py): upload, preview, confirm; the template.
+    # Bulk entry (activities/bulk/): upload, preview, confirm; the template.
     path("log/import/", import_views.import_upload, name="officer-import"),
     path(
         "log/import/preview/<str:token>/",

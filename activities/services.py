@@ -341,7 +341,7 @@ def activity_create(
     reference: str | None = None,
 ) -> Activity:
     """Log a new activity as a draft, with its relations and beneficiary rows.
-    `reference` is the key of an imported record (activity_import.py), unique."""
+    `reference` is the key of an imported record (activities/bulk/), unique."""
     activity = Activity(
         status=Activity.Status.DRAFT, created_by=by, version=1, reference=reference or None
     )
@@ -363,7 +363,7 @@ def activity_create_many(
     by: User | None,
     status: str = Activity.Status.DRAFT,
 ) -> list[Activity]:
-    """Log many new activities at once (bulk entry, activity_import.py): the records
+    """Log many new activities at once (bulk entry, activities/bulk/): the records
     activity_create writes (each activity with its history record holding its
     many-to-many values, its beneficiary rows with theirs, its attribution), in a few
     set-based INSERTs per table instead of some sixty queries per activity.

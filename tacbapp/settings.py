@@ -400,7 +400,7 @@ ATTENDANCE_UPLOAD_DIR = os.environ.get(
 )
 ATTENDANCE_UPLOAD_HOURS = env_int("ATTENDANCE_UPLOAD_HOURS", 24)
 
-# Bulk entry of activities (activities/activity_import.py): the largest sheet, in bytes,
+# Bulk entry of activities (activities/bulk/): the largest sheet, in bytes,
 # rows and columns, refused with a message naming the setting. Between its preview and its
 # confirmation the sheet waits where attendance sheets do (ATTENDANCE_UPLOAD_DIR).
 ACTIVITY_IMPORT_MAX_FILE_BYTES = env_int("ACTIVITY_IMPORT_MAX_FILE_BYTES", 5 * 1024 * 1024)

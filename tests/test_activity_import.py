@@ -1,4 +1,4 @@
-"""Bulk entry (activities/activity_import.py): a sheet with the columns of the list's
+"""Bulk entry (activities/bulk/): a sheet with the columns of the list's
 download previewed row by row, applied all or nothing, and applied again without a
 single write; the list's own download comes back unchanged; officers stay in their scope;
 bad files are refused with a message that says what to do."""
@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.urls import reverse
 from openpyxl import Workbook
 
-from activities import activity_import, exports
+from activities import bulk, exports
 from activities.models import Activity, BeneficiaryGroup, DataVersion
 
 pytestmark = pytest.mark.django_db
@@ -84,14 +84,14 @@ def test_500_activities_are_previewed_applied_and_applied_again_with_no_change(o
     before = state()
 
     started = time.perf_counter()
-    seen = activity_import.preview(data=data, filename="bulk.xlsx", by=officer)
+    seen = bulk.preview(data=data, filename="bulk.xlsx", by=officer)
     previewed = time.perf_counter() - started
     assert seen.ok, seen.all_errors[:5]
     assert seen.counts == {"rows": 500, "new": 500, "update": 0, "unchanged": 0, "error": 0}
     assert state() == before  # a preview writes nothing
 
     started = time.perf_counter()
-    result = activity_import.apply(data=data, filename="bulk.xlsx", by=officer)
+    result = bulk.apply(data=data, filename="bulk.xlsx", by=officer)
     applied = time.perf_counter() - started
     assert result.applied, result.preview.all_errors[:5]
     assert len(result.created) == 500
@@ -107,7 +107,7 @@ def test_500_activities_are_previewed_applied_and_applied_again_with_no_change(o
 
     after_first = state()
     started = time.perf_counter()
-    again = activity_import.apply(data=data, filename="bulk.xlsx", by=officer)
+    again = bulk.apply(data=data, filename="bulk.xlsx", by=officer)
     reapplied = time.perf_counter() - started
     assert again.applied
     assert again.preview.counts["unchanged"] == 500
@@ -118,17 +118,17 @@ def test_500_activities_are_previewed_applied_and_applied_again_with_no_change(o
 
 def test_a_changed_row_is_an_update_listing_its_columns(officer):
     rows = sheet_rows(3)
-    activity_import.apply(data=csv_bytes(rows), by=officer)
+    bulk.apply(data=csv_bytes(rows), by=officer)
     rows[1]["title"] = "Training of judges"
     rows[1]["participations_total"] = "30"
     rows[1]["participations_female"] = "20"
-    seen = activity_import.preview(data=csv_bytes(rows), by=officer)
+    seen = bulk.preview(data=csv_bytes(rows), by=officer)
     assert seen.counts == {"rows": 3, "new": 0, "update": 1, "unchanged": 2, "error": 0}
     changed = next(row for row in seen.rows if row.status == "update")
     assert changed.changes == ["title", "participations"]
     activity = Activity.objects.get(reference="bulk-0001")
     version = activity.version
-    activity_import.apply(data=csv_bytes(rows), by=officer)
+    bulk.apply(data=csv_bytes(rows), by=officer)
     activity.refresh_from_db()
     assert activity.title == "Training of judges"
     assert activity.version == version + 1
@@ -143,7 +143,7 @@ def test_a_sheet_with_bad_rows_previews_each_error_and_imports_nothing(officer):
     rows[4]["participations_total"] = "99"  # not female + male + not recorded
     rows[5]["reference"] = ""
     before = state()
-    seen = activity_import.preview(data=csv_bytes(rows), by=officer)
+    seen = bulk.preview(data=csv_bytes(rows), by=officer)
     assert seen.counts == {"rows": 6, "new": 1, "update": 0, "unchanged": 0, "error": 5}
     messages = " | ".join(seen.all_errors)
     assert "Row 3, column “start_date”: “12/03/2023” is not a date" in messages
@@ -151,7 +151,7 @@ def test_a_sheet_with_bad_rows_previews_each_error_and_imports_nothing(officer):
     assert "Row 5, column “country_codes”: unknown countries: “XX”" in messages
     assert "Row 6, column “participations_total”: Female (14) + male (10)" in messages
     assert "Row 7, column “reference”: give a reference" in messages
-    result = activity_import.apply(data=csv_bytes(rows), by=officer)
+    result = bulk.apply(data=csv_bytes(rows), by=officer)
     assert not result.applied
     assert state() == before
 
@@ -161,16 +161,14 @@ def test_the_lists_own_download_comes_back_unchanged(manager, manager_client):
     for file_format in ("xlsx", "csv"):
         download = manager_client.get(reverse("pages:activity_export", args=[file_format]))
         assert download.status_code == 200
-        seen = activity_import.preview(
-            data=download.content, filename=f"list.{file_format}", by=manager
-        )
+        seen = bulk.preview(data=download.content, filename=f"list.{file_format}", by=manager)
         assert seen.ok, seen.all_errors[:5]
         assert seen.counts["rows"] >= 20
         assert seen.counts["unchanged"] == seen.counts["rows"], [
             (row.number, row.changes) for row in seen.rows if row.changes
         ][:5]
         assert {"period", "status", "url", "participations_label"} <= set(seen.ignored_columns)
-        result = activity_import.apply(data=download.content, by=manager)
+        result = bulk.apply(data=download.content, by=manager)
         assert result.applied and not result.created and not result.updated
     assert state() == before
 
@@ -179,12 +177,12 @@ def test_an_officer_sends_back_their_download_of_the_whole_list_unchanged(office
     """Published activities outside their scope come back unchanged (changed, they are
     errors): an officer edits their rows in the list's download and sends it back."""
     download = officer_client.get(reverse("pages:activity_export", args=["csv"])).content
-    seen = activity_import.preview(data=download, by=officer)
+    seen = bulk.preview(data=download, by=officer)
     assert seen.ok, seen.all_errors[:3]
     assert seen.counts["unchanged"] == seen.counts["rows"] >= 20
     changed = download.replace(b"Sixth meeting of the Expert Group", b"Sixth meeting", 1)
     assert changed != download
-    outcome = activity_import.preview(data=changed, by=officer)
+    outcome = bulk.preview(data=changed, by=officer)
     assert outcome.counts["error"] == 1
     assert "outside what you may edit" in " ".join(outcome.all_errors)
 
@@ -194,24 +192,22 @@ def test_an_officer_imports_only_within_their_scope(officer, sahel_draft):
     rows[1]["country_codes"] = "SN"
     rows.append({"id": str(sahel_draft.pk), "title": "Mine now", "start_date": "2023-01-01",
                  "end_date": "2023-01-02", "country_codes": "SV"})  # fmt: skip
-    seen = activity_import.preview(data=csv_bytes(rows), by=officer)
+    seen = bulk.preview(data=csv_bytes(rows), by=officer)
     assert [row.status for row in seen.rows] == ["new", "error", "error"]
     assert "Senegal lie outside your scope" in seen.rows[1].errors[0]
     assert f"no activity {sahel_draft.pk} that you may edit" in seen.rows[2].errors[0] or (
         "outside what you may edit" in seen.rows[2].errors[0]
     )
-    assert not activity_import.apply(data=csv_bytes(rows), by=officer).applied
+    assert not bulk.apply(data=csv_bytes(rows), by=officer).applied
 
 
 def test_a_manager_may_publish_the_new_activities_an_officer_may_not(manager, officer):
-    result = activity_import.apply(data=csv_bytes(sheet_rows(2)), by=manager, publish=True)
+    result = bulk.apply(data=csv_bytes(sheet_rows(2)), by=manager, publish=True)
     assert result.published == 2
     assert set(Activity.objects.filter(pk__in=result.created).values_list("status", flat=True)) == {
         "published"
     }
-    other = activity_import.apply(
-        data=csv_bytes(sheet_rows(2, prefix="officer")), by=officer, publish=True
-    )
+    other = bulk.apply(data=csv_bytes(sheet_rows(2, prefix="officer")), by=officer, publish=True)
     assert other.published == 0
 
 
@@ -220,11 +216,11 @@ def test_new_activities_are_not_published_into_a_closed_period(manager):
     none; as drafts they import."""
     rows = sheet_rows(2)
     rows[1].update(start_date="2020-03-10", end_date="2020-03-12")
-    refused = activity_import.apply(data=csv_bytes(rows), by=manager, publish=True)
+    refused = bulk.apply(data=csv_bytes(rows), by=manager, publish=True)
     assert not refused.applied
     assert "2020" in " ".join(refused.preview.errors)
     assert not Activity.objects.filter(reference__startswith="bulk-").exists()
-    assert activity_import.apply(data=csv_bytes(rows), by=manager).applied
+    assert bulk.apply(data=csv_bytes(rows), by=manager).applied
 
 
 @pytest.mark.parametrize(
@@ -240,7 +236,7 @@ def test_new_activities_are_not_published_into_a_closed_period(manager):
 )
 def test_a_bad_file_is_refused_with_a_message(officer, data, message):
     before = state()
-    seen = activity_import.preview(data=data, by=officer)
+    seen = bulk.preview(data=data, by=officer)
     assert not seen.ok
     assert message in " ".join(seen.errors)
     assert state() == before
@@ -248,12 +244,12 @@ def test_a_bad_file_is_refused_with_a_message(officer, data, message):
 
 def test_merged_cells_and_too_many_rows_are_refused(officer):
     merged = xlsx_bytes(sheet_rows(3), setup=lambda sheet: sheet.merge_cells("C2:C3"))
-    assert "merged cells" in " ".join(activity_import.preview(data=merged, by=officer).errors)
+    assert "merged cells" in " ".join(bulk.preview(data=merged, by=officer).errors)
     with override_settings(ACTIVITY_IMPORT_MAX_ROWS=2):
-        seen = activity_import.preview(data=csv_bytes(sheet_rows(3)), by=officer)
+        seen = bulk.preview(data=csv_bytes(sheet_rows(3)), by=officer)
     assert "setting ACTIVITY_IMPORT_MAX_ROWS" in " ".join(seen.errors)
     with override_settings(ACTIVITY_IMPORT_MAX_FILE_BYTES=100):
-        seen = activity_import.preview(data=csv_bytes(sheet_rows(3)), by=officer)
+        seen = bulk.preview(data=csv_bytes(sheet_rows(3)), by=officer)
     assert "setting ACTIVITY_IMPORT_MAX_FILE_BYTES" in " ".join(seen.errors)
 
 
@@ -295,7 +291,7 @@ def test_a_page_preview_with_errors_lists_them_and_offers_no_confirm(officer_cli
 def test_the_template_has_the_downloads_columns(officer_client):
     response = officer_client.get(reverse("officer-import-template", args=["csv"]))
     header = response.content.decode("utf-8-sig").strip().split(",")
-    assert header == activity_import.template_headers()
+    assert header == bulk.template_headers()
     assert set(header) <= set(exports.COLUMNS) and "reference" in header
     xlsx = officer_client.get(reverse("officer-import-template", args=["xlsx"]))
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
@@ -358,10 +354,10 @@ def test_a_preview_reads_the_same_number_of_queries_for_5_and_50_rows(officer):
     def queries(count: int) -> int:
         data = csv_bytes(sheet_rows(count, prefix=f"q{count}"))
         with CaptureQueriesContext(connection) as new:
-            activity_import.preview(data=data, by=officer)
-        activity_import.apply(data=data, by=officer)
+            bulk.preview(data=data, by=officer)
+        bulk.apply(data=data, by=officer)
         with CaptureQueriesContext(connection) as known:
-            seen = activity_import.preview(data=data, by=officer)
+            seen = bulk.preview(data=data, by=officer)
         assert seen.counts["unchanged"] == count
         return len(new), len(known)
 

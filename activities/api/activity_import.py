@@ -1,4 +1,4 @@
-"""Bulk entry through the API: `POST /api/v1/activities/import/` (activity_import.py).
+"""Bulk entry through the API: `POST /api/v1/activities/import/` (activities/bulk/).
 
 Multipart: `file` (CSV or XLSX with the columns of the list's download), `dry_run`
 (true: the preview only), `publish` (managers: the new activities are published, not
@@ -19,7 +19,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access, activity_import
+from .. import access, bulk
 from .attendance import SheetMultiPartParser, _flag
 from .params import StrictContentNegotiation, StrictQueryParamsMixin
 
@@ -84,9 +84,7 @@ class ActivityImportRequestSerializer(serializers.Serializer):
     )
 
 
-def _data(
-    seen: activity_import.Preview, *, dry_run: bool, result: activity_import.Result | None
-) -> dict[str, Any]:
+def _data(seen: bulk.Preview, *, dry_run: bool, result: bulk.Result | None) -> dict[str, Any]:
     if not seen.ok:
         detail = _("Nothing was imported: %(count)s problems, listed in `errors`.") % {
             "count": len(seen.all_errors)
@@ -169,15 +167,13 @@ class ActivityImportView(StrictQueryParamsMixin, APIView):
         filename = getattr(upload, "name", "") or ""
         dry_run = _flag(request.query_params.get("dry_run", request.data.get("dry_run", "")))
         if dry_run:
-            seen = activity_import.preview(data=data, filename=filename, by=request.user)
+            seen = bulk.preview(data=data, filename=filename, by=request.user)
             code = status.HTTP_200_OK if seen.ok else status.HTTP_400_BAD_REQUEST
             return Response(_data(seen, dry_run=True, result=None), status=code)
         publish = _flag(request.data.get("publish", ""))
         if publish and not access.can_publish(request.user):
             raise exceptions.PermissionDenied(_("Only a programme manager publishes."))
-        result = activity_import.apply(
-            data=data, filename=filename, by=request.user, publish=publish
-        )
+        result = bulk.apply(data=data, filename=filename, by=request.user, publish=publish)
         if not result.applied:
             return Response(
                 _data(result.preview, dry_run=False, result=None),

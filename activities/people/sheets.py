@@ -193,7 +193,7 @@ class SheetRules:
     `_MAX_ROWS` and `_MAX_COLUMNS` (read when a sheet is read, so tests may override
     them); `known_headers` (as header_key gives them) tell a CSV file's delimiter;
     `no_rows` is the message for a sheet with a header and nothing under it. The
-    attendance sheets and the activity import (activities/activity_import.py) read
+    attendance sheets and the activity import (activities/bulk/) read
     their files with the same code, each with its rules."""
 
     prefix: str
