@@ -104,6 +104,12 @@ def test_500_activities_are_previewed_applied_and_applied_again_with_no_change(o
     assert list(one.countries.values_list("iso2", flat=True)) == ["SV"]
     row = one.beneficiaries.get()
     assert (row.total, row.female, row.male, row.not_recorded) == (23, 13, 10, 0)
+    assert one.scope_region is not None and row.place_country.iso2 == "SV"  # attributed
+    # One history record each, with its links, as activity_create writes it.
+    record = one.history.get()
+    assert (record.history_type, record.history_user) == ("+", officer)
+    assert [link.country.iso2 for link in record.countries.all()] == ["SV"]
+    assert row.history.get().history_type == "+"
 
     after_first = state()
     started = time.perf_counter()
