@@ -6,13 +6,25 @@ and the admin's "log out" work as Django expects.
 """
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from . import attendance_views, evidence_views, officer_views, period_views
+from . import attendance_views, evidence_views, import_views, officer_views, period_views
 
 urlpatterns = [
     path("log/", officer_views.activity_log, name="officer-log"),
     path("my/activities/", officer_views.my_activities, name="officer-my-activities"),
+    # Bulk entry (activities/bulk/): upload, preview, confirm; the template.
+    path("log/import/", import_views.import_upload, name="officer-import"),
+    path(
+        "log/import/preview/<str:token>/",
+        import_views.import_preview,
+        name="officer-import-preview",
+    ),
+    re_path(
+        r"^log/import/template\.(?P<file_format>csv|xlsx)$",
+        import_views.import_template,
+        name="officer-import-template",
+    ),
     path("activities/<int:pk>/edit/", officer_views.activity_edit, name="officer-activity-edit"),
     path(
         "activities/<int:pk>/duplicate/",

@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from . import counting, series
-from .beneficiary_rows import authored_by, replace_rows
+from .beneficiary_rows import BENEFICIARY_FIELDS, authored_by, replace_rows
 from .models import (
     Activity,
     ActivityPostponement,
@@ -385,12 +385,16 @@ def activity_create(
     beneficiary_rows: Sequence[Mapping[str, Any]] = (),
     sessions: Sequence[Mapping[str, Any]] = (),
     by: User | None,
+    reference: str | None = None,
 ) -> Activity:
     """Log a new activity as a draft, with its relations, beneficiary rows and sessions
     (series.activity_sessions_replace: its hours then follow the sessions'); the
-    audiences its rows name are its audiences (with_row_audiences)."""
+    audiences its rows name are its audiences (with_row_audiences). `reference` is the
+    key of an imported record (activities/bulk/), unique."""
     relations = with_row_audiences(relations, beneficiary_rows)
-    activity = Activity(status=Activity.Status.DRAFT, created_by=by, version=1)
+    activity = Activity(
+        status=Activity.Status.DRAFT, created_by=by, version=1, reference=reference or None
+    )
     _apply_fields(activity, fields)
     activity.full_clean(exclude=[*ACTIVITY_RELATIONS, "scope_region", "created_by"])
     with _without_history(activity):
@@ -402,6 +406,126 @@ def activity_create(
         series.activity_sessions_replace(activity=activity, sessions=sessions, by=by)
     refresh_attribution(activity=activity)
     return activity
+
+
+@transaction.atomic
+def activity_create_many(
+    *,
+    items: Sequence[Mapping[str, Any]],
+    by: User | None,
+    status: str = Activity.Status.DRAFT,
+) -> list[Activity]:
+    """Log many new activities at once (bulk entry, activities/bulk/): the records
+    activity_create writes (each activity with its history record holding its
+    many-to-many values, its beneficiary rows with theirs, its attribution), in a few
+    set-based INSERTs per table instead of some sixty queries per activity.
+
+    Each item is {"fields", "relations", "beneficiary_rows", "reference"} as
+    activity_create takes them, with the related records resolved and checked by the
+    caller (period_errors, sex_split_error, row_country_errors): the fields are cleaned
+    here without queries, the database's constraints hold the rest. `status` is DRAFT,
+    or PUBLISHED when a manager chooses (each item then has a country or a region).
+    """
+    from simple_history.utils import bulk_create_with_history
+
+    regions_by_id = {region.pk: region for region in Region.objects.all()}
+    regions_by_path = {region.path: region for region in regions_by_id.values()}
+    # Relations and foreign keys were resolved from records: validating them costs a
+    # query each.
+    references = [field.name for field in Activity._meta.concrete_fields if field.is_relation]
+    activities: list[Activity] = []
+    scopes: list[tuple[Country | None, Region | None]] = []
+    for item in items:
+        activity = Activity(
+            status=status, created_by=by, version=1, reference=item.get("reference") or None
+        )
+        _apply_fields(activity, item.get("fields", {}))
+        activity.full_clean(
+            exclude=[*ACTIVITY_RELATIONS, *references],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        relations = item.get("relations", {})
+        countries = list(relations.get("countries", ()))
+        regions = list(relations.get("regions", ()))
+        if status == Activity.Status.PUBLISHED and not countries and not regions:
+            raise ValidationError(_("An activity with no country or region cannot be published."))
+        # counting.scope_of, from the records in hand.
+        path = counting.scope_path([c.path for c in countries], [r.path for r in regions])
+        if path is None:
+            scope: tuple[Country | None, Region | None] = (None, None)
+        elif len(countries) == 1 and not regions:
+            scope = (countries[0], None)
+        else:
+            scope = (None, regions_by_path[path])
+        scopes.append(scope)
+        country, region = scope
+        activity.scope_region = region or (
+            regions_by_id.get(country.region_id) if country is not None else None
+        )
+        authored_by(activity, by)
+        activities.append(activity)
+    if status == Activity.Status.PUBLISHED:
+        # Published in a closed reporting period, they would change reported figures:
+        # that needs a reason, which a bulk write does not take (import them as drafts).
+        from .results import periods
+
+        project_ids = {
+            project.pk
+            for item in items
+            for project in item.get("relations", {}).get("projects", ())
+        }
+        spans = [(activity.start_date, activity.end_date) for activity in activities]
+        periods.require_reason(periods.closed_periods_over(spans, project_ids), None)
+    Activity.objects.bulk_create(activities)
+    history = Activity.history.bulk_history_create(activities, default_user=by)
+    for name in ACTIVITY_RELATIONS:
+        m2m = Activity._meta.get_field(name)
+        through: Any = getattr(Activity, name).through
+        target = f"{m2m.m2m_reverse_field_name()}_id"  # type: ignore[union-attr]
+        links = [
+            through(activity_id=activity.pk, **{target: record.pk})
+            for activity, item in zip(activities, items, strict=True)
+            for record in item.get("relations", {}).get(name, ())
+        ]
+        if not links:
+            continue
+        through.objects.bulk_create(links)
+        # The history record of each activity holds its links, as after activity_create.
+        historical_links: Any = Activity.history.model._meta.get_field(
+            f"historicalactivity_{name}"
+        ).related_model
+        record_of = {record.id: record for record in history}
+        historical_links.objects.bulk_create(
+            historical_links(
+                id=link.pk,
+                history=record_of[link.activity_id],
+                activity_id=link.activity_id,
+                **{target: getattr(link, target)},
+            )
+            for link in links
+        )
+    rows = [
+        BeneficiaryGroup(
+            activity=activity,
+            **{name: data[name] for name in BENEFICIARY_FIELDS if name in data},
+            total=(data.get("female") or 0) + (data.get("male") or 0)
+            + (data.get("not_recorded") or 0),
+            place_country=data.get("country") or scope[0],
+            place_region=None if data.get("country") else scope[1],
+        )
+        for activity, item, scope in zip(activities, items, scopes, strict=True)
+        for data in item.get("beneficiary_rows", ())
+    ]  # fmt: skip
+    for row in rows:
+        row.full_clean(
+            exclude=["activity", "audience", "country", "place_country", "place_region"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    if rows:
+        bulk_create_with_history(rows, BeneficiaryGroup, default_user=by)
+    return activities
 
 
 @transaction.atomic

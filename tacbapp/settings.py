@@ -457,6 +457,13 @@ ATTENDANCE_UPLOAD_DIR = os.environ.get(
 )
 ATTENDANCE_UPLOAD_HOURS = env_int("ATTENDANCE_UPLOAD_HOURS", 24)
 
+# Bulk entry of activities (activities/bulk/): the largest sheet, in bytes,
+# rows and columns, refused with a message naming the setting. Between its preview and its
+# confirmation the sheet waits where attendance sheets do (ATTENDANCE_UPLOAD_DIR).
+ACTIVITY_IMPORT_MAX_FILE_BYTES = env_int("ACTIVITY_IMPORT_MAX_FILE_BYTES", 5 * 1024 * 1024)
+ACTIVITY_IMPORT_MAX_ROWS = env_int("ACTIVITY_IMPORT_MAX_ROWS", 5000)
+ACTIVITY_IMPORT_MAX_COLUMNS = env_int("ACTIVITY_IMPORT_MAX_COLUMNS", 60)
+
 # IATI 2.03 export (activities/iati/, README "Reports and IATI"). The reporting
 # organisation's IATI identifier prefixes every iati-identifier: the default is IATI's own
 # documentation placeholder, NOT a real organisation; set the publisher's registered ref

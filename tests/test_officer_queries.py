@@ -60,9 +60,11 @@ def test_the_log_form_reads_the_countries_once_whatever_its_rows(
     # regions' picker, 10-11 is there any donor, any project, 12-14 languages, themes and
     # partners (how many: boxes or a list), 15 the countries the rows suggest (the
     # scope's), 16 every country by name and code (typed countries), 17 the rows'
-    # audiences (once for all rows), 18-19 the languages' and partners' boxes. No row
-    # adds a query: the ~250 country options of each row are gone.
-    with django_assert_num_queries(19):
+    # audiences (once for all rows), 18-19 the languages' and partners' boxes, 20-22 the
+    # kinds (their radio buttons, and the active ones offered) and the modalities, from
+    # their reference tables (issue 20). No row adds a query: the ~250 country options of
+    # each row are gone.
+    with django_assert_num_queries(22):
         response = officer_client.get("/log/")
     assert response.status_code == 200
 
@@ -90,8 +92,8 @@ def test_the_edit_form_costs_the_same_for_one_row_and_for_eight(
     # As /log/ (above), plus the activity, its scope check, its relations (languages,
     # countries, regions, themes, partners, donors, projects), its closed periods, its
     # attendance (any?), its rows (any? then all, in one query) and the tabs' rights:
-    # the same for one row and for eight.
-    with django_assert_num_queries(34):
+    # the same for one row and for eight (the kinds and modalities as on /log/).
+    with django_assert_num_queries(37):
         response = officer_client.get(f"/activities/{activity.pk}/edit/")
     assert response.status_code == 200
     assert response.content.decode().count("data-row-total>") == rows + 1

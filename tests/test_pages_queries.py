@@ -156,9 +156,9 @@ def test_the_activity_detail_query_count_does_not_grow_with_the_data(
     #      their parents, partners,
     #      mandates, donors, projects, languages, audiences, mentors (with hub),
     #      beneficiary rows (with audience and country), reported figures
-    # 16 the evidence files the reader may see (with their uploaders)
+    # 17 the evidence files the reader may see (with their uploaders)
     # and the engine's totals for this one activity
-    with django_assert_num_queries(16 + engine):
+    with django_assert_num_queries(17 + engine):
         response = client.get(f"/activities/{first.pk}/")
     assert response.status_code == 200
 

@@ -50,13 +50,17 @@ ENVELOPE_BYTES = 256 * 1024
 
 
 class SheetMultiPartParser(BoundedMultiPartParser):
-    """A multipart body as large as a sheet may be (ATTENDANCE_MAX_FILE_BYTES), not the
-    1 MB of other requests; a larger body is a 413 naming the setting."""
+    """A multipart body as large as a sheet may be (ATTENDANCE_MAX_FILE_BYTES, or the
+    subclass's `limit_setting`), not the 1 MB of other requests; a larger body is a 413
+    naming the setting."""
+
+    limit_setting = "ATTENDANCE_MAX_FILE_BYTES"
 
     def parse(self, stream, media_type=None, parser_context=None) -> Any:
         from rest_framework import parsers
 
-        limit = settings.ATTENDANCE_MAX_FILE_BYTES + ENVELOPE_BYTES
+        file_limit = getattr(settings, self.limit_setting)
+        limit = file_limit + ENVELOPE_BYTES
         request = (parser_context or {}).get("request")
         declared = request.META.get("CONTENT_LENGTH") if request is not None else None
         try:
@@ -69,10 +73,10 @@ class SheetMultiPartParser(BoundedMultiPartParser):
                 {
                     "detail": gettext_lazy(
                         "The file is over the limit of %(limit)s bytes (setting "
-                        "ATTENDANCE_MAX_FILE_BYTES): split the sheet in parts."
+                        "%(setting)s): split the sheet in parts."
                     )
-                    % {"limit": settings.ATTENDANCE_MAX_FILE_BYTES},
-                    "limit": str(settings.ATTENDANCE_MAX_FILE_BYTES),
+                    % {"limit": file_limit, "setting": self.limit_setting},
+                    "limit": str(file_limit),
                 }
             )
         return parsers.MultiPartParser.parse(self, io.BytesIO(body), media_type, parser_context)

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from . import attendance, evidence, periods, projects, stats_views, views
+from . import activity_import, attendance, evidence, periods, projects, stats_views, views
 
 # URL names are "api-<resource>-list" and "api-<resource>-detail"; the stats rows link
 # to "api-activity-list".
@@ -29,6 +29,12 @@ router.register("periods", periods.ReportingPeriodViewSet, basename="api-period"
 
 urlpatterns = [
     path("stats/", stats_views.StatsView.as_view(), name="api-stats"),
+    # Bulk entry: before the router, whose activities/<pk>/ would take "import" as an id.
+    path(
+        "activities/import/",
+        activity_import.ActivityImportView.as_view(),
+        name="api-activity-import",
+    ),
     # Attendance: personal data, for those who may see the activity's people.
     path(
         "activities/<int:pk>/attendance/import/",

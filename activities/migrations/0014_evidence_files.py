@@ -10,7 +10,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("activities", "0011_delivery_status_venue_and_hours"),
+        ("activities", "0013_reference_kinds"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -187,40 +187,73 @@ class RawSheet:
     rows: list[tuple[int, list[str]]]
 
 
+@dataclass(frozen=True)
+class SheetRules:
+    """What a kind of sheet may be: its limits are the settings `<prefix>_MAX_FILE_BYTES`,
+    `_MAX_ROWS` and `_MAX_COLUMNS` (read when a sheet is read, so tests may override
+    them); `known_headers` (as header_key gives them) tell a CSV file's delimiter;
+    `no_rows` is the message for a sheet with a header and nothing under it. The
+    attendance sheets and the activity import (activities/bulk/) read
+    their files with the same code, each with its rules."""
+
+    prefix: str
+    known_headers: Mapping[str, Any]
+    no_rows: Any
+
+    def limits(self) -> tuple[int, int, int]:
+        return (
+            getattr(settings, f"{self.prefix}_MAX_FILE_BYTES"),
+            getattr(settings, f"{self.prefix}_MAX_ROWS"),
+            getattr(settings, f"{self.prefix}_MAX_COLUMNS"),
+        )
+
+    def setting(self, name: str) -> str:
+        return f"{self.prefix}_{name}"
+
+
+ATTENDANCE_RULES = SheetRules(
+    prefix="ATTENDANCE",
+    known_headers=HEADER_ALIASES,
+    no_rows=gettext_lazy("The sheet has a header row but no rows of people."),
+)
+
+
 def limits() -> tuple[int, int, int]:
-    return (
-        settings.ATTENDANCE_MAX_FILE_BYTES,
-        settings.ATTENDANCE_MAX_ROWS,
-        settings.ATTENDANCE_MAX_COLUMNS,
-    )
+    return ATTENDANCE_RULES.limits()
 
 
-def read_sheet(data: bytes, filename: str = "") -> RawSheet:
+def read_sheet(
+    data: bytes, filename: str = "", *, rules: SheetRules = ATTENDANCE_RULES
+) -> RawSheet:
     """The sheet in `data` (XLSX when it is a zip, else CSV), or SheetError."""
-    max_bytes, _rows, _columns = limits()
+    max_bytes, _rows, _columns = rules.limits()
     if len(data) > max_bytes:
         raise SheetError(
             [
                 _(
                     "The file is %(size)s bytes, over the limit of %(limit)s bytes "
-                    "(setting ATTENDANCE_MAX_FILE_BYTES): split the sheet in parts."
+                    "(setting %(setting)s): split the sheet in parts."
                 )
-                % {"size": len(data), "limit": max_bytes}
+                % {
+                    "size": len(data),
+                    "limit": max_bytes,
+                    "setting": rules.setting("MAX_FILE_BYTES"),
+                }
             ]
         )
     if not data.strip():
         raise SheetError([_("The file is empty.")])
     if data[:4] == b"PK\x03\x04":
-        sheet = _read_xlsx(data)
+        sheet = _read_xlsx(data, rules)
     elif data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise SheetError([_("This is an old Excel file (.xls): save it as .xlsx or as CSV UTF-8.")])
     else:
-        sheet = _read_csv(_decode(data))
-    return _checked(sheet)
+        sheet = _read_csv(_decode(data), rules)
+    return _checked(sheet, rules)
 
 
-def _checked(sheet: RawSheet) -> RawSheet:
-    _bytes, max_rows, max_columns = limits()
+def _checked(sheet: RawSheet, rules: SheetRules) -> RawSheet:
+    _bytes, max_rows, max_columns = rules.limits()
     while sheet.headers and not sheet.headers[-1]:
         sheet.headers.pop()
     if not sheet.headers:
@@ -230,21 +263,29 @@ def _checked(sheet: RawSheet) -> RawSheet:
             [
                 _(
                     "The sheet has %(count)s columns, over the limit of %(limit)s (setting "
-                    "ATTENDANCE_MAX_COLUMNS): keep only the columns of the template."
+                    "%(setting)s): keep only the columns of the template."
                 )
-                % {"count": len(sheet.headers), "limit": max_columns}
+                % {
+                    "count": len(sheet.headers),
+                    "limit": max_columns,
+                    "setting": rules.setting("MAX_COLUMNS"),
+                }
             ]
         )
     if not sheet.rows:
-        raise SheetError([_("The sheet has a header row but no rows of people.")])
+        raise SheetError([str(rules.no_rows)])
     if len(sheet.rows) > max_rows:
         raise SheetError(
             [
                 _(
                     "The sheet has %(count)s rows, over the limit of %(limit)s (setting "
-                    "ATTENDANCE_MAX_ROWS): split it in parts."
+                    "%(setting)s): split it in parts."
                 )
-                % {"count": len(sheet.rows), "limit": max_rows}
+                % {
+                    "count": len(sheet.rows),
+                    "limit": max_rows,
+                    "setting": rules.setting("MAX_ROWS"),
+                }
             ]
         )
     return sheet
@@ -301,7 +342,7 @@ def _decode(data: bytes) -> str:
 _DELIMITERS = (",", ";", "\t")
 
 
-def _dialect(text: str) -> tuple[type[csv.Dialect], str]:
+def _dialect(text: str, rules: SheetRules) -> tuple[type[csv.Dialect], str]:
     """The CSV dialect, and the text without Excel's "sep=;" line if it has one. The
     delimiter that turns the first line into the most known headers wins (a French or
     Spanish Excel writes ";"); else the csv module's sniffer decides."""
@@ -311,7 +352,7 @@ def _dialect(text: str) -> tuple[type[csv.Dialect], str]:
         return type("_Given", (csv.excel,), {"delimiter": marker[4]}), rest
     known = {
         delimiter: sum(
-            header_key(cell) in HEADER_ALIASES
+            header_key(cell) in rules.known_headers
             for cell in next(csv.reader([first], delimiter=delimiter), [])
         )
         for delimiter in _DELIMITERS
@@ -325,10 +366,10 @@ def _dialect(text: str) -> tuple[type[csv.Dialect], str]:
         return csv.excel, text
 
 
-def _read_csv(text: str) -> RawSheet:
-    dialect, text = _dialect(text)
+def _read_csv(text: str, rules: SheetRules) -> RawSheet:
+    dialect, text = _dialect(text, rules)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    _bytes, max_rows, max_columns = limits()
+    _bytes, max_rows, max_columns = rules.limits()
     headers: list[str] | None = None
     rows: list[tuple[int, list[str]]] = []
     formulas: list[str] = []
@@ -390,12 +431,12 @@ def _unreadable() -> SheetError:
     )
 
 
-def _read_xlsx(data: bytes) -> RawSheet:
+def _read_xlsx(data: bytes, rules: SheetRules) -> RawSheet:
     from python_calamine import CalamineWorkbook
 
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-        sheet_xml = _first_sheet_xml(archive)
+        sheet_xml = _first_sheet_xml(archive, rules)
     except (zipfile.BadZipFile, KeyError, ValueError, SyntaxError, OSError) as error:
         raise _unreadable() from error
     formulas = _formula_cells(sheet_xml)
@@ -419,14 +460,14 @@ def _read_xlsx(data: bytes) -> RawSheet:
                 ]
             )
         _refuse_formulas(formulas)
-        return _xlsx_rows(sheet)
+        return _xlsx_rows(sheet, rules)
     except SheetError:
         raise
     except Exception as error:  # calamine's own errors (CalamineError, ValueError...)
         raise _unreadable() from error
 
 
-def _first_sheet_xml(archive: zipfile.ZipFile) -> bytes:
+def _first_sheet_xml(archive: zipfile.ZipFile, rules: SheetRules) -> bytes:
     """The XML of the workbook's first sheet (the one calamine reads at index 0)."""
     import xml.etree.ElementTree as ElementTree
 
@@ -443,14 +484,14 @@ def _first_sheet_xml(archive: zipfile.ZipFile) -> bytes:
     )  # fmt: skip
     path = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
     info = archive.getinfo(path)
-    if info.file_size > _UNPACK_FACTOR * limits()[0]:
+    if info.file_size > _UNPACK_FACTOR * rules.limits()[0]:
         raise SheetError(
             [
                 _(
                     "The first sheet unpacks to %(size)s bytes, far over the limit "
-                    "(setting ATTENDANCE_MAX_FILE_BYTES): split the sheet in parts."
+                    "(setting %(setting)s): split the sheet in parts."
                 )
-                % {"size": info.file_size}
+                % {"size": info.file_size, "setting": rules.setting("MAX_FILE_BYTES")}
             ]
         )
     return archive.read(path)
@@ -490,8 +531,8 @@ def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
-def _xlsx_rows(sheet: Any) -> RawSheet:
-    _bytes, max_rows, max_columns = limits()
+def _xlsx_rows(sheet: Any, rules: SheetRules) -> RawSheet:
+    _bytes, max_rows, max_columns = rules.limits()
     if sheet.width > max_columns and sheet.height:
         # Read the header only: the message counts its named columns.
         first: list[Any] = next(iter(sheet.iter_rows()), [])
