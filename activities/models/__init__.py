@@ -16,6 +16,7 @@ Reading guide
   IndicatorValue), ReportingPeriod (with PeriodEvent, PeriodSnapshot, SnapshotFigure):
   projects, their money and results, periods that close and what was reported.
 - scopes.py: OfficerScope, the places a programme officer logs activities for.
+- notifications.py: Notification and NotificationPreference, what the review tells whom.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - The counting rules themselves live in activities/counting.py.
 
@@ -32,6 +33,7 @@ from .activities import (
     DeliveryStatus,
     Modality,
     PublicationStatus,
+    ReviewState,
     validate_geographic_scope,
 )
 
@@ -54,6 +56,7 @@ from .beneficiaries import BeneficiaryGroup
 from .beneficiaries import HistoricalBeneficiaryGroup  # type: ignore[attr-defined]  # isort: skip
 from .data_version import DataVersion
 from .figures import FigureRole, ReportedFigure
+from .notifications import Notification, NotificationKind, NotificationPreference
 from .people import (
     AgeBand,
     Attendance,
@@ -131,6 +134,9 @@ __all__ = [
     "Mandate",
     "Mentor",
     "Modality",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "OfficerScope",
     "Outcome",
     "Participant",
@@ -145,6 +151,7 @@ __all__ = [
     "Region",
     "ReportedFigure",
     "ReportingPeriod",
+    "ReviewState",
     "Sex",
     "SnapshotFigure",
     "SourceDocument",

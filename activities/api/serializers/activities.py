@@ -155,6 +155,7 @@ class ActivitySerializer(StrictModelSerializer):
             "hours",
             "postponements",
             "status",
+            "review_state",
             "venue_country",
             "venue_city",
             "venue_label",
@@ -181,7 +182,8 @@ class ActivitySerializer(StrictModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["reference", "is_synthetic", "created_at", "updated_at"]
+        # The review changes through its own actions (POST .../submit/, /return/, /publish/).
+        read_only_fields = ["reference", "review_state", "is_synthetic", "created_at", "updated_at"]
         extra_kwargs = {
             "reported_countries_count": {"min_value": 1},
             "hours": {
