@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
@@ -71,7 +72,13 @@ def navigation_counts_for(user: AnyUser) -> dict[str, int]:
     annotations = {"returned": _count(returned), "unread": _count(unread)}
     if access.can_publish(user):
         annotations["queue"] = _count(review_queue())
-    row = type(user).objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).get()
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .annotate(**annotations)
+        .values(*annotations)
+        .get()
+    )
     return {"queue": row.get("queue", 0), "returned": row["returned"], "unread": row["unread"]}
 
 
