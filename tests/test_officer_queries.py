@@ -14,8 +14,9 @@ def test_my_activities_costs_the_same_for_one_draft_and_for_twelve(
     for number in range(drafts):
         make_draft(f"Draft {number}", ["SLV"], by=officer)
     # 1 session, 2 user, 3-4 the user's permissions (user and group), 5-6 the officer's
-    # scope (countries, regions), 7 the editable activities with their creator.
-    with django_assert_num_queries(7):
+    # scope (countries, regions), 7 the editable activities with their creator, 8 the
+    # navigation bar's review counts (review_selectors.navigation_counts_for).
+    with django_assert_num_queries(8):
         response = officer_client.get("/my/activities/")
     assert response.status_code == 200
     assert response.content.decode().count("log another like this") >= drafts
@@ -44,8 +45,8 @@ def test_the_history_page_costs_the_same_for_one_row_and_for_eight(
     # history records (one: created), 7 the reporting periods it lay in (to mark what was
     # changed while one was closed; their events are an 8th when there are any), 8 its
     # rows' history records with user, audience and country. Activity records that are
-    # changes add two queries per compared m2m field.
-    with django_assert_num_queries(8):
+    # changes add two queries per compared m2m field. 9 the navigation bar's review counts.
+    with django_assert_num_queries(9):
         response = manager_client.get(f"/activities/{activity.pk}/history/")
     assert response.status_code == 200
     assert response.content.decode().count("created the beneficiary row") == rows
