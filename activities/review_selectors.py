@@ -15,6 +15,8 @@ from . import access
 from .models import Activity, Notification
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
     from .counting import AnyUser
 
 SUBMITTED = Activity.Review.SUBMITTED
@@ -43,7 +45,7 @@ def returned_to(user: AnyUser) -> QuerySet[Activity]:
     )
 
 
-def notifications_of(user: AnyUser) -> QuerySet[Notification]:
+def notifications_of(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).select_related("activity")
 
 

@@ -52,12 +52,11 @@ def review_queue(request: SignedInRequest) -> HttpResponse:
         return _publish_checked(request)
     filterset = ReviewQueueFilterSet(request.GET or None, queryset=review_selectors.review_queue())
     status = 200
+    rows: list[Activity] = []
     if filterset.is_bound and not filterset.is_valid():
-        activities = Activity.objects.none()
         status = 400
     else:
-        activities = filterset.qs
-    rows = list(activities[:QUEUE_LIMIT])
+        rows = list(filterset.qs[:QUEUE_LIMIT])
     return render(
         request,
         "review/queue.html",

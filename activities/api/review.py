@@ -15,11 +15,11 @@ officer is refused (403) a return or a publication before any precondition is ch
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.decorators import action
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
@@ -49,17 +49,29 @@ class ReturnRequest(serializers.Serializer):
     )
 
 
-_STEP = {
-    "responses": {200: ActivitySerializer},
-    "parameters": [IF_MATCH],
-}
-_ACTION = {
-    "detail": True,
-    "methods": ["post"],
-    "renderer_classes": [JSONRenderer, BrowsableAPIRenderer],
-    "pagination_class": None,
-    "filter_backends": [],
-}
+def review_step(
+    *, url_path: str, summary: str, request: Any, parameters: list[OpenApiParameter]
+) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
+    """A POST action on one activity, documented with the activity as its answer."""
+
+    def decorate(method: Callable[..., Response]) -> Callable[..., Response]:
+        routed = action(
+            detail=True,
+            methods=["post"],
+            url_path=url_path,
+            url_name=url_path,
+            renderer_classes=[JSONRenderer, BrowsableAPIRenderer],
+            pagination_class=None,
+            filter_backends=[],
+        )(method)
+        return extend_schema(
+            summary=summary,
+            request=request,
+            responses={200: ActivitySerializer},
+            parameters=parameters,
+        )(routed)
+
+    return decorate
 
 
 class ActivityReviewMixin(_View):
@@ -96,8 +108,9 @@ class ActivityReviewMixin(_View):
         response["ETag"] = self.etag_for(fresh)
         return response
 
-    @extend_schema(summary="Submit a draft for review", request=None, **_STEP)
-    @action(url_path="submit", **_ACTION)
+    @review_step(
+        url_path="submit", summary="Submit a draft for review", request=None, parameters=[IF_MATCH]
+    )
     def submit(self, request, *args, **kwargs):
         return self._step(
             request,
@@ -107,12 +120,12 @@ class ActivityReviewMixin(_View):
             managers_only=False,
         )
 
-    @extend_schema(
+    @review_step(
+        url_path="return",
         summary="Return a submitted draft with a comment (managers)",
         request=ReturnRequest,
-        **_STEP,
+        parameters=[IF_MATCH],
     )
-    @action(url_path="return", url_name="return", **_ACTION)
     def return_for_changes(self, request, *args, **kwargs):
         def run(activity: Activity, version: int) -> object:
             body = ReturnRequest(data=request.data)
@@ -127,13 +140,12 @@ class ActivityReviewMixin(_View):
 
         return self._step(request, run, managers_only=True)
 
-    @extend_schema(
+    @review_step(
+        url_path="publish",
         summary="Publish a draft (managers)",
         request=None,
-        responses=_STEP["responses"],
         parameters=[IF_MATCH, CHANGE_REASON],
     )
-    @action(url_path="publish", **_ACTION)
     def publish(self, request, *args, **kwargs):
         return self._step(
             request,
