@@ -172,3 +172,37 @@ def test_the_in_app_list_shows_the_notifications_and_marks_them_read(
 def test_nobody_is_told_of_their_own_step(manager, salvador_draft):
     submit(salvador_draft, manager)  # a manager submits: the other managers are told
     assert not Notification.objects.filter(user=manager).exists()
+
+
+@pytest.mark.parametrize("drafts", [1, 8])
+def test_the_notification_list_costs_the_same_for_one_and_for_eight(
+    drafts, officer, manager, manager_client, django_assert_num_queries
+):
+    from tests.fixtures_roles import make_draft
+
+    for number in range(drafts):
+        submit(make_draft(f"Draft {number}", ["SLV"], by=officer), officer)
+    manager_client.get(reverse("notifications"))
+    # 1 session, 2 user, 3-4 the user's permissions (user and group), 5 the e-mail
+    # choice, 6 the notifications with their activities, 7 the navigation counts.
+    with django_assert_num_queries(7):
+        response = manager_client.get(reverse("notifications"))
+    assert response.content.decode().count("was submitted for review") == drafts
+
+
+@pytest.mark.parametrize("drafts", [1, 8])
+def test_returned_to_me_costs_the_same_for_one_and_for_eight(
+    drafts, officer, officer_client, manager, django_assert_num_queries
+):
+    from tests.fixtures_roles import make_draft
+
+    for number in range(drafts):
+        draft = submit(make_draft(f"Draft {number}", ["SLV"], by=officer), officer)
+        review.activity_return(
+            activity=draft, by=manager, comment="Fix it.", expected_version=draft.version
+        )
+    officer_client.get(reverse("review-returned"))
+    # 1 session, 2 user, 3-4 permissions, 5 the returned drafts, 6 the navigation counts.
+    with django_assert_num_queries(6):
+        response = officer_client.get(reverse("review-returned"))
+    assert response.content.decode().count("Fix it.") == drafts
