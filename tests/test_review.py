@@ -354,3 +354,11 @@ def test_the_api_walks_a_draft_through_submit_return_and_publish(
     assert published.status_code == 200
     assert published.json()["status"] == "published"
     assert published.json()["review_state"] == "none"
+
+
+def test_the_queue_speaks_french(officer, manager_client, salvador_draft):
+    submit(salvador_draft, officer)
+    page = manager_client.get(reverse("review-queue"), HTTP_ACCEPT_LANGUAGE="fr")
+    text = page.content.decode()
+    assert "File de relecture" in text and "Publier la sélection" in text
+    assert "1 brouillon en attente" in text
