@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING
@@ -98,18 +99,27 @@ def _pending(ids: Iterable[int] | None = None) -> QuerySet[Notification]:
 
 def send_immediately(ids: Sequence[int]) -> int:
     """E-mail each of these notifications to its user, if they chose immediate mail
-    (after the commit); returns how many were sent."""
+    (after the commit); returns how many were sent. A mail server that is down is tried
+    once, not once per notification: the request that made them waits one timeout at
+    most, and the rest wait for the digest."""
+    due = [
+        note
+        for note in _pending(ids).order_by("pk")
+        if delivery_of(note.user) == EmailDelivery.IMMEDIATE and note.user.email
+    ]
     sent = 0
-    for note in _pending(ids).order_by("pk"):
-        if delivery_of(note.user) != EmailDelivery.IMMEDIATE or not note.user.email:
-            continue
-        sent += _mail(note.user, [note])
+    for note in due:
+        outcome = _mail(note.user, [note])
+        if outcome == SERVER_DOWN:
+            break
+        sent += outcome == SENT
     return sent
 
 
 def send_digests(*, now: datetime.datetime | None = None) -> int:
     """One e-mail per user with every notification not yet e-mailed (the day's, and any
-    an unreachable mail server left behind); returns how many e-mails were sent."""
+    an unreachable mail server left behind); returns how many e-mails were sent. Stops
+    at a mail server that is down (the next run sends the rest)."""
     now = now or timezone.now()
     pending = (
         _pending()
@@ -122,7 +132,13 @@ def send_digests(*, now: datetime.datetime | None = None) -> int:
     by_user: dict[int, list[Notification]] = {}
     for note in pending:
         by_user.setdefault(note.user_id, []).append(note)
-    return sum(_mail(notes[0].user, notes) for notes in by_user.values())
+    sent = 0
+    for notes in by_user.values():
+        outcome = _mail(notes[0].user, notes)
+        if outcome == SERVER_DOWN:
+            break
+        sent += outcome == SENT
+    return sent
 
 
 def _link(path: str) -> str:
@@ -159,9 +175,20 @@ def render_mail(user: User, notes: Sequence[Notification]) -> tuple[str, str]:
     return " ".join(subject.split())[:180], body
 
 
-def _mail(user: User, notes: Sequence[Notification]) -> int:
-    """Send one e-mail; 1 when the server took it (the notes are then marked e-mailed),
-    0 when it failed (logged with ids only; the next digest tries again)."""
+SENT, REFUSED, SERVER_DOWN = "sent", "refused", "server down"
+# Refusals of one message (its recipient, its sender, its content): the next one may pass.
+ONE_MESSAGE_REFUSED = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
+
+
+def _mail(user: User, notes: Sequence[Notification]) -> str:
+    """Send one e-mail: SENT (the notes are then marked e-mailed), REFUSED (this message
+    only) or SERVER_DOWN (anything else: a socket error, a timeout, a provider's API
+    error). A failure is logged with the notifications' ids and the error's class only
+    (no address, no name); the next digest tries again."""
     subject, body = render_mail(user, notes)
     try:
         send_mail(subject, body, None, [user.email], fail_silently=False)
@@ -171,11 +198,11 @@ def _mail(user: User, notes: Sequence[Notification]) -> int:
             ",".join(str(note.pk) for note in notes),
             type(error).__name__,
         )
-        return 0
+        return REFUSED if isinstance(error, ONE_MESSAGE_REFUSED) else SERVER_DOWN
     Notification.objects.filter(pk__in=[note.pk for note in notes]).update(
         emailed_at=timezone.now()
     )
-    return 1
+    return SENT
 
 
 def mark_read(user: User, ids: Iterable[int] | None = None) -> int:

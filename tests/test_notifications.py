@@ -206,3 +206,27 @@ def test_returned_to_me_costs_the_same_for_one_and_for_eight(
     with django_assert_num_queries(6):
         response = officer_client.get(reverse("review-returned"))
     assert response.content.decode().count("Fix it.") == drafts
+
+
+class CountingDownMailServer(DownMailServer):
+    attempts = 0
+
+    def send_messages(self, email_messages):
+        type(self).attempts += 1
+        return super().send_messages(email_messages)
+
+
+def test_a_mail_server_down_is_tried_once_not_once_per_manager(
+    officer, manager, roles, salvador_draft, django_capture_on_commit_callbacks, settings
+):
+    from activities.roles import PROGRAMME_MANAGER
+    from tests.fixtures_roles import make_role_user
+
+    for name in ("max-manager", "mia-manager"):
+        make_role_user(name, PROGRAMME_MANAGER)
+    settings.EMAIL_BACKEND = "tests.test_notifications.CountingDownMailServer"
+    CountingDownMailServer.attempts = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(salvador_draft, officer)
+    assert Notification.objects.filter(kind="submitted").count() == 3
+    assert CountingDownMailServer.attempts == 1
