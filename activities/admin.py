@@ -21,6 +21,8 @@ from .models import (
     Mandate,
     Mentor,
     ModalityOption,
+    Notification,
+    NotificationPreference,
     OfficerScope,
     Partner,
     PersonErasure,
@@ -492,3 +494,28 @@ class PersonErasureAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Notifications of the review (activities/notifications.py): read here, written by the
+# review's steps; a user's e-mail choice is theirs to change at /notifications/.
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "activity", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind"]
+    list_select_related = ["user", "activity"]
+    readonly_fields = ["user", "kind", "activity", "params", "created_at", "read_at", "emailed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "delivery", "language"]
+    list_select_related = ["user"]
+    autocomplete_fields = ["user"]

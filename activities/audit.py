@@ -39,7 +39,8 @@ from .models import (
 )
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-EXCLUDED = {"version", "id", "activity"}
+# `submitted_at` is the time of the entry that submits: said once, by the entry.
+EXCLUDED = {"version", "id", "activity", "submitted_at"}
 # Every many-to-many link of an activity that its history records (Activity.history's
 # m2m_fields), by field name: the name of the linked record on its through row.
 M2M_TARGETS = {

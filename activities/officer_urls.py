@@ -8,7 +8,14 @@ and the admin's "log out" work as Django expects.
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from . import attendance_views, evidence_views, import_views, officer_views, period_views
+from . import (
+    attendance_views,
+    evidence_views,
+    import_views,
+    officer_views,
+    period_views,
+    review_views,
+)
 
 urlpatterns = [
     path("log/", officer_views.activity_log, name="officer-log"),
@@ -36,6 +43,17 @@ urlpatterns = [
         officer_views.activity_publish,
         name="officer-activity-publish",
     ),
+    # Review and notifications (activities/review.py, activities/notifications.py).
+    path("review/", review_views.review_queue, name="review-queue"),
+    path("review/returned/", review_views.returned_to_me, name="review-returned"),
+    path(
+        "activities/<int:pk>/submit/", review_views.activity_submit, name="review-activity-submit"
+    ),
+    path(
+        "activities/<int:pk>/return/", review_views.activity_return, name="review-activity-return"
+    ),
+    path("notifications/", review_views.notification_list, name="notifications"),
+    path("notifications/read/", review_views.notifications_read, name="notifications-read"),
     path(
         "activities/<int:pk>/history/",
         officer_views.activity_history,

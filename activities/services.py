@@ -196,6 +196,11 @@ PROTECTED_FIELDS = {
     "scope_region",
     "reference",
     "hours_at_least",
+    # The review (activities/review.py): changed by its steps only.
+    "review_state",
+    "submitted_at",
+    "submitted_by",
+    "review_comment",
 }
 
 
@@ -650,16 +655,28 @@ def activity_publish(
     expected_version: int | None = None,
     change_reason: str | None = None,
 ) -> Activity:
-    """Make a draft public (managers: the caller checks access.can_publish). In a closed
-    reporting period it changes the reported figures: it needs `change_reason`."""
+    """Make a draft public (managers: the caller checks access.can_publish), ending its
+    review, and tell its officer (activities/notifications.py, after the commit). In a
+    closed reporting period it changes the reported figures: it needs `change_reason`."""
     if not activity.countries.exists() and not activity.regions.exists():
         raise ValidationError(_("An activity with no country or region cannot be published."))
     _claim_version(activity=activity, expected_version=expected_version)
     reason_for_change(activity, change_reason=change_reason, published_after=True)
+    was_draft = activity.status != Activity.Status.PUBLISHED
     activity.status = Activity.Status.PUBLISHED
+    # Publishing ends the review (activities/review.py); the comment of a return stays
+    # in the history.
+    activity.review_state = Activity.Review.NONE
+    activity.review_comment = ""
     authored_by(activity, by)
     activity.save()
     refresh_attribution(activity=activity)
+    if was_draft:
+        from . import notifications
+
+        notifications.notify(
+            kind=notifications.NotificationKind.PUBLISHED, activity=activity, by=by
+        )
     return activity
 
 

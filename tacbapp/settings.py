@@ -109,6 +109,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The review counts of the navigation bar (one query, when shown).
+                "activities.review_selectors.navigation_counts",
             ],
         },
     },
@@ -442,6 +444,27 @@ LOGGING = {
     # records on the page), which would carry people's names into the logs.
     "loggers": {"django.template": {"level": "INFO"}},
 }
+
+# Mail (README "Review and notifications"): the console in development (mails are
+# printed), SMTP otherwise; EMAIL_BACKEND may name any Django mail backend. A short
+# timeout: mail goes after the commit, and a mail server that does not answer must not
+# hold the request (the notification stays unsent and the next digest retries it).
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tacbapp <noreply@localhost>")
+# The address of the site, for the links in e-mails (no trailing slash).
+SITE_BASE_URL = os.environ.get("SITE_BASE_URL", "http://localhost:8000").rstrip("/")
 
 # Attendance sheets (activities/people/sheets.py): a file over this many bytes, a sheet of
 # more rows or columns, is refused with a message naming the setting.

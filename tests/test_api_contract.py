@@ -340,6 +340,44 @@ def test_the_activity_writes_of_a_manager_validate_against_the_contract(contract
         call(contract, "post", "/api/v1/activities/", body=TRAINING)
 
 
+def test_the_review_steps_validate_against_the_contract(contract, manager_headers):
+    """Submit, return with a comment, submit again, publish (activities/api/review.py)."""
+    created = call(contract, "post", "/api/v1/activities/", body=TRAINING, headers=manager_headers)
+    path = f"/api/v1/activities/{created.json()['id']}"
+    read = call(contract, "get", f"{path}/", headers=manager_headers)
+
+    def etag(response) -> dict[str, str]:
+        return {**manager_headers, "If-Match": response["ETag"]}
+
+    missing = call(
+        contract,
+        "post",
+        f"{path}/submit/",
+        headers=manager_headers,
+        refused=MissingRequiredParameter,
+    )
+    assert missing.status_code == 428
+    submitted = call(contract, "post", f"{path}/submit/", headers=etag(read))
+    assert submitted.status_code == 200, submitted.json()
+    assert submitted.json()["review_state"] == "submitted"
+    again = call(contract, "post", f"{path}/submit/", headers=etag(submitted))
+    assert again.status_code == 400  # already waiting
+    stale = call(contract, "post", f"{path}/publish/", headers=etag(read))
+    assert stale.status_code == 412
+    returned = call(
+        contract,
+        "post",
+        f"{path}/return/",
+        body={"comment": "Which city?"},
+        headers=etag(submitted),
+    )
+    assert returned.status_code == 200, returned.json()
+    resubmitted = call(contract, "post", f"{path}/submit/", headers=etag(returned))
+    published = call(contract, "post", f"{path}/publish/", headers=etag(resubmitted))
+    assert published.status_code == 200, published.json()
+    assert published.json()["status"] == "published"
+
+
 def test_a_body_over_the_limit_is_the_documented_413(contract, manager_headers, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 200
     body = {**TRAINING, "description": "x" * 500}

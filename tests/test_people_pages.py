@@ -186,8 +186,8 @@ def test_the_directory_takes_the_same_queries_for_1_and_50_people(
     client.get(reverse("people:list"))  # warm: the content types of permissions
     # 1 session, 2 user, 3 the user's permissions (groups), 4 the user's own permissions,
     # 5 the count of people, 6 a page of people with country, audience and participations,
-    # 7 the country choices.
-    with django_assert_num_queries(7):
+    # 7 the country choices, 8 the navigation bar's review counts.
+    with django_assert_num_queries(8):
         response = client.get(reverse("people:list"))
     assert response.status_code == 200
 
@@ -200,8 +200,9 @@ def test_the_directory_takes_the_same_queries_for_an_officer(
     client = logged_in(officer)
     client.get(reverse("people:list"))
     # 1 session, 2 user, 3 group permissions, 4 user permissions, 5 and 6 the officer's
-    # scope (countries, regions), 7 the count, 8 the page, 9 the country choices.
-    with django_assert_num_queries(9):
+    # scope (countries, regions), 7 the count, 8 the page, 9 the country choices, 10 the
+    # navigation bar's review counts.
+    with django_assert_num_queries(10):
         response = client.get(reverse("people:list"))
     assert response.status_code == 200
 

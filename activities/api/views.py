@@ -53,6 +53,7 @@ from .base import ApiViewSet, ReadOnlyApiViewSet, documented
 from .concurrency import ActivityConcurrencyMixin
 from .history import ActivityHistoryMixin
 from .reasons import change_reason_from
+from .review import ActivityReviewMixin
 
 
 @documented(
@@ -63,7 +64,9 @@ from .reasons import change_reason_from
         "person at two activities counts twice."
     ),
 )
-class ActivityViewSet(ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet):
+class ActivityViewSet(
+    ActivityReviewMixin, ActivityHistoryMixin, ActivityConcurrencyMixin, ApiViewSet
+):
     """Activities (trainings, courses, webinars, assessments...): where, for whom, how
     many participations by sex, and the source paragraph of every record."""
 

@@ -22,6 +22,7 @@ Reading guide
 - scopes.py: OfficerScope, the places a programme officer logs activities for.
 - evidence.py: EvidenceFile, a file that proves an activity took place (attendance
   sheet, agenda, report, photo), private unless a manager marks it public.
+- notifications.py: Notification and NotificationPreference, what the review tells whom.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - The counting rules themselves live in activities/counting.py.
 
@@ -36,6 +37,7 @@ from .activities import (
     ActivityPostponement,
     DeliveryStatus,
     PublicationStatus,
+    ReviewState,
     validate_geographic_scope,
 )
 
@@ -62,6 +64,7 @@ from .evidence import EvidenceFile, EvidenceKind
 from .evidence import HistoricalEvidenceFile  # type: ignore[attr-defined]  # isort: skip
 from .figures import FigureRole, ReportedFigure
 from .kinds import ActivityKind, Kind, Modality, ModalityOption, active_or_current
+from .notifications import Notification, NotificationKind, NotificationPreference
 from .people import (
     AgeBand,
     Attendance,
@@ -149,6 +152,9 @@ __all__ = [
     "Mentor",
     "Modality",
     "ModalityOption",
+    "Notification",
+    "NotificationKind",
+    "NotificationPreference",
     "OfficerScope",
     "Outcome",
     "Participant",
@@ -163,6 +169,7 @@ __all__ = [
     "Region",
     "ReportedFigure",
     "ReportingPeriod",
+    "ReviewState",
     "SessionAttendance",
     "Sex",
     "SnapshotFigure",

@@ -73,6 +73,16 @@ class PublicationStatus(models.TextChoices):
     PUBLISHED = "published", _("published")
 
 
+class ReviewState(models.TextChoices):
+    """Where a draft stands in review (activities/review.py): not submitted, waiting for
+    a manager, or returned to its officer with a comment ("needs action"). Publishing
+    ends the review: a published activity is never in review."""
+
+    NONE = "none", _("not submitted")
+    SUBMITTED = "submitted", _("submitted for review")
+    RETURNED = "returned", _("returned: needs action")
+
+
 class DeliveryStatus(models.TextChoices):
     """Whether an activity took place. Only delivered and ongoing ones are counted by
     default (counting rule 10); the others are found through the `delivery` filter."""
@@ -98,6 +108,7 @@ class Activity(models.Model):
     Modality = Modality
     Status = PublicationStatus
     Delivery = DeliveryStatus
+    Review = ReviewState
 
     reference = models.CharField(
         max_length=60,
@@ -194,6 +205,25 @@ class Activity(models.Model):
         "Project", blank=True, related_name="activities"
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    # Review of a draft (activities/review.py): each step is a change of these fields,
+    # so the audit history lists it (who, when, the comment of a return).
+    review_state = models.CharField(
+        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.NONE
+    )
+    submitted_at = models.DateTimeField(
+        _("submitted at"), null=True, blank=True, help_text="When it was last submitted."
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="activities_submitted",
+        verbose_name=_("submitted by"),
+    )
+    review_comment = models.TextField(
+        _("review comment"), blank=True, help_text="What a manager asks to fix (a return)."
+    )
     source_document = models.ForeignKey(
         SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
     )
@@ -253,6 +283,8 @@ class Activity(models.Model):
             models.Index(fields=["status", "start_date"]),
             models.Index(fields=["start_date", "end_date"]),
             models.Index(fields=["kind"]),
+            # The review queue and "returned to me": drafts by review state, oldest first.
+            models.Index(fields=["review_state", "submitted_at"]),
             # The lists' default order (newest first), so that a page of 20 is read from
             # the index instead of sorting every published activity.
             models.Index(
@@ -272,6 +304,15 @@ class Activity(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(delivery__in=DeliveryStatus.values), name="activity_delivery_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(review_state__in=ReviewState.values), name="activity_review_known"
+            ),
+            # A published activity is out of review; a draft in review says when it went in.
+            models.CheckConstraint(
+                condition=Q(review_state=ReviewState.NONE)
+                | (Q(status=PublicationStatus.DRAFT) & Q(submitted_at__isnull=False)),
+                name="activity_review_only_of_submitted_drafts",
             ),
             models.CheckConstraint(
                 condition=Q(hours__isnull=True) | Q(hours__gt=0), name="activity_hours_positive"

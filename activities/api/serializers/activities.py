@@ -183,6 +183,7 @@ class ActivitySerializer(StrictModelSerializer):
             "sessions",
             "postponements",
             "status",
+            "review_state",
             "venue_country",
             "venue_city",
             "venue_label",
@@ -209,8 +210,10 @@ class ActivitySerializer(StrictModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # The review changes through its own actions (POST .../submit/, /return/, /publish/).
         read_only_fields = [
             "reference",
+            "review_state",
             "is_synthetic",
             "created_at",
             "updated_at",
