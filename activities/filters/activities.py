@@ -18,6 +18,7 @@ from ..models import (
     Audience,
     BeneficiaryGroup,
     Donor,
+    Hub,
     Language,
     Mandate,
     Mentor,
@@ -107,6 +108,17 @@ class ActivityFilterSet(django_filters.FilterSet):
             "a row of their people names it. Not where they were held (see held_in)."
         ),
     )
+    hub = code_of(
+        Hub,
+        "code",
+        "hub code",
+        method="filter_hub",
+        help_text=(
+            "Regional hub code (e.g. el-salvador). Activities in a country or region the hub "
+            "covers (as region and country match them); none while its coverage is not "
+            "recorded. Not the hub's mentors (see mentor)."
+        ),
+    )
     held_in = PlaceCodeFilter(
         method="filter_held_in",
         help_text=(
@@ -191,6 +203,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             "quarter",
             "region",
             "country",
+            "hub",
             "held_in",
             "delivery",
             "theme",
@@ -230,6 +243,10 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def filter_country(self, queryset, name, value):
         return queryset.in_place(value)
+
+    def filter_hub(self, queryset, name, value):
+        # The coverage as it is now (two small queries); each place by rule 3.
+        return queryset.in_any_place([*value.countries.all(), *value.regions.all()])
 
     def filter_held_in(self, queryset, name, value):
         return queryset.held_in(value)

@@ -3,7 +3,7 @@
 Reading guide
 - places.py: Region and Country, the UN M49 standard (loaded from a maintained source).
 - references.py: the directories records point to (themes, audiences, languages,
-  partners, mandates, donors, mentors, source documents).
+  partners, mandates, donors, regional hubs, mentors, source documents).
 - activities.py: Activity is one delivery (most often a training).
 - beneficiaries.py: BeneficiaryGroup rows say how many people an activity reached, by
   audience, sex and country, with a qualifier (precision.py).
@@ -70,6 +70,7 @@ from .precision import DatePrecision, Qualifier, format_period
 from .references import (
     Audience,
     Donor,
+    Hub,
     Language,
     Mandate,
     Mentor,
@@ -132,6 +133,7 @@ __all__ = [
     "HistoricalActivity_themes",
     "HistoricalBeneficiaryGroup",
     "Indicator",
+    "Hub",
     "IndicatorKind",
     "IndicatorValue",
     "Language",
