@@ -283,7 +283,9 @@ def activity_in(place: Place, activity: str = "pk") -> Q:
 def activity_in_any(places: Iterable[Place], activity: str = "pk") -> Q:
     """Activities in at least one of `places` (rule 3 for each; none given: nothing). A
     hub's coverage is such a set: `hub=<code>` finds the activities in a covered place."""
-    condition = Q(pk__in=[])
+    # "No activity" as a condition the database can read (an id is never NULL): an empty
+    # IN () would not compile into the stats engine's SQL.
+    condition = Q(**{f"{activity}__isnull": True})
     for place in places:
         condition |= activity_in(place, activity)
     return condition
