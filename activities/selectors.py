@@ -304,6 +304,10 @@ def hub_list() -> QuerySet[Hub]:
     )
 
 
+def hub_mentors(hub: Hub) -> QuerySet[Mentor]:
+    return hub.mentors.select_related("hub_country").prefetch_related("regions_covered", "themes")
+
+
 def hub_officers_count(hub: Hub) -> int:
     """How many officers' scopes name the hub (never who they are: staff names stay off
     public pages)."""
