@@ -9,15 +9,20 @@ from django.shortcuts import get_object_or_404, render
 
 from .. import counting, selectors
 from ..answer_cache import cached_page
-from ..models import Activity, Hub
+from ..models import Activity, Country, Hub, Region
 from .common import activities_url, page_totals, person_answer, stats_for
+
+
+def covered_places(hub: Hub) -> list[Country | Region]:
+    """The countries and regions the hub covers (prefetched by the selectors)."""
+    return [*hub.countries.all(), *hub.regions.all()]
 
 
 def hub_delivery(request: HttpRequest, hub: Hub, **question) -> dict | None:
     """The engine's answer for the activities within the hub's coverage (what took place,
     counting rule 10, as the user may count it); None while no coverage is recorded (no
     activity is then within it, and the page says why)."""
-    places = [*hub.countries.all(), *hub.regions.all()]  # prefetched by the selectors
+    places = covered_places(hub)
     if not places:
         return None
     counted = Activity.objects.aggregated_for(request.user).delivered_as().in_any_place(places)
@@ -44,7 +49,7 @@ def hub_detail(request: HttpRequest, code: str) -> HttpResponse:
         counted = (
             Activity.objects.aggregated_for(request.user)
             .delivered_as()
-            .in_any_place([*hub.countries.all(), *hub.regions.all()])
+            .in_any_place(covered_places(hub))
         )
         totals = page_totals(delivery, request.user, person_answer(counted, user=request.user))
     context = {

@@ -67,7 +67,9 @@ ActivityRefSerializer = _reference(Activity, ["id", "reference", "title"], "Acti
 
 
 class HubRefSerializer(serializers.ModelSerializer):
-    display_name = serializers.CharField(read_only=True, help_text="Its name, else '<country> hub'.")
+    display_name = serializers.CharField(
+        read_only=True, help_text="Its name, else '<country> hub'."
+    )
 
     class Meta:
         model = Hub
