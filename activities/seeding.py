@@ -322,16 +322,15 @@ def _load_hubs(seed: dict[str, Any]) -> dict[str, Hub]:
     staff is kept: the seed sets only what the report says."""
     hubs: dict[str, Hub] = {}
     for row in seed["hubs"]:
-        hubs[row["code"]] = upsert(
-            Hub,
-            {"code": row["code"]},
-            {
-                "location": Country.objects.get(iso3=row["location"]),
-                "description": seed["hub_description"],
-                "coverage_note": seed["hub_coverage_note"],
-                "source_paragraph": row["paragraph"],
-            },
-        )
+        values: dict[str, Any] = {
+            "location": Country.objects.get(iso3=row["location"]),
+            "description": seed["hub_description"],
+            "source_paragraph": row["paragraph"],
+        }
+        if not Hub.objects.filter(code=row["code"]).exists():
+            # Said once: staff who record the coverage rewrite the note with it.
+            values["coverage_note"] = seed["hub_coverage_note"]
+        hubs[row["code"]] = upsert(Hub, {"code": row["code"]}, values)
     return hubs
 
 
