@@ -301,6 +301,7 @@ def hub_list() -> QuerySet[Hub]:
             Prefetch("regions", queryset=Region.objects.order_by("path")),
         )
         .annotate(mentors_count=Count("mentors", distinct=True))
+        .order_by("code")  # Meta.ordering is not applied to a GROUP BY query
     )
 
 
