@@ -287,7 +287,7 @@ def theme_tree() -> list[tuple[str, str, bool]]:
 
 
 def mentor_list() -> QuerySet[Mentor]:
-    return Mentor.objects.select_related("hub_country", "hub").prefetch_related(
+    return Mentor.objects.select_related("hub_country", "hub__location").prefetch_related(
         "regions_covered", "themes"
     )
 

@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from activities import counting, services, stats
+from activities import answer_cache, counting, services, stats
 from activities.models import (
     Activity,
     BeneficiaryGroup,
@@ -293,3 +293,9 @@ def test_the_hubs_api_reads_for_everyone_and_writes_for_administrators(api, admi
     assert created.status_code == 201, created.json()
     assert created.json()["regions"] == [{"code": "054", "name": "Melanesia"}]
     assert api.get("/api/v1/hubs/pacific/").json()["display_name"] == "Fiji hub"
+
+
+def test_the_hub_tables_move_the_data_version():
+    tables = answer_cache.versioned_tables()
+    assert {"activities_hub", "activities_hub_countries", "activities_hub_regions"} <= set(tables)
+    assert answer_cache.missing_triggers() == []
