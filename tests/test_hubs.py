@@ -299,3 +299,11 @@ def test_the_hub_tables_move_the_data_version():
     tables = answer_cache.versioned_tables()
     assert {"activities_hub", "activities_hub_countries", "activities_hub_regions"} <= set(tables)
     assert answer_cache.missing_triggers() == []
+
+
+def test_create_role_user_gives_an_officer_a_hub_as_scope(roles):
+    from django.core.management import call_command
+
+    call_command("create_role_user", "elsa", "--role", "officer", "--hub", "senegal")
+    scope = OfficerScope.objects.get(user__username="elsa")
+    assert scope.hub == hub("senegal") and not scope.countries.exists()
