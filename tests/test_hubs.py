@@ -307,3 +307,20 @@ def test_create_role_user_gives_an_officer_a_hub_as_scope(roles):
     call_command("create_role_user", "elsa", "--role", "officer", "--hub", "senegal")
     scope = OfficerScope.objects.get(user__username="elsa")
     assert scope.hub == hub("senegal") and not scope.countries.exists()
+
+
+def test_a_mentor_cannot_be_put_at_a_hub_in_another_country(administrator_api):
+    mentor = Mentor.objects.get(hub__code="senegal")
+    response = administrator_api.patch(
+        f"/api/v1/mentors/{mentor.pk}/", {"hub": "thailand"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "hub" in response.json()
+
+
+def test_the_admin_lists_hubs_and_the_hub_of_each_officer_scope(superuser_client, hub_officer):
+    hubs = superuser_client.get("/admin/activities/hub/")
+    assert hubs.status_code == 200 and "el-salvador" in hubs.content.decode()
+    scopes = superuser_client.get("/admin/activities/officerscope/").content.decode()
+    assert "the el-salvador hub" in scopes
+    assert superuser_client.get(f"/admin/activities/hub/{hub().pk}/change/").status_code == 200
