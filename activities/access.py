@@ -16,7 +16,8 @@ The rules, in plain words (roles are set up in activities/roles.py)
   edit (published or draft) only activities within their scope. An activity is within
   the scope when it has at least one country or region and every one of its countries
   and regions lies under a country or region of the officer's OfficerScope (M49 path
-  prefix). An officer without a scope edits nothing.
+  prefix), or of its hub's coverage: the scope follows the hub when its coverage
+  changes. An officer without a scope edits nothing.
 - Programme managers and administrators (permission `edit_any_activity`; superusers
   have every permission) see and edit everything; managers publish.
 - An activity the user cannot see is a 404; one they see but may not edit is a 403
@@ -111,7 +112,8 @@ _SCOPE_CACHE = "_officer_scope_paths"
 
 
 def scope_paths(user: AnyUser) -> tuple[list[int], list[str]]:
-    """(country ids, region paths) of the user's OfficerScope; empty when none.
+    """(country ids, region paths) of the user's OfficerScope, with the countries and
+    regions its hub covers (a Hub's coverage, read live); empty when none.
 
     Cached on the user object: one request asks several times (list, pickers, checks).
     """
@@ -120,9 +122,23 @@ def scope_paths(user: AnyUser) -> tuple[list[int], list[str]]:
     cached: tuple[list[int], list[str]] | None = getattr(user, _SCOPE_CACHE, None)
     if cached is not None:
         return cached
+    # The scope's own places and its hub's coverage, one query each: the hub's coverage
+    # is read here, not copied, so the scope follows it (cached for one request only).
     paths: tuple[list[int], list[str]] = (
-        list(Country.objects.filter(officer_scopes__user=user).values_list("pk", flat=True)),
-        list(Region.objects.filter(officer_scopes__user=user).values_list("path", flat=True)),
+        list(
+            Country.objects.filter(
+                Q(officer_scopes__user=user) | Q(hubs_covering__officer_scopes__user=user)
+            )
+            .distinct()
+            .values_list("pk", flat=True)
+        ),
+        list(
+            Region.objects.filter(
+                Q(officer_scopes__user=user) | Q(hubs_covering__officer_scopes__user=user)
+            )
+            .distinct()
+            .values_list("path", flat=True)
+        ),
     )
     setattr(user, _SCOPE_CACHE, paths)
     return paths

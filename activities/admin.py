@@ -16,6 +16,7 @@ from .models import (
     Country,
     Donor,
     DonorViewer,
+    Hub,
     Kind,
     Language,
     Mandate,
@@ -408,14 +409,37 @@ class DonorAdmin(admin.ModelAdmin):
     list_select_related = ["country"]
 
 
+@admin.register(Hub)
+class HubAdmin(admin.ModelAdmin):
+    """A regional hub. Its coverage is read live by its officers' scopes: a country added
+    here is in their scope at once, one removed leaves it."""
+
+    list_display = ["code", "shown_name", "location", "coverage", "source_paragraph"]
+    search_fields = ["code", "name", "location__name"]
+    autocomplete_fields = ["location", "countries", "regions"]
+    list_select_related = ["location"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("countries", "regions")
+
+    @admin.display(description="name", ordering="name")
+    def shown_name(self, obj):
+        return obj.display_name
+
+    @admin.display(description="covers")
+    def coverage(self, obj):
+        names = [c.name for c in obj.countries.all()] + [r.name for r in obj.regions.all()]
+        return ", ".join(names) or "— (not recorded)"
+
+
 @admin.register(Mentor)
 class MentorAdmin(admin.ModelAdmin):
-    list_display = ["shown_name", "hub_country", "source_paragraph"]
+    list_display = ["shown_name", "hub", "hub_country", "source_paragraph"]
     list_filter = ["hub_country"]
-    search_fields = ["name", "hub_country__name"]
-    autocomplete_fields = ["hub_country", "regions_covered"]
+    search_fields = ["name", "hub_country__name", "hub__code"]
+    autocomplete_fields = ["hub_country", "hub", "regions_covered"]
     filter_horizontal = ["themes"]
-    list_select_related = ["hub_country"]
+    list_select_related = ["hub_country", "hub__location"]
 
     @admin.display(description="name", ordering="name")
     def shown_name(self, obj):
@@ -452,21 +476,23 @@ class ReportedFigureAdmin(admin.ModelAdmin):
 class OfficerScopeAdmin(admin.ModelAdmin):
     """The countries and regions a programme officer logs for (activities/access.py)."""
 
-    list_display = ["user", "places", "note"]
+    list_display = ["user", "places", "hub", "note"]
     search_fields = ["user__username", "user__email", "countries__name", "regions__name"]
-    autocomplete_fields = ["user", "countries", "regions"]
+    autocomplete_fields = ["user", "countries", "regions", "hub"]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
-            .select_related("user")
+            .select_related("user", "hub__location")
             .prefetch_related("countries", "regions")
         )
 
     @admin.display(description="countries and regions")
     def places(self, obj):
         names = [c.name for c in obj.countries.all()] + [r.name for r in obj.regions.all()]
+        if obj.hub_id is not None:
+            names.append(f"the {obj.hub.code} hub's coverage")
         return ", ".join(names) or "— (edits nothing)"
 
 

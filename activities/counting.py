@@ -280,6 +280,17 @@ def activity_in(place: Place, activity: str = "pk") -> Q:
     return condition
 
 
+def activity_in_any(places: Iterable[Place], activity: str = "pk") -> Q:
+    """Activities in at least one of `places` (rule 3 for each; none given: nothing). A
+    hub's coverage is such a set: `hub=<code>` finds the activities in a covered place."""
+    # "No activity" as a condition the database can read (an id is never NULL): an empty
+    # IN () would not compile into the stats engine's SQL.
+    condition = Q(**{f"{activity}__isnull": True})
+    for place in places:
+        condition |= activity_in(place, activity)
+    return condition
+
+
 def country_link_sources(place: Place | None = None) -> tuple[QuerySet[Any], QuerySet[Any]]:
     """The records that put an activity in a country (rule 3), as two querysets with
     `activity_id` and `country`: the countries it lists, and the rows of a region-scoped

@@ -67,6 +67,13 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
 
         return self.filter(counting.activity_in(place))
 
+    def in_any_place(self, places: Iterable[Country | Region]) -> Self:
+        """Activities in at least one of the places (counting rule 3), as a hub's
+        coverage; none given: no activity."""
+        from . import counting
+
+        return self.filter(counting.activity_in_any(places))
+
     def overlapping(
         self, start: datetime.date | None = None, end: datetime.date | None = None
     ) -> Self:

@@ -28,6 +28,7 @@ from .models import (
     Country,
     DatePrecision,
     FigureRole,
+    Hub,
     Kind,
     Language,
     Mandate,
@@ -301,14 +302,19 @@ def load_report_seed() -> dict[str, int]:
                 "source_paragraph": row["paragraph"],
             },
         )
+    hubs = _load_hubs(seed)
     mentors: dict[str, Mentor] = {}
     for row in seed["mentors"]:
-        hub = Country.objects.get(iso3=row["hub_country"])
+        hub_country = Country.objects.get(iso3=row["hub_country"])
         # The report names no mentor: one unnamed record per hub, found by its hub.
         mentor = upsert(
             Mentor,
-            {"hub_country": hub, "name": ""},
-            {"note": seed["mentor_note"], "source_paragraph": row["paragraph"]},
+            {"hub_country": hub_country, "name": ""},
+            {
+                "hub": hubs[row["hub"]],
+                "note": seed["mentor_note"],
+                "source_paragraph": row["paragraph"],
+            },
         )
         set_m2m(mentor.themes, [themes[slug] for slug in row["themes"]])
         mentors[row["key"]] = mentor
@@ -331,8 +337,27 @@ def load_report_seed() -> dict[str, int]:
         "partners": Partner.objects.count(),
         "mandates": Mandate.objects.count(),
         "mentors": Mentor.objects.count(),
+        "hubs": Hub.objects.count(),
         "themes": Theme.objects.count(),
     }
+
+
+def _load_hubs(seed: dict[str, Any]) -> dict[str, Hub]:
+    """The report's regional hubs, by code: their country and the paragraph, and no
+    coverage, no city and no name (the report gives none). A coverage recorded since by
+    staff is kept: the seed sets only what the report says."""
+    hubs: dict[str, Hub] = {}
+    for row in seed["hubs"]:
+        values: dict[str, Any] = {
+            "location": Country.objects.get(iso3=row["location"]),
+            "description": seed["hub_description"],
+            "source_paragraph": row["paragraph"],
+        }
+        if not Hub.objects.filter(code=row["code"]).exists():
+            # Said once: staff who record the coverage rewrite the note with it.
+            values["coverage_note"] = seed["hub_coverage_note"]
+        hubs[row["code"]] = upsert(Hub, {"code": row["code"]}, values)
+    return hubs
 
 
 def _load_activity(row: dict[str, Any], source: SourceDocument, themes) -> Activity:

@@ -32,6 +32,7 @@ from .models import (
     Country,
     Donor,
     FigureRole,
+    Hub,
     Mandate,
     Mentor,
     Partner,
@@ -334,9 +335,32 @@ def theme_tree() -> list[tuple[str, str, bool]]:
 
 
 def mentor_list() -> QuerySet[Mentor]:
-    return Mentor.objects.select_related("hub_country").prefetch_related(
+    return Mentor.objects.select_related("hub_country", "hub__location").prefetch_related(
         "regions_covered", "themes"
     )
+
+
+def hub_list() -> QuerySet[Hub]:
+    """Hubs with their country, coverage (prefetched) and number of mentors."""
+    return (
+        Hub.objects.select_related("location")
+        .prefetch_related(
+            Prefetch("countries", queryset=Country.objects.order_by("name")),
+            Prefetch("regions", queryset=Region.objects.order_by("path")),
+        )
+        .annotate(mentors_count=Count("mentors", distinct=True))
+        .order_by("code")  # Meta.ordering is not applied to a GROUP BY query
+    )
+
+
+def hub_mentors(hub: Hub) -> QuerySet[Mentor]:
+    return hub.mentors.select_related("hub_country").prefetch_related("regions_covered", "themes")
+
+
+def hub_officers_count(hub: Hub) -> int:
+    """How many officers' scopes name the hub (never who they are: staff names stay off
+    public pages)."""
+    return hub.officer_scopes.count()
 
 
 def partner_list() -> QuerySet[Partner]:

@@ -3,7 +3,7 @@ its query parameters (/activities/?region=013&year=2020)."""
 
 from django.urls import path, re_path
 
-from .views import activities, dashboard, directories, donor, places, projects, reports
+from .views import activities, dashboard, directories, donor, hubs, places, projects, reports
 
 app_name = "pages"
 
@@ -18,6 +18,8 @@ urlpatterns = [
     path("activities/<int:pk>/", activities.activity_detail, name="activity_detail"),
     re_path(r"^regions/(?P<code>[0-9]{3})/$", places.region_detail, name="region_detail"),
     re_path(r"^countries/(?P<iso2>[A-Za-z]{2})/$", places.country_detail, name="country_detail"),
+    path("hubs/", hubs.hub_list, name="hub_list"),
+    re_path(r"^hubs/(?P<code>[-a-zA-Z0-9_]+)/$", hubs.hub_detail, name="hub_detail"),
     path("mentors/", directories.mentor_list, name="mentor_list"),
     path("partners/", directories.partner_list, name="partner_list"),
     path("mandates/", directories.mandate_list, name="mandate_list"),

@@ -50,6 +50,12 @@ PAGES = {
         "Pays ayant des activités",
         "Países con actividades",
     ),
+    "/hubs/": ("Regional hubs", "Pôles régionaux", "Centros regionales"),
+    "/hubs/senegal/": (
+        "Delivery within its coverage",
+        "Réalisations dans sa couverture",
+        "Ejecución dentro de su cobertura",
+    ),
     "/figures/": ("Reported figures", "Chiffres communiqués", "Cifras informadas"),
     "/projects/": (
         "The funded work activities belong to",

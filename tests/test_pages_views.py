@@ -27,6 +27,9 @@ PAGES = [
     "/countries/BZ/",
     "/countries/FR/",
     "/mentors/",
+    "/hubs/",
+    "/hubs/el-salvador/",
+    "/activities/?hub=el-salvador",
     "/partners/",
     "/mandates/",
     "/figures/",
@@ -63,6 +66,7 @@ def test_the_addresses_are_the_ones_people_guess():
     assert reverse("pages:country_detail", args=["SV"]) == "/countries/SV/"
     for name, url in [
         ("mentor_list", "/mentors/"),
+        ("hub_list", "/hubs/"),
         ("partner_list", "/partners/"),
         ("mandate_list", "/mandates/"),
         ("figure_list", "/figures/"),

@@ -25,6 +25,7 @@ from activities.filters import (
     ActivityFilterSet,
     CountryFilterSet,
     DonorFilterSet,
+    HubFilterSet,
     MandateFilterSet,
     MentorFilterSet,
     PartnerFilterSet,
@@ -37,6 +38,7 @@ from activities.models import (
     Audience,
     Country,
     Donor,
+    Hub,
     Kind,
     Language,
     Mandate,
@@ -253,6 +255,25 @@ class MentorViewSet(ApiViewSet):
 
     def get_queryset(self):
         return selectors.mentor_list()
+
+
+@documented("hub", "hubs")
+class HubViewSet(ApiViewSet):
+    """Regional hubs: the country each is based in, the countries and regions it covers
+    (empty: not recorded) and how many mentors work from it. `hub=<code>` on activities
+    and stats asks for the activities within its coverage."""
+
+    serializer_class = serializers.HubSerializer
+    filterset_class = HubFilterSet
+    lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
+    ordering_fields = {"code": "code", "location": "location__name"}
+    ordering = ["code"]
+
+    queryset = Hub.objects.none()  # the model, for the permission class
+
+    def get_queryset(self):
+        return selectors.hub_list()
 
 
 @documented("mandate", "mandates")

@@ -26,6 +26,7 @@ from .projects import IndicatorFilterSet, ProjectFilterSet
 from .references import (
     CountryFilterSet,
     DonorFilterSet,
+    HubFilterSet,
     MandateFilterSet,
     MentorFilterSet,
     PartnerFilterSet,
@@ -39,6 +40,7 @@ __all__ = [
     "CountryCodeFilter",
     "CountryFilterSet",
     "DonorFilterSet",
+    "HubFilterSet",
     "IndicatorFilterSet",
     "MandateFilterSet",
     "MentorFilterSet",

@@ -18,6 +18,7 @@ from ..models import (
     Audience,
     BeneficiaryGroup,
     Donor,
+    Hub,
     Kind,
     Language,
     Mandate,
@@ -108,6 +109,17 @@ class ActivityFilterSet(django_filters.FilterSet):
         help_text=(
             "ISO alpha-2 or alpha-3. Activities benefiting the country: they list it, or "
             "a row of their people names it. Not where they were held (see held_in)."
+        ),
+    )
+    hub = code_of(
+        Hub,
+        "code",
+        "hub code",
+        method="filter_hub",
+        help_text=(
+            "Regional hub code (e.g. el-salvador). Activities in a country or region the hub "
+            "covers (as region and country match them); none while its coverage is not "
+            "recorded. Not the hub's mentors (see mentor)."
         ),
     )
     held_in = PlaceCodeFilter(
@@ -206,6 +218,7 @@ class ActivityFilterSet(django_filters.FilterSet):
             "quarter",
             "region",
             "country",
+            "hub",
             "held_in",
             "delivery",
             "theme",
@@ -245,6 +258,10 @@ class ActivityFilterSet(django_filters.FilterSet):
 
     def filter_country(self, queryset, name, value):
         return queryset.in_place(value)
+
+    def filter_hub(self, queryset, name, value):
+        # The coverage as it is now (two small queries); each place by rule 3.
+        return queryset.in_any_place([*value.countries.all(), *value.regions.all()])
 
     def filter_held_in(self, queryset, name, value):
         return queryset.held_in(value)

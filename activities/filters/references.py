@@ -11,7 +11,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 
 from .. import counting
-from ..models import Country, Donor, Mandate, Mentor, Partner, Region, Theme
+from ..models import Country, Donor, Hub, Mandate, Mentor, Partner, Region, Theme
 from .fields import (
     BooleanFilter,
     CountryCodeFilter,
@@ -103,10 +103,21 @@ class PartnerFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value))
 
 
+class HubFilterSet(django_filters.FilterSet):
+    location = CountryCodeFilter(
+        field_name="location", help_text="ISO alpha-2 or alpha-3 of the hub's country."
+    )
+
+    class Meta:
+        model = Hub
+        fields = ["location"]
+
+
 class MentorFilterSet(django_filters.FilterSet):
     hub_country = CountryCodeFilter(
         field_name="hub_country", help_text="ISO alpha-2 or alpha-3 of the hub."
     )
+    hub = code_of(Hub, "code", "hub code", field_name="hub", help_text="Hub code.")
     region = code_of(
         Region,
         "code",
@@ -120,7 +131,7 @@ class MentorFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = Mentor
-        fields = ["hub_country", "region", "theme"]
+        fields = ["hub_country", "hub", "region", "theme"]
 
     def filter_region(self, queryset, name, value):
         through = Mentor.regions_covered.through

@@ -3,7 +3,7 @@
 Reading guide
 - places.py: Region and Country, the UN M49 standard (loaded from a maintained source).
 - references.py: the directories records point to (themes, audiences, languages,
-  partners, mandates, donors, mentors, source documents).
+  partners, mandates, donors, regional hubs, mentors, source documents).
 - kinds.py: Kind and ModalityOption, the kinds of activity and modalities of delivery an
   administrator manages, named by codes (ActivityKind and Modality are the built-in ones).
 - activities.py: Activity is one delivery (most often a training).
@@ -79,6 +79,7 @@ from .precision import DatePrecision, Qualifier, format_period
 from .references import (
     Audience,
     Donor,
+    Hub,
     Language,
     Mandate,
     Mentor,
@@ -143,6 +144,7 @@ __all__ = [
     "HistoricalActivity_themes",
     "HistoricalBeneficiaryGroup",
     "HistoricalEvidenceFile",
+    "Hub",
     "Indicator",
     "IndicatorKind",
     "IndicatorValue",

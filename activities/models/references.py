@@ -158,11 +158,55 @@ class Donor(models.Model):
         return self.name
 
 
+class Hub(models.Model):
+    """A regional hub: where mentors work from, and the countries and regions it covers.
+
+    Coverage is what the hub serves: an officer whose scope names the hub logs and edits
+    activities within it (activities/access.py), read live, so a change of coverage
+    changes the officer's scope at once; `hub=<code>` finds the activities in a covered
+    place (counting rule 3). Empty coverage means not recorded, never "everywhere": the
+    2020 report names the five hubs' countries and not the regions they serve.
+    """
+
+    code = models.SlugField(max_length=60, unique=True, help_text="e.g. el-salvador")
+    name = models.CharField(
+        max_length=200, blank=True, help_text="Empty: the hub is called after its country."
+    )
+    location = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="hubs_based")
+    city = models.CharField(max_length=120, blank=True, help_text="Only when a source gives it.")
+    countries = models.ManyToManyField(Country, blank=True, related_name="hubs_covering")
+    regions = models.ManyToManyField(Region, blank=True, related_name="hubs_covering")
+    description = models.TextField(blank=True)
+    coverage_note = models.TextField(
+        blank=True, help_text="What the source says (or does not say) of the coverage."
+    )
+    source_paragraph = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The hub's name, else "<country> hub" in the reader's language."""
+        return self.name or gettext("%(country)s hub") % {"country": self.location.display_name}
+
+
 class Mentor(models.Model):
     """A mentor based at a hub. The report names no mentor: `name` stays empty then."""
 
     name = models.CharField(max_length=200, blank=True, help_text="Empty when not published.")
     hub_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="mentors")
+    hub = models.ForeignKey(
+        Hub,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mentors",
+        help_text="The hub they work from; its country is the mentor's hub country.",
+    )
     regions_covered = models.ManyToManyField(Region, blank=True, related_name="mentors")
     themes = models.ManyToManyField(Theme, blank=True, related_name="mentors")
     note = models.TextField(blank=True)
@@ -173,6 +217,12 @@ class Mentor(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        """A mentor's hub country is the country of their hub (the hub sets it)."""
+        super().clean()
+        if self.hub_id is not None:
+            self.hub_country_id = self.hub.location_id  # type: ignore[union-attr]
 
     @property
     def display_name(self) -> str:

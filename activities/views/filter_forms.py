@@ -59,6 +59,7 @@ FILTER_LABELS: dict[str, StrOrPromise] = {
     "region": gettext_lazy("Region (M49)"),
     "country": gettext_lazy("Country benefiting"),
     "held_in": gettext_lazy("Held in"),
+    "hub": gettext_lazy("Within a hub's coverage (code)"),
     "delivery": gettext_lazy("Delivery"),
     "year": gettext_lazy("Year"),
     "quarter": gettext_lazy("Quarter"),
@@ -178,6 +179,8 @@ def prepare_activity_filters(filterset: ActivityFilterSet, user) -> None:
     fields["date_from"].widget = forms.DateInput(attrs={"type": "date"})
     fields["date_to"].widget = forms.DateInput(attrs={"type": "date"})
     fields["month"].widget = forms.TextInput(attrs={"placeholder": "YYYY-MM"})
+    # A code, as the hub pages link it: a select would cost the page a query.
+    fields["hub"].widget = forms.TextInput(attrs={"placeholder": "el-salvador"})
     fields["delivery"].widget = forms.Select(choices=_delivery_choices())
     # The country select's own options (read once, no query more).
     country_options = list(fields["country"].widget.choices)[1:]

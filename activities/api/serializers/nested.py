@@ -17,6 +17,7 @@ from activities.models import (
     Audience,
     Country,
     Donor,
+    Hub,
     Language,
     Mandate,
     Mentor,
@@ -65,6 +66,17 @@ FigureRefSerializer = _reference(ReportedFigure, ["code", "role"], "FigureRefSer
 ActivityRefSerializer = _reference(Activity, ["id", "reference", "title"], "ActivityRefSerializer")
 
 
+class HubRefSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(
+        read_only=True, help_text="Its name, else '<country> hub'."
+    )
+
+    class Meta:
+        model = Hub
+        fields = ["code", "display_name"]
+        read_only_fields = fields
+
+
 class MentorRefSerializer(serializers.ModelSerializer):
     hub_country = serializers.CharField(source="hub_country.iso2", help_text="ISO alpha-2")
 
@@ -94,6 +106,10 @@ def regions_field(**kwargs: Any) -> CodeRelatedField:
 def region_read_field(**kwargs: Any) -> CodeRelatedField:
     """A region shown nested and never written (a country's region, a region's parent)."""
     return _code_field(RegionRefSerializer, "M49 region code", "code", read_only=True, **kwargs)
+
+
+def hubs_field(**kwargs: Any) -> CodeRelatedField:
+    return _code_field(HubRefSerializer, "hub code", "code", queryset=Hub.objects.all(), **kwargs)
 
 
 def themes_field(**kwargs: Any) -> CodeRelatedField:

@@ -11,6 +11,7 @@ from activities.models import (
     Audience,
     Country,
     Donor,
+    Hub,
     Kind,
     Language,
     Mandate,
@@ -21,7 +22,13 @@ from activities.models import (
     Theme,
 )
 
-from .nested import countries_field, region_read_field, regions_field, themes_field
+from .nested import (
+    countries_field,
+    hubs_field,
+    region_read_field,
+    regions_field,
+    themes_field,
+)
 
 
 class CountrySerializer(StrictModelSerializer):
@@ -141,8 +148,42 @@ class PartnerSerializer(StrictModelSerializer):
         ]
 
 
+class HubSerializer(StrictModelSerializer):
+    """A regional hub: where it is, what it covers (empty: not recorded) and how many
+    mentors work from it. Its officers are not named here."""
+
+    location = countries_field(help_text="The country the hub is based in.")
+    countries = countries_field(
+        many=True, required=False, help_text="Countries it covers (empty: not recorded)."
+    )
+    regions = regions_field(
+        many=True, required=False, help_text="M49 regions it covers (empty: not recorded)."
+    )
+    mentors_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Hub
+        fields = [
+            "code",
+            "name",
+            "display_name",
+            "location",
+            "city",
+            "countries",
+            "regions",
+            "description",
+            "coverage_note",
+            "source_paragraph",
+            "mentors_count",
+        ]
+        read_only_fields = ["display_name"]
+
+
 class MentorSerializer(StrictModelSerializer):
     hub_country = countries_field()
+    hub = hubs_field(
+        allow_null=True, required=False, help_text="The hub they work from (its code)."
+    )
     regions_covered = regions_field(many=True, required=False)
     themes = themes_field(many=True, required=False)
 
@@ -153,12 +194,24 @@ class MentorSerializer(StrictModelSerializer):
             "name",
             "display_name",
             "hub_country",
+            "hub",
             "regions_covered",
             "themes",
             "note",
             "source_paragraph",
         ]
         read_only_fields = ["display_name"]
+
+    def validate(self, attrs):
+        """A mentor's hub country is their hub's country."""
+        attrs = super().validate(attrs)
+        hub = attrs.get("hub", getattr(self.instance, "hub", None))
+        country = attrs.get("hub_country", getattr(self.instance, "hub_country", None))
+        if hub is not None and country is not None and hub.location_id != country.pk:
+            raise serializers.ValidationError(
+                {"hub": f"The {hub.code} hub is in {hub.location.iso2}, not {country.iso2}."}
+            )
+        return attrs
 
 
 class MandateSerializer(StrictModelSerializer):

@@ -2,6 +2,7 @@
 
     manage.py create_role_user olga --role officer --regions 013 --email olga@example.org
     manage.py create_role_user wale --role officer --countries SEN BFA
+    manage.py create_role_user elsa --role officer --hub el-salvador
     manage.py create_role_user mona --role manager
     manage.py create_role_user dana --role donor --donor "Example Foundation"
     manage.py create_role_user ada --role administrator
@@ -9,6 +10,9 @@
 The password is asked for interactively, or read from the environment variable named by
 --password-env (for scripts); without either the user gets an unusable password and
 can be given one with `manage.py changepassword`.
+
+--hub (a hub code) makes the hub's coverage part of an officer's scope, as it changes
+(activities/access.py); with countries or regions, the scope is both.
 
 --donor (name or id, repeatable in one list) links a donor viewer to their donors
 (DonorViewer): they count the drafts those donors fund and see their projects at
@@ -27,7 +31,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from activities.models import Country, Donor, DonorViewer, OfficerScope, Region
+from activities.models import Country, Donor, DonorViewer, Hub, OfficerScope, Region
 from activities.roles import (
     ADMINISTRATOR,
     DONOR_VIEWER,
@@ -56,6 +60,7 @@ class Command(BaseCommand):
             "--countries", nargs="*", default=[], help="ISO alpha-3 codes (officers)"
         )
         parser.add_argument("--regions", nargs="*", default=[], help="M49 codes (officers)")
+        parser.add_argument("--hub", default=None, help="Hub code (officers): its coverage")
         parser.add_argument(
             "--password-env", help="Read the password from this environment variable"
         )
@@ -80,8 +85,15 @@ class Command(BaseCommand):
         )
         if unknown:
             raise CommandError(f"Unknown country or region codes: {', '.join(unknown)}")
-        if role == "officer" and not (found_countries or found_regions):
-            raise CommandError("An officer needs --countries and/or --regions (their scope).")
+        hub = None
+        if options.get("hub"):
+            hub = Hub.objects.filter(code=options["hub"]).first()
+            if hub is None:
+                raise CommandError(f"Unknown hub code: {options['hub']}")
+        if role == "officer" and not (found_countries or found_regions or hub):
+            raise CommandError(
+                "An officer needs --countries, --regions and/or --hub (their scope)."
+            )
         donors = self._donors(options.get("donors"))
         if donors and role != "donor":
             raise CommandError("--donor is for donor viewers (--role donor).")
@@ -101,15 +113,19 @@ class Command(BaseCommand):
         user.save()
         user.groups.remove(*[groups[name] for name in ROLES])
         user.groups.add(Group.objects.get(name=role_name))
-        if found_countries or found_regions:
+        if found_countries or found_regions or hub:
             scope, _ = OfficerScope.objects.get_or_create(user=user)
             scope.countries.set(found_countries)
             scope.regions.set(found_regions)
+            if scope.hub != hub:
+                scope.hub = hub
+                scope.save(update_fields=["hub"])
         if donors is not None:
             DonorViewer.objects.filter(user=user).exclude(donor__in=donors).delete()
             for donor in donors:
                 DonorViewer.objects.get_or_create(user=user, donor=donor)
         codes = [c.iso3 for c in found_countries] + [r.code for r in found_regions]
+        codes += [f"hub {hub.code}"] if hub else []
         scope_text = f", scope {', '.join(codes)}" if codes else ""
         donor_text = f", donors {', '.join(d.name for d in donors)}" if donors else ""
         self.stdout.write(
