@@ -120,6 +120,18 @@ PAGES = [
     # templates: labels without `for`, help text below a 4.5:1 contrast).
     Page("log form", "officer-log", "officer", lambda d: "/log/"),
     Page("my activities", "officer-my-activities", "officer", lambda d: "/my/activities/"),
+    Page("hub list", "pages:hub_list", "anonymous", lambda d: "/hubs/"),
+    Page("hub", "pages:hub_detail", "anonymous", lambda d: "/hubs/el-salvador/"),
+    Page("review queue", "review-queue", "manager", lambda d: "/review/"),
+    Page("returned to me", "review-returned", "officer", lambda d: "/review/returned/"),
+    Page("notifications", "notifications", "manager", lambda d: "/notifications/"),
+    Page("bulk entry", "officer-import", "officer", lambda d: "/log/import/"),
+    Page(
+        "bulk entry preview",
+        "officer-import-preview",
+        "officer",
+        lambda d: f"/log/import/preview/{d['import_token']}/",
+    ),
     Page(
         "edit form",
         "officer-activity-edit",
@@ -198,6 +210,10 @@ NOT_PAGES = {
     "evidence-public": "POST only: it redirects to the record",
     "evidence-delete": "POST only: it redirects to the record",
     "evidence-import-attendance": "POST only: it redirects to the attendance import's preview",
+    "officer-import-template": "an empty CSV or XLSX sheet, not a page",
+    "review-activity-submit": "POST only: it redirects to the record",
+    "review-activity-return": "POST only: it redirects to the record",
+    "notifications-read": "POST only: it redirects to the notifications",
 }
 
 
@@ -281,6 +297,23 @@ def _data() -> dict:
         filename="asistencia.csv",
         data=csv_bytes(people(4)),
     )
+    # A sheet of activities waiting for its preview (bulk entry): two rows, one of them
+    # with an error, so the preview shows both outcomes.
+    import_token = uploads.keep(
+        user_id=officer.pk,
+        activity_id=0,
+        filename="activities.csv",
+        data=(
+            b"reference,title,start_date,end_date,countries\r\n"
+            b"a11y-1,Prosecutors in San Salvador,2021-03-01,2021-03-02,SV\r\n"
+            b"a11y-2,,2021-03-01,2021-02-01,SV\r\n"
+        ),
+    )
+    # The officer submits the draft: the manager's queue holds it, a notification too.
+    from activities import review
+
+    draft.refresh_from_db()
+    review.activity_submit(activity=draft, by=officer, expected_version=draft.version)
     published = Activity.objects.filter(reference="report-2020/F16").get()
     return {
         "users": {"officer": officer, "manager": manager, "donor": donor},
@@ -290,6 +323,7 @@ def _data() -> dict:
         "person": kept.pk,
         "duplicate": duplicate.pk,
         "token": token,
+        "import_token": import_token,
     }
 
 
