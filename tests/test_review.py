@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import review, review_selectors, services
-from activities.models import Activity, OfficerScope
+from activities.models import Activity, Country, Hub, OfficerScope
 from tests.fixtures_roles import make_draft
 
 pytestmark = pytest.mark.django_db
@@ -189,8 +189,14 @@ def test_a_stale_version_submits_nothing(officer, salvador_draft):
 def three_submitted(officer, west_africa_officer, salvador_draft, sahel_draft):
     """Two drafts from Central America (hub El Salvador), one from West Africa (hub
     Senegal), the Sahel one waiting for ten days."""
-    OfficerScope.objects.filter(user=officer).update(note="El Salvador hub")
-    OfficerScope.objects.filter(user=west_africa_officer).update(note="Senegal hub")
+    salvador_hub = Hub.objects.get_or_create(
+        code="el-salvador", defaults={"location": Country.objects.get(iso2="SV")}
+    )[0]
+    senegal_hub = Hub.objects.get_or_create(
+        code="senegal", defaults={"location": Country.objects.get(iso2="SN")}
+    )[0]
+    OfficerScope.objects.filter(user=officer).update(hub=salvador_hub)
+    OfficerScope.objects.filter(user=west_africa_officer).update(hub=senegal_hub)
     second = make_draft("Guatemala judges on electronic evidence", ["GTM"], by=officer)
     for activity, by in (
         (salvador_draft, officer),
@@ -213,7 +219,8 @@ def test_the_queue_filters_by_hub_region_and_time_waiting(manager_client, three_
         return {a.title for a in response.context["activities"]}
 
     assert titles({}) == {salvador.title, guatemala.title, sahel.title}
-    assert titles({"hub": "Senegal hub"}) == {sahel.title}
+    assert titles({"hub": "senegal"}) == {sahel.title}
+    assert titles({"hub": "el-salvador"}) == {salvador.title, guatemala.title}
     assert titles({"region": "013"}) == {salvador.title, guatemala.title}
     assert titles({"waiting": "7"}) == {sahel.title}
     assert manager_client.get(reverse("review-queue"), {"region": "999"}).status_code == 400

@@ -1,4 +1,5 @@
-"""The review queue's filters (/review/): hub, region, time waiting."""
+"""The review queue's filters (/review/): the submitting officer's hub, region, time
+waiting."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from activities.models import Activity, OfficerScope, Region
+from activities.models import Activity, Hub, Region
 
 from .fields import StrictFilterForm
 
@@ -20,23 +21,14 @@ WAITING_CHOICES = [
 ]
 
 
-def hub_choices() -> list[tuple[str, str]]:
-    """The hubs officers work from, as their scopes' notes say (one query). Hubs become
-    records of their own later; until then the note is the hub."""
-    notes = (
-        OfficerScope.objects.exclude(note="")
-        .order_by("note")
-        .values_list("note", flat=True)
-        .distinct()
-    )
-    return [(note, note) for note in notes]
-
-
 class ReviewQueueFilterSet(django_filters.FilterSet):
-    hub = django_filters.ChoiceFilter(
+    # The hub the submitting officer works from (their scope's hub): where the draft
+    # comes from, whether or not the hub's coverage is recorded yet.
+    hub = django_filters.ModelChoiceFilter(
         label=_("Hub"),
-        choices=[],
-        field_name="submitted_by__officer_scope__note",
+        queryset=Hub.objects.select_related("location").order_by("code"),
+        to_field_name="code",
+        field_name="submitted_by__officer_scope__hub",
         empty_label=_("every hub"),
     )
     region = django_filters.ModelChoiceFilter(
@@ -57,10 +49,6 @@ class ReviewQueueFilterSet(django_filters.FilterSet):
         model = Activity
         fields: list[str] = []
         form = StrictFilterForm
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.filters["hub"].extra["choices"] = hub_choices()
 
     def filter_region(self, queryset, name, value):
         return queryset.in_place(value)
