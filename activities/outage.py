@@ -7,7 +7,8 @@ under /api/, a plain page (templates/503.html) elsewhere. The page is rendered w
 the request's context, which would read the session and the user from the database.
 
 A read (GET, HEAD) whose connection was lost is run once more on a new connection: a
-database that came back meanwhile answers it. A write is never run again, and is never
+database that came back meanwhile answers it; a read from a replica that went away is
+run again on the primary (tacbapp/replicas.py). A write is never run again, and is never
 half-applied: services write in one transaction, which the error rolls back (or the
 connection drops), and nothing on the way to the 503 writes. `server_error`
 (handler500) answers the same 503 for an outage met outside a view (a session saved on
@@ -26,6 +27,8 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from django.views import defaults
+
+from tacbapp import replicas
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +79,9 @@ class DatabaseUnavailableMiddleware:
 
     @staticmethod
     def _run_again(request):
+        # A replica that went away: this read is run again on the primary.
+        for alias in replicas.lost_replicas():
+            replicas.fall_back_to_primary(alias)
         for connection in connections.all(initialized_only=True):
             if connection.connection is None or not connection.is_usable():
                 connection.close()  # the next query connects anew
