@@ -158,6 +158,15 @@ def lost_replicas() -> list[str]:
     ]
 
 
+def _connect(alias: str) -> None:
+    """Connects to the replica if this worker has no connection to it (not a query)."""
+    try:
+        connections[alias].ensure_connection()
+    except (OperationalError, InterfaceError):
+        connections[alias].close()
+        raise
+
+
 def _primary_lsn() -> str:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()::text")
@@ -221,13 +230,12 @@ class ReplicaMiddleware:
         random.shuffle(reachable)
         for alias in reachable:
             try:
-                connections[alias].ensure_connection()  # no query on a kept connection
+                _connect(alias)
                 if pin is not None and not _replayed(alias, pin):
                     return DEFAULT_DB_ALIAS  # read-your-writes: this replica lags behind
                 return alias
             except (OperationalError, InterfaceError):
                 fall_back_to_primary(alias)
-                connections[alias].close()
         return DEFAULT_DB_ALIAS
 
     @staticmethod
