@@ -57,15 +57,15 @@ start() {
     echo "replica already running on 127.0.0.1:$REPLICA_PORT"
     return
   fi
-  if [ ! -f "$REPLICA_DIR/standby.signal" ]; then
-    allow_replication
-    rm -rf "$REPLICA_DIR"
-    install -d -m 700 -o postgres -g postgres "$REPLICA_DIR"
-    # -R writes standby.signal and primary_conninfo; -X stream copies the WAL as it goes.
-    as_postgres pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres \
-      -D "$REPLICA_DIR" -R -X stream --checkpoint=fast
-    configure
-  fi
+  # A copy left by a run that did not stop it may be too far behind the primary's WAL to
+  # catch up: always a fresh one.
+  stop >/dev/null
+  allow_replication
+  install -d -m 700 -o postgres -g postgres "$REPLICA_DIR"
+  # -R writes standby.signal and primary_conninfo; -X stream copies the WAL as it goes.
+  as_postgres pg_basebackup -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres \
+    -D "$REPLICA_DIR" -R -X stream --checkpoint=fast
+  configure
   as_postgres "$PG_BIN/pg_ctl" -D "$REPLICA_DIR" -l "$REPLICA_DIR/replica.log" -w \
     -o "-p $REPLICA_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp" \
     start >/dev/null
