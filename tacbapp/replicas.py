@@ -117,12 +117,13 @@ def on_replica(alias: str) -> bool:
 class ReplicaRouter:
     """Reads where the request reads (`read_alias()`); writes and migrations on the primary."""
 
-    def db_for_read(self, model, **hints) -> str | None:
+    def db_for_read(self, model, **hints) -> str:
         instance = hints.get("instance")
-        if instance is not None and instance._state.db:
-            return instance._state.db  # related rows from where the instance came
-        alias = read_alias()
-        return alias if alias != DEFAULT_DB_ALIAS else None
+        if instance is not None and instance._state.db == DEFAULT_DB_ALIAS:
+            return DEFAULT_DB_ALIAS  # the related rows of a row from the primary, from it
+        # A row from a replica (one kept by a worker, say) does not send the reads of a
+        # request pinned to the primary back to that replica.
+        return read_alias()
 
     def db_for_write(self, model, **hints) -> str:
         return DEFAULT_DB_ALIAS

@@ -65,7 +65,7 @@ def reading_from():
 def test_outside_a_request_every_read_is_on_the_primary():
     router = replicas.ReplicaRouter()
     assert replicas.read_alias() == DEFAULT_DB_ALIAS
-    assert router.db_for_read(None) is None  # Django's own choice: default
+    assert router.db_for_read(None) == DEFAULT_DB_ALIAS
 
 
 def test_a_request_reads_from_its_replica_and_writes_to_the_primary(reading_from):
@@ -82,7 +82,7 @@ def test_a_read_inside_a_transaction_on_the_primary_stays_on_it(reading_from):
     """A transaction sees its own writes only on the primary."""
     reading_from("replica_1")
     with transaction.atomic():
-        assert replicas.ReplicaRouter().db_for_read(None) is None
+        assert replicas.ReplicaRouter().db_for_read(None) == DEFAULT_DB_ALIAS
         assert replicas.read_alias() == DEFAULT_DB_ALIAS
 
 
@@ -98,17 +98,29 @@ def test_rows_read_on_a_replica_may_be_linked_to_rows_of_the_primary():
     assert replicas.ReplicaRouter().allow_relation(Row(), Other()) is True
 
 
-@pytest.mark.django_db
-def test_the_test_suite_mirror_is_no_replica():
-    """A replica alias that points at the primary's own database (TEST["MIRROR"]) routes
-    nothing: the suite runs as it does without replicas."""
-    aliases = replicas.replica_aliases()
-    for alias in aliases:
-        assert not replicas._same_database(
-            connections[alias].settings_dict, connections[DEFAULT_DB_ALIAS].settings_dict
-        )
-    if "DATABASE_REPLICA_URLS" not in os.environ:
-        assert aliases == []
+def test_in_the_test_suite_a_configured_replica_is_the_primary_itself():
+    """tests/conftest.py makes each replica alias the primary's own database (a test's
+    data, uncommitted, is not on a real replica): the suite runs as without replicas."""
+    assert replicas.replica_aliases() == []
+    for alias in connections:
+        if alias.startswith(replicas.REPLICA_PREFIX):
+            primary = connections[DEFAULT_DB_ALIAS].settings_dict
+            assert replicas._same_database(connections[alias].settings_dict, primary)
+
+
+def test_a_row_from_the_primary_reads_its_related_rows_there(reading_from):
+    class Row:
+        class _state:
+            db = DEFAULT_DB_ALIAS
+
+    class Kept:
+        class _state:
+            db = "replica_2"
+
+    reading_from("replica_1")
+    router = replicas.ReplicaRouter()
+    assert router.db_for_read(None, instance=Row()) == DEFAULT_DB_ALIAS
+    assert router.db_for_read(None, instance=Kept()) == "replica_1"
 
 
 @pytest.mark.django_db
