@@ -408,3 +408,27 @@ def test_an_answer_is_never_served_under_a_version_the_replica_has_not_reached(
     _on_replica("SELECT pg_wal_replay_resume()")
     _wait_for_replay()
     assert reader_b.get("/api/v1/stats/").json()["totals"]["activities"] == before + 1
+
+
+@real_replica_only
+@on_both
+def test_a_replica_out_of_reach_sends_the_reads_to_the_primary(
+    streaming_replica, client, monkeypatch, caplog
+):
+    connection = connections["replica_1"]
+    connection.close()
+    port = connection.settings_dict["PORT"]
+    connection.settings_dict["PORT"] = "1"  # nothing listens there
+    monkeypatch.setattr(replicas, "_down_until", {})
+    try:
+        with (
+            caplog.at_level(logging.WARNING, logger="tacbapp.replicas"),
+            CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary,
+        ):
+            response = client.get("/api/v1/stats/")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert response.status_code == 200
+    assert on_primary.captured_queries
+    assert caplog.messages == ["Replica replica_1 unreachable: reading from the primary"]
