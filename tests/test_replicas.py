@@ -432,3 +432,38 @@ def test_a_replica_out_of_reach_sends_the_reads_to_the_primary(
     assert response.status_code == 200
     assert on_primary.captured_queries
     assert caplog.messages == ["Replica replica_1 unreachable: reading from the primary"]
+
+
+@real_replica_only
+@on_both
+def test_a_read_whose_replica_goes_away_midway_is_answered_by_the_primary(
+    streaming_replica, client, monkeypatch
+):
+    """The worker's kept connection to the replica dies between two requests, and the
+    replica cannot be reached again: the read is run once more, on the primary."""
+    import psycopg
+
+    assert client.get("/api/v1/stats/").status_code == 200  # a kept replica connection
+    connection = connections["replica_1"]
+    backend = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"],
+        dbname=settings_dict["NAME"],
+        user=settings_dict["USER"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+    port = settings_dict["PORT"]
+    settings_dict["PORT"] = "1"  # and nothing answers any more
+    monkeypatch.setattr(replicas, "_down_until", {})
+    try:
+        with CaptureQueriesContext(connections[DEFAULT_DB_ALIAS]) as on_primary:
+            response = client.get("/api/v1/stats/")
+    finally:
+        connection.close()
+        settings_dict["PORT"] = port
+    assert response.status_code == 200
+    assert on_primary.captured_queries
+    assert "replica_1" in replicas._down_until
