@@ -29,6 +29,7 @@ mirror, TEST["MIRROR"]) is no replica: reads stay on `default`.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import logging
@@ -42,6 +43,7 @@ from django.core import signing
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
 from django.utils.cache import patch_cache_control
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,8 @@ REPLICA_PREFIX = "replica_"
 PIN_COOKIE = "tacbapp_replica_pin"
 PIN_CACHE_ALIAS = "replica_pins"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# The pin of an API client when the shared cache cannot say (Redis down): the primary.
+UNKNOWN_PIN = "unknown"
 
 # The alias this request reads from; None outside a request (management commands, threads).
 _read_alias: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -229,6 +233,8 @@ class ReplicaMiddleware:
         now = time.monotonic()
         reachable = [alias for alias in replicas if _down_until.get(alias, 0) <= now]
         random.shuffle(reachable)
+        if pin == UNKNOWN_PIN:
+            return DEFAULT_DB_ALIAS
         for alias in reachable:
             try:
                 _connect(alias)
@@ -243,7 +249,11 @@ class ReplicaMiddleware:
     def _pin(request) -> str | None:
         key = _token_pin_key(request)
         if key is not None:
-            value = caches[PIN_CACHE_ALIAS].get(key)
+            try:
+                value = caches[PIN_CACHE_ALIAS].get(key)
+            except RedisError:  # it may have just written: read from the primary
+                logger.warning("Replica pins unavailable: reading from the primary")
+                return UNKNOWN_PIN
             return value if isinstance(value, str) else None
         try:
             return request.get_signed_cookie(
@@ -254,10 +264,18 @@ class ReplicaMiddleware:
 
     @staticmethod
     def _remember_write(request, response) -> None:
-        lsn = _primary_lsn()
+        try:
+            lsn = _primary_lsn()
+        except (OperationalError, InterfaceError):
+            # The write is done: its answer is sent; only read-your-writes is lost.
+            logger.warning("Primary's WAL position unavailable: the write is not pinned")
+            return
         key = _token_pin_key(request)
         if key is not None:
-            caches[PIN_CACHE_ALIAS].set(key, lsn, timeout=settings.REPLICA_PIN_SECONDS)
+            try:
+                caches[PIN_CACHE_ALIAS].set(key, lsn, timeout=settings.REPLICA_PIN_SECONDS)
+            except RedisError:  # while it is down, token reads go to the primary (UNKNOWN_PIN)
+                logger.warning("Replica pins unavailable: the write is not pinned")
             return
         response.set_signed_cookie(
             PIN_COOKIE,
@@ -273,7 +291,8 @@ class ReplicaMiddleware:
     def _forget_pin(request, response) -> None:
         key = _token_pin_key(request)
         if key is not None:
-            caches[PIN_CACHE_ALIAS].delete(key)
+            with contextlib.suppress(RedisError):  # else it expires by itself
+                caches[PIN_CACHE_ALIAS].delete(key)
             return
         response.delete_cookie(PIN_COOKIE, samesite="Lax")
         patch_cache_control(response, private=True)  # a Set-Cookie for this client only

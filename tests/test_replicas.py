@@ -220,6 +220,24 @@ def test_an_api_client_that_wrote_is_pinned_by_its_token_in_the_shared_cache(rep
     )
 
 
+def test_while_the_shared_cache_is_down_an_api_client_reads_from_the_primary(replica, monkeypatch):
+    """It may have just written, and no one can say: the primary, never a 500."""
+    from redis.exceptions import ConnectionError as RedisDown
+
+    class Down:
+        def get(self, *args, **kwargs):
+            raise RedisDown("down")
+
+        set = delete = get
+
+    monkeypatch.setattr(replicas, "caches", {replicas.PIN_CACHE_ALIAS: Down()})
+    factory = RequestFactory()
+    auth = {"HTTP_AUTHORIZATION": "Token 0123456789abcdef"}
+    assert replica(factory.post("/api/v1/activities/", **auth)).status_code == 200
+    assert replica(factory.get("/api/v1/activities/", **auth)).status_code == 200
+    assert replica.seen == [DEFAULT_DB_ALIAS, DEFAULT_DB_ALIAS]
+
+
 def test_a_failed_write_pins_nothing(replica):
     replica.middleware = replicas.ReplicaMiddleware(lambda request: HttpResponse(status=400))
     assert not replica(RequestFactory().post("/")).cookies
