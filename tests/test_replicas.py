@@ -15,7 +15,7 @@ import time
 import dj_database_url
 import pytest
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transaction
 from django.http import HttpResponse
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
@@ -270,7 +270,15 @@ real_replica_only = pytest.mark.skipif(
     not REPLICA_URLS and not os.environ.get("REQUIRE_REPLICA"),
     reason="no streaming replica: scripts/replica.sh start, DATABASE_REPLICA_URLS",
 )
-on_both = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, "replica_1"])
+_databases = pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, "replica_1"])
+# Replay is paused for the whole replica: these tests run one after another, in one
+# process (make test's --dist loadgroup), never beside each other.
+_one_at_a_time = pytest.mark.xdist_group("streaming_replica")
+
+
+def on_both(test):
+    """A transactional test that reads from the real replica as well as the primary."""
+    return _one_at_a_time(_databases(test))
 
 
 def _primary_lsn() -> str:
@@ -313,7 +321,15 @@ def streaming_replica(request):
         "TEST": {**original["TEST"], "MIRROR": DEFAULT_DB_ALIAS},  # never flushed
     }
     try:
-        assert _on_replica("SELECT pg_is_in_recovery()") is True
+        deadline = time.monotonic() + 20
+        while True:  # the test database reaches the replica through the WAL
+            try:
+                assert _on_replica("SELECT pg_is_in_recovery()") is True
+                break
+            except OperationalError:
+                connection.close()
+                assert time.monotonic() < deadline, "no test database on the replica"
+                time.sleep(0.2)
         answer_cache.ensure_row()  # the flush after the last transactional test removed it
         _wait_for_replay()
         yield
