@@ -49,10 +49,12 @@ def unavailable_response(request) -> HttpResponse:
 
 
 def _connection_lost() -> bool:
-    """A connection of this request is closed or broken (not a lock or a timeout)."""
+    """A connection of this request is closed or broken (not a lock or a timeout): the
+    primary's, or that of the replica it reads from (not another replica's, which this
+    request never opened)."""
     return any(
         connection.connection is None or not connection.is_usable()
-        for connection in connections.all(initialized_only=True)
+        for connection in replicas.request_connections()
     )
 
 
@@ -80,8 +82,9 @@ class DatabaseUnavailableMiddleware:
     @staticmethod
     def _run_again(request):
         # A replica that went away: this read is run again on the primary.
-        for alias in replicas.lost_replicas():
-            replicas.fall_back_to_primary(alias)
+        lost = replicas.lost_replica()
+        if lost is not None:
+            replicas.fall_back_to_primary(lost)
         for connection in connections.all(initialized_only=True):
             if connection.connection is None or not connection.is_usable():
                 connection.close()  # the next query connects anew

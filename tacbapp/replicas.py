@@ -89,13 +89,16 @@ def _same_database(one: dict[str, Any], other: dict[str, Any]) -> bool:
 
 
 def replica_aliases() -> list[str]:
-    """The configured replicas that are other databases than the primary."""
-    primary = connections[DEFAULT_DB_ALIAS].settings_dict
+    """The configured replicas that are other databases than the primary.
+
+    From the settings, not the connections: asking must not make a connection object
+    (activities/outage.py counts one that never connected as lost)."""
+    databases = connections.settings
+    primary = databases[DEFAULT_DB_ALIAS]
     return [
         alias
-        for alias in settings.DATABASES
-        if alias.startswith(REPLICA_PREFIX)
-        and not _same_database(connections[alias].settings_dict, primary)
+        for alias in databases
+        if alias.startswith(REPLICA_PREFIX) and not _same_database(databases[alias], primary)
     ]
 
 
@@ -153,14 +156,19 @@ def fall_back_to_primary(alias: str) -> None:
     logger.warning("Replica %s unreachable: reading from the primary", alias)
 
 
-def lost_replicas() -> list[str]:
-    """Replica aliases of this request whose connection is closed or broken."""
-    return [
-        connection.alias
-        for connection in connections.all(initialized_only=True)
-        if connection.alias.startswith(REPLICA_PREFIX)
-        and (connection.connection is None or not connection.is_usable())
-    ]
+def request_connections() -> list[Any]:
+    """The connections this request may have used: the primary's, and its replica's."""
+    aliases = {DEFAULT_DB_ALIAS, _read_alias.get() or DEFAULT_DB_ALIAS}
+    return [connections[alias] for alias in sorted(aliases)]
+
+
+def lost_replica() -> str | None:
+    """This request's replica, if its connection is closed or broken."""
+    alias = _read_alias.get()
+    if alias is None or alias == DEFAULT_DB_ALIAS:
+        return None
+    connection = connections[alias]
+    return alias if connection.connection is None or not connection.is_usable() else None
 
 
 def _connect(alias: str) -> None:

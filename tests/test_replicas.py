@@ -302,24 +302,21 @@ def _wait_for_replay(seconds: float = 20) -> None:
 
 
 @pytest.fixture
-def streaming_replica(request):
+def streaming_replica(monkeypatch):
     """`replica_1` pointed at the test database on the real replica (the suite's mirror
     points it at the primary), caught up with the primary; replay resumed afterwards."""
     if not REPLICA_URLS:
         pytest.fail("REQUIRE_REPLICA is set but DATABASE_REPLICA_URLS is not")
     assert connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
     url = dj_database_url.parse(REPLICA_URLS.split(",")[0].strip())
+    monkeypatch.setattr(replicas, "_down_until", {})  # none found unreachable yet
     connection = connections["replica_1"]
-    original = connection.settings_dict
+    settings_dict = connection.settings_dict  # the settings' own: every thread's
+    original = dict(settings_dict)
     connection.close()
-    connection.settings_dict = {
-        **connections[DEFAULT_DB_ALIAS].settings_dict,
-        "HOST": url["HOST"],
-        "PORT": url["PORT"],
-        "USER": url["USER"],
-        "PASSWORD": url["PASSWORD"],
-        "TEST": {**original["TEST"], "MIRROR": DEFAULT_DB_ALIAS},  # never flushed
-    }
+    # The test database (its name is the primary's), on the replica's server; still a
+    # test mirror, so never flushed.
+    settings_dict.update({key: url[key] for key in ("HOST", "PORT", "USER", "PASSWORD")})
     try:
         deadline = time.monotonic() + 20
         while True:  # the test database reaches the replica through the WAL
@@ -338,7 +335,7 @@ def streaming_replica(request):
             _on_replica("SELECT pg_wal_replay_resume()")
         finally:
             connection.close()
-            connection.settings_dict = original
+            settings_dict.update(original)
 
 
 def _pause_replay() -> None:
