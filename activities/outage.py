@@ -7,7 +7,8 @@ under /api/, a plain page (templates/503.html) elsewhere. The page is rendered w
 the request's context, which would read the session and the user from the database.
 
 A read (GET, HEAD) whose connection was lost is run once more on a new connection: a
-database that came back meanwhile answers it. A write is never run again, and is never
+database that came back meanwhile answers it; a read from a replica that went away is
+run again on the primary (tacbapp/replicas.py). A write is never run again, and is never
 half-applied: services write in one transaction, which the error rolls back (or the
 connection drops), and nothing on the way to the 503 writes. `server_error`
 (handler500) answers the same 503 for an outage met outside a view (a session saved on
@@ -26,6 +27,8 @@ from django.template.loader import render_to_string
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext
 from django.views import defaults
+
+from tacbapp import replicas
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +49,12 @@ def unavailable_response(request) -> HttpResponse:
 
 
 def _connection_lost() -> bool:
-    """A connection of this request is closed or broken (not a lock or a timeout)."""
+    """A connection of this request is closed or broken (not a lock or a timeout): the
+    primary's, or that of the replica it reads from (not another replica's, which this
+    request never opened)."""
     return any(
         connection.connection is None or not connection.is_usable()
-        for connection in connections.all(initialized_only=True)
+        for connection in replicas.request_connections()
     )
 
 
@@ -76,6 +81,10 @@ class DatabaseUnavailableMiddleware:
 
     @staticmethod
     def _run_again(request):
+        # A replica that went away: this read is run again on the primary.
+        lost = replicas.lost_replica()
+        if lost is not None:
+            replicas.fall_back_to_primary(lost)
         for connection in connections.all(initialized_only=True):
             if connection.connection is None or not connection.is_usable():
                 connection.close()  # the next query connects anew

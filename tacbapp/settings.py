@@ -12,6 +12,8 @@ from typing import Any
 
 import dj_database_url
 
+from tacbapp.replicas import replica_databases
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -70,6 +72,11 @@ MIDDLEWARE = [
     # 86 kB). Django's GZip pads responses against BREACH; it wraps the ETag middleware
     # so the tag is computed on the body and made weak, as compression requires.
     "django.middleware.gzip.GZipMiddleware",
+    # Which database a request reads from: a streaming replica, or the primary for a
+    # write and for a client whose last write the replica has not replayed yet
+    # (tacbapp/replicas.py). Above sessions, so it sees the session saved. Without
+    # DATABASE_REPLICA_URLS it does nothing.
+    "tacbapp.replicas.ReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The reader's language: the cookie set by the switcher (/i18n/setlang/), else the
     # browser's Accept-Language, else English. URLs carry no language prefix, so every
@@ -131,6 +138,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
         f"-c jit=off -c work_mem={os.environ.get('PG_WORK_MEM', '32MB')}"
     )
+# Streaming replicas of the primary (comma-separated postgres:// URLs): reads go to them,
+# writes to `default` (tacbapp/replicas.py, README "Scale"). A client that just wrote
+# reads from the primary until the replica has replayed its write, at most this long.
+DATABASES.update(replica_databases(env_list("DATABASE_REPLICA_URLS", ""), DATABASES["default"]))
+DATABASE_ROUTERS = ["tacbapp.replicas.ReplicaRouter"]
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 60)
+# A replica found unreachable is skipped this long before it is tried again.
+REPLICA_RETRY_SECONDS = env_int("REPLICA_RETRY_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -412,6 +427,18 @@ CACHES["throttle"] = (
         "LOCATION": "tacbapp-throttle",
     }
 )
+# API clients' read-your-writes pins (tacbapp/replicas.py): where the throttles are, so
+# that every worker on every host sees a token's last write.
+CACHES["replica_pins"] = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache"
+    if THROTTLE_CACHE_URL
+    else "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": THROTTLE_CACHE_URL or "tacbapp-replica-pins",
+    "KEY_PREFIX": "tacbapp-replica-pins",
+    "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+    if THROTTLE_CACHE_URL
+    else {},
+}
 # Retry-After of the 503 that answers while the database is unreachable (activities/outage.py).
 DATABASE_UNAVAILABLE_RETRY_AFTER = env_int("DATABASE_UNAVAILABLE_RETRY_AFTER", 5)
 

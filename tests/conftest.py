@@ -11,9 +11,12 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS
 from django.utils import translation
 
 from activities import answer_cache, seeding
+from tacbapp import replicas
 
 # Fixture modules of each area, kept apart so that they stay readable.
 pytest_plugins: list[str] = [
@@ -21,6 +24,22 @@ pytest_plugins: list[str] = [
     "tests.fixtures_api",
     "tests.fixtures_browser",
 ]
+
+
+def _replicas_mirror_the_primary() -> None:
+    """The replicas of DATABASE_REPLICA_URLS (tacbapp/replicas.py) become the primary's
+    database itself, for the whole suite: Django's TEST["MIRROR"] only copies the test
+    database's name, and a test's data, uncommitted, is not on a real replica. The
+    router then sends every read to the primary; tests/test_replicas.py points
+    `replica_1` at the real replica for its own tests."""
+    primary = settings.DATABASES[DEFAULT_DB_ALIAS]
+    for alias, database in settings.DATABASES.items():
+        if alias.startswith(replicas.REPLICA_PREFIX):
+            for key in ("HOST", "PORT", "NAME", "USER", "PASSWORD"):
+                database[key] = primary.get(key)
+
+
+_replicas_mirror_the_primary()
 
 
 @pytest.fixture(autouse=True)

@@ -17,6 +17,10 @@ admin, a migration) that can get around it. An answer is computed in one snapsho
 database and kept under the version of that very snapshot, so a write that commits
 meanwhile cannot end up in an answer kept under the older version.
 
+With streaming replicas (tacbapp/replicas.py), a request reads the version on the
+database it reads the data from: a replica that lags finds, or computes and keeps, the
+answers of the version it has reached, never those of the primary's newer one.
+
 A reader inside a transaction may be looking at its own uncommitted writes, so it never
 reads or fills the cache (`current()` returns None there). Each worker keeps answers in
 its own memory (LocMemCache), in front of an optional tier that all workers share (Redis,

@@ -16,8 +16,10 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import connections, transaction
 from redis.exceptions import RedisError
+
+from tacbapp.replicas import read_alias
 
 from .version import current, read_version
 
@@ -48,7 +50,8 @@ def cached_under_key(
     namespace: str, parts: Hashable, produce: Callable[[], T]
 ) -> tuple[T, tuple[str, str] | None]:
     """`cached()`, and the (version, key) the value is kept under (None: not kept)."""
-    version = current()
+    alias = read_alias()  # the primary, or the replica this request reads from
+    version = current(alias)
     if version is None:
         return produce(), None
     key = make_key(namespace, version, parts)
@@ -58,9 +61,9 @@ def cached_under_key(
     # Computed in one snapshot and kept under the version of that very snapshot, so an
     # answer kept under a version is that of exactly one committed state, even when a
     # write commits while it is being computed (its statements would otherwise each see
-    # the latest commit).
-    connection = connections[DEFAULT_DB_ALIAS]
-    with transaction.atomic():
+    # the latest commit). On a replica, the snapshot is of what it has replayed.
+    connection = connections[alias]
+    with transaction.atomic(using=alias):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")

@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, connections
+
+from tacbapp.replicas import read_alias
 
 from .triggers import triggers_in_place
 
@@ -22,11 +24,15 @@ logger = logging.getLogger(__name__)
 _READ_VERSION = "SELECT epoch, version FROM activities_dataversion WHERE id = 1"
 
 
-def current(using: str = DEFAULT_DB_ALIAS) -> str | None:
-    """The committed data version, or None when the cache must not be used."""
+def current(using: str | None = None) -> str | None:
+    """The committed data version, or None when the cache must not be used.
+
+    Read on `using`, by default the database this request reads from (a replica's
+    version when it serves the request: tacbapp/replicas.py), so that an answer is kept
+    under the version of the data it was computed from."""
     if not settings.ANSWER_CACHE_ENABLED:
         return None
-    connection = connections[using]
+    connection = connections[using or read_alias()]
     if connection.in_atomic_block:
         return None  # this transaction may see writes that are not committed
     # A database whose triggers are missing or disabled (restored with

@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from .. import counting
 from ..models import Activity, Attendance, BeneficiaryGroup
 from .request import Restriction
-from .sql import relation, stored
+from .sql import relation, stored, temporary_tables_allowed
 
 
 @dataclass
@@ -75,6 +75,10 @@ def matched_once(activities: QuerySet[Activity]) -> Iterator[QuerySet[Activity]]
     EXISTS, a text search) are evaluated again in each statement, and the planner cannot
     know how many activities they keep: it guesses 20,000 for 365 and scans every
     beneficiary row. A temporary table, analysed, gives it the real number (sql.stored).
+    On a replica, which cannot create one, the matched set stays a subquery.
     """
+    if not temporary_tables_allowed():
+        yield Activity.objects.filter(pk__in=activities.values("pk"))
+        return
     with stored(relation(activities.values("pk")), "stats_matched") as name:
         yield Activity.objects.filter(pk__in=RawSQL(f"SELECT pk FROM {name}", []))

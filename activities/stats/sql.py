@@ -8,8 +8,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import QuerySet
+
+from tacbapp.replicas import on_replica, read_alias
 
 
 @dataclass
@@ -36,7 +38,8 @@ def union_all(*querysets: QuerySet[Any]) -> Relation:
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    """The rows of a statement, on the database this request reads from (a replica?)."""
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(sql, params)
         rows: list[tuple[Any, ...]] = cursor.fetchall()
         return rows
@@ -47,6 +50,12 @@ def group_key(value: Any) -> Any:
     if value is None or isinstance(value, str | int):
         return value
     return int(value)
+
+
+def temporary_tables_allowed() -> bool:
+    """False on a replica: a hot standby runs read-only transactions, which cannot
+    create even a temporary table."""
+    return not on_replica(read_alias())
 
 
 @contextmanager
@@ -60,7 +69,11 @@ def stored(rows: Relation, prefix: str, *, savepoint: bool = True) -> Iterator[s
     answer's transaction already, `savepoint=False` saves two statements: an error
     aborts the whole answer anyway."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    with transaction.atomic(savepoint=savepoint), connection.cursor() as cursor:
+    alias = read_alias()
+    with (
+        transaction.atomic(using=alias, savepoint=savepoint),
+        connections[alias].cursor() as cursor,
+    ):
         cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {rows.sql}", rows.params)
         cursor.execute(f"ANALYZE {name}")
         yield name
