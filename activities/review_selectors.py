@@ -25,10 +25,11 @@ RETURNED = Activity.Review.RETURNED
 
 def review_queue() -> QuerySet[Activity]:
     """Drafts waiting for a manager, the longest waiting first, with who submitted them,
-    their hub (the officer scope's note) and the region they count for."""
+    their hub (the hub of their officer scope, with its location) and the region they
+    count for."""
     return (
         Activity.objects.filter(status=Activity.Status.DRAFT, review_state=SUBMITTED)
-        .select_related("submitted_by__officer_scope", "scope_region")
+        .select_related("submitted_by__officer_scope__hub__location", "scope_region")
         .order_by("submitted_at", "pk")
     )
 

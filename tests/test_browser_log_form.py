@@ -203,9 +203,9 @@ def test_an_officers_first_save_of_a_training_with_two_rows_takes_at_most_40_int
     page.wait_for_url(re.compile(r"/activities/\d+/$"))
     assert "Saved as a draft" in page.get_by_role("status").inner_text()
     activity = Activity.objects.get(title="Cyber law")
-    assert activity.kind == "training"
+    assert activity.kind_id == "training"
     assert activity.delivery == "delivered"
-    assert activity.modality == "in_person"
+    assert activity.modality_id == "in_person"
     assert str(activity.start_date) == "2026-03-08"
     assert sorted(activity.beneficiaries.values_list("total", flat=True)) == [15, 30]
     assert sorted(activity.countries.values_list("iso2", flat=True)) == ["GT", "SV"]

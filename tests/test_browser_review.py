@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.models import Activity, OfficerScope
+from activities.models import Activity, Country, Hub, OfficerScope
 from tests.fixtures_roles import PASSWORD, make_draft
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -43,8 +43,14 @@ def test_a_draft_goes_through_submit_return_fix_resubmit_and_publish(
     browser_page, officer, manager, west_africa_officer
 ):
     page = browser_page
-    OfficerScope.objects.filter(user=officer).update(note="El Salvador hub")
-    OfficerScope.objects.filter(user=west_africa_officer).update(note="Senegal hub")
+    salvador_hub = Hub.objects.get_or_create(
+        code="el-salvador", defaults={"location": Country.objects.get(iso2="SV")}
+    )[0]
+    senegal_hub = Hub.objects.get_or_create(
+        code="senegal", defaults={"location": Country.objects.get(iso2="SN")}
+    )[0]
+    OfficerScope.objects.filter(user=officer).update(hub=salvador_hub)
+    OfficerScope.objects.filter(user=west_africa_officer).update(hub=senegal_hub)
     draft = make_draft("San Salvador prosecutors on cryptocurrency tracing", ["SLV"], by=officer)
     other = make_draft("Dakar judges on electronic evidence", ["SEN"], by=west_africa_officer)
     record = f"/activities/{draft.pk}/"
@@ -69,9 +75,9 @@ def test_a_draft_goes_through_submit_return_fix_resubmit_and_publish(
     rows = page.locator(".review-queue tbody tr")
     assert rows.count() == 2
     assert "El Salvador hub" in rows.nth(0).inner_text()
-    page.select_option("#id_hub", "Senegal hub")
+    page.select_option("#id_hub", "senegal")
     page.get_by_role("button", name="Filter").click()
-    page.wait_for_url(re.compile(r"hub=Senegal"))
+    page.wait_for_url(re.compile(r"hub=senegal"))
     assert page.locator(".review-queue tbody tr").count() == 1
     page.goto(page.url_for("/review/"))
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -102,8 +108,9 @@ def test_a_draft_goes_through_submit_return_fix_resubmit_and_publish(
     # --- The officer fixes it on the edit page and submits it again.
     page.goto(page.url_for(f"/activities/{draft.pk}/edit/"))
     page.fill("#id_description", "Held in San Salvador.")
+    page.fill("#id_source_paragraph", "MR 2026/3")  # the form asks for a source
     page.get_by_role("button", name="Save changes").click()
-    page.wait_for_url(re.compile(rf"/activities/{draft.pk}/edit/$"))
+    page.wait_for_url(re.compile(re.escape(record) + "$"))  # saving lands on the record
     assert Activity.objects.get(pk=draft.pk).description == "Held in San Salvador."
     page.goto(page.url_for(record))
     assert COMMENT in page.locator(".review-box").inner_text()
