@@ -8,9 +8,6 @@ user's own folder, with no activity: id 0), so a slow line uploads it once.
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -21,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from . import access, bulk
+from . import access, bulk, sheet_templates
 from .officer_views import SignedInRequest
 from .people import uploads
 
@@ -29,7 +26,6 @@ from .people import uploads
 NO_ACTIVITY = 0
 # Rows listed on the preview page (the counts give them all; errors are all listed).
 SHOWN_ROWS = 200
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class UploadForm(forms.Form):
@@ -143,27 +139,9 @@ def import_preview(request: SignedInRequest, token: str) -> HttpResponse:
 @require_GET
 def import_template(request: HttpRequest, file_format: str) -> HttpResponse:
     """An empty sheet with the download's headers (the columns an import reads)."""
-    headers = bulk.template_headers()
-    if file_format == "csv":
-        out = io.StringIO(newline="")
-        csv.writer(out).writerow(headers)
-        response = HttpResponse(
-            out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        from openpyxl import Workbook
-        from openpyxl.styles import Font
-
-        workbook = Workbook()
-        sheet = workbook.active
-        assert sheet is not None
-        sheet.title = "Activities"
-        sheet.append(headers)
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="activities-template.{file_format}"'
-    return response
+    return sheet_templates.header_only(
+        bulk.template_headers(),
+        file_format=file_format,
+        title="Activities",
+        filename=f"activities-template.{file_format}",
+    )

@@ -217,3 +217,15 @@ def resubmitted(response) -> dict:
             else:
                 data[bound.html_name] = str(value)
     return data
+
+
+def work_from_hub(user, code: str, iso2: str):
+    """The officer's scope gets the hub `code`, located in the country `iso2` (created
+    when the seed has not made it)."""
+    from activities.models import Country, Hub, OfficerScope
+
+    hub = Hub.objects.get_or_create(
+        code=code, defaults={"location": Country.objects.get(iso2=iso2)}
+    )[0]
+    OfficerScope.objects.filter(user=user).update(hub=hub)
+    return hub

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from activities.models import Activity, Country, Hub, OfficerScope
-from tests.fixtures_roles import PASSWORD, make_draft
+from activities.models import Activity
+from tests.fixtures_roles import PASSWORD, make_draft, work_from_hub
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,14 +43,8 @@ def test_a_draft_goes_through_submit_return_fix_resubmit_and_publish(
     browser_page, officer, manager, west_africa_officer
 ):
     page = browser_page
-    salvador_hub = Hub.objects.get_or_create(
-        code="el-salvador", defaults={"location": Country.objects.get(iso2="SV")}
-    )[0]
-    senegal_hub = Hub.objects.get_or_create(
-        code="senegal", defaults={"location": Country.objects.get(iso2="SN")}
-    )[0]
-    OfficerScope.objects.filter(user=officer).update(hub=salvador_hub)
-    OfficerScope.objects.filter(user=west_africa_officer).update(hub=senegal_hub)
+    work_from_hub(officer, "el-salvador", "SV")
+    work_from_hub(west_africa_officer, "senegal", "SN")
     draft = make_draft("San Salvador prosecutors on cryptocurrency tracing", ["SLV"], by=officer)
     other = make_draft("Dakar judges on electronic evidence", ["SEN"], by=west_africa_officer)
     record = f"/activities/{draft.pk}/"

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from activities import review, review_selectors, services
-from activities.models import Activity, Country, Hub, OfficerScope
-from tests.fixtures_roles import make_draft
+from activities.models import Activity
+from tests.fixtures_roles import make_draft, work_from_hub
 
 pytestmark = pytest.mark.django_db
 
@@ -189,14 +189,8 @@ def test_a_stale_version_submits_nothing(officer, salvador_draft):
 def three_submitted(officer, west_africa_officer, salvador_draft, sahel_draft):
     """Two drafts from Central America (hub El Salvador), one from West Africa (hub
     Senegal), the Sahel one waiting for ten days."""
-    salvador_hub = Hub.objects.get_or_create(
-        code="el-salvador", defaults={"location": Country.objects.get(iso2="SV")}
-    )[0]
-    senegal_hub = Hub.objects.get_or_create(
-        code="senegal", defaults={"location": Country.objects.get(iso2="SN")}
-    )[0]
-    OfficerScope.objects.filter(user=officer).update(hub=salvador_hub)
-    OfficerScope.objects.filter(user=west_africa_officer).update(hub=senegal_hub)
+    work_from_hub(officer, "el-salvador", "SV")
+    work_from_hub(west_africa_officer, "senegal", "SN")
     second = make_draft("Guatemala judges on electronic evidence", ["GTM"], by=officer)
     for activity, by in (
         (salvador_draft, officer),

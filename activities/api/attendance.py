@@ -14,13 +14,11 @@ credentials are private, answer_cache/private.py), never logged.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpResponse
 from django.utils.translation import get_language_from_request, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -35,7 +33,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import access
+from .. import access, sheet_templates
 from ..models import Activity, Attendance, Participant
 from ..people import imports, privacy, sheets
 from ..results.periods import ReasonRequired
@@ -44,7 +42,7 @@ from .params import StrictContentNegotiation, StrictQueryParamsMixin
 from .parsers import BoundedMultiPartParser, RequestTooLarge
 from .reasons import CHANGE_REASON, change_reason_from
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX = sheet_templates.XLSX
 # Room for the multipart envelope and the mapping and decisions fields around the file.
 ENVELOPE_BYTES = 256 * 1024
 
@@ -399,25 +397,9 @@ class AttendanceTemplateView(StrictQueryParamsMixin, APIView):
             language = "en"
         headers = imports.template_rows(language)
         name = f"attendance-template-{language[:2]}.{self.file_format}"
-        if self.file_format == "csv":
-            out = io.StringIO(newline="")
-            csv.writer(out).writerow(headers)
-            response = HttpResponse(
-                out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-            )
-        else:
-            from openpyxl import Workbook
-
-            workbook = Workbook()
-            sheet = workbook.active
-            assert sheet is not None
-            sheet.title = _("Attendance")[:31]
-            sheet.append(headers)
-            buffer = io.BytesIO()
-            workbook.save(buffer)
-            response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return sheet_templates.header_only(
+            headers, file_format=self.file_format, title=_("Attendance"), filename=name
+        )
 
 
 _LANG = OpenApiParameter(
