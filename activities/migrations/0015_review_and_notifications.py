@@ -38,12 +38,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='activity',
             name='review_comment',
-            field=models.TextField(blank=True, help_text='What a manager asks to fix (a return).', verbose_name='review comment'),
+            field=models.TextField(blank=True, db_default='', default='', help_text='What a manager asks to fix (a return).', verbose_name='review comment'),
         ),
         migrations.AddField(
             model_name='activity',
             name='review_state',
-            field=models.CharField(choices=[('none', 'not submitted'), ('submitted', 'submitted for review'), ('returned', 'returned: needs action')], default='none', max_length=10, verbose_name='review'),
+            field=models.CharField(choices=[('none', 'not submitted'), ('submitted', 'submitted for review'), ('returned', 'returned: needs action')], db_default='none', default='none', max_length=10, verbose_name='review'),
         ),
         migrations.AddField(
             model_name='activity',
@@ -58,12 +58,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalactivity',
             name='review_comment',
-            field=models.TextField(blank=True, help_text='What a manager asks to fix (a return).', verbose_name='review comment'),
+            field=models.TextField(blank=True, db_default='', default='', help_text='What a manager asks to fix (a return).', verbose_name='review comment'),
         ),
         migrations.AddField(
             model_name='historicalactivity',
             name='review_state',
-            field=models.CharField(choices=[('none', 'not submitted'), ('submitted', 'submitted for review'), ('returned', 'returned: needs action')], default='none', max_length=10, verbose_name='review'),
+            field=models.CharField(choices=[('none', 'not submitted'), ('submitted', 'submitted for review'), ('returned', 'returned: needs action')], db_default='none', default='none', max_length=10, verbose_name='review'),
         ),
         migrations.AddField(
             model_name='historicalactivity',

@@ -206,9 +206,14 @@ class Activity(models.Model):
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
     # Review of a draft (activities/review.py): each step is a change of these fields,
-    # so the audit history lists it (who, when, the comment of a return).
+    # so the audit history lists it (who, when, the comment of a return). Defaults in the
+    # database too: the synthetic writer's COPY names only the columns it fills.
     review_state = models.CharField(
-        _("review"), max_length=10, choices=ReviewState.choices, default=ReviewState.NONE
+        _("review"),
+        max_length=10,
+        choices=ReviewState.choices,
+        default=ReviewState.NONE,
+        db_default=ReviewState.NONE,
     )
     submitted_at = models.DateTimeField(
         _("submitted at"), null=True, blank=True, help_text="When it was last submitted."
@@ -222,7 +227,11 @@ class Activity(models.Model):
         verbose_name=_("submitted by"),
     )
     review_comment = models.TextField(
-        _("review comment"), blank=True, help_text="What a manager asks to fix (a return)."
+        _("review comment"),
+        blank=True,
+        default="",
+        db_default="",
+        help_text="What a manager asks to fix (a return).",
     )
     source_document = models.ForeignKey(
         SourceDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
