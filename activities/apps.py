@@ -9,6 +9,14 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from . import answer_cache
+        from .rollups import triggers as rollup_triggers
 
         # The triggers that keep cached answers fresh, on every table, after every migrate.
         post_migrate.connect(answer_cache.install, sender=self, dispatch_uid="data_version")
+        # The triggers that note which activities' rollups a write made stale.
+        post_migrate.connect(
+            lambda sender=None, using="default", **kwargs: rollup_triggers.install(using),
+            sender=self,
+            dispatch_uid="rollup_changes",
+            weak=False,
+        )

@@ -77,6 +77,9 @@ MIDDLEWARE = [
     # (tacbapp/replicas.py). Above sessions, so it sees the session saved. Without
     # DATABASE_REPLICA_URLS it does nothing.
     "tacbapp.replicas.ReplicaMiddleware",
+    # After a write request, the activities it touched are rolled up again
+    # (activities/rollups/): the next answer sums summary rows, not base rows.
+    "activities.rollups.middleware.RollupMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The reader's language: the cookie set by the switcher (/i18n/setlang/), else the
     # browser's Accept-Language, else English. URLs carry no language prefix, so every
@@ -401,6 +404,9 @@ CACHES = {
 # With several workers (or machines), one shared tier behind each worker's own: after a
 # write, an answer is computed once, not once per worker. Short timeouts: a Redis that is
 # down or slow makes answers computed, never requests hang.
+# Computed answers sum each activity's counts kept cell by cell (activities/rollups/)
+# where they hold the question; ROLLUPS=0 counts from the base tables always.
+ROLLUPS = env_bool("ROLLUPS", True)
 ANSWER_CACHE_SHARED_URL = os.environ.get("ANSWER_CACHE_SHARED_URL", "")
 if ANSWER_CACHE_SHARED_URL:
     CACHES["answers_shared"] = {

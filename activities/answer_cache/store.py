@@ -37,27 +37,42 @@ def make_key(namespace: str, version: str, parts: Hashable) -> str:
     return f"{namespace}:{hashlib.sha256(repr((version, parts)).encode()).hexdigest()}"
 
 
-def cached(namespace: str, parts: Hashable, produce: Callable[[], T]) -> T:
+def cached(
+    namespace: str,
+    parts: Hashable,
+    produce: Callable[[], T],
+    *,
+    before: Callable[[], None] | None = None,
+) -> T:
     """`produce()`, or the value it gave for the same `parts` at the same data version.
 
     `parts` must hold everything the answer depends on besides the data: the request's
-    parameters, who asks (visibility), the host of absolute links.
+    parameters, who asks (visibility), the host of absolute links. `before()` runs when
+    the value must be produced, before its snapshot opens (the rollups catch up there).
     """
-    return cached_under_key(namespace, parts, produce)[0]
+    return cached_under_key(namespace, parts, produce, before=before)[0]
 
 
 def cached_under_key(
-    namespace: str, parts: Hashable, produce: Callable[[], T]
+    namespace: str,
+    parts: Hashable,
+    produce: Callable[[], T],
+    *,
+    before: Callable[[], None] | None = None,
 ) -> tuple[T, tuple[str, str] | None]:
     """`cached()`, and the (version, key) the value is kept under (None: not kept)."""
     alias = read_alias()  # the primary, or the replica this request reads from
     version = current(alias)
     if version is None:
+        if before is not None:
+            before()
         return produce(), None
     key = make_key(namespace, version, parts)
     value = _get(key)
     if value is not _MISSING:
         return value, (version, key)
+    if before is not None:
+        before()
     # Computed in one snapshot and kept under the version of that very snapshot, so an
     # answer kept under a version is that of exactly one committed state, even when a
     # write commits while it is being computed (its statements would otherwise each see

@@ -43,19 +43,22 @@ END
 $$
 """
 _SQLITE_EVENTS = ("insert", "update", "delete")
+# The version row itself, and the rollups: derived data that a refresh rewrites without
+# changing any answer (activities/rollups/), so it must not throw the answers away.
+UNVERSIONED = ("dataversion", "rollupcell", "rollupchange")
 
 
 def versioned_tables() -> list[str]:
     """The tables whose contents any count, list or page can depend on.
 
     Every table of the domain app, many-to-many tables included; not the audit history
-    (it changes only with the table it records) nor the version row itself.
+    (it changes only with the table it records), the version row itself or the rollups.
     """
     config = apps.get_app_config("activities")
     tables = set()
     for model in config.get_models(include_auto_created=True):
         table = model._meta.db_table
-        if "historical" in table or model._meta.model_name == "dataversion":
+        if "historical" in table or model._meta.model_name in UNVERSIONED:
             continue
         tables.add(table)
     return sorted(tables)

@@ -24,6 +24,8 @@ Reading guide
   sheet, agenda, report, photo), private unless a manager marks it public.
 - notifications.py: Notification and NotificationPreference, what the review tells whom.
 - data_version.py: DataVersion, the row that makes cached answers safe.
+- rollups.py: RollupCell and RollupChange, each activity's counts kept cell by cell
+  (activities/rollups/).
 - The counting rules themselves live in activities/counting.py.
 
 Everything is re-exported here, so `from activities.models import X` works for every
@@ -103,6 +105,7 @@ from .results import (
     SnapshotFigure,
     Target,
 )
+from .rollups import RollupCell, RollupChange
 from .scopes import OfficerScope
 from .sessions import ActivitySession, SessionAttendance
 
@@ -172,6 +175,8 @@ __all__ = [
     "ReportedFigure",
     "ReportingPeriod",
     "ReviewState",
+    "RollupCell",
+    "RollupChange",
     "SessionAttendance",
     "Sex",
     "SnapshotFigure",

@@ -9,7 +9,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from .. import answer_cache, counting
+from tacbapp.replicas import read_alias
+
+from .. import answer_cache, counting, rollups
 from ..models import Activity, Country, Region
 from . import results
 from .cells import activity_measures
@@ -46,7 +48,10 @@ def compute(
     parts = (sql, tuple(params), tuple(group_by), tuple(measures), restriction.cache_key())
     dimensions = [DIMENSIONS[name] for name in group_by]
     answer: dict[str, Any] = answer_cache.cached(
-        "stats", parts, lambda: _compute(activities, dimensions, measures, restriction)
+        "stats",
+        parts,
+        lambda: _compute(activities, dimensions, measures, restriction),
+        before=lambda: _catch_up(dimensions, measures, restriction),
     )
     return answer
 
@@ -79,8 +84,18 @@ def compute_by(
         lambda: _compute(
             activities, list(dimensions), list(measures), restriction, with_totals=totals
         ),
+        before=lambda: _catch_up(dimensions, measures, restriction),
     )
     return answer
+
+
+def _catch_up(
+    dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
+) -> None:
+    """Before an answer is computed (its snapshot opened): the writes not yet rolled up,
+    when the rollups hold the question and this request reads from the primary."""
+    if rollups.answerable(dimensions, measures, restriction) and read_alias() == "default":
+        rollups.catch_up()
 
 
 def _compute(
@@ -94,9 +109,18 @@ def _compute(
     group_by = [dimension.name for dimension in dimensions]
     with matched_once(activities) as matched_activities, ExitStack() as stack:
         prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
-        matched = Matched.of(matched_activities, restriction)
-        rows = _rows(matched, prepared, measures) if group_by else []
-        totals = _totals(matched, measures) if with_totals else {}
+        rolled = rollups.answer(
+            matched_activities, prepared, measures, restriction, with_totals=with_totals
+        )
+        if rolled is not None:
+            rollups.note_path(rollups.ROLLUPS)
+            groups, totals = rolled
+        else:
+            rollups.note_path(rollups.BASE_TABLES)
+            matched = Matched.of(matched_activities, restriction)
+            groups = _groups(matched, prepared, measures) if group_by else {}
+            totals = _totals(matched, measures) if with_totals else {}
+        rows = _rows(groups, prepared, measures) if group_by else []
         drafts = counting.includes_drafts(matched_activities)
     additive = {
         measure: results.adds_up(measure, rows, totals[measure])
@@ -113,9 +137,10 @@ def _compute(
     }
 
 
-def _rows(
+def _groups(
     matched: Matched, dimensions: Sequence[Dimension], measures: Sequence[str]
-) -> list[dict[str, Any]]:
+) -> dict[tuple[Any, ...], dict[str, Any]]:
+    """{cell: its measures}, from the base tables."""
     groups: dict[tuple[Any, ...], dict[str, Any]] = {}
     if "activities" in measures or "countries" in measures:
         for key, values in activity_measures(matched, dimensions).items():
@@ -132,6 +157,14 @@ def _rows(
             groups.setdefault(key, {}).update(values)
     for key, values in person_measures(matched, dimensions, measures).items():
         groups.setdefault(key, {}).update(values)
+    return groups
+
+
+def _rows(
+    groups: dict[tuple[Any, ...], dict[str, Any]],
+    dimensions: Sequence[Dimension],
+    measures: Sequence[str],
+) -> list[dict[str, Any]]:
     labels = _labels(dimensions, groups)
     answer = []
     for key in sorted(groups, key=lambda k: _sort_key(dimensions, k, labels)):

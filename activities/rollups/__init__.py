@@ -1,0 +1,45 @@
+"""Rollups: each activity's counts kept cell by cell, so that a computed answer sums a
+few thousand summary rows instead of a million beneficiary rows.
+
+What is kept (activities/models/rollups.py, `RollupCell`): for every activity, drafts
+included, and for each grouping in `shapes.SHAPES` (none, region, country, year, theme,
+year and theme, kind, modality, audience, sex), the cells the activity is in and its
+participations in each. The cells are computed by the stats engine itself, grouped by
+the activity first (`shapes.ACTIVITY`), so the counting rules are never written twice:
+an activity counts once in each cell it is in (counting rule 3), its rows' people in
+the cell they are attributed to (rule 4), qualifiers combine by their largest rank
+(rule 6). Summed over the activities a question matched, the cells give exactly what
+the engine computes from the base tables; the property test says so after random
+writes (tests/test_rollups.py).
+
+When it is current: database triggers (triggers.py) note, in the writing transaction,
+every activity a write touches (`RollupChange`), whatever makes the write (ORM, bulk
+update, COPY, raw SQL, the admin); a write to the places or themes notes them all.
+`refresh.catch_up()` rolls the noted activities up again and removes the notes, in one
+transaction; the writing request runs it as it ends (RollupMiddleware), and so does the
+first question after a write that has not (on the primary). An answer reads the rollups
+only when, in its own snapshot, no note is left: otherwise, and on a replica that is
+behind, it counts from the base tables. Either way the numbers are the same.
+
+What they answer (read.py): the measures `activities` and `participants`, for any set
+of matched activities (any filter of activities, any visibility), grouped by one of the
+shapes, when the question restricts no one's place, audience, theme, partner, language
+or years (such a restriction changes which rows count, row by row). Everything else,
+`countries` (distinct across activities), the people measures, hours and sessions,
+goes to the base tables. `path()` says which way the last answer of this thread went.
+"""
+
+from .read import BASE_TABLES, ROLLUPS, answer, answerable, note_path, path
+from .refresh import catch_up, pending, rebuild
+
+__all__ = [
+    "BASE_TABLES",
+    "ROLLUPS",
+    "answer",
+    "answerable",
+    "catch_up",
+    "note_path",
+    "path",
+    "pending",
+    "rebuild",
+]

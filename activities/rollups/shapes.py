@@ -1,0 +1,65 @@
+"""The groupings the rollups keep, and the dimension that splits cells by activity."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db.models import F
+from django.db.models.expressions import Combinable
+
+from ..stats.dimensions import DIMENSIONS, Dimension
+from ..stats.request import Restriction
+
+# The measures the rollups hold: sums over activities of what each activity counts.
+MEASURES = ("activities", "participants")
+
+# The groupings kept, by the names of their dimensions. Each costs one pass per write.
+SHAPES: tuple[tuple[str, ...], ...] = (
+    (),
+    ("region",),
+    ("country",),
+    ("year",),
+    ("theme",),
+    ("year", "theme"),
+    ("kind",),
+    ("modality",),
+    ("audience",),
+    ("sex",),
+)
+
+
+class ActivityDimension(Dimension):
+    """Each activity its own group: the engine's cells, one activity at a time. Never
+    asked for by a client (not in DIMENSIONS)."""
+
+    name = "activity"
+
+    def activity_key_expression(self) -> Combinable | None:
+        return F("id")
+
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return F("activity_id")
+
+
+ACTIVITY = ActivityDimension()
+
+
+def shape_name(group_by: Sequence[str]) -> str:
+    return ",".join(group_by)
+
+
+def measures_of(shape: Sequence[str]) -> tuple[str, ...]:
+    """The rollup measures every dimension of the shape splits (sex: participants)."""
+    return tuple(
+        m for m in MEASURES if all(m in DIMENSIONS[name].splits_measures for name in shape)
+    )
+
+
+def kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:
+    """Whether the rollups hold this grouping (by these very dimensions) and measures."""
+    names = tuple(dimension.name for dimension in dimensions)
+    if names not in SHAPES or any(
+        DIMENSIONS.get(n) is not d for n, d in zip(names, dimensions, strict=True)
+    ):
+        return False
+    return bool(measures) and all(measure in measures_of(names) for measure in measures)
