@@ -37,7 +37,8 @@ bench: install
 	$(PY) bench/run.py --activities 100000 --database tacbapp_bench
 
 # The same at 3,000 activities in tacbapp_bench_ci, in under two minutes; fails unless
-# the API and the hand-written SQL give identical numbers and no request fails.
+# the API, the hand-written SQL and the same SQL in DuckDB give identical numbers and no
+# request fails.
 bench-smoke: install
 	$(PY) bench/run.py --smoke
 

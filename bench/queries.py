@@ -9,6 +9,10 @@ SQL only totals.
 
 `compare()` turns both answers into one shape, so that the smoke run can require them to
 be identical.
+
+The same statements also run in DuckDB, an analyst's baseline (bench/duckdb_baseline.py):
+write SQL that both read (DuckDB reserves `at`, for one); where they cannot share a
+form, the DuckDB one sits beside the PostgreSQL one (`YEARS_OF_ACTIVITY_DUCKDB`).
 """
 
 from __future__ import annotations
@@ -124,8 +128,8 @@ def _pub(filters: Filters) -> str:
         )
     if filters.theme:
         where.append(
-            "EXISTS (SELECT 1 FROM activities_activity_themes at"
-            " JOIN activities_theme t ON t.id = at.theme_id WHERE at.activity_id = a.id"
+            "EXISTS (SELECT 1 FROM activities_activity_themes ath"
+            " JOIN activities_theme t ON t.id = ath.theme_id WHERE ath.activity_id = a.id"
             " AND (t.id = %(theme_id)s OR t.parent_id = %(theme_id)s))"
         )
     if filters.q:
@@ -169,9 +173,22 @@ YEARS_OF_ACTIVITY = (
     "SELECT id AS a, generate_series(extract(year FROM start_date)::int,"
     " extract(year FROM end_date)::int) AS k FROM pub"
 )
+# The same in DuckDB (bench/duckdb_baseline.py), where generate_series in a select list
+# gives one list per activity, not one row per year: unnest makes the rows.
+YEARS_OF_ACTIVITY_DUCKDB = (
+    "SELECT id AS a, unnest(generate_series(extract(year FROM start_date)::int,"
+    " extract(year FROM end_date)::int)) AS k FROM pub"
+)
+DIALECTS = ("postgresql", "duckdb")
 
 
-def _keys(dimension: str, filters: Filters) -> tuple[str, str, str]:
+def _years_of_activity(dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise ValueError(dialect)
+    return YEARS_OF_ACTIVITY_DUCKDB if dialect == "duckdb" else YEARS_OF_ACTIVITY
+
+
+def _keys(dimension: str, filters: Filters, dialect: str) -> tuple[str, str, str]:
     """(activity keys as (a, k), the people's key, the SQL naming a key k)."""
     if dimension == "country":
         # The countries an activity lists and the ones its rows name (counting rule 3).
@@ -205,12 +222,12 @@ def _keys(dimension: str, filters: Filters) -> tuple[str, str, str]:
     if dimension == "kind":
         return "SELECT id AS a, kind AS k FROM pub", "pub.kind", "counted.k"
     if dimension == "year":
-        return YEARS_OF_ACTIVITY, YEAR_OF_PEOPLE, "counted.k"
+        return _years_of_activity(dialect), YEAR_OF_PEOPLE, "counted.k"
     raise ValueError(dimension)
 
 
-def grouped_sql(dimension: str, filters: Filters) -> str:
-    activity_keys, people_key, name = _keys(dimension, filters)
+def grouped_sql(dimension: str, filters: Filters, dialect: str = "postgresql") -> str:
+    activity_keys, people_key, name = _keys(dimension, filters, dialect)
     return f"""
 WITH {_pub(filters)},
 akeys AS ({activity_keys}),
@@ -232,14 +249,14 @@ SELECT {name}, counted.n, coalesce(summed.t, 0), coalesce(summed.f, 0), coalesce
 FROM counted LEFT JOIN summed ON summed.k IS NOT DISTINCT FROM counted.k"""
 
 
-def year_theme_sql(filters: Filters) -> str:
+def year_theme_sql(filters: Filters, dialect: str = "postgresql") -> str:
     return f"""
 WITH {_pub(filters)},
-ky AS ({YEARS_OF_ACTIVITY}),
+ky AS ({_years_of_activity(dialect)}),
 kt AS (
-    SELECT DISTINCT at.activity_id AS a, coalesce(t.parent_id, t.id) AS k
-    FROM activities_activity_themes at
-    JOIN pub ON pub.id = at.activity_id JOIN activities_theme t ON t.id = at.theme_id),
+    SELECT DISTINCT ath.activity_id AS a, coalesce(t.parent_id, t.id) AS k
+    FROM activities_activity_themes ath
+    JOIN pub ON pub.id = ath.activity_id JOIN activities_theme t ON t.id = ath.theme_id),
 people AS (
     SELECT b.activity_id AS a, {YEAR_OF_PEOPLE} AS y, kt.k AS t, b.total, b.female, b.male,
            b.not_recorded, {RANK} AS q {PEOPLE_JOINS}
@@ -268,16 +285,18 @@ def sex_sql(filters: Filters) -> str:
     return f"WITH {_pub(filters)} SELECT {', '.join(parts)} {PEOPLE_JOINS}"
 
 
-def statements(query: StatsQuery) -> list[str]:
-    """The SQL that answers the query: its rows (if grouped), then its totals."""
+def statements(query: StatsQuery, dialect: str = "postgresql") -> list[str]:
+    """The SQL that answers the query: its rows (if grouped), then its totals. `dialect`
+    "duckdb" gives the same statements where DuckDB reads them differently (the years an
+    activity spans); the placeholders stay psycopg's (duckdb_baseline translates them)."""
     if not query.group_by:
         return [totals_sql(query.filters)]
     if query.group_by == ("sex",):
         return [sex_sql(query.filters), totals_sql(query.filters)]
     if query.group_by == ("year", "theme"):
-        return [year_theme_sql(query.filters), totals_sql(query.filters)]
+        return [year_theme_sql(query.filters, dialect), totals_sql(query.filters)]
     (dimension,) = query.group_by
-    return [grouped_sql(dimension, query.filters), totals_sql(query.filters)]
+    return [grouped_sql(dimension, query.filters, dialect), totals_sql(query.filters)]
 
 
 # --- One shape for both answers -------------------------------------------------------
@@ -384,16 +403,25 @@ def from_api(query: StatsQuery, data: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def differences(api: dict[str, Any], sql: dict[str, Any], limit: int = 5) -> list[str]:
-    """What differs between the two answers (empty when they are identical)."""
+def differences(
+    api: dict[str, Any],
+    sql: dict[str, Any],
+    limit: int = 5,
+    names: tuple[str, str] = ("API", "SQL"),
+) -> list[str]:
+    """What differs between the two answers (empty when they are identical). `names` label
+    the two sides in the messages (DuckDB against the SQL: ("DuckDB", "SQL"))."""
+    first, second = names
     found = []
     for key in sorted(set(api["totals"]) | set(sql["totals"])):
         if not same(api["totals"].get(key), sql["totals"].get(key)):
-            found.append(f"totals.{key}: API {api['totals'].get(key)} SQL {sql['totals'].get(key)}")
+            found.append(
+                f"totals.{key}: {first} {api['totals'].get(key)} {second} {sql['totals'].get(key)}"
+            )
     api_rows, sql_rows = api.get("rows", {}), sql.get("rows", {})
     for key in sorted(set(api_rows) | set(sql_rows), key=str):
         if not same(api_rows.get(key), sql_rows.get(key)):
-            found.append(f"row {key}: API {api_rows.get(key)} SQL {sql_rows.get(key)}")
+            found.append(f"row {key}: {first} {api_rows.get(key)} {second} {sql_rows.get(key)}")
     return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])
 
 
@@ -501,8 +529,8 @@ PERSON_KEYS = {
     "theme": (
         "kt.k",
         "(SELECT slug FROM activities_theme WHERE id = kt.k)",
-        " LEFT JOIN (SELECT DISTINCT at.activity_id AS a, coalesce(t.parent_id, t.id) AS k"
-        " FROM activities_activity_themes at JOIN activities_theme t ON t.id = at.theme_id)"
+        " LEFT JOIN (SELECT DISTINCT ath.activity_id AS a, coalesce(t.parent_id, t.id) AS k"
+        " FROM activities_activity_themes ath JOIN activities_theme t ON t.id = ath.theme_id)"
         " kt ON kt.a = att.a",
     ),
 }
@@ -575,13 +603,19 @@ def people_from_api(query: PeopleQuery, data: dict[str, Any]) -> dict[str, Any]:
     return answer
 
 
-def people_differences(api: dict[str, Any], sql: dict[str, Any], limit: int = 5) -> list[str]:
+def people_differences(
+    api: dict[str, Any],
+    sql: dict[str, Any],
+    limit: int = 5,
+    names: tuple[str, str] = ("API", "SQL"),
+) -> list[str]:
     """What differs between the two answers of a people query (empty when identical)."""
+    first, second = names
     found = []
     if not same(api["totals"], sql["totals"]):
-        found.append(f"totals: API {api['totals']} SQL {sql['totals']}")
+        found.append(f"totals: {first} {api['totals']} {second} {sql['totals']}")
     api_rows, sql_rows = api.get("rows", {}), sql.get("rows", {})
     for key in sorted(set(api_rows) | set(sql_rows), key=str):
         if not same(api_rows.get(key), sql_rows.get(key)):
-            found.append(f"row {key}: API {api_rows.get(key)} SQL {sql_rows.get(key)}")
+            found.append(f"row {key}: {first} {api_rows.get(key)} {second} {sql_rows.get(key)}")
     return found[:limit] + ([f"... {len(found) - limit} more"] if len(found) > limit else [])

@@ -4,8 +4,9 @@
     .venv/bin/python bench/run.py --smoke                                        (make bench-smoke)
 
 Writes results.json and results.md into --out. All traffic goes to 127.0.0.1; every loop
-is bounded in count and in time. The smoke run also requires the API and the SQL to give
-identical numbers for every query, and exits non-zero when they do not, or on any error.
+is bounded in count and in time. The smoke run also requires the API, the SQL and the
+same SQL in DuckDB (bench/duckdb_baseline.py) to give identical numbers for every query,
+and exits non-zero when they do not, or on any error.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from bench import duckdb_baseline  # noqa: E402
 from bench import iati as bench_iati  # noqa: E402
 from bench import queries as bench_queries  # noqa: E402
 from bench import report as bench_report  # noqa: E402
@@ -291,7 +293,16 @@ def timed_sql(connection, statements: list[str], params: dict, repetitions: int,
     return times, results
 
 
-def measure_stats(port: int, name: str, repetitions: int) -> tuple[list[dict], list[dict]]:
+def ratio_to(milliseconds: float | None, baseline_ms: float | None) -> float | None:
+    """milliseconds / baseline_ms to two decimals (None without a baseline)."""
+    if milliseconds is None or not baseline_ms:
+        return None
+    return round(milliseconds / baseline_ms, 2)
+
+
+def measure_stats(
+    port: int, name: str, repetitions: int, baseline: duckdb_baseline.Baseline
+) -> tuple[list[dict], list[dict]]:
     entries, checks = [], []
     with psycopg.connect(database_url(name), options=PG_OPTIONS, autocommit=True) as connection:
         for query in bench_queries.QUERIES:
@@ -304,7 +315,9 @@ def measure_stats(port: int, name: str, repetitions: int) -> tuple[list[dict], l
                 query.filters.params,
                 repetitions,
             )
+            duckdb_times, duckdb_answer = baseline.stats(query, repetitions)
             api_median, sql_median = median_ms(api_times), median_ms(sql_times)
+            duckdb_median = median_ms(duckdb_times)
             entries.append(
                 {
                     "name": query.name,
@@ -318,22 +331,33 @@ def measure_stats(port: int, name: str, repetitions: int) -> tuple[list[dict], l
                     "cold_ratio": (
                         round(median_ms(cold_times) / sql_median, 2) if sql_median else None
                     ),
+                    "duckdb_ms_median": duckdb_median,
+                    "cold_duckdb_ratio": ratio_to(median_ms(cold_times), duckdb_median),
                 }
             )
             api_answer = bench_queries.from_api(query, json.loads(body))
-            diff = bench_queries.differences(api_answer, bench_queries.from_sql(query, results))
+            sql_answer = bench_queries.from_sql(query, results)
+            diff = bench_queries.differences(api_answer, sql_answer)
+            duckdb_diff = bench_queries.differences(
+                duckdb_answer, sql_answer, names=("DuckDB", "SQL")
+            )
             checks.append(
                 {
                     "name": query.name,
                     "identical": not diff,
                     "differences": diff,
+                    "duckdb_identical": not duckdb_diff,
+                    "duckdb_differences": duckdb_diff,
                     "hidden_cells": bench_queries.hidden_cells(api_answer),
                 }
             )
             log(
                 f"stats {query.name}: API {api_median} ms (p95 {entries[-1]['api_ms_p95']}), "
                 f"after a write {entries[-1]['api_ms_cold_median']} ms, SQL {sql_median} ms, "
+                f"DuckDB {duckdb_median} ms, "
                 + ("identical" if not diff else "DIFFERENT: " + "; ".join(diff))
+                + (", DuckDB identical" if not duckdb_diff else ", DuckDB DIFFERENT: ")
+                + "; ".join(duckdb_diff)
                 + f" ({checks[-1]['hidden_cells']} cells suppressed)"
             )
     return entries, checks
@@ -344,9 +368,11 @@ def measure_stats(port: int, name: str, repetitions: int) -> tuple[list[dict], l
 PEOPLE_COLD_TARGET_MS = 1000.0
 
 
-def measure_people(port: int, name: str, repetitions: int) -> tuple[list[dict], list[dict]]:
-    """The people queries: between writes (cached), right after a write (computed), and
-    the hand-written SQL; the smoke run requires identical numbers."""
+def measure_people(
+    port: int, name: str, repetitions: int, baseline: duckdb_baseline.Baseline
+) -> tuple[list[dict], list[dict]]:
+    """The people queries: between writes (cached), right after a write (computed), the
+    hand-written SQL and the same in DuckDB; the smoke run requires identical numbers."""
     entries, checks = [], []
     with psycopg.connect(database_url(name), options=PG_OPTIONS, autocommit=True) as connection:
         for query in bench_queries.PEOPLE_QUERIES:
@@ -359,8 +385,9 @@ def measure_people(port: int, name: str, repetitions: int) -> tuple[list[dict], 
                 query.filters.params,
                 repetitions,
             )
+            duckdb_times, duckdb_answer = baseline.people(query, repetitions)
             api_median, sql_median = median_ms(api_times), median_ms(sql_times)
-            cold_median = median_ms(cold_times)
+            cold_median, duckdb_median = median_ms(cold_times), median_ms(duckdb_times)
             entries.append(
                 {
                     "name": query.name,
@@ -373,24 +400,32 @@ def measure_people(port: int, name: str, repetitions: int) -> tuple[list[dict], 
                     "sql_ms_median": sql_median,
                     "ratio": float(f"{api_median / sql_median:.2g}") if sql_median else None,
                     "cold_ratio": round(cold_median / sql_median, 2) if sql_median else None,
+                    "duckdb_ms_median": duckdb_median,
+                    "cold_duckdb_ratio": ratio_to(cold_median, duckdb_median),
                 }
             )
             api_answer = bench_queries.people_from_api(query, json.loads(body))
-            diff = bench_queries.people_differences(
-                api_answer, bench_queries.people_from_sql(query, results)
+            sql_answer = bench_queries.people_from_sql(query, results)
+            diff = bench_queries.people_differences(api_answer, sql_answer)
+            duckdb_diff = bench_queries.people_differences(
+                duckdb_answer, sql_answer, names=("DuckDB", "SQL")
             )
             checks.append(
                 {
                     "name": query.name,
                     "identical": not diff,
                     "differences": diff,
+                    "duckdb_identical": not duckdb_diff,
+                    "duckdb_differences": duckdb_diff,
                     "hidden_cells": bench_queries.hidden_cells(api_answer),
                 }
             )
             log(
                 f"people {query.name}: API {api_median} ms, after a write {cold_median} ms "
-                f"({cold_queries} queries), SQL {sql_median} ms, "
+                f"({cold_queries} queries), SQL {sql_median} ms, DuckDB {duckdb_median} ms, "
                 + ("identical" if not diff else "DIFFERENT: " + "; ".join(diff))
+                + (", DuckDB identical" if not duckdb_diff else ", DuckDB DIFFERENT: ")
+                + "; ".join(duckdb_diff)
                 + f" ({checks[-1]['hidden_cells']} cells suppressed)"
             )
     return entries, checks
@@ -906,6 +941,54 @@ def _results_target(results: dict, notes: list[str]) -> str:
     return "missed (" + "; ".join([*slow, *varying, *disagree]) + ")"
 
 
+def yes_no(identical: bool | None) -> str:
+    return "not measured" if identical is None else ("yes" if identical else "NO")
+
+
+def duckdb_summary(results: dict) -> str:
+    """The baseline's setup in a phrase: version, threads, what the export cost."""
+    baseline = results.get("duckdb")
+    if not baseline:
+        return "not measured"
+    return (
+        f"DuckDB {baseline['duckdb_version']}, in memory, {baseline['threads']} threads;"
+        f" {len(baseline['tables'])} tables, {baseline['csv_mb']} MB of CSV, exported by"
+        f" COPY in {baseline['export_seconds']} s and loaded in {baseline['load_seconds']} s,"
+        " once"
+    )
+
+
+# An analyst's alternative (issue 18): the app's first answer after a write within this
+# many times DuckDB's over the same tables.
+DUCKDB_COLD_TARGET_RATIO = 2.0
+
+
+def duckdb_targets(results: dict) -> list[str]:
+    """One line each for the stats and the people queries: the first answer after a write
+    within 2x DuckDB's time, and the queries that miss it with their ratio."""
+    lines = []
+    for part, label in (("stats", "stats"), ("people", "people")):
+        entries = results.get(part, [])
+        if not entries or "cold_duckdb_ratio" not in entries[0]:
+            lines.append(
+                f"- {label}, first answer after a write within {DUCKDB_COLD_TARGET_RATIO:g}x"
+                " DuckDB: not measured"
+            )
+            continue
+        missed = [
+            f"{e['name']} ({e['cold_duckdb_ratio']}x)"
+            for e in entries
+            if e["cold_duckdb_ratio"] is None or e["cold_duckdb_ratio"] > DUCKDB_COLD_TARGET_RATIO
+        ]
+        met = len(entries) - len(missed)
+        lines.append(
+            f"- {label}, first answer after a write within {DUCKDB_COLD_TARGET_RATIO:g}x DuckDB: "
+            + ("met" if not missed else f"met by {met} of {len(entries)}, missed by ")
+            + ", ".join(missed)
+        )
+    return lines
+
+
 def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
     size = results["size"]
     lines = [
@@ -919,19 +1002,26 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         "",
         "The API's figures are those a client sees between writes (the answer cached under the"
         " data version); *after a write* is the first request after the data version moved,"
-        " when the answer is computed again from the base tables.",
+        " when the answer is computed again from the base tables. *DuckDB* is an analyst's"
+        " baseline: the same hand-written SQL in DuckDB over the tables exported from"
+        f" PostgreSQL ({duckdb_summary(results)}). *Same numbers*: the API's answer is the"
+        " SQL's; *same as DuckDB*: DuckDB's answer is the SQL's.",
         "",
-        "| query | API median ms | API p95 ms | after a write ms | SQL median ms | API / SQL "
-        "| after a write / SQL | same numbers |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| query | API median ms | API p95 ms | after a write ms | SQL median ms "
+        "| DuckDB median ms | API / SQL | after a write / SQL | after a write / DuckDB "
+        "| same numbers | same as DuckDB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     identical = {check["name"]: check["identical"] for check in checks}
+    as_duckdb = {check["name"]: check.get("duckdb_identical") for check in checks}
     for entry in results["stats"]:
         lines.append(
             f"| {entry['name']} (`{entry['query']}`) | {entry['api_ms_median']} | "
             f"{entry['api_ms_p95']} | {entry.get('api_ms_cold_median')} | "
-            f"{entry['sql_ms_median']} | {entry['ratio']} | {entry.get('cold_ratio')} | "
-            f"{'yes' if identical[entry['name']] else 'NO'} |"
+            f"{entry['sql_ms_median']} | {entry.get('duckdb_ms_median')} | {entry['ratio']} | "
+            f"{entry.get('cold_ratio')} | {entry.get('cold_duckdb_ratio')} | "
+            f"{'yes' if identical[entry['name']] else 'NO'} | "
+            f"{yes_no(as_duckdb[entry['name']])} |"
         )
     lines += [
         "",
@@ -944,15 +1034,18 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         " the SQL counts the same persons straight from the tables.",
         "",
         "| query | API median ms (cached) | computed ms (median of 5) | computed max ms "
-        "| SQL median ms | computed / SQL | same numbers |",
-        "|---|---:|---:|---:|---:|---:|---|",
+        "| SQL median ms | DuckDB median ms | computed / SQL | after a write / DuckDB "
+        "| same numbers | same as DuckDB |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for entry in results.get("people", []):
         lines.append(
             f"| {entry['name']} (`{entry['query']}`) | {entry['api_ms_median']} | "
             f"{entry['api_ms_cold_median']} | {entry['api_ms_cold_max']} | "
-            f"{entry['sql_ms_median']} | {entry['cold_ratio']} | "
-            f"{'yes' if identical[entry['name']] else 'NO'} |"
+            f"{entry['sql_ms_median']} | {entry.get('duckdb_ms_median')} | "
+            f"{entry['cold_ratio']} | {entry.get('cold_duckdb_ratio')} | "
+            f"{'yes' if identical[entry['name']] else 'NO'} | "
+            f"{yes_no(as_duckdb[entry['name']])} |"
         )
     imported = results.get("import") or {}
     lines += ["", "## Importing an attendance sheet", ""]
@@ -1045,6 +1138,7 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         + ("met" if (throughput["ratio"] or 0) >= 0.5 else "missed"),
         f"- zero errors: {'met' if throughput['errors'] == 0 else 'missed'}",
         *people_targets(results),
+        *duckdb_targets(results),
         iati_target(results),
         report_target(results),
         "",
@@ -1121,13 +1215,23 @@ def main() -> int:
     )
     results: dict = {"size": size(args.database)}
     log(f"size: {results['size']}")
+    # An analyst's baseline: the tables the hand-written SQL reads, exported once into an
+    # in-memory DuckDB, before the server starts (nothing else reads the database then).
+    baseline = duckdb_baseline.Baseline.from_postgres(
+        database_url(args.database), ROOT / "bench" / "data" / "duckdb" / args.database
+    )
+    results["duckdb"] = baseline.describe()
+    log(f"DuckDB baseline: {duckdb_summary(results)}")
     server = Server(env, ROOT / "bench" / "data" / "gunicorn.log")
     try:
-        results["stats"], checks = measure_stats(server.port, args.database, args.repetitions)
+        results["stats"], checks = measure_stats(
+            server.port, args.database, args.repetitions, baseline
+        )
         results["people"], people_checks = measure_people(
-            server.port, args.database, args.repetitions
+            server.port, args.database, args.repetitions, baseline
         )
         checks += people_checks
+        baseline.close()
         results["list"], notes = measure_lists(server.port, args.database, args.repetitions)
         results["results"], result_notes = measure_results(
             server.port, args.database, args.repetitions
@@ -1157,6 +1261,12 @@ def main() -> int:
             "API and SQL disagree: "
             + "; ".join(f"{c['name']}: {c['differences']}" for c in failures)
         )
+    duckdb_failures = [c for c in checks if not c["duckdb_identical"]]
+    if duckdb_failures:
+        log(
+            "DuckDB and SQL disagree: "
+            + "; ".join(f"{c['name']}: {c['duckdb_differences']}" for c in duckdb_failures)
+        )
     if results["throughput"]["errors"]:
         log(f"{results['throughput']['errors']} errors under load")
     failed_imports = [
@@ -1174,6 +1284,7 @@ def main() -> int:
         log(f"the report draft failed: {results['report_draft']['error']}")
     if args.smoke and (
         failures
+        or duckdb_failures
         or results["throughput"]["errors"]
         or failed_imports
         or disagreeing
