@@ -105,7 +105,7 @@ from .results import (
     SnapshotFigure,
     Target,
 )
-from .rollups import RollupCell, RollupChange
+from .rollups import RollupCell, RollupChange, RollupTotal
 from .scopes import OfficerScope
 from .sessions import ActivitySession, SessionAttendance
 
@@ -177,6 +177,7 @@ __all__ = [
     "ReviewState",
     "RollupCell",
     "RollupChange",
+    "RollupTotal",
     "SessionAttendance",
     "Sex",
     "SnapshotFigure",

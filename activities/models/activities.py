@@ -291,6 +291,8 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["status", "start_date"]),
             models.Index(fields=["start_date", "end_date"]),
+            # The calendar of years (MAX(end_date)), read by every grouping by year.
+            models.Index(fields=["end_date"], name="activity_end_date"),
             models.Index(fields=["kind"]),
             # The review queue and "returned to me": drafts by review state, oldest first.
             models.Index(fields=["review_state", "submitted_at"]),

@@ -1,4 +1,5 @@
-"""The rollups: each activity's counts, cell by cell, kept beside the base tables.
+"""The rollups: each activity's counts, cell by cell, and their sums over the public
+activities, kept beside the base tables.
 
 Only the tables live here; activities/rollups/ says what they hold, keeps them current
 and answers from them. They are derived data: never versioned (a refresh changes no
@@ -9,20 +10,25 @@ from __future__ import annotations
 
 from django.db import models
 
+NO_KEY = "null"  # a cell's key in a dimension it does not have (JSON for None)
+
 
 class RollupCell(models.Model):
     """One activity's counts in one cell of one grouping (`shape`).
 
-    `k0` and `k1` are the cell's group keys as JSON (NULL: the "unattributed" or "not
-    recorded" group). The participations are the sums of the activity's beneficiary
-    rows in the cell, with the largest qualifier rank (counting rule 6); `activities` is
-    1 when the activity is in the cell (counting rule 3), else 0 (people only).
+    `k0` and `k1` are the cell's group keys as JSON ("null": the "unattributed" or "not
+    recorded" group, or no second dimension). The participations are the sums of the
+    activity's beneficiary rows in the cell, with the largest qualifier rank (counting
+    rule 6); `activities` is 1 when the activity is in the cell (counting rule 3), else 0
+    (people only). `public`: the activity was among those an anonymous visitor counts
+    (`rollups.universe.public()`) when the cell was computed.
     """
 
     shape = models.CharField(max_length=40)
     activity_id = models.BigIntegerField()
-    k0 = models.TextField(null=True)
-    k1 = models.TextField(null=True)
+    k0 = models.TextField(default=NO_KEY)
+    k1 = models.TextField(default=NO_KEY)
+    public = models.BooleanField(default=False)
     activities = models.SmallIntegerField(default=0)
     total = models.BigIntegerField(default=0)
     female = models.BigIntegerField(default=0)
@@ -40,6 +46,36 @@ class RollupCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shape} activity {self.activity_id}: {self.k0}, {self.k1}"
+
+
+class RollupTotal(models.Model):
+    """The sums of the public activities' cells, one row per cell of each grouping.
+
+    Kept by adding each refreshed activity's new cells and subtracting its old ones, so
+    every column is a count or a sum: `with_people`, `rank1`, `rank2` and `named` count
+    the activity cells with people, with a qualifier of rank 1 or 2, resting on named
+    people (their MAX is "more than none")."""
+
+    shape = models.CharField(max_length=40)
+    k0 = models.TextField(default=NO_KEY)
+    k1 = models.TextField(default=NO_KEY)
+    activities = models.BigIntegerField(default=0)
+    total = models.BigIntegerField(default=0)
+    female = models.BigIntegerField(default=0)
+    male = models.BigIntegerField(default=0)
+    not_recorded = models.BigIntegerField(default=0)
+    with_people = models.BigIntegerField(default=0)
+    rank1 = models.BigIntegerField(default=0)
+    rank2 = models.BigIntegerField(default=0)
+    named = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shape", "k0", "k1"], name="rollup_total_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shape}: {self.k0}, {self.k1}"
 
 
 class RollupChange(models.Model):

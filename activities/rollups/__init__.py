@@ -29,11 +29,21 @@ or years (such a restriction changes which rows count, row by row). Everything e
 goes to the base tables. `path()` says which way the last answer of this thread went.
 """
 
-from .read import BASE_TABLES, ROLLUPS, answer, answerable, note_path, path
+from .read import (
+    BASE_TABLES,
+    PUBLIC_TOTALS,
+    ROLLUPS,
+    answer,
+    answerable,
+    note_path,
+    path,
+    public_answer,
+)
 from .refresh import catch_up, pending, rebuild
 
 __all__ = [
     "BASE_TABLES",
+    "PUBLIC_TOTALS",
     "ROLLUPS",
     "answer",
     "answerable",
@@ -41,5 +51,6 @@ __all__ = [
     "note_path",
     "path",
     "pending",
+    "public_answer",
     "rebuild",
 ]

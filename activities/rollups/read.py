@@ -1,4 +1,9 @@
-"""Answers from the rollups: the sums, over the matched activities, of their cells."""
+"""Answers from the rollups.
+
+- The public activities (universe.py), unfiltered: the kept sums (`RollupTotal`), one
+  row per cell, a few hundred rows whatever the number of activities.
+- Any other set of matched activities: the sums of their cells (`RollupCell`).
+"""
 
 from __future__ import annotations
 
@@ -10,22 +15,26 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet
 
-from ..models import Activity, RollupCell, RollupChange
+from ..models import Activity, RollupCell, RollupChange, RollupTotal
 from ..stats import results
 from ..stats.dimensions import Dimension
 from ..stats.request import Restriction
 from ..stats.sql import fetch, relation
+from . import universe
 from .shapes import kept, shape_name
 
 Cells = dict[tuple[Any, ...], dict[str, Any]]
+Answer = tuple[Cells, dict[str, Any]]
 
 ROLLUPS = "rollups"
+PUBLIC_TOTALS = "rollups (public totals)"
 BASE_TABLES = "base tables"
 _last = threading.local()
 
 
 def path() -> str | None:
-    """Which way this thread's last computed answer went: ROLLUPS or BASE_TABLES."""
+    """Which way this thread's last computed answer went: PUBLIC_TOTALS, ROLLUPS or
+    BASE_TABLES ("" before any)."""
     return getattr(_last, "path", None)
 
 
@@ -42,6 +51,31 @@ def answerable(
     return restriction == Restriction() and kept(dimensions, measures)
 
 
+def _current(activities: QuerySet[Activity]) -> bool:
+    """No write left to roll up, in this snapshot."""
+    return not RollupChange.objects.using(activities.db).exists()
+
+
+def public_answer(
+    activities: QuerySet[Activity],
+    dimensions: Sequence[Dimension],
+    measures: Sequence[str],
+    restriction: Restriction,
+    *,
+    with_totals: bool,
+) -> Answer | None:
+    """The answer over the public activities from their kept sums, or None when the
+    question is not theirs (other activities, a restriction, a grouping not kept) or a
+    write is not rolled up yet."""
+    if not answerable(dimensions, measures, restriction) or not universe.is_public(activities):
+        return None
+    if not _current(activities):
+        return None
+    width = len(dimensions)
+    rows = _public_sums(activities.db, shape_name([d.name for d in dimensions]), width)
+    return rows, _totals(_public_sums(activities.db, "", 0), measures, with_totals)
+
+
 def answer(
     activities: QuerySet[Activity],
     dimensions: Sequence[Dimension],
@@ -49,26 +83,49 @@ def answer(
     restriction: Restriction,
     *,
     with_totals: bool,
-) -> tuple[Cells, dict[str, Any]] | None:
+) -> Answer | None:
     """(the cells of the rows, the totals) as the engine's base-table statements give
-    them, or None when the rollups do not hold the question or, in this snapshot, a
-    write is not rolled up yet."""
-    if not answerable(dimensions, measures, restriction):
-        return None
-    using = activities.db
-    if RollupChange.objects.using(using).exists():
+    them, summed over the matched `activities`' cells; None when the rollups do not hold
+    the question or, in this snapshot, a write is not rolled up yet."""
+    if not answerable(dimensions, measures, restriction) or not _current(activities):
         return None
     rows = _sums(activities, shape_name([d.name for d in dimensions]), len(dimensions))
+    return rows, _totals(_sums(activities, "", 0), measures, with_totals)
+
+
+def _totals(overall: Cells, measures: Sequence[str], with_totals: bool) -> dict[str, Any]:
     totals: dict[str, Any] = {}
-    if with_totals:
-        overall = _sums(activities, "", 0).get((), {})
-        if "activities" in measures:
-            totals["activities"] = overall.get("activities", 0)
-        if "participants" in measures:
-            totals["participants"] = overall.get("participants", results.no_people())
-            totals[results.NAMED] = overall.get(results.NAMED, False)
-            totals["unattributed"] = None  # a restriction is never answered here
-    return rows, totals
+    if not with_totals:
+        return totals
+    cell = overall.get((), {})
+    if "activities" in measures:
+        totals["activities"] = cell.get("activities", 0)
+    if "participants" in measures:
+        totals["participants"] = cell.get("participants", results.no_people())
+        totals[results.NAMED] = cell.get(results.NAMED, False)
+        totals["unattributed"] = None  # a restriction is never answered here
+    return totals
+
+
+def _cell(
+    n: Any,
+    total: Any,
+    female: Any,
+    male: Any,
+    not_recorded: Any,
+    people: Any,
+    rank: Any,
+    named: Any,
+) -> dict[str, Any]:
+    cell: dict[str, Any] = {"activities": int(n or 0)}
+    if people:
+        cell["participants"] = results.people(total, female, male, not_recorded, rank)
+        cell[results.NAMED] = bool(named)
+    return cell
+
+
+def _key(parts: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(json.loads(part) for part in parts)
 
 
 def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
@@ -85,16 +142,21 @@ def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
     )
     cells: Cells = {}
     for record in fetch(sql, [shape, *matched.params]):
-        key = tuple(None if part is None else json.loads(part) for part in record[:width])
-        n, total, female, male, not_recorded, has_people, rank, named = record[width:]
-        if n is None:
+        if record[width] is None:
             continue  # no cell at all: an aggregate without GROUP BY still answers
-        cell: dict[str, Any] = {"activities": int(n)}
-        if has_people:
-            cell["participants"] = results.people(total, female, male, not_recorded, rank)
-            cell[results.NAMED] = bool(named)
-        cells[key] = cell
+        cells[_key(record[:width])] = _cell(*record[width:])
     return cells
 
 
-__all__ = ["BASE_TABLES", "ROLLUPS", "answer", "answerable", "path"]
+def _public_sums(using: str, shape: str, width: int) -> Cells:
+    keys = ["t.k0", "t.k1"][:width]
+    sql = (
+        f"SELECT {''.join(key + ', ' for key in keys)}t.activities, t.total, t.female, "
+        "t.male, t.not_recorded, t.with_people, "
+        "CASE WHEN t.rank2 > 0 THEN 2 WHEN t.rank1 > 0 THEN 1 ELSE 0 END, t.named "
+        f"FROM {RollupTotal._meta.db_table} t WHERE t.shape = %s"
+    )
+    cells: Cells = {}
+    for record in fetch(sql, [shape]):
+        cells[_key(record[:width])] = _cell(*record[width:])
+    return cells

@@ -21,13 +21,15 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from .. import counting
-from ..models import Activity, RollupCell, RollupChange
+from ..models import Activity, RollupCell, RollupChange, RollupTotal
+from ..models.rollups import NO_KEY
 from ..stats import results
 from ..stats.cells import activity_measures
 from ..stats.dimensions import DIMENSIONS
 from ..stats.matched import Matched
 from ..stats.participants import participant_measures
 from ..stats.request import Restriction
+from . import universe
 from .shapes import ACTIVITY, SHAPES, measures_of, shape_name
 
 logger = logging.getLogger(__name__)
@@ -87,17 +89,24 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
     if not notes:
         return ""
     ids = {activity for _, activity in notes}
+    cursor = connections[using].cursor()
     if None in ids or len(ids) > EVERYTHING_ABOVE:
         RollupCell.objects.using(using).all().delete()
+        RollupTotal.objects.using(using).all().delete()
         bounds = list(Activity.objects.using(using).order_by("pk").values_list("pk", flat=True))
         for start in range(0, len(bounds), CHUNK):
             part = bounds[start : start + CHUNK]
             _write(using, _cells(using, {"pk__gte": part[0], "pk__lte": part[-1]}))
+        _add_to_totals(cursor, "1 = 1", [], sign="")
         described = f"all {len(bounds)} activities"
     else:
         noted = sorted(a for a in ids if a is not None)
+        among = f"activity_id IN ({', '.join(['%s'] * len(noted))})"
+        _add_to_totals(cursor, among, noted, sign="-")
         RollupCell.objects.using(using).filter(activity_id__in=noted).delete()
         _write(using, _cells(using, {"pk__in": noted}))
+        _add_to_totals(cursor, among, noted, sign="")
+        cursor.execute(f"DELETE FROM {_TOTALS} WHERE activities = 0 AND with_people = 0")
         described = f"{len(noted)} activities"
     if exact_delete:
         seen = [note for note, _ in notes]
@@ -105,19 +114,50 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
             RollupChange.objects.using(using).filter(id__in=seen[start : start + 5_000]).delete()
     else:
         # REPEATABLE READ: exactly the notes of this snapshot, those just read.
-        with connections[using].cursor() as cursor:
-            cursor.execute(f"DELETE FROM {RollupChange._meta.db_table}")
+        cursor.execute(f"DELETE FROM {RollupChange._meta.db_table}")
+    cursor.close()
     return described
+
+
+_CELLS = RollupCell._meta.db_table
+_TOTALS = RollupTotal._meta.db_table
+_SUMMED = {
+    "activities": "activities",
+    "total": "total",
+    "female": "female",
+    "male": "male",
+    "not_recorded": "not_recorded",
+    "with_people": "CASE WHEN has_people THEN 1 ELSE 0 END",
+    "rank1": "CASE WHEN rank = 1 THEN 1 ELSE 0 END",
+    "rank2": "CASE WHEN rank = 2 THEN 1 ELSE 0 END",
+    "named": "CASE WHEN named THEN 1 ELSE 0 END",
+}
+
+
+def _add_to_totals(cursor: Any, where: str, params: list[Any], *, sign: str) -> None:
+    """Add (sign "") or subtract (sign "-") the public cells matching `where` to the
+    totals, cell by cell (an upsert on the cell's key)."""
+    columns = ", ".join(_SUMMED)
+    sums = ", ".join(f"{sign}SUM({expression})" for expression in _SUMMED.values())
+    updates = ", ".join(f"{column} = {_TOTALS}.{column} + excluded.{column}" for column in _SUMMED)
+    cursor.execute(
+        f"INSERT INTO {_TOTALS} (shape, k0, k1, {columns}) "
+        f"SELECT shape, k0, k1, {sums} FROM {_CELLS} WHERE public AND {where} "
+        "GROUP BY shape, k0, k1 "
+        f"ON CONFLICT (shape, k0, k1) DO UPDATE SET {updates}",
+        params,
+    )
 
 
 def _cells(using: str, which: dict[str, Any]) -> Iterable[RollupCell]:
     activities = Activity.objects.using(using).filter(**which)
+    public = set(universe.public().using(using).filter(**which).values_list("pk", flat=True))
     matched = Matched.of(activities, Restriction())
     for shape in SHAPES:
-        yield from _shape_cells(matched, shape)
+        yield from _shape_cells(matched, shape, public)
 
 
-def _shape_cells(matched: Matched, shape: Sequence[str]) -> Iterable[RollupCell]:
+def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> Iterable[RollupCell]:
     dimensions = [ACTIVITY, *(DIMENSIONS[name] for name in shape)]
     measures = measures_of(shape)
     cells: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -131,14 +171,15 @@ def _shape_cells(matched: Matched, shape: Sequence[str]) -> Iterable[RollupCell]
                 cells.setdefault(key, {}).update(values)
     name = shape_name(shape)
     for key, values in cells.items():
-        keys = [None if part is None else json.dumps(part) for part in key[1:]]
-        keys += [None] * (2 - len(keys))
+        keys = [json.dumps(part) for part in key[1:]]
+        keys += [NO_KEY] * (2 - len(keys))
         people = values.get("participants")
         yield RollupCell(
             shape=name,
             activity_id=key[0],
             k0=keys[0],
             k1=keys[1],
+            public=key[0] in public,
             activities=min(int(values.get("activities", 0)), 1),
             total=people["total"] if people else 0,
             female=people["female"] if people else 0,

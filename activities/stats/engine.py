@@ -107,21 +107,30 @@ def _compute(
     with_totals: bool = True,
 ) -> dict[str, Any]:
     group_by = [dimension.name for dimension in dimensions]
-    with matched_once(activities) as matched_activities, ExitStack() as stack:
+    with ExitStack() as stack:
         prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
-        rolled = rollups.answer(
-            matched_activities, prepared, measures, restriction, with_totals=with_totals
+        # The rollups first (activities/rollups/): the public activities' kept sums, then
+        # the matched activities' cells; the base tables when neither holds the question.
+        rolled = rollups.public_answer(
+            activities, prepared, measures, restriction, with_totals=with_totals
         )
+        counted = activities
         if rolled is not None:
-            rollups.note_path(rollups.ROLLUPS)
-            groups, totals = rolled
+            rollups.note_path(rollups.PUBLIC_TOTALS)
         else:
-            rollups.note_path(rollups.BASE_TABLES)
-            matched = Matched.of(matched_activities, restriction)
+            counted = stack.enter_context(matched_once(activities))
+            rolled = rollups.answer(
+                counted, prepared, measures, restriction, with_totals=with_totals
+            )
+            rollups.note_path(rollups.ROLLUPS if rolled is not None else rollups.BASE_TABLES)
+        if rolled is None:
+            matched = Matched.of(counted, restriction)
             groups = _groups(matched, prepared, measures) if group_by else {}
             totals = _totals(matched, measures) if with_totals else {}
+        else:
+            groups, totals = rolled
         rows = _rows(groups, prepared, measures) if group_by else []
-        drafts = counting.includes_drafts(matched_activities)
+        drafts = counting.includes_drafts(counted)
     additive = {
         measure: results.adds_up(measure, rows, totals[measure])
         for measure in measures
