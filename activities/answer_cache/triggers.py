@@ -45,7 +45,14 @@ $$
 _SQLITE_EVENTS = ("insert", "update", "delete")
 # The version row itself, and the rollups: derived data that a refresh rewrites without
 # changing any answer (activities/rollups/), so it must not throw the answers away.
-UNVERSIONED = ("dataversion", "rollupcell", "rollupchange", "rolluptotal")
+UNVERSIONED = (
+    "dataversion",
+    "rollupcell",
+    "rollupchange",
+    "rolluptotal",
+    "personcell",
+    "persontotal",
+)
 
 
 def versioned_tables() -> list[str]:

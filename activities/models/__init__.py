@@ -105,7 +105,7 @@ from .results import (
     SnapshotFigure,
     Target,
 )
-from .rollups import RollupCell, RollupChange, RollupTotal
+from .rollups import PersonCell, PersonTotal, RollupCell, RollupChange, RollupTotal
 from .scopes import OfficerScope
 from .sessions import ActivitySession, SessionAttendance
 
@@ -167,7 +167,9 @@ __all__ = [
     "Partner",
     "PeriodEvent",
     "PeriodSnapshot",
+    "PersonCell",
     "PersonErasure",
+    "PersonTotal",
     "Project",
     "PublicationStatus",
     "Qualifier",

@@ -78,14 +78,68 @@ class RollupTotal(models.Model):
         return f"{self.shape}: {self.k0}, {self.k1}"
 
 
+class PersonCell(models.Model):
+    """One person's part in one cell of one grouping, over the public activities
+    (counting rule 9): their attended participations there, of which `assessed` have
+    both test scores, with the sums of those scores. A person is one cell row, so the
+    sum of rows over a cell counts distinct people; `female`, `male`, `not_recorded`
+    are 1 for the person's recorded sex."""
+
+    shape = models.CharField(max_length=40)
+    participant_id = models.BigIntegerField()
+    k0 = models.TextField(default=NO_KEY)
+    k1 = models.TextField(default=NO_KEY)
+    female = models.SmallIntegerField(default=0)
+    male = models.SmallIntegerField(default=0)
+    not_recorded = models.SmallIntegerField(default=0)
+    participations = models.IntegerField(default=0)
+    assessed = models.IntegerField(default=0)
+    sum_pre = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    sum_post = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["participant_id"], name="person_cell_participant")]
+
+    def __str__(self) -> str:
+        return f"{self.shape} person {self.participant_id}: {self.k0}, {self.k1}"
+
+
+class PersonTotal(models.Model):
+    """The sums of the persons' cells, one row per cell of each grouping: `people` and
+    their sex split, participations, `assessed` participations, `assessed_people`, and
+    the score sums whose quotients are the mean scores."""
+
+    shape = models.CharField(max_length=40)
+    k0 = models.TextField(default=NO_KEY)
+    k1 = models.TextField(default=NO_KEY)
+    people = models.BigIntegerField(default=0)
+    female = models.BigIntegerField(default=0)
+    male = models.BigIntegerField(default=0)
+    not_recorded = models.BigIntegerField(default=0)
+    participations = models.BigIntegerField(default=0)
+    assessed = models.BigIntegerField(default=0)
+    assessed_people = models.BigIntegerField(default=0)
+    sum_pre = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    sum_post = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shape", "k0", "k1"], name="person_total_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shape}: {self.k0}, {self.k1}"
+
+
 class RollupChange(models.Model):
-    """An activity whose rollup cells a write made stale (NULL: all of them).
+    """An activity, or a person, whose rollup cells a write made stale (both NULL: all).
 
     Written by database triggers in the writing transaction (activities/rollups/
     triggers.py), whatever makes the write; removed by the refresh that rolls it up."""
 
     id = models.BigAutoField(primary_key=True)
     activity_id = models.BigIntegerField(null=True)
+    participant_id = models.BigIntegerField(null=True)
 
     def __str__(self) -> str:
-        return f"change of activity {self.activity_id}"
+        return f"change of activity {self.activity_id}, person {self.participant_id}"

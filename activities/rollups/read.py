@@ -10,18 +10,20 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
 
-from ..models import Activity, RollupCell, RollupChange, RollupTotal
+from ..models import Activity, PersonTotal, RollupCell, RollupChange, RollupTotal
 from ..stats import results
 from ..stats.dimensions import Dimension
 from ..stats.request import Restriction
 from ..stats.sql import fetch, relation
 from . import universe
-from .shapes import kept, shape_name
+from .shapes import MEASURES as ACTIVITY_MEASURES
+from .shapes import PERSON_MEASURES, kept, persons_kept, shape_name
 
 Cells = dict[tuple[Any, ...], dict[str, Any]]
 Answer = tuple[Cells, dict[str, Any]]
@@ -45,10 +47,23 @@ def note_path(value: str) -> None:
 def answerable(
     dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
 ) -> bool:
-    """Whether the rollups hold this question (not whether they are current)."""
-    if not getattr(settings, "ROLLUPS", True):
+    """Whether the rollups may hold this question (not whether they are current): the
+    activities' rollups for any matched set, the persons' for the public one only."""
+    if not getattr(settings, "ROLLUPS", True) or restriction != Restriction():
         return False
-    return restriction == Restriction() and kept(dimensions, measures)
+    activity, person = _split(measures)
+    if len(activity) + len(person) < len(measures):
+        return False
+    return (not activity or kept(dimensions, activity)) and (
+        not person or persons_kept(dimensions, person)
+    )
+
+
+def _split(measures: Sequence[str]) -> tuple[list[str], list[str]]:
+    return (
+        [m for m in measures if m in ACTIVITY_MEASURES],
+        [m for m in measures if m in PERSON_MEASURES],
+    )
 
 
 def _current(activities: QuerySet[Activity]) -> bool:
@@ -71,9 +86,25 @@ def public_answer(
         return None
     if not _current(activities):
         return None
-    width = len(dimensions)
-    rows = _public_sums(activities.db, shape_name([d.name for d in dimensions]), width)
-    return rows, _totals(_public_sums(activities.db, "", 0), measures, with_totals)
+    using, width = activities.db, len(dimensions)
+    shape = shape_name([d.name for d in dimensions])
+    activity, person = _split(measures)
+    rows: Cells = {}
+    totals: dict[str, Any] = {}
+    if activity:
+        rows = _public_sums(using, shape, width)
+        totals = _totals(_public_sums(using, "", 0), activity, with_totals)
+    if person:
+        for key, cell in _person_sums(using, shape, width).items():
+            rows.setdefault(key, {}).update(cell)
+        if with_totals:
+            overall = _person_sums(using, "", 0).get((), {})
+            for measure in person:
+                totals[measure] = overall.get(measure, _NONE[measure]())
+    return rows, totals
+
+
+_NONE = {"people": results.no_persons, "learning": results.no_learning}
 
 
 def answer(
@@ -87,7 +118,9 @@ def answer(
     """(the cells of the rows, the totals) as the engine's base-table statements give
     them, summed over the matched `activities`' cells; None when the rollups do not hold
     the question or, in this snapshot, a write is not rolled up yet."""
-    if not answerable(dimensions, measures, restriction) or not _current(activities):
+    if not answerable(dimensions, measures, restriction) or _split(measures)[1]:
+        return None  # people are kept for the public activities only
+    if not _current(activities):
         return None
     rows = _sums(activities, shape_name([d.name for d in dimensions]), len(dimensions))
     return rows, _totals(_sums(activities, "", 0), measures, with_totals)
@@ -159,4 +192,27 @@ def _public_sums(using: str, shape: str, width: int) -> Cells:
     cells: Cells = {}
     for record in fetch(sql, [shape]):
         cells[_key(record[:width])] = _cell(*record[width:])
+    return cells
+
+
+def _person_sums(using: str, shape: str, width: int) -> Cells:
+    keys = ["t.k0", "t.k1"][:width]
+    sql = (
+        f"SELECT {''.join(key + ', ' for key in keys)}t.people, t.female, t.male, "
+        "t.not_recorded, t.participations, t.assessed, t.assessed_people, t.sum_pre, "
+        f"t.sum_post FROM {PersonTotal._meta.db_table} t WHERE t.shape = %s"
+    )
+    cells: Cells = {}
+    for record in fetch(sql, [shape]):
+        people, female, male, not_recorded, participations = record[width : width + 5]
+        assessed, assessed_people, sum_pre, sum_post = record[width + 5 :]
+        means = (
+            (Decimal(sum_pre) / assessed, Decimal(sum_post) / assessed)
+            if assessed
+            else (None, None)
+        )
+        cells[_key(record[:width])] = {
+            "people": results.persons(people, female, male, not_recorded, participations),
+            "learning": results.learning(assessed, assessed_people, *means),
+        }
     return cells

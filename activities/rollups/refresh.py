@@ -14,23 +14,35 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 
 from .. import counting
-from ..models import Activity, RollupCell, RollupChange, RollupTotal
+from ..models import (
+    Activity,
+    Attendance,
+    Participant,
+    PersonCell,
+    PersonTotal,
+    RollupCell,
+    RollupChange,
+    RollupTotal,
+)
 from ..models.rollups import NO_KEY
 from ..stats import results
 from ..stats.cells import activity_measures
 from ..stats.dimensions import DIMENSIONS
 from ..stats.matched import Matched
 from ..stats.participants import participant_measures
+from ..stats.people import PERSON_SUMS, person_statement
 from ..stats.request import Restriction
+from ..stats.sql import fetch, group_key
 from . import universe
-from .shapes import ACTIVITY, SHAPES, measures_of, shape_name
+from .shapes import ACTIVITY, PERSON, PERSON_SHAPES, SHAPES, measures_of, shape_name
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +50,8 @@ LOCK = 0x7AC_B0_11  # the advisory lock refreshes queue on (PostgreSQL)
 # Above this many noted activities a refresh rolls up everything, in ranges of ids.
 EVERYTHING_ABOVE = 2_000
 CHUNK = 10_000
+PERSON_CHUNK = 2_000  # noted persons refreshed at a time (their ids are parameters)
+PERSON_REBUILD_CHUNK = 50_000
 _RANK = {name: rank for rank, name in counting.QUALIFIER_BY_RANK.items()}
 
 
@@ -85,31 +99,36 @@ def rebuild(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
-    notes = list(RollupChange.objects.using(using).values_list("id", "activity_id"))
+    notes = list(
+        RollupChange.objects.using(using).values_list("id", "activity_id", "participant_id")
+    )
     if not notes:
         return ""
-    ids = {activity for _, activity in notes}
+    everything = any(a is None and p is None for _, a, p in notes)
+    activities = sorted({a for _, a, _ in notes if a is not None})
+    persons = {p for _, _, p in notes if p is not None}
     cursor = connections[using].cursor()
-    if None in ids or len(ids) > EVERYTHING_ABOVE:
-        RollupCell.objects.using(using).all().delete()
-        RollupTotal.objects.using(using).all().delete()
-        bounds = list(Activity.objects.using(using).order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(bounds), CHUNK):
-            part = bounds[start : start + CHUNK]
-            _write(using, _cells(using, {"pk__gte": part[0], "pk__lte": part[-1]}))
-        _add_to_totals(cursor, "1 = 1", [], sign="")
-        described = f"all {len(bounds)} activities"
+    if everything or len(activities) > EVERYTHING_ABOVE:
+        _rebuild_activities(using, cursor)
+        described = "every activity"
     else:
-        noted = sorted(a for a in ids if a is not None)
-        among = f"activity_id IN ({', '.join(['%s'] * len(noted))})"
-        _add_to_totals(cursor, among, noted, sign="-")
-        RollupCell.objects.using(using).filter(activity_id__in=noted).delete()
-        _write(using, _cells(using, {"pk__in": noted}))
-        _add_to_totals(cursor, among, noted, sign="")
-        cursor.execute(f"DELETE FROM {_TOTALS} WHERE activities = 0 AND with_people = 0")
-        described = f"{len(noted)} activities"
+        _refresh(cursor, _ACTIVITY_TABLES, activities, lambda ids: _cells(using, ids))
+        described = f"{len(activities)} activities"
+    if everything:
+        _rebuild_persons(using, cursor)
+        described += ", every person"
+    else:
+        # The people of the noted activities, as they attend now (those who no longer
+        # do were noted themselves, by the attendance written).
+        attending = Attendance.objects.using(using).filter(activity_id__in=activities)
+        persons.update(attending.values_list("participant_id", flat=True).distinct())
+        ordered = sorted(persons)
+        for start in range(0, len(ordered), PERSON_CHUNK):
+            part = ordered[start : start + PERSON_CHUNK]
+            _refresh(cursor, _PERSON_TABLES, part, lambda ids: _person_cells(using, ids))
+        described += f", {len(persons)} people"
     if exact_delete:
-        seen = [note for note, _ in notes]
+        seen = [note for note, _, _ in notes]
         for start in range(0, len(seen), 5_000):
             RollupChange.objects.using(using).filter(id__in=seen[start : start + 5_000]).delete()
     else:
@@ -119,37 +138,112 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
     return described
 
 
-_CELLS = RollupCell._meta.db_table
-_TOTALS = RollupTotal._meta.db_table
-_SUMMED = {
-    "activities": "activities",
-    "total": "total",
-    "female": "female",
-    "male": "male",
-    "not_recorded": "not_recorded",
-    "with_people": "CASE WHEN has_people THEN 1 ELSE 0 END",
-    "rank1": "CASE WHEN rank = 1 THEN 1 ELSE 0 END",
-    "rank2": "CASE WHEN rank = 2 THEN 1 ELSE 0 END",
-    "named": "CASE WHEN named THEN 1 ELSE 0 END",
-}
+@dataclass(frozen=True)
+class _Tables:
+    cells: str
+    totals: str
+    owner: str  # the cells' column naming whose they are
+    summed: dict[str, str]  # total's column: the cells' expression it sums
+    public_only: str  # the condition on cells that count in the totals
 
 
-def _add_to_totals(cursor: Any, where: str, params: list[Any], *, sign: str) -> None:
-    """Add (sign "") or subtract (sign "-") the public cells matching `where` to the
-    totals, cell by cell (an upsert on the cell's key)."""
-    columns = ", ".join(_SUMMED)
-    sums = ", ".join(f"{sign}SUM({expression})" for expression in _SUMMED.values())
-    updates = ", ".join(f"{column} = {_TOTALS}.{column} + excluded.{column}" for column in _SUMMED)
+def _refresh(
+    cursor: Any, tables: _Tables, ids: list[int], cells: Callable[[list[int]], Iterable[Any]]
+) -> None:
+    """Replace the cells of `ids` (activities or persons), moving the totals by the
+    difference: the old cells subtracted, the new ones added."""
+    if not ids:
+        return
+    among = f"{tables.owner} IN ({', '.join(['%s'] * len(ids))})"
+    _add_to_totals(cursor, tables, among, ids, sign="-")
+    cursor.execute(f"DELETE FROM {tables.cells} WHERE {among}", ids)
+    _write(cells(ids))
+    _add_to_totals(cursor, tables, among, ids, sign="")
+    zero = " AND ".join(f"{column} = 0" for column in tables.summed if column != "sum_pre")
+    cursor.execute(f"DELETE FROM {tables.totals} WHERE {zero}")
+
+
+def _rebuild_activities(using: str, cursor: Any) -> None:
+    cursor.execute(f"DELETE FROM {_ACTIVITY_TABLES.cells}")
+    cursor.execute(f"DELETE FROM {_ACTIVITY_TABLES.totals}")
+    bounds = list(Activity.objects.using(using).order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(bounds), CHUNK):
+        part = bounds[start : start + CHUNK]
+        _write(_cells(using, {"pk__gte": part[0], "pk__lte": part[-1]}))
+    _add_to_totals(cursor, _ACTIVITY_TABLES, "1 = 1", [], sign="")
+
+
+def _rebuild_persons(using: str, cursor: Any) -> None:
+    cursor.execute(f"DELETE FROM {_PERSON_TABLES.cells}")
+    cursor.execute(f"DELETE FROM {_PERSON_TABLES.totals}")
+    people = Participant.objects.using(using).order_by("pk").values_list("pk", flat=True)
+    bounds = list(people)
+    for start in range(0, len(bounds), PERSON_REBUILD_CHUNK):
+        part = bounds[start : start + PERSON_REBUILD_CHUNK]
+        _write(
+            _person_cells(using, {"participant_id__gte": part[0], "participant_id__lte": part[-1]})
+        )
+    _add_to_totals(cursor, _PERSON_TABLES, "1 = 1", [], sign="")
+
+
+_ACTIVITY_TABLES = _Tables(
+    cells=RollupCell._meta.db_table,
+    totals=RollupTotal._meta.db_table,
+    owner="activity_id",
+    summed={
+        "activities": "activities",
+        "total": "total",
+        "female": "female",
+        "male": "male",
+        "not_recorded": "not_recorded",
+        "with_people": "CASE WHEN has_people THEN 1 ELSE 0 END",
+        "rank1": "CASE WHEN rank = 1 THEN 1 ELSE 0 END",
+        "rank2": "CASE WHEN rank = 2 THEN 1 ELSE 0 END",
+        "named": "CASE WHEN named THEN 1 ELSE 0 END",
+    },
+    public_only="public",
+)
+_PERSON_TABLES = _Tables(
+    cells=PersonCell._meta.db_table,
+    totals=PersonTotal._meta.db_table,
+    owner="participant_id",
+    summed={
+        "people": "1",
+        "female": "female",
+        "male": "male",
+        "not_recorded": "not_recorded",
+        "participations": "participations",
+        "assessed": "assessed",
+        "assessed_people": "CASE WHEN assessed > 0 THEN 1 ELSE 0 END",
+        "sum_pre": "sum_pre",
+        "sum_post": "sum_post",
+    },
+    public_only="1 = 1",  # persons' cells are of the public activities only
+)
+
+
+def _add_to_totals(
+    cursor: Any, tables: _Tables, where: str, params: list[Any], *, sign: str
+) -> None:
+    """Add (sign "") or subtract (sign "-") the cells matching `where` to the totals,
+    cell by cell (an upsert on the cell's key)."""
+    columns = ", ".join(tables.summed)
+    sums = ", ".join(f"{sign}SUM({expression})" for expression in tables.summed.values())
+    updates = ", ".join(
+        f"{column} = {tables.totals}.{column} + excluded.{column}" for column in tables.summed
+    )
     cursor.execute(
-        f"INSERT INTO {_TOTALS} (shape, k0, k1, {columns}) "
-        f"SELECT shape, k0, k1, {sums} FROM {_CELLS} WHERE public AND {where} "
-        "GROUP BY shape, k0, k1 "
+        f"INSERT INTO {tables.totals} (shape, k0, k1, {columns}) "
+        f"SELECT shape, k0, k1, {sums} FROM {tables.cells} "
+        f"WHERE {tables.public_only} AND {where} GROUP BY shape, k0, k1 "
         f"ON CONFLICT (shape, k0, k1) DO UPDATE SET {updates}",
         params,
     )
 
 
-def _cells(using: str, which: dict[str, Any]) -> Iterable[RollupCell]:
+def _cells(using: str, which: list[int] | dict[str, Any]) -> Iterable[RollupCell]:
+    if isinstance(which, list):
+        which = {"pk__in": which}
     activities = Activity.objects.using(using).filter(**which)
     public = set(universe.public().using(using).filter(**which).values_list("pk", flat=True))
     matched = Matched.of(activities, Restriction())
@@ -191,12 +285,44 @@ def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> It
         )
 
 
-def _write(using: str, cells: Iterable[RollupCell]) -> None:
-    batch: list[RollupCell] = []
+def _person_cells(using: str, which: list[int] | dict[str, Any]) -> Iterable[PersonCell]:
+    """The persons' cells over the public activities, one per person and cell."""
+    if isinstance(which, list):
+        which = {"participant_id__in": which}
+    matched = Matched.of(universe.public().using(using), Restriction())
+    matched = replace(matched, attendance_in=matched.attendance_in.filter(**which))
+    for shape in PERSON_SHAPES:
+        dimensions = [PERSON, *(DIMENSIONS[name] for name in shape)]
+        with ExitStack() as stack:
+            prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
+            sql, params, keys = person_statement(matched, prepared, PERSON_SUMS)
+            records = fetch(sql, params)
+        name = shape_name(shape)
+        for record in records:
+            key = [group_key(part) for part in record[: len(keys)]]
+            sex, participations, assessed, sum_pre, sum_post = record[len(keys) :]
+            parts = [json.dumps(part) for part in key[1:]] + [NO_KEY] * (3 - len(key))
+            yield PersonCell(
+                shape=name,
+                participant_id=key[0],
+                k0=parts[0],
+                k1=parts[1],
+                female=int(sex == "female"),
+                male=int(sex == "male"),
+                not_recorded=int(sex not in ("female", "male")),
+                participations=participations,
+                assessed=assessed or 0,
+                sum_pre=sum_pre or 0,
+                sum_post=sum_post or 0,
+            )
+
+
+def _write(cells: Iterable[Any]) -> None:
+    batch: list[Any] = []
     for cell in cells:
         batch.append(cell)
         if len(batch) >= 5_000:
-            RollupCell.objects.using(using).bulk_create(batch)
+            type(batch[0]).objects.bulk_create(batch)
             batch = []
     if batch:
-        RollupCell.objects.using(using).bulk_create(batch)
+        type(batch[0]).objects.bulk_create(batch)

@@ -28,6 +28,19 @@ SHAPES: tuple[tuple[str, ...], ...] = (
 )
 
 
+# The groupings of the people measures kept, over the public activities only.
+PERSON_MEASURES = ("people", "learning")
+PERSON_SHAPES: tuple[tuple[str, ...], ...] = (
+    (),
+    ("region",),
+    ("country",),
+    ("year",),
+    ("theme",),
+    ("kind",),
+    ("sex",),
+)
+
+
 class ActivityDimension(Dimension):
     """Each activity its own group: the engine's cells, one activity at a time. Never
     asked for by a client (not in DIMENSIONS)."""
@@ -44,6 +57,18 @@ class ActivityDimension(Dimension):
 ACTIVITY = ActivityDimension()
 
 
+class PersonDimension(Dimension):
+    """Each person their own group (counting rule 9, one person at a time)."""
+
+    name = "person"
+
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return F("participant_id")
+
+
+PERSON = PersonDimension()
+
+
 def shape_name(group_by: Sequence[str]) -> str:
     return ",".join(group_by)
 
@@ -55,11 +80,25 @@ def measures_of(shape: Sequence[str]) -> tuple[str, ...]:
     )
 
 
-def kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:
-    """Whether the rollups hold this grouping (by these very dimensions) and measures."""
+def _names(dimensions: Sequence[Dimension]) -> tuple[str, ...] | None:
+    """The dimensions' names, if they are the fixed dimensions of those names."""
     names = tuple(dimension.name for dimension in dimensions)
-    if names not in SHAPES or any(
-        DIMENSIONS.get(n) is not d for n, d in zip(names, dimensions, strict=True)
-    ):
+    if any(DIMENSIONS.get(n) is not d for n, d in zip(names, dimensions, strict=True)):
+        return None
+    return names
+
+
+def kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:
+    """Whether the activities' rollups hold this grouping and these measures."""
+    names = _names(dimensions)
+    if names is None or names not in SHAPES:
         return False
     return bool(measures) and all(measure in measures_of(names) for measure in measures)
+
+
+def persons_kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:
+    """Whether the persons' rollups hold this grouping and these measures."""
+    names = _names(dimensions)
+    if names is None or names not in PERSON_SHAPES:
+        return False
+    return bool(measures) and all(measure in PERSON_MEASURES for measure in measures)

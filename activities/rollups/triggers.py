@@ -1,11 +1,12 @@
-"""The triggers that note, in the writing transaction, which activities' rollups a
-write made stale (`RollupChange`).
+"""The triggers that note, in the writing transaction, which activities' and persons'
+rollups a write made stale (`RollupChange`).
 
 - A table with an `activity_id` column (beneficiary rows, the activity's many-to-many
   tags, attendance, sessions...) notes the activity of each row written, old and new.
-- The activity table notes the activity itself.
-- The places and the themes (a country's region, a topic's theme) note every activity
-  at once (a NULL note): such writes are rare, and move many cells.
+- The activity table notes the activity itself; the participant table, the person
+  (their sex, country, a merge, an erasure); attendance, its person too.
+- The places and the themes (a country's region, a topic's theme) note everything at
+  once (a note with neither): such writes are rare, and move many cells.
 
 PostgreSQL: statement-level triggers with transition tables, so a bulk write (COPY of a
 million rows) adds one INSERT ... SELECT DISTINCT per statement, not one per row.
@@ -24,21 +25,22 @@ FUNCTION = "activities_note_rollup_change"
 CHANGES = "activities_rollupchange"
 EVERYTHING = ""  # the column argument of a table whose writes note every activity
 
+# TG_ARGV: the column of the written table, the column of the note it fills.
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_ARGV[0] = '' OR TG_OP = 'TRUNCATE' THEN
-        INSERT INTO {CHANGES} (activity_id) VALUES (NULL);
+        INSERT INTO {CHANGES} (activity_id, participant_id) VALUES (NULL, NULL);
     ELSIF TG_OP = 'INSERT' THEN
-        EXECUTE format('INSERT INTO {CHANGES} (activity_id) '
-                       'SELECT DISTINCT %I FROM new_rows', TG_ARGV[0]);
+        EXECUTE format('INSERT INTO {CHANGES} (%I) '
+                       'SELECT DISTINCT %I FROM new_rows', TG_ARGV[1], TG_ARGV[0]);
     ELSIF TG_OP = 'DELETE' THEN
-        EXECUTE format('INSERT INTO {CHANGES} (activity_id) '
-                       'SELECT DISTINCT %I FROM old_rows', TG_ARGV[0]);
+        EXECUTE format('INSERT INTO {CHANGES} (%I) '
+                       'SELECT DISTINCT %I FROM old_rows', TG_ARGV[1], TG_ARGV[0]);
     ELSE
-        EXECUTE format('INSERT INTO {CHANGES} (activity_id) '
-                       'SELECT %1$I FROM new_rows UNION SELECT %1$I FROM old_rows',
-                       TG_ARGV[0]);
+        EXECUTE format('INSERT INTO {CHANGES} (%1$I) '
+                       'SELECT %2$I FROM new_rows UNION SELECT %2$I FROM old_rows',
+                       TG_ARGV[1], TG_ARGV[0]);
     END IF;
     RETURN NULL;
 END
@@ -47,28 +49,38 @@ $$
 _EVENTS = ("insert", "update", "delete")
 
 
-def watched_tables() -> dict[str, str]:
-    """{table: the column naming the activity, or EVERYTHING}."""
-    from ..models import Activity, Country, Region, Theme
+Watch = tuple[str, str]  # (the written table's column, the note's column)
+
+
+def watched_tables() -> dict[str, list[Watch]]:
+    """{table: what its writes note}; [(EVERYTHING, "")] for a table that notes all."""
+    from ..models import Activity, Attendance, Country, Participant, Region, Theme
 
     everything = {model._meta.db_table for model in (Country, Region, Theme)}
+    for model in (Country, Region, Theme):
+        for field in model._meta.many_to_many:
+            everything.add(field.remote_field.through._meta.db_table)
     versioned = set(versioned_tables())
-    watched: dict[str, str] = {}
+    watched: dict[str, list[Watch]] = {}
     for model in apps.get_app_config("activities").get_models(include_auto_created=True):
         table = model._meta.db_table
         if table not in versioned:
             continue
-        if model is Activity:
-            watched[table] = "id"
-        elif table in everything:
-            watched[table] = EVERYTHING
+        if table in everything:
+            watched[table] = [(EVERYTHING, "")]
+        elif model is Activity:
+            watched[table] = [("id", "activity_id")]
+        elif model is Participant:
+            watched[table] = [("id", "participant_id")]
         elif any(getattr(f, "column", None) == "activity_id" for f in model._meta.fields):
-            watched[table] = "activity_id"
-    # The tables of Region's and Country's own many-to-many relations, if any.
-    for model in (Country, Region, Theme):
-        for field in model._meta.many_to_many:
-            watched[field.remote_field.through._meta.db_table] = EVERYTHING
+            watched[table] = [("activity_id", "activity_id")]
+            if model is Attendance:
+                watched[table].append(("participant_id", "participant_id"))
     return watched
+
+
+def _name(event: str, target: str) -> str:
+    return f"{TRIGGER}_{event}" + ("_person" if target == "participant_id" else "")
 
 
 def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
@@ -77,48 +89,51 @@ def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     existing = set(connection.introspection.table_names())
     if CHANGES not in existing:
         return []
-    tables = {t: c for t, c in watched_tables().items() if t in existing}
+    tables = {t: w for t, w in watched_tables().items() if t in existing}
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
-            for table, column in sorted(tables.items()):
+            for table, watches in sorted(tables.items()):
                 quoted = connection.ops.quote_name(table)
-                for event in _EVENTS:
-                    transitions = {
-                        "insert": "REFERENCING NEW TABLE AS new_rows",
-                        "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-                        "delete": "REFERENCING OLD TABLE AS old_rows",
-                    }[event]
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_{event} ON {quoted}")
-                    cursor.execute(
-                        f"CREATE TRIGGER {TRIGGER}_{event} AFTER {event.upper()} ON {quoted} "
-                        f"{transitions} FOR EACH STATEMENT "
-                        f"EXECUTE FUNCTION {FUNCTION}('{column}')"
-                    )
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
-                cursor.execute(
-                    f"CREATE TRIGGER {TRIGGER}_truncate AFTER TRUNCATE ON {quoted} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}('{column}')"
-                )
-        else:
-            for table, column in sorted(tables.items()):
-                quoted = connection.ops.quote_name(table)
-                for event in _EVENTS:
-                    name = f"{TRIGGER}_{event}_{table}"
-                    if column == EVERYTHING:
-                        body = f"INSERT INTO {CHANGES} (activity_id) VALUES (NULL);"
-                    else:
-                        body = "".join(
-                            f"INSERT INTO {CHANGES} (activity_id) VALUES ({row}.{column});"
-                            for row in {"insert": ["NEW"], "delete": ["OLD"]}.get(
-                                event, ["OLD", "NEW"]
-                            )
+                for column, target in watches:
+                    for event in _EVENTS:
+                        transitions = {
+                            "insert": "REFERENCING NEW TABLE AS new_rows",
+                            "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                            "delete": "REFERENCING OLD TABLE AS old_rows",
+                        }[event]
+                        name = _name(event, target)
+                        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
+                        cursor.execute(
+                            f"CREATE TRIGGER {name} AFTER {event.upper()} ON {quoted} "
+                            f"{transitions} FOR EACH STATEMENT "
+                            f"EXECUTE FUNCTION {FUNCTION}('{column}', '{target}')"
                         )
-                    cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+                    name = _name("truncate", target)
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
                     cursor.execute(
-                        f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON {quoted} '
-                        f"BEGIN {body} END"
+                        f"CREATE TRIGGER {name} AFTER TRUNCATE ON {quoted} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}('{column}', '{target}')"
                     )
+        else:
+            for table, watches in sorted(tables.items()):
+                quoted = connection.ops.quote_name(table)
+                for column, target in watches:
+                    for event in _EVENTS:
+                        name = f"{_name(event, target)}_{table}"
+                        if column == EVERYTHING:
+                            body = f"INSERT INTO {CHANGES} (activity_id) VALUES (NULL);"
+                        else:
+                            rows = {"insert": ["NEW"], "delete": ["OLD"]}.get(event, ["OLD", "NEW"])
+                            body = "".join(
+                                f"INSERT INTO {CHANGES} ({target}) VALUES ({row}.{column});"
+                                for row in rows
+                            )
+                        cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+                        cursor.execute(
+                            f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON {quoted} '
+                            f"BEGIN {body} END"
+                        )
         # Whatever was written while a table had no trigger (SQLite drops a table's
         # triggers when a migration rebuilds it) is rolled up again.
         cursor.execute(f"INSERT INTO {CHANGES} (activity_id) VALUES (NULL)")

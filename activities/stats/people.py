@@ -43,19 +43,23 @@ _MEASURE_SQL = {
     "session_attendances": "SUM(r.sessions_attended)",
 }
 _WIDTH = {"people": 5, "learning": 4, "session_attendances": 1}
+# One person's part in a cell, for the rollups (activities/rollups/): their sex, their
+# participations, the assessed ones and the sums of those scores.
+PERSON_SUMS = (
+    f"MAX(r.sex), COUNT(*), SUM(CASE WHEN {_BOTH} THEN 1 ELSE 0 END), "
+    f"SUM(CASE WHEN {_BOTH} THEN r.pre END), SUM(CASE WHEN {_BOTH} THEN r.post END)"
+)
 PERSON_MEASURES = ("people", "learning", "session_attendances")
 
 
-def person_measures(
-    matched: Matched, dimensions: Sequence[Dimension], measures: Sequence[str]
-) -> Cells:
-    """{cell: {"people": {...}, "learning": {...}, "session_attendances": {...}}} for
-    the person-level measures asked."""
-    asked = [measure for measure in PERSON_MEASURES if measure in measures]
-    if not asked:
-        return {}
+def person_statement(
+    matched: Matched, dimensions: Sequence[Dimension], aggregates: str, *, sessions: bool = False
+) -> tuple[str, list[Any], list[str]]:
+    """SELECT the keys, then `aggregates` over the matched attended attendance as
+    `r` (columns p_id, a_id, sex, pre, post, and sessions_attended with `sessions`),
+    grouped by the dimensions' keys: (sql, params, the key columns)."""
     placed: dict[str, Any] = {}
-    if "session_attendances" in asked:
+    if sessions:
         # Each attendance (one person at one activity) with the number of its sessions
         # attended (counting rule 13): the person stays one row, counted once.
         placed["sessions_attended"] = counting.session_attendance_count()
@@ -83,11 +87,25 @@ def person_measures(
             joins.append(f"LEFT JOIN ({activity_keys.sql}) t{index} ON t{index}.a_id = r.a_id")
             params += activity_keys.params
             keys.append(f"t{index}.k")
-    aggregates = ", ".join(_MEASURE_SQL[measure] for measure in asked)
     sql = (
         f"SELECT {''.join(key + ', ' for key in keys)}{aggregates} "
         f"FROM ({attendance.sql}) r {' '.join(joins)}"
         + (f" GROUP BY {', '.join(keys)}" if keys else "")
+    )
+    return sql, params, keys
+
+
+def person_measures(
+    matched: Matched, dimensions: Sequence[Dimension], measures: Sequence[str]
+) -> Cells:
+    """{cell: {"people": {...}, "learning": {...}, "session_attendances": {...}}} for
+    the person-level measures asked."""
+    asked = [measure for measure in PERSON_MEASURES if measure in measures]
+    if not asked:
+        return {}
+    aggregates = ", ".join(_MEASURE_SQL[measure] for measure in asked)
+    sql, params, keys = person_statement(
+        matched, dimensions, aggregates, sessions="session_attendances" in asked
     )
     cells: Cells = {}
     for record in fetch(sql, params):
