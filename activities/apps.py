@@ -9,14 +9,17 @@ class ActivitiesConfig(AppConfig):
 
     def ready(self):
         from . import answer_cache
-        from .rollups import triggers as rollup_triggers
 
         # The triggers that keep cached answers fresh, on every table, after every migrate.
         post_migrate.connect(answer_cache.install, sender=self, dispatch_uid="data_version")
-        # The triggers that note which activities' rollups a write made stale.
-        post_migrate.connect(
-            lambda sender=None, using="default", **kwargs: rollup_triggers.install(using),
-            sender=self,
-            dispatch_uid="rollup_changes",
-            weak=False,
-        )
+        # The triggers that note which activities' rollups a write made stale, and the
+        # rollups made again (a migration may have changed anything).
+        post_migrate.connect(_install_rollups, sender=self, dispatch_uid="rollup_changes")
+
+
+def _install_rollups(sender=None, using: str = "default", **kwargs) -> None:
+    from . import rollups
+    from .rollups import triggers
+
+    triggers.install(using)
+    rollups.rebuild(using)

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import translation
 
-from . import services
+from . import rollups, services
 from .models import (
     Activity,
     ActivityKind,
@@ -168,6 +168,8 @@ def load_reference() -> dict[str, int]:
     for slug, name in reference["audiences"]:
         upsert(Audience, {"slug": slug}, {"name": name})
     ensure_built_in_codes()
+    # The M49 tree placed countries anew: every activity's cells are rolled up again.
+    rollups.rebuild()
     return {
         "regions": Region.objects.count(),
         "countries": Country.objects.count(),

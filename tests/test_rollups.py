@@ -229,10 +229,20 @@ def test_every_kind_of_write_is_noted(db):
         )
     assert RollupChange.objects.filter(activity_id=activity.pk).exists()
     rollups.catch_up()
-    # A place: every activity at once (a NULL note).
-    Country.objects.filter(iso2="SV").update(name="El Salvador")
-    assert RollupChange.objects.filter(activity_id=None).exists()
-    rollups.catch_up()
+    # A place's name: nothing to roll up.
+    Country.objects.filter(iso2="SV").update(name="El Salvador (renamed)")
+    assert not RollupChange.objects.exists()
+    # A place moved to another subregion: every activity at once (a note of neither),
+    # rolled up by the command, not by a web request (which counts from the base tables).
+    salvador = Country.objects.get(iso2="SV")
+    subregion = salvador.m49_subregion
+    Country.objects.filter(pk=salvador.pk).update(m49_subregion=Region.objects.get(code="005"))
+    Country.objects.filter(pk=salvador.pk).update(m49_subregion=subregion)
+    assert RollupChange.objects.filter(activity_id=None, participant_id=None).exists()
+    assert not rollups.catch_up()
+    stats.compute(Activity.objects.filter(pk=activity.pk), measures=["participants"])
+    assert rollups.path() == rollups.BASE_TABLES
+    rollups.rebuild()
     totals = stats.compute(Activity.objects.filter(pk=activity.pk), measures=["participants"])
     assert rollups.path() in (rollups.ROLLUPS, rollups.PUBLIC_TOTALS)
     assert totals["totals"]["participants"]["total"] == 13

@@ -60,12 +60,20 @@ def pending(using: str = DEFAULT_DB_ALIAS) -> bool:
     return RollupChange.objects.using(using).exists()
 
 
-def catch_up(using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Roll up every noted activity. True when nothing is left to roll up (as this
-    connection now sees it); False when the refresh could not run (it is logged, and
-    the answers count from the base tables meanwhile)."""
+def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False) -> bool:
+    """Roll up every noted activity and person. True when nothing is left to roll up
+    (as this connection now sees it); False when the refresh could not run (it is
+    logged, and the answers count from the base tables meanwhile).
+
+    A note of everything (a place's or a theme's grouping changed) is rolled up only
+    with `everything` (`manage.py refresh_rollups`, a migrate): at a million rows it
+    takes minutes, more than a web request may. Until then answers count from the base
+    tables, as exactly and more slowly."""
     if not pending(using):
         return True
+    if not everything and _everything_noted(using):
+        logger.warning("A grouping changed: run `manage.py refresh_rollups` to roll up again")
+        return False
     connection = connections[using]
     outside = not connection.in_atomic_block
     locked = outside and connection.vendor == "postgresql"
@@ -92,10 +100,18 @@ def catch_up(using: str = DEFAULT_DB_ALIAS) -> bool:
     return True
 
 
-def rebuild(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Every activity rolled up again (after a bulk load; `manage.py refresh_rollups`)."""
-    RollupChange.objects.using(using).create(activity_id=None)
-    catch_up(using)
+def rebuild(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:
+    """Everything rolled up again: after a migrate (connected in apps.py), a bulk load,
+    a change of groupings (`manage.py refresh_rollups`)."""
+    if RollupChange._meta.db_table not in connections[using].introspection.table_names():
+        return  # before the migration that makes the rollups
+    RollupChange.objects.using(using).create(activity_id=None, participant_id=None)
+    catch_up(using, everything=True)
+
+
+def _everything_noted(using: str) -> bool:
+    notes = RollupChange.objects.using(using)
+    return notes.filter(activity_id=None, participant_id=None).exists()
 
 
 def _roll_up_noted(using: str, *, exact_delete: bool) -> str:

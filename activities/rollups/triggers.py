@@ -5,8 +5,9 @@ rollups a write made stale (`RollupChange`).
   tags, attendance, sessions...) notes the activity of each row written, old and new.
 - The activity table notes the activity itself; the participant table, the person
   (their sex, country, a merge, an erasure); attendance, its person too.
-- The places and the themes (a country's region, a topic's theme) note everything at
-  once (a note with neither): such writes are rare, and move many cells.
+- The places and the themes note everything at once (a note with neither) when what
+  places a record in a group changes (a country's region or M49 path, a topic's theme):
+  such writes are rare, and move many cells. Their names, and new places, move none.
 
 PostgreSQL: statement-level triggers with transition tables, so a bulk write (COPY of a
 million rows) adds one INSERT ... SELECT DISTINCT per statement, not one per row.
@@ -14,6 +15,8 @@ SQLite: row-level triggers. Installed after every migrate, with the data version
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -23,13 +26,12 @@ from ..answer_cache.triggers import versioned_tables
 TRIGGER = "activities_rollup_change"
 FUNCTION = "activities_note_rollup_change"
 CHANGES = "activities_rollupchange"
-EVERYTHING = ""  # the column argument of a table whose writes note every activity
 
 # TG_ARGV: the column of the written table, the column of the note it fills.
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_ARGV[0] = '' OR TG_OP = 'TRUNCATE' THEN
+    IF TG_OP = 'TRUNCATE' THEN
         INSERT INTO {CHANGES} (activity_id, participant_id) VALUES (NULL, NULL);
     ELSIF TG_OP = 'INSERT' THEN
         EXECUTE format('INSERT INTO {CHANGES} (%I) '
@@ -52,23 +54,32 @@ _EVENTS = ("insert", "update", "delete")
 Watch = tuple[str, str]  # (the written table's column, the note's column)
 
 
-def watched_tables() -> dict[str, list[Watch]]:
-    """{table: what its writes note}; [(EVERYTHING, "")] for a table that notes all."""
-    from ..models import Activity, Attendance, Country, Participant, Region, Theme
+def structural_columns() -> dict[str, list[str]]:
+    """{table: the columns that place records in groups} of the places and the themes."""
+    from ..models import Country, Region, Theme
 
-    everything = {model._meta.db_table for model in (Country, Region, Theme)}
-    for model in (Country, Region, Theme):
-        for field in model._meta.many_to_many:
-            everything.add(field.remote_field.through._meta.db_table)
+    fields = {
+        Country: ["region", "m49_region", "m49_subregion", "path"],
+        Region: ["level", "parent", "path", "m49_region", "m49_subregion"],
+        Theme: ["parent"],
+    }
+    return {
+        model._meta.db_table: [model._meta.get_field(name).column for name in names]
+        for model, names in fields.items()
+    }
+
+
+def watched_tables() -> dict[str, list[Watch]]:
+    """{table: what its writes note}; the places and themes are `structural_columns`."""
+    from ..models import Activity, Attendance, Participant
+
     versioned = set(versioned_tables())
     watched: dict[str, list[Watch]] = {}
     for model in apps.get_app_config("activities").get_models(include_auto_created=True):
         table = model._meta.db_table
         if table not in versioned:
             continue
-        if table in everything:
-            watched[table] = [(EVERYTHING, "")]
-        elif model is Activity:
+        if model is Activity:
             watched[table] = [("id", "activity_id")]
         elif model is Participant:
             watched[table] = [("id", "participant_id")]
@@ -121,20 +132,57 @@ def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
                 for column, target in watches:
                     for event in _EVENTS:
                         name = f"{_name(event, target)}_{table}"
-                        if column == EVERYTHING:
-                            body = f"INSERT INTO {CHANGES} (activity_id) VALUES (NULL);"
-                        else:
-                            rows = {"insert": ["NEW"], "delete": ["OLD"]}.get(event, ["OLD", "NEW"])
-                            body = "".join(
-                                f"INSERT INTO {CHANGES} ({target}) VALUES ({row}.{column});"
-                                for row in rows
-                            )
+                        rows = {"insert": ["NEW"], "delete": ["OLD"]}.get(event, ["OLD", "NEW"])
+                        body = "".join(
+                            f"INSERT INTO {CHANGES} ({target}) VALUES ({row}.{column});"
+                            for row in rows
+                        )
                         cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
                         cursor.execute(
                             f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON {quoted} '
                             f"BEGIN {body} END"
                         )
-        # Whatever was written while a table had no trigger (SQLite drops a table's
-        # triggers when a migration rebuilds it) is rolled up again.
-        cursor.execute(f"INSERT INTO {CHANGES} (activity_id) VALUES (NULL)")
+        for table, columns in structural_columns().items():
+            if table in existing:
+                _install_structural(connection, cursor, table, columns)
     return sorted(tables)
+
+
+_PG_EVERYTHING = f"""
+CREATE OR REPLACE FUNCTION {FUNCTION}_all() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO {CHANGES} (activity_id, participant_id) VALUES (NULL, NULL);
+    RETURN NULL;
+END
+$$
+"""
+
+
+def _install_structural(connection: Any, cursor: Any, table: str, columns: list[str]) -> None:
+    """A row whose grouping columns really change (not merely saved again) notes all."""
+    quoted = connection.ops.quote_name(table)
+    changed = " OR ".join(
+        f"OLD.{column} IS DISTINCT FROM NEW.{column}"
+        if connection.vendor == "postgresql"
+        else f"OLD.{column} IS NOT NEW.{column}"
+        for column in columns
+    )
+    name = f"{TRIGGER}_structure"
+    if connection.vendor == "postgresql":
+        cursor.execute(_PG_EVERYTHING)
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
+        cursor.execute(
+            f"CREATE TRIGGER {name} AFTER UPDATE ON {quoted} FOR EACH ROW "
+            f"WHEN ({changed}) EXECUTE FUNCTION {FUNCTION}_all()"
+        )
+        cursor.execute(f"DROP TRIGGER IF EXISTS {name}_truncate ON {quoted}")
+        cursor.execute(
+            f"CREATE TRIGGER {name}_truncate AFTER TRUNCATE ON {quoted} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}_all()"
+        )
+    else:
+        cursor.execute(f'DROP TRIGGER IF EXISTS "{name}_{table}"')
+        cursor.execute(
+            f'CREATE TRIGGER "{name}_{table}" AFTER UPDATE ON {quoted} WHEN {changed} '
+            f"BEGIN INSERT INTO {CHANGES} (activity_id) VALUES (NULL); END"
+        )

@@ -22,7 +22,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
         if options["noted"]:
-            catch_up()
+            catch_up(everything=True)
         else:
             rebuild()
         self.stdout.write(
