@@ -131,15 +131,20 @@ def ask(query: dict[str, Any], group_by: list[str], *, use_rollups: bool = True)
         answer = stats.compute(
             filterset.qs,
             group_by=group_by,
-            measures=list(measures_of(group_by)),
+            measures=measures_for(group_by),
             restriction=stats.restriction_from_filters(filterset.form.cleaned_data),
         )
     return filterset, answer
 
 
+def measures_for(group_by: list[str]) -> list[str]:
+    """The measures the rollups hold for the grouping (countries only ungrouped)."""
+    return list(measures_of(group_by)) + ([] if group_by else ["countries"])
+
+
 def check_public(group_by: list[str]) -> None:
     """The public activities (seed and programme): their kept sums, as the base tables."""
-    measures = list(measures_of(group_by))
+    measures = measures_for(group_by)
     answer = stats.compute(universe.public(), group_by=group_by, measures=measures)
     assert rollups.path() == rollups.PUBLIC_TOTALS
     with override_settings(ROLLUPS=False):
@@ -157,6 +162,8 @@ def check(geography: Geography, programme: list[Act], ids: list[int], query, gro
     expected = brute_force(geography, programme, query, group_by)
     if "sex" not in group_by:
         assert answer["totals"]["activities"] == len(expected["matched"])
+    if not group_by:
+        assert answer["totals"]["countries"]["named"] == expected["countries_named"]
     assert answer["totals"]["participants"] == expected["totals"]
     if not group_by:
         return

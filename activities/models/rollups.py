@@ -37,6 +37,10 @@ class RollupCell(models.Model):
     has_people = models.BooleanField(default=False)
     rank = models.SmallIntegerField(default=0)
     named = models.BooleanField(default=False)
+    # Of the cell without grouping only (counting rule 3's lower bounds): the activity's
+    # "from N countries", and whether its countries are known exactly.
+    reported = models.IntegerField(null=True)
+    countries_exact = models.BooleanField(default=True)
 
     class Meta:
         indexes = [

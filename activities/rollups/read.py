@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from ..models import Activity, PersonTotal, RollupCell, RollupChange, RollupTotal
+from ..models.rollups import NO_KEY
 from ..stats import results
 from ..stats.dimensions import Dimension
 from ..stats.request import Restriction
@@ -61,7 +62,7 @@ def answerable(
 
 def _split(measures: Sequence[str]) -> tuple[list[str], list[str]]:
     return (
-        [m for m in measures if m in ACTIVITY_MEASURES],
+        [m for m in measures if m in (*ACTIVITY_MEASURES, "countries")],
         [m for m in measures if m in PERSON_MEASURES],
     )
 
@@ -94,6 +95,8 @@ def public_answer(
     if activity:
         rows = _public_sums(using, shape, width)
         totals = _totals(_public_sums(using, "", 0), activity, with_totals)
+        if with_totals and "countries" in measures:
+            totals["countries"] = _countries(using, ("c.public", []), public=True)
     if person:
         for key, cell in _person_sums(using, shape, width).items():
             rows.setdefault(key, {}).update(cell)
@@ -123,7 +126,10 @@ def answer(
     if not _current(activities):
         return None
     rows = _sums(activities, shape_name([d.name for d in dimensions]), len(dimensions))
-    return rows, _totals(_sums(activities, "", 0), measures, with_totals)
+    totals = _totals(_sums(activities, "", 0), measures, with_totals)
+    if with_totals and "countries" in measures:
+        totals["countries"] = _countries(activities.db, _among(activities))
+    return rows, totals
 
 
 def _totals(overall: Cells, measures: Sequence[str], with_totals: bool) -> dict[str, Any]:
@@ -159,6 +165,37 @@ def _cell(
 
 def _key(parts: Sequence[Any]) -> tuple[Any, ...]:
     return tuple(json.loads(part) for part in parts)
+
+
+def _among(activities: QuerySet[Activity]) -> tuple[str, list[Any]]:
+    """The condition on cells `c` of being the activities', and its parameters."""
+    matched = relation(activities.values("pk"))
+    return f"c.activity_id IN ({matched.sql})", matched.params
+
+
+def _countries(using: str, among: tuple[str, list[Any]], *, public: bool = False) -> dict[str, Any]:
+    """Counting rule 3 over the activities' cells: the distinct countries they are in
+    (for the public activities, their kept sums by country), the largest "from N
+    countries", and whether every activity's are known exactly."""
+    condition, params = among
+    if public:
+        named = fetch(
+            f"SELECT COUNT(*) FROM {RollupTotal._meta.db_table} "
+            "WHERE shape = 'country' AND activities > 0 AND k0 <> %s",
+            [NO_KEY],
+        )[0][0]
+    else:
+        named = fetch(
+            f"SELECT COUNT(DISTINCT c.k0) FROM {RollupCell._meta.db_table} c "
+            f"WHERE c.shape = 'country' AND c.activities > 0 AND c.k0 <> %s AND {condition}",
+            [NO_KEY, *params],
+        )[0][0]
+    reported, inexact = fetch(
+        "SELECT MAX(c.reported), MAX(CASE WHEN c.countries_exact THEN 0 ELSE 1 END) "
+        f"FROM {RollupCell._meta.db_table} c WHERE c.shape = '' AND {condition}",
+        params,
+    )[0]
+    return results.countries(named, reported, bool(inexact))
 
 
 def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:

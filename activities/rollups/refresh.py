@@ -275,7 +275,9 @@ def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> It
         prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
         if "activities" in measures:
             for key, values in activity_measures(matched, prepared).items():
-                cells.setdefault(key, {})["activities"] = values["activities"]
+                cells.setdefault(key, {}).update(
+                    activities=values["activities"], countries=values["countries"]
+                )
         if "participants" in measures:
             for key, values in participant_measures(matched, prepared).items():
                 cells.setdefault(key, {}).update(values)
@@ -284,6 +286,7 @@ def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> It
         keys = [json.dumps(part) for part in key[1:]]
         keys += [NO_KEY] * (2 - len(keys))
         people = values.get("participants")
+        countries = values.get("countries")
         yield RollupCell(
             shape=name,
             activity_id=key[0],
@@ -298,6 +301,10 @@ def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> It
             has_people=people is not None,
             rank=_RANK[people["qualifier"]] if people else 0,
             named=bool(values.get(results.NAMED, False)),
+            reported=countries["reported_max"] if countries and not shape else None,
+            countries_exact=(
+                countries["qualifier"] == counting.QUALIFIER_EXACT if countries else True
+            ),
         )
 
 
@@ -334,11 +341,31 @@ def _person_cells(using: str, which: list[int] | dict[str, Any]) -> Iterable[Per
 
 
 def _write(cells: Iterable[Any]) -> None:
+    """Insert the cells: with COPY on PostgreSQL (a million rows of a rebuild in
+    seconds, not minutes of INSERT statements), in batches of INSERTs on SQLite."""
+    connection = connections[DEFAULT_DB_ALIAS]
     batch: list[Any] = []
     for cell in cells:
         batch.append(cell)
-        if len(batch) >= 5_000:
-            type(batch[0]).objects.bulk_create(batch)
+        if len(batch) >= 20_000:
+            _insert(connection, batch)
             batch = []
     if batch:
-        type(batch[0]).objects.bulk_create(batch)
+        _insert(connection, batch)
+
+
+def _insert(connection: Any, batch: list[Any]) -> None:
+    model = type(batch[0])
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(batch, batch_size=2_000)
+        return
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    names = [f.attname for f in fields]
+    connection.ensure_connection()
+    with (
+        connection.connection.cursor() as cursor,
+        cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+    ):
+        for cell in batch:
+            copy.write_row([getattr(cell, name) for name in names])

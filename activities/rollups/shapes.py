@@ -89,11 +89,13 @@ def _names(dimensions: Sequence[Dimension]) -> tuple[str, ...] | None:
 
 
 def kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:
-    """Whether the activities' rollups hold this grouping and these measures."""
+    """Whether the activities' rollups hold this grouping and these measures: distinct
+    countries only without grouping (the countries cells of the activities counted)."""
     names = _names(dimensions)
     if names is None or names not in SHAPES:
         return False
-    return bool(measures) and all(measure in measures_of(names) for measure in measures)
+    held = (*measures_of(names), *(("countries",) if not names else ()))
+    return bool(measures) and all(measure in held for measure in measures)
 
 
 def persons_kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:
