@@ -38,8 +38,9 @@ def application(environ, start_response):
 
     def start_response_with_count(status, headers, exc_info=None):
         extra = [("X-Query-Count", str(executed))]
-        if rollups.path():
-            extra.append(("X-Counted-From", rollups.path()))
+        counted_from = rollups.path()
+        if counted_from:
+            extra.append(("X-Counted-From", counted_from))
         return start_response(status, [*headers, *extra], exc_info)
 
     with connection.execute_wrapper(count):
