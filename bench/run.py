@@ -44,6 +44,7 @@ from bench import duckdb_baseline  # noqa: E402
 from bench import iati as bench_iati  # noqa: E402
 from bench import queries as bench_queries  # noqa: E402
 from bench import report as bench_report  # noqa: E402
+from bench import writes as bench_writes  # noqa: E402
 
 PYTHON = sys.executable
 SERVER = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
@@ -668,6 +669,135 @@ def measure_import(port: int, name: str, env: dict[str, str], rows: int) -> dict
     return result
 
 
+# --- Writes (issue 18) ----------------------------------------------------------------
+
+# A write of an activity with 10 rows, the rollup maintenance included: median under this.
+WRITE_TARGET_MS = 30.0
+# The mixed throughput while one activity is written a second: at least this x trivial.
+WRITES_THROUGHPUT_TARGET_RATIO = 0.5
+
+
+def statuses(codes: list[int]) -> dict[str, int]:
+    """How many answers had each HTTP status ("0": no answer), as JSON keys."""
+    return {str(code): codes.count(code) for code in sorted(set(codes))}
+
+
+def in_words(counted: dict[str, int]) -> str:
+    """{"201": 10, "0": 1} as "201 x 10, 0 x 1"; "none" when empty."""
+    return ", ".join(f"{code} x {count}" for code, count in counted.items()) or "none"
+
+
+def delete_written(port: int, token: str, written: list[bench_writes.Written]) -> dict[str, Any]:
+    """Delete every activity the writes made, through the API (a write too: its history,
+    its rollups), so that the database is again what the generator made: the IATI
+    export and the report draft after the server stops, and a later --reuse run, see
+    none of them. Their statuses and times."""
+    deleted = [
+        bench_writes.delete_activity(port, token, entry) for entry in written if entry.activity
+    ]
+    return {
+        "deleted": len(deleted),
+        "delete_ms_median": median_ms([s for _, s in deleted]) if deleted else None,
+        "delete_statuses": statuses([status for status, _ in deleted]),
+        "delete_errors": sum(status != 204 for status, _ in deleted),
+    }
+
+
+def rows_and_notes(name: str, written: list[bench_writes.Written]) -> tuple[int, int]:
+    """The beneficiary rows the writes saved, and the rollup notes left: none when each
+    writing request rolled up what it wrote before it answered."""
+    ids = [entry.activity for entry in written if entry.activity]
+    with psycopg.connect(database_url(name)) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM activities_beneficiarygroup WHERE activity_id = ANY(%s)",
+            [ids],
+        ).fetchone()
+        notes = count_of(connection, "SELECT count(*) FROM activities_rollupchange")
+    return (int(row[0]) if row else 0), notes
+
+
+def measure_writes(port: int, name: str, env: dict[str, str], repetitions: int) -> dict[str, Any]:
+    """POST `repetitions` published activities with ten beneficiary rows each, one after
+    another, as a manager's API client: each timed end to end (the writing request rolls
+    up what it wrote before it answers). Then delete them all again. Runs after every
+    answer the bench compares with the SQL, as the import does, because each write
+    changes the public answers until its activity is deleted."""
+    token = manager_token(env)
+    # The first write of each worker imports and prepares what writes need: two at once.
+    with ThreadPoolExecutor(2) as pool:
+        warm_up = list(pool.map(lambda n: bench_writes.post_activity(port, token, n), (1, 2)))
+    timed = [bench_writes.post_activity(port, token, 3 + n) for n in range(repetitions)]
+    ok = [entry for entry in timed if entry.status == 201]
+    rows, notes_left = rows_and_notes(name, ok)
+    seconds = [entry.seconds for entry in ok]
+    queries = [entry.queries for entry in ok if entry.queries is not None]
+    result: dict[str, Any] = {
+        "writes": len(timed),
+        "rows_per_activity": bench_writes.ROWS,
+        "ms_median": median_ms(seconds) if seconds else None,
+        "ms_p95": p95_ms(seconds) if seconds else None,
+        "ms_max": round(max(seconds) * 1000, 1) if seconds else None,
+        "statuses": statuses([entry.status for entry in timed]),
+        "errors": len(timed) - len(ok) + sum(e.status != 201 for e in warm_up),
+        "error_bodies": [entry.error for entry in [*warm_up, *timed] if entry.error][:3],
+        "queries_median": statistics.median_low(queries) if queries else None,
+        "queries_min": min(queries, default=None),
+        "queries_max": max(queries, default=None),
+        "rows_written": rows,
+        "rollup_notes_left": notes_left,
+    }
+    if rows != bench_writes.ROWS * len(ok):
+        result["errors"] += 1
+        result["error_bodies"].append(f"{rows} rows saved for {len(ok)} activities")
+    result.update(delete_written(port, token, [*warm_up, *timed]))
+    log(
+        f"writes: {len(ok)} of {len(timed)} activities of {bench_writes.ROWS} rows, median "
+        f"{result['ms_median']} ms (p95 {result['ms_p95']}), {result['queries_median']} "
+        f"queries ({result['queries_min']}-{result['queries_max']}), HTTP {result['statuses']},"
+        f" {notes_left} rollup notes left; deleted {result['deleted']} "
+        f"(median {result['delete_ms_median']} ms, HTTP {result['delete_statuses']})"
+    )
+    return result
+
+
+def measure_throughput_with_writes(
+    port: int, env: dict[str, str], seconds: float, trivial_rps: float
+) -> dict[str, Any]:
+    """The mixed workload of measure_throughput, 16 clients, while one more thread POSTs
+    one activity of ten rows a second: every write moves the data version, so both
+    workers compute the answers again after each. Compared with the trivial endpoint's
+    rate measured without writes; the activities are deleted afterwards."""
+    token = manager_token(env)
+    writer = bench_writes.Writer(port, token, first_number=1001)
+    writer.start()
+    try:
+        mixed_rps, done, read_errors = load(port, mixed_paths(), 16, seconds, limit=200_000)
+    finally:
+        written = writer.stop()
+    ok = [entry for entry in written if entry.status == 201]
+    write_errors = len(written) - len(ok)
+    result: dict[str, Any] = {
+        "mixed_rps": mixed_rps,
+        "trivial_rps": trivial_rps,
+        "ratio": float(f"{mixed_rps / trivial_rps:.2g}") if trivial_rps else None,
+        "read_errors": read_errors,
+        "writes": len(written),
+        "writes_per_second": writer.rate,
+        "write_errors": write_errors,
+        "write_statuses": statuses([entry.status for entry in written]),
+        "write_ms_median": median_ms([e.seconds for e in ok]) if ok else None,
+        "write_ms_max": round(max(e.seconds for e in ok) * 1000, 1) if ok else None,
+        "errors": read_errors + write_errors,
+    }
+    result.update(delete_written(port, token, written))
+    log(
+        f"throughput with one write a second: mixed {mixed_rps} rps ({done} ok, "
+        f"{read_errors} errors), ratio {result['ratio']} to trivial; {len(written)} writes "
+        f"(HTTP {result['write_statuses']}, median {result['write_ms_median']} ms)"
+    )
+    return result
+
+
 DETAIL_LINK = re.compile(rb'href="/activities/(\d+)/"')
 
 
@@ -827,12 +957,17 @@ def load(
     return round(done / elapsed, 1), done, errors
 
 
-def measure_throughput(port: int, seconds: float) -> dict:
-    mixed = [query.path for query in bench_queries.QUERIES] + [
+def mixed_paths() -> list[str]:
+    """The mixed workload: the ten stats queries, the API lists at 20 and 100, the HTML list."""
+    return [query.path for query in bench_queries.QUERIES] + [
         "/api/v1/activities/?page_size=20",
         "/api/v1/activities/?page_size=100",
         "/activities/?page_size=20",
     ]
+
+
+def measure_throughput(port: int, seconds: float) -> dict:
+    mixed = mixed_paths()
     # Between writes every worker answers from its cache; right after one, each computes
     # each answer once. Warm both workers first, and say how long that took.
     started = time.monotonic()
@@ -888,6 +1023,69 @@ def people_targets(results: dict) -> list[str]:
             + ("met" if not missed else "missed by " + ", ".join(missed))
         )
     return lines
+
+
+def writes_lines(results: dict) -> list[str]:
+    writes = results.get("writes")
+    loaded = results.get("throughput_with_writes")
+    if not writes or not loaded:
+        return ["Not measured."]
+    return [
+        f"A published activity with {writes['rows_per_activity']} beneficiary rows POSTed to"
+        " `/api/v1/activities/` with a manager's token, timed end to end: the writing request"
+        " rolls up what it wrote before it answers (RollupMiddleware), so the time and the"
+        " queries include the rollup maintenance. Every activity written is deleted again"
+        " through the API afterwards.",
+        "",
+        "| write | activities | median ms | p95 ms | max ms | queries per request | HTTP |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        f"| POST, one after another | {writes['writes']} | {writes['ms_median']} "
+        f"| {writes['ms_p95']} | {writes['ms_max']} | {writes['queries_median']} "
+        f"({writes['queries_min']}-{writes['queries_max']}) | {in_words(writes['statuses'])} |",
+        f"| POST, one a second under the mixed load ({loaded['writes_per_second']} a second) "
+        f"| {loaded['writes']} | {loaded['write_ms_median']} | | {loaded['write_ms_max']} | "
+        f"| {in_words(loaded['write_statuses'])} |",
+        f"| DELETE of the activities POSTed one after another | {writes['deleted']} "
+        f"| {writes['delete_ms_median']} | | | | {in_words(writes['delete_statuses'])} |",
+        "",
+        f"Rows saved by the POSTs one after another: {writes['rows_written']}; rollup notes"
+        f" left after them: {writes['rollup_notes_left']} (0: each request rolled up what it"
+        f" wrote). The {loaded['deleted']} activities written under load were deleted too"
+        f" ({in_words(loaded['delete_statuses'])}).",
+        "",
+        "| throughput, 16 concurrent clients | requests per second |",
+        "|---|---:|",
+        f"| mixed, with one write a second | {loaded['mixed_rps']} |",
+        f"| trivial (`/healthz`, without writes) | {loaded['trivial_rps']} |",
+        f"| ratio | {loaded['ratio']} |",
+        f"| errors (reads, writes) | {loaded['read_errors']}, {loaded['write_errors']} |",
+    ]
+
+
+def writes_targets(results: dict) -> list[str]:
+    """Issue 18's write targets: the write's median, and the mixed throughput with writes."""
+    writes = results.get("writes")
+    loaded = results.get("throughput_with_writes")
+    if not writes or not loaded:
+        return [
+            "- write of an activity with 10 rows: median under 30 ms (including the rollup "
+            "maintenance): not measured",
+            "- mixed throughput with one write per second at least 0.5x trivial, 0 errors: "
+            "not measured",
+        ]
+    fast = (
+        writes["ms_median"] is not None
+        and writes["ms_median"] < WRITE_TARGET_MS
+        and not writes["errors"]
+    )
+    held = (loaded["ratio"] or 0) >= WRITES_THROUGHPUT_TARGET_RATIO and not loaded["errors"]
+    return [
+        "- write of an activity with 10 rows: median under 30 ms (including the rollup "
+        f"maintenance): {'met' if fast else 'missed'} ({writes['ms_median']} ms, "
+        f"{writes['errors']} errors)",
+        "- mixed throughput with one write per second at least 0.5x trivial, 0 errors: "
+        f"{'met' if held else 'missed'} ({loaded['ratio']}x, {loaded['errors']} errors)",
+    ]
 
 
 def iati_lines(results: dict) -> list[str]:
@@ -1146,6 +1344,10 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         "",
         f"Peak resident memory of a worker (VmHWM): {results['worker_peak_rss_mb']} MB.",
         "",
+        "## Writes",
+        "",
+        *writes_lines(results),
+        "",
         "## Targets",
         "",
     ]
@@ -1165,6 +1367,7 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         "- mixed throughput at least 0.5x trivial: "
         + ("met" if (throughput["ratio"] or 0) >= 0.5 else "missed"),
         f"- zero errors: {'met' if throughput['errors'] == 0 else 'missed'}",
+        *writes_targets(results),
         *people_targets(results),
         *duckdb_targets(results),
         iati_target(results),
@@ -1196,6 +1399,9 @@ def main() -> int:
         "--sheet-rows", type=int, default=50_000, help="Rows of the imported attendance sheet."
     )
     parser.add_argument(
+        "--writes", type=int, default=30, help="Activities of ten rows POSTed, timed."
+    )
+    parser.add_argument(
         "--reuse", action="store_true", help="Keep the database if it holds the size asked."
     )
     parser.add_argument(
@@ -1217,6 +1423,7 @@ def main() -> int:
         args.activities, args.database = 3000, "tacbapp_bench_ci"
         args.repetitions, args.seconds = 5, 3.0
         args.sheet_rows = 2_000
+        args.writes = 10
         args.out = ROOT / "bench" / "data" / "smoke"
     args.out.mkdir(parents=True, exist_ok=True)
     (ROOT / "bench" / "data").mkdir(exist_ok=True)
@@ -1267,6 +1474,12 @@ def main() -> int:
         notes += result_notes
         results["throughput"] = measure_throughput(server.port, args.seconds)
         results["worker_peak_rss_mb"] = server.worker_peak_rss_mb()
+        # Writes change the public answers until their activities are deleted: after
+        # every answer compared with the SQL, as the import.
+        results["throughput_with_writes"] = measure_throughput_with_writes(
+            server.port, env, args.seconds, results["throughput"]["trivial_rps"]
+        )
+        results["writes"] = measure_writes(server.port, args.database, env, args.writes)
         # Last: an import writes, and every answer cached before it is then stale.
         results["import"] = measure_import(server.port, args.database, env, args.sheet_rows)
     finally:
@@ -1297,6 +1510,17 @@ def main() -> int:
         )
     if results["throughput"]["errors"]:
         log(f"{results['throughput']['errors']} errors under load")
+    write_errors = (
+        results["writes"]["errors"]
+        + results["writes"]["delete_errors"]
+        + results["throughput_with_writes"]["errors"]
+        + results["throughput_with_writes"]["delete_errors"]
+    )
+    if write_errors:
+        log(
+            f"{write_errors} write errors: {results['writes']['error_bodies']}, under load "
+            f"{results['throughput_with_writes']['write_statuses']}"
+        )
     failed_imports = [
         f for f in results["import"].get("formats", []) if f.get("confirm_status") != 201
     ]
@@ -1314,6 +1538,7 @@ def main() -> int:
         failures
         or duckdb_failures
         or results["throughput"]["errors"]
+        or write_errors
         or failed_imports
         or disagreeing
         or not results["iati"]["valid"]
