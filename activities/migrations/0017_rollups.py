@@ -4,118 +4,165 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-class Migration(migrations.Migration):
+def drop_rollup_triggers(apps, schema_editor):
+    """Going back before the rollups: their triggers go with their tables (on SQLite a
+    trigger naming a dropped table would make every write to its own table fail)."""
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                ["activities_rollup_change%"],
+            )
+            for (name,) in cursor.fetchall():
+                cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+        else:
+            cursor.execute(
+                "SELECT tgname, tgrelid::regclass::text FROM pg_trigger WHERE tgname LIKE %s",
+                ["activities_rollup_change%"],
+            )
+            for name, table in cursor.fetchall():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            cursor.execute("DROP FUNCTION IF EXISTS activities_note_rollup_change()")
+            cursor.execute("DROP FUNCTION IF EXISTS activities_note_rollup_change_all()")
 
+
+class Migration(migrations.Migration):
     dependencies = [
-        ('activities', '0016_hubs'),
+        ("activities", "0016_hubs"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PersonCell',
+            name="PersonCell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shape', models.CharField(max_length=40)),
-                ('participant_id', models.BigIntegerField()),
-                ('k0', models.TextField(default='null')),
-                ('k1', models.TextField(default='null')),
-                ('female', models.SmallIntegerField(default=0)),
-                ('male', models.SmallIntegerField(default=0)),
-                ('not_recorded', models.SmallIntegerField(default=0)),
-                ('participations', models.IntegerField(default=0)),
-                ('assessed', models.IntegerField(default=0)),
-                ('sum_pre', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('sum_post', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shape", models.CharField(max_length=40)),
+                ("participant_id", models.BigIntegerField()),
+                ("k0", models.TextField(default="null")),
+                ("k1", models.TextField(default="null")),
+                ("female", models.SmallIntegerField(default=0)),
+                ("male", models.SmallIntegerField(default=0)),
+                ("not_recorded", models.SmallIntegerField(default=0)),
+                ("participations", models.IntegerField(default=0)),
+                ("assessed", models.IntegerField(default=0)),
+                ("sum_pre", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("sum_post", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
             ],
         ),
         migrations.CreateModel(
-            name='PersonTotal',
+            name="PersonTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shape', models.CharField(max_length=40)),
-                ('k0', models.TextField(default='null')),
-                ('k1', models.TextField(default='null')),
-                ('people', models.BigIntegerField(default=0)),
-                ('female', models.BigIntegerField(default=0)),
-                ('male', models.BigIntegerField(default=0)),
-                ('not_recorded', models.BigIntegerField(default=0)),
-                ('participations', models.BigIntegerField(default=0)),
-                ('assessed', models.BigIntegerField(default=0)),
-                ('assessed_people', models.BigIntegerField(default=0)),
-                ('sum_pre', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
-                ('sum_post', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shape", models.CharField(max_length=40)),
+                ("k0", models.TextField(default="null")),
+                ("k1", models.TextField(default="null")),
+                ("people", models.BigIntegerField(default=0)),
+                ("female", models.BigIntegerField(default=0)),
+                ("male", models.BigIntegerField(default=0)),
+                ("not_recorded", models.BigIntegerField(default=0)),
+                ("participations", models.BigIntegerField(default=0)),
+                ("assessed", models.BigIntegerField(default=0)),
+                ("assessed_people", models.BigIntegerField(default=0)),
+                ("sum_pre", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
+                ("sum_post", models.DecimalField(decimal_places=2, default=0, max_digits=18)),
             ],
         ),
         migrations.CreateModel(
-            name='RollupCell',
+            name="RollupCell",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shape', models.CharField(max_length=40)),
-                ('activity_id', models.BigIntegerField()),
-                ('k0', models.TextField(default='null')),
-                ('k1', models.TextField(default='null')),
-                ('public', models.BooleanField(default=False)),
-                ('activities', models.SmallIntegerField(default=0)),
-                ('total', models.BigIntegerField(default=0)),
-                ('female', models.BigIntegerField(default=0)),
-                ('male', models.BigIntegerField(default=0)),
-                ('not_recorded', models.BigIntegerField(default=0)),
-                ('has_people', models.BooleanField(default=False)),
-                ('rank', models.SmallIntegerField(default=0)),
-                ('named', models.BooleanField(default=False)),
-                ('reported', models.IntegerField(null=True)),
-                ('countries_exact', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shape", models.CharField(max_length=40)),
+                ("activity_id", models.BigIntegerField()),
+                ("k0", models.TextField(default="null")),
+                ("k1", models.TextField(default="null")),
+                ("public", models.BooleanField(default=False)),
+                ("activities", models.SmallIntegerField(default=0)),
+                ("total", models.BigIntegerField(default=0)),
+                ("female", models.BigIntegerField(default=0)),
+                ("male", models.BigIntegerField(default=0)),
+                ("not_recorded", models.BigIntegerField(default=0)),
+                ("has_people", models.BooleanField(default=False)),
+                ("rank", models.SmallIntegerField(default=0)),
+                ("named", models.BooleanField(default=False)),
+                ("reported", models.IntegerField(null=True)),
+                ("countries_exact", models.BooleanField(default=True)),
             ],
         ),
         migrations.CreateModel(
-            name='RollupChange',
+            name="RollupChange",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('activity_id', models.BigIntegerField(null=True)),
-                ('participant_id', models.BigIntegerField(null=True)),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("activity_id", models.BigIntegerField(null=True)),
+                ("participant_id", models.BigIntegerField(null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='RollupTotal',
+            name="RollupTotal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shape', models.CharField(max_length=40)),
-                ('k0', models.TextField(default='null')),
-                ('k1', models.TextField(default='null')),
-                ('activities', models.BigIntegerField(default=0)),
-                ('total', models.BigIntegerField(default=0)),
-                ('female', models.BigIntegerField(default=0)),
-                ('male', models.BigIntegerField(default=0)),
-                ('not_recorded', models.BigIntegerField(default=0)),
-                ('with_people', models.BigIntegerField(default=0)),
-                ('rank1', models.BigIntegerField(default=0)),
-                ('rank2', models.BigIntegerField(default=0)),
-                ('named', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("shape", models.CharField(max_length=40)),
+                ("k0", models.TextField(default="null")),
+                ("k1", models.TextField(default="null")),
+                ("activities", models.BigIntegerField(default=0)),
+                ("total", models.BigIntegerField(default=0)),
+                ("female", models.BigIntegerField(default=0)),
+                ("male", models.BigIntegerField(default=0)),
+                ("not_recorded", models.BigIntegerField(default=0)),
+                ("with_people", models.BigIntegerField(default=0)),
+                ("rank1", models.BigIntegerField(default=0)),
+                ("rank2", models.BigIntegerField(default=0)),
+                ("named", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.AddIndex(
-            model_name='activity',
-            index=models.Index(fields=['end_date'], name='activity_end_date'),
+            model_name="activity",
+            index=models.Index(fields=["end_date"], name="activity_end_date"),
         ),
         migrations.AddIndex(
-            model_name='personcell',
-            index=models.Index(fields=['participant_id'], name='person_cell_participant'),
+            model_name="personcell",
+            index=models.Index(fields=["participant_id"], name="person_cell_participant"),
         ),
         migrations.AddConstraint(
-            model_name='persontotal',
-            constraint=models.UniqueConstraint(fields=('shape', 'k0', 'k1'), name='person_total_cell'),
+            model_name="persontotal",
+            constraint=models.UniqueConstraint(
+                fields=("shape", "k0", "k1"), name="person_total_cell"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rollupcell',
-            index=models.Index(fields=['shape', 'activity_id'], name='rollup_cell_shape_activity'),
+            model_name="rollupcell",
+            index=models.Index(fields=["shape", "activity_id"], name="rollup_cell_shape_activity"),
         ),
         migrations.AddIndex(
-            model_name='rollupcell',
-            index=models.Index(fields=['activity_id'], name='rollup_cell_activity'),
+            model_name="rollupcell",
+            index=models.Index(fields=["activity_id"], name="rollup_cell_activity"),
         ),
         migrations.AddConstraint(
-            model_name='rolluptotal',
-            constraint=models.UniqueConstraint(fields=('shape', 'k0', 'k1'), name='rollup_total_cell'),
+            model_name="rolluptotal",
+            constraint=models.UniqueConstraint(
+                fields=("shape", "k0", "k1"), name="rollup_total_cell"
+            ),
         ),
+        migrations.RunPython(migrations.RunPython.noop, drop_rollup_triggers),
     ]
