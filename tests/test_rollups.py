@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from activities import rollups, services, stats
+from activities import rollups, stats
 from activities.filters import ActivityFilterSet
 from activities.models import (
     Activity,
@@ -46,6 +46,7 @@ from tests.test_stats_properties import (
     Act,
     Geography,
     brute_force,
+    fill,
     key_of,
     programmes,
     write,
@@ -97,23 +98,8 @@ def rewrite(ids: list[int], programme: list[Act]) -> list[int]:
             hours=act.hours,
         )
         activity = Activity.objects.get(pk=pk)
-        activity.countries.set([countries[c] for c in act.countries])
-        activity.regions.set([regions[r] for r in act.regions])
-        activity.themes.set([themes[t] for t in act.themes])
         BeneficiaryGroup.objects.filter(activity=activity).delete()
-        BeneficiaryGroup.objects.bulk_create(
-            BeneficiaryGroup(
-                activity=activity,
-                country=countries[row.country] if row.country else None,
-                female=row.female,
-                male=row.male,
-                not_recorded=row.not_recorded,
-                total=row.total,
-                qualifier=row.qualifier,
-            )
-            for row in act.rows
-        )
-        services.refresh_attribution(activity=activity)
+        fill(activity, act, countries, regions, themes)
     # write() numbers references from 0: the kept ones make way.
     for pk in kept:
         Activity.objects.filter(pk=pk).update(reference=f"{PREFIX}kept-{pk}")

@@ -553,24 +553,29 @@ def write(programme: list[Act]) -> list[int]:
             hours=act.hours,
             is_synthetic=True,
         )
-        activity.countries.set([countries[c] for c in act.countries])
-        activity.regions.set([regions[r] for r in act.regions])
-        activity.themes.set([themes[t] for t in act.themes])
-        BeneficiaryGroup.objects.bulk_create(
-            BeneficiaryGroup(
-                activity=activity,
-                country=countries[row.country] if row.country else None,
-                female=row.female,
-                male=row.male,
-                not_recorded=row.not_recorded,
-                total=row.total,
-                qualifier=row.qualifier,
-            )
-            for row in act.rows
-        )
-        services.refresh_attribution(activity=activity)
+        fill(activity, act, countries, regions, themes)
         ids.append(activity.pk)
     return ids
+
+
+def fill(activity: Activity, act: Act, countries, regions, themes) -> None:
+    """The activity's places, themes and beneficiary rows as `act` has them."""
+    activity.countries.set([countries[c] for c in act.countries])
+    activity.regions.set([regions[r] for r in act.regions])
+    activity.themes.set([themes[t] for t in act.themes])
+    BeneficiaryGroup.objects.bulk_create(
+        BeneficiaryGroup(
+            activity=activity,
+            country=countries[row.country] if row.country else None,
+            female=row.female,
+            male=row.male,
+            not_recorded=row.not_recorded,
+            total=row.total,
+            qualifier=row.qualifier,
+        )
+        for row in act.rows
+    )
+    services.refresh_attribution(activity=activity)
 
 
 def ask_engine(query: dict[str, Any], group_by: list[str]):

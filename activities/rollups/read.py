@@ -218,29 +218,33 @@ def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
     return cells
 
 
+def _kept(table: str, columns: str, shape: str, width: int) -> list[tuple[Any, ...]]:
+    """The rows of a totals table for one grouping: the keys, then `columns`."""
+    keys = "".join(f"t.k{index}, " for index in range(width))
+    return fetch(f"SELECT {keys}{columns} FROM {table} t WHERE t.shape = %s", [shape])
+
+
 def _public_sums(using: str, shape: str, width: int) -> Cells:
-    keys = ["t.k0", "t.k1"][:width]
-    sql = (
-        f"SELECT {''.join(key + ', ' for key in keys)}t.activities, t.total, t.female, "
-        "t.male, t.not_recorded, t.with_people, "
-        "CASE WHEN t.rank2 > 0 THEN 2 WHEN t.rank1 > 0 THEN 1 ELSE 0 END, t.named "
-        f"FROM {RollupTotal._meta.db_table} t WHERE t.shape = %s"
+    records = _kept(
+        RollupTotal._meta.db_table,
+        "t.activities, t.total, t.female, t.male, t.not_recorded, t.with_people, "
+        "CASE WHEN t.rank2 > 0 THEN 2 WHEN t.rank1 > 0 THEN 1 ELSE 0 END, t.named",
+        shape,
+        width,
     )
-    cells: Cells = {}
-    for record in fetch(sql, [shape]):
-        cells[_key(record[:width])] = _cell(*record[width:])
-    return cells
+    return {_key(record[:width]): _cell(*record[width:]) for record in records}
 
 
 def _person_sums(using: str, shape: str, width: int) -> Cells:
-    keys = ["t.k0", "t.k1"][:width]
-    sql = (
-        f"SELECT {''.join(key + ', ' for key in keys)}t.people, t.female, t.male, "
-        "t.not_recorded, t.participations, t.assessed, t.assessed_people, t.sum_pre, "
-        f"t.sum_post FROM {PersonTotal._meta.db_table} t WHERE t.shape = %s"
+    records = _kept(
+        PersonTotal._meta.db_table,
+        "t.people, t.female, t.male, t.not_recorded, t.participations, t.assessed, "
+        "t.assessed_people, t.sum_pre, t.sum_post",
+        shape,
+        width,
     )
     cells: Cells = {}
-    for record in fetch(sql, [shape]):
+    for record in records:
         people, female, male, not_recorded, participations = record[width : width + 5]
         assessed, assessed_people, sum_pre, sum_post = record[width + 5 :]
         means = (

@@ -180,26 +180,41 @@ def _refresh(
 
 
 def _rebuild_activities(using: str, cursor: Any) -> None:
-    cursor.execute(f"DELETE FROM {_ACTIVITY_TABLES.cells}")
-    cursor.execute(f"DELETE FROM {_ACTIVITY_TABLES.totals}")
-    bounds = list(Activity.objects.using(using).order_by("pk").values_list("pk", flat=True))
-    for start in range(0, len(bounds), CHUNK):
-        part = bounds[start : start + CHUNK]
-        _write(_cells(using, {"pk__gte": part[0], "pk__lte": part[-1]}))
-    _add_to_totals(cursor, _ACTIVITY_TABLES, "1 = 1", [], sign="")
+    ids = list(Activity.objects.using(using).order_by("pk").values_list("pk", flat=True))
+    _rebuild(
+        cursor,
+        _ACTIVITY_TABLES,
+        ids,
+        CHUNK,
+        lambda lo, hi: _cells(using, {"pk__gte": lo, "pk__lte": hi}),
+    )
 
 
 def _rebuild_persons(using: str, cursor: Any) -> None:
-    cursor.execute(f"DELETE FROM {_PERSON_TABLES.cells}")
-    cursor.execute(f"DELETE FROM {_PERSON_TABLES.totals}")
-    people = Participant.objects.using(using).order_by("pk").values_list("pk", flat=True)
-    bounds = list(people)
-    for start in range(0, len(bounds), PERSON_REBUILD_CHUNK):
-        part = bounds[start : start + PERSON_REBUILD_CHUNK]
-        _write(
-            _person_cells(using, {"participant_id__gte": part[0], "participant_id__lte": part[-1]})
-        )
-    _add_to_totals(cursor, _PERSON_TABLES, "1 = 1", [], sign="")
+    ids = list(Participant.objects.using(using).order_by("pk").values_list("pk", flat=True))
+    _rebuild(
+        cursor,
+        _PERSON_TABLES,
+        ids,
+        PERSON_REBUILD_CHUNK,
+        lambda lo, hi: _person_cells(using, {"participant_id__gte": lo, "participant_id__lte": hi}),
+    )
+
+
+def _rebuild(
+    cursor: Any,
+    tables: _Tables,
+    ids: list[int],
+    chunk: int,
+    cells_between: Callable[[int, int], Iterable[Any]],
+) -> None:
+    """Every cell and total made again, the owners' cells computed by ranges of ids."""
+    cursor.execute(f"DELETE FROM {tables.cells}")
+    cursor.execute(f"DELETE FROM {tables.totals}")
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        _write(cells_between(part[0], part[-1]))
+    _add_to_totals(cursor, tables, "1 = 1", [], sign="")
 
 
 _ACTIVITY_TABLES = _Tables(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 
 from ..answer_cache.triggers import versioned_tables
 
@@ -58,15 +58,21 @@ def structural_columns() -> dict[str, list[str]]:
     """{table: the columns that place records in groups} of the places and the themes."""
     from ..models import Country, Region, Theme
 
-    fields = {
+    fields: dict[type[models.Model], list[str]] = {
         Country: ["region", "m49_region", "m49_subregion", "path"],
         Region: ["level", "parent", "path", "m49_region", "m49_subregion"],
         Theme: ["parent"],
     }
     return {
-        model._meta.db_table: [model._meta.get_field(name).column for name in names]
+        model._meta.db_table: [_column(model, name) for name in names]
         for model, names in fields.items()
     }
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column
+    return field.column
 
 
 def watched_tables() -> dict[str, list[Watch]]:
