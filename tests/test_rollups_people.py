@@ -123,3 +123,33 @@ def test_people_of_other_activities_or_with_filters_go_to_the_base_tables(db):
     assert rollups.path() == rollups.BASE_TABLES
     stats.compute(universe.public(), group_by=["country"], measures=["people", "activities"])
     assert rollups.path() == rollups.PUBLIC_TOTALS
+
+
+def test_batches_make_ranges_of_dense_ids_and_lists_of_the_rest():
+    from activities.rollups.refresh import _batches
+
+    dense = list(range(1000, 1300))
+    assert _batches([5, 90, *dense, 5000]) == [(1000, 1299), [5, 90, 5000]]
+    assert _batches([]) == []
+
+
+def test_a_sheet_of_many_new_people_rolls_up_in_ranges(db):
+    """250 new persons at one activity (an imported sheet): their ids run dense, are
+    rolled up as a range, and count as the base tables count them."""
+    from activities.people import tallies
+
+    rollups.catch_up()
+    activity = universe.public().first()
+    people = Participant.objects.bulk_create(
+        Participant(given_name=f"Sheet{n}", family_name="Person", sex=("female", "male")[n % 2])
+        for n in range(250)
+    )
+    Attendance.objects.bulk_create(
+        Attendance(activity=activity, participant=person, pre_score=40, post_score=70)
+        for person in people
+    )
+    tallies.sync_tallies(activity=activity, by=None)
+    assert rollups.catch_up()
+    for group_by in ([], ["sex"], ["year"]):
+        same_as_base(group_by)
+    assert public_answer([])["totals"]["people"]["total"] >= 250

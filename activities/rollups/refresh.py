@@ -47,11 +47,10 @@ from .shapes import ACTIVITY, PERSON, PERSON_SHAPES, SHAPES, measures_of, shape_
 logger = logging.getLogger(__name__)
 
 LOCK = 0x7AC_B0_11  # the advisory lock refreshes queue on (PostgreSQL)
-# Above this many noted activities a refresh rolls up everything, in ranges of ids.
-EVERYTHING_ABOVE = 2_000
-CHUNK = 10_000
-PERSON_CHUNK = 2_000  # noted persons refreshed at a time (their ids are parameters)
+CHUNK = 10_000  # activities rolled up at a time, in a range of ids
 PERSON_REBUILD_CHUNK = 50_000
+ID_CHUNK = 2_000  # scattered ids refreshed at a time (they are parameters)
+DENSE_GAP, DENSE_RUN = 4, 200  # a run of 200 ids or more, 4 apart at most: a range
 _RANK = {name: rank for rank, name in counting.QUALIFIER_BY_RANK.items()}
 
 
@@ -69,10 +68,14 @@ def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False) -> bool
     with `everything` (`manage.py refresh_rollups`, a migrate): at a million rows it
     takes minutes, more than a web request may. Until then answers count from the base
     tables, as exactly and more slowly."""
-    if not pending(using):
-        return True
-    if not everything and _everything_noted(using):
-        logger.warning("A grouping changed: run `manage.py refresh_rollups` to roll up again")
+    try:
+        if not pending(using):
+            return True
+        if not everything and _everything_noted(using):
+            logger.warning("A grouping changed: run `manage.py refresh_rollups` to roll up")
+            return False
+    except DatabaseError:
+        logger.warning("Rollups not checked: counting from the base tables", exc_info=True)
         return False
     connection = connections[using]
     outside = not connection.in_atomic_block
@@ -124,25 +127,20 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
     activities = sorted({a for _, a, _ in notes if a is not None})
     persons = {p for _, _, p in notes if p is not None}
     cursor = connections[using].cursor()
-    if everything or len(activities) > EVERYTHING_ABOVE:
-        _rebuild_activities(using, cursor)
-        described = "every activity"
-    else:
-        _refresh(cursor, _ACTIVITY_TABLES, activities, lambda ids: _cells(using, ids))
-        described = f"{len(activities)} activities"
     if everything:
+        _rebuild_activities(using, cursor)
         _rebuild_persons(using, cursor)
-        described += ", every person"
+        described = "every activity and person"
     else:
+        for batch in _batches(activities):
+            _refresh(cursor, _ACTIVITY_TABLES, batch, lambda f: _cells(using, f))
         # The people of the noted activities, as they attend now (those who no longer
         # do were noted themselves, by the attendance written).
         attending = Attendance.objects.using(using).filter(activity_id__in=activities)
         persons.update(attending.values_list("participant_id", flat=True).distinct())
-        ordered = sorted(persons)
-        for start in range(0, len(ordered), PERSON_CHUNK):
-            part = ordered[start : start + PERSON_CHUNK]
-            _refresh(cursor, _PERSON_TABLES, part, lambda ids: _person_cells(using, ids))
-        described += f", {len(persons)} people"
+        for batch in _batches(sorted(persons)):
+            _refresh(cursor, _PERSON_TABLES, batch, lambda f: _person_cells(using, f))
+        described = f"{len(activities)} activities, {len(persons)} people"
     if exact_delete:
         seen = [note for note, _, _ in notes]
         for start in range(0, len(seen), 5_000):
@@ -163,31 +161,44 @@ class _Tables:
     public_only: str  # the condition on cells that count in the totals
 
 
+Batch = list[int] | tuple[int, int]  # some ids, or every id from one to the other
+
+
+def _batches(ids: list[int]) -> list[Batch]:
+    """Sorted ids as ranges where they run dense (a sheet's new people, a bulk load: a
+    few statements per range, whatever its size), the scattered rest as lists."""
+    runs: list[list[int]] = []
+    for owner in ids:
+        if runs and owner - runs[-1][-1] <= DENSE_GAP and len(runs[-1]) < CHUNK:
+            runs[-1].append(owner)
+        else:
+            runs.append([owner])
+    batches: list[Batch] = [(run[0], run[-1]) for run in runs if len(run) >= DENSE_RUN]
+    scattered = [owner for run in runs if len(run) < DENSE_RUN for owner in run]
+    batches += [scattered[i : i + ID_CHUNK] for i in range(0, len(scattered), ID_CHUNK)]
+    return batches
+
+
 def _refresh(
-    cursor: Any, tables: _Tables, ids: list[int], cells: Callable[[list[int]], Iterable[Any]]
+    cursor: Any, tables: _Tables, batch: Batch, cells: Callable[[Batch], Iterable[Any]]
 ) -> None:
-    """Replace the cells of `ids` (activities or persons), moving the totals by the
-    difference: the old cells subtracted, the new ones added."""
-    if not ids:
-        return
-    among = f"{tables.owner} IN ({', '.join(['%s'] * len(ids))})"
-    _add_to_totals(cursor, tables, among, ids, sign="-")
-    cursor.execute(f"DELETE FROM {tables.cells} WHERE {among}", ids)
-    _write(cells(ids))
-    _add_to_totals(cursor, tables, among, ids, sign="")
+    """Replace the cells of a batch of owners (activities or persons), moving the totals
+    by the difference: the old cells subtracted, the new ones added."""
+    if isinstance(batch, tuple):
+        among, params = f"{tables.owner} BETWEEN %s AND %s", list(batch)
+    else:
+        among, params = f"{tables.owner} IN ({', '.join(['%s'] * len(batch))})", list(batch)
+    _add_to_totals(cursor, tables, among, params, sign="-")
+    cursor.execute(f"DELETE FROM {tables.cells} WHERE {among}", params)
+    _write(cells(batch))
+    _add_to_totals(cursor, tables, among, params, sign="")
     zero = " AND ".join(f"{column} = 0" for column in tables.summed if column != "sum_pre")
     cursor.execute(f"DELETE FROM {tables.totals} WHERE {zero}")
 
 
 def _rebuild_activities(using: str, cursor: Any) -> None:
     ids = list(Activity.objects.using(using).order_by("pk").values_list("pk", flat=True))
-    _rebuild(
-        cursor,
-        _ACTIVITY_TABLES,
-        ids,
-        CHUNK,
-        lambda lo, hi: _cells(using, {"pk__gte": lo, "pk__lte": hi}),
-    )
+    _rebuild(cursor, _ACTIVITY_TABLES, ids, CHUNK, lambda lo, hi: _cells(using, (lo, hi)))
 
 
 def _rebuild_persons(using: str, cursor: Any) -> None:
@@ -197,7 +208,7 @@ def _rebuild_persons(using: str, cursor: Any) -> None:
         _PERSON_TABLES,
         ids,
         PERSON_REBUILD_CHUNK,
-        lambda lo, hi: _person_cells(using, {"participant_id__gte": lo, "participant_id__lte": hi}),
+        lambda lo, hi: _person_cells(using, (lo, hi)),
     )
 
 
@@ -272,9 +283,14 @@ def _add_to_totals(
     )
 
 
-def _cells(using: str, which: list[int] | dict[str, Any]) -> Iterable[RollupCell]:
-    if isinstance(which, list):
-        which = {"pk__in": which}
+def _owned(field: str, batch: Batch) -> dict[str, Any]:
+    if isinstance(batch, tuple):
+        return {f"{field}__gte": batch[0], f"{field}__lte": batch[1]}
+    return {f"{field}__in": batch}
+
+
+def _cells(using: str, batch: Batch) -> Iterable[RollupCell]:
+    which = _owned("pk", batch)
     activities = Activity.objects.using(using).filter(**which)
     public = set(universe.public().using(using).filter(**which).values_list("pk", flat=True))
     matched = Matched.of(activities, Restriction())
@@ -323,10 +339,9 @@ def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> It
         )
 
 
-def _person_cells(using: str, which: list[int] | dict[str, Any]) -> Iterable[PersonCell]:
+def _person_cells(using: str, batch: Batch) -> Iterable[PersonCell]:
     """The persons' cells over the public activities, one per person and cell."""
-    if isinstance(which, list):
-        which = {"participant_id__in": which}
+    which = _owned("participant_id", batch)
     matched = Matched.of(universe.public().using(using), Restriction())
     matched = replace(matched, attendance_in=matched.attendance_in.filter(**which))
     for shape in PERSON_SHAPES:
