@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, F, Max, Min, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, F, Max, Min, OuterRef, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce, ExtractMonth, ExtractYear
 
@@ -129,16 +129,26 @@ class ThemeDimension(Dimension):
     name = param = "theme"
 
     def activity_keys(self, restriction: Restriction) -> Relation:
-        through = Activity.themes.through.objects.annotate(
-            top=Coalesce(F("theme__parent_id"), F("theme_id"))
-        )
+        def tops() -> QuerySet[Any]:
+            return Activity.themes.through.objects.annotate(
+                top=Coalesce(F("theme__parent_id"), F("theme_id"))
+            )
+
+        through = tops()
         if restriction.theme is not None:
             top = restriction.theme.parent_id or restriction.theme.pk
             # django-stubs drops .annotate() fields on an auto-created through model, so
             # it does not know `top` (annotated just above).
             through = through.filter(top=top)  # type: ignore[misc]
-        # DISTINCT: a topic and its theme on one activity are one key.
-        return relation(through.values(a_id=F("activity_id"), k=F("top")).distinct())
+        # A topic and its theme on one activity are one key: the first link of each
+        # (activity, theme) only. Not DISTINCT: a statement that joins these keys to a
+        # few activities then reads just their links (by index), where DISTINCT would
+        # group every activity's links first (150 ms at 100,000 activities).
+        earlier = tops().filter(
+            activity_id=OuterRef("activity_id"), top=OuterRef("top"), pk__lt=OuterRef("pk")
+        )
+        through = through.filter(~Exists(earlier))
+        return relation(through.values(a_id=F("activity_id"), k=F("top")))
 
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         themes = Theme.objects.filter(pk__in=keys).values("pk", "slug", "name")
