@@ -295,3 +295,28 @@ def test_the_refresh_command_rebuilds_every_cell(db):
     RollupCell.objects.all().delete()
     call_command("refresh_rollups", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert RollupCell.objects.filter(shape="").count() == Activity.objects.count()
+
+
+def _post_a_training(client) -> None:
+    from activities.roles import PROGRAMME_MANAGER
+    from tests.fixtures_roles import make_role_user
+    from tests.test_api_writes import TRAINING
+
+    client.force_login(make_role_user("rollup-manager", PROGRAMME_MANAGER))
+    response = client.post("/api/v1/activities/", TRAINING, content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
+def test_a_write_request_rolls_up_what_it_wrote(db, client):
+    rollups.catch_up()
+    _post_a_training(client)
+    assert not RollupChange.objects.exists()
+
+
+def test_a_big_write_is_rolled_up_as_its_response_closes(db, client, monkeypatch):
+    from activities.rollups import middleware
+
+    rollups.catch_up()
+    monkeypatch.setattr(middleware, "INLINE_NOTES", 0)
+    _post_a_training(client)  # the test client closes the response, as WSGI does
+    assert not RollupChange.objects.exists()

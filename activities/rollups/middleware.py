@@ -6,15 +6,25 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .refresh import catch_up
+from .refresh import catch_up, noted_at_most
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+# Up to this many notes (activities and persons written) are rolled up before the
+# response leaves; more (an imported sheet of 50,000 people) right after it is sent.
+INLINE_NOTES = 2_000
+
+
 class RollupMiddleware:
-    """After a write request (its transaction committed), the noted activities are
-    rolled up again, so the next reader finds the rollups current. One cheap query when
-    nothing was noted; never an error for the client (catch_up logs and gives up)."""
+    """After a write request (its transaction committed), the noted activities and
+    persons are rolled up again, so the next reader finds the rollups current.
+
+    A write of a few records waits for it (tens of milliseconds); a big one (an imported
+    sheet) gets its response first, and the worker rolls up as the response closes
+    (WSGI calls close() once the body is sent), while readers elsewhere count from the
+    base tables rather than queue behind it. One cheap query when nothing was noted;
+    never an error for the client (catch_up logs and gives up)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -22,5 +32,9 @@ class RollupMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.method in _WRITES and response.status_code < 500:
-            catch_up()
+            if noted_at_most(INLINE_NOTES):
+                catch_up()
+            else:
+                # Django's own hook: close() runs these, then sends request_finished.
+                response._resource_closers.append(catch_up)  # type: ignore[attr-defined]
         return response

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 
 from .. import counting
 from ..models import (
@@ -51,6 +51,17 @@ CHUNK = 10_000  # activities rolled up at a time, in a range of ids
 PERSON_REBUILD_CHUNK = 50_000
 ID_CHUNK = 2_000  # scattered ids refreshed at a time (they are parameters)
 DENSE_GAP, DENSE_RUN = 4, 200  # a run of 200 ids or more, 4 apart at most: a range
+# The columns the cells are written in (tuples, not model instances: a sheet of 50,000
+# people is 390,000 cells, and a model instance costs ten times a tuple).
+CELL_COLUMNS = (
+    "shape", "activity_id", "k0", "k1", "public", "activities", "total", "female", "male",
+    "not_recorded", "has_people", "rank", "named", "reported", "countries_exact",
+)  # fmt: skip
+PERSON_COLUMNS = (
+    "shape", "participant_id", "k0", "k1", "female", "male", "not_recorded",
+    "participations", "assessed", "sum_pre", "sum_post",
+)  # fmt: skip
+Cell = tuple[Any, ...]
 _RANK = {name: rank for rank, name in counting.QUALIFIER_BY_RANK.items()}
 
 
@@ -59,7 +70,12 @@ def pending(using: str = DEFAULT_DB_ALIAS) -> bool:
     return RollupChange.objects.using(using).exists()
 
 
-def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False) -> bool:
+def noted_at_most(limit: int, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether at most `limit` notes wait (one query, reading at most limit + 1)."""
+    return RollupChange.objects.using(using)[: limit + 1].count() <= limit
+
+
+def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False, wait: bool = True) -> bool:
     """Roll up every noted activity and person. True when nothing is left to roll up
     (as this connection now sees it); False when the refresh could not run (it is
     logged, and the answers count from the base tables meanwhile).
@@ -67,7 +83,8 @@ def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False) -> bool
     A note of everything (a place's or a theme's grouping changed) is rolled up only
     with `everything` (`manage.py refresh_rollups`, a migrate): at a million rows it
     takes minutes, more than a web request may. Until then answers count from the base
-    tables, as exactly and more slowly."""
+    tables, as exactly and more slowly. `wait=False` (a reader): if another refresh is
+    under way, do not queue behind it; answer from the base tables meanwhile."""
     try:
         if not pending(using):
             return True
@@ -84,7 +101,12 @@ def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False) -> bool
     try:
         if locked:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK])
+                if wait:
+                    cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK])
+                else:
+                    cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK])
+                    if not cursor.fetchone()[0]:
+                        return False
         try:
             with transaction.atomic(using=using):
                 if locked:
@@ -154,6 +176,8 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
 
 @dataclass(frozen=True)
 class _Tables:
+    model: type[models.Model]
+    columns: tuple[str, ...]
     cells: str
     totals: str
     owner: str  # the cells' column naming whose they are
@@ -190,7 +214,7 @@ def _refresh(
         among, params = f"{tables.owner} IN ({', '.join(['%s'] * len(batch))})", list(batch)
     _add_to_totals(cursor, tables, among, params, sign="-")
     cursor.execute(f"DELETE FROM {tables.cells} WHERE {among}", params)
-    _write(cells(batch))
+    _write(tables.model, tables.columns, cells(batch))
     _add_to_totals(cursor, tables, among, params, sign="")
     zero = " AND ".join(f"{column} = 0" for column in tables.summed if column != "sum_pre")
     cursor.execute(f"DELETE FROM {tables.totals} WHERE {zero}")
@@ -224,11 +248,13 @@ def _rebuild(
     cursor.execute(f"DELETE FROM {tables.totals}")
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
-        _write(cells_between(part[0], part[-1]))
+        _write(tables.model, tables.columns, cells_between(part[0], part[-1]))
     _add_to_totals(cursor, tables, "1 = 1", [], sign="")
 
 
 _ACTIVITY_TABLES = _Tables(
+    model=RollupCell,
+    columns=CELL_COLUMNS,
     cells=RollupCell._meta.db_table,
     totals=RollupTotal._meta.db_table,
     owner="activity_id",
@@ -246,6 +272,8 @@ _ACTIVITY_TABLES = _Tables(
     public_only="public",
 )
 _PERSON_TABLES = _Tables(
+    model=PersonCell,
+    columns=PERSON_COLUMNS,
     cells=PersonCell._meta.db_table,
     totals=PersonTotal._meta.db_table,
     owner="participant_id",
@@ -289,7 +317,17 @@ def _owned(field: str, batch: Batch) -> dict[str, Any]:
     return {f"{field}__in": batch}
 
 
-def _cells(using: str, batch: Batch) -> Iterable[RollupCell]:
+def _json(part: Any) -> str:
+    """A group key as JSON ("null", 12, "kind"), the way the readers parse it back."""
+    return str(part) if isinstance(part, int) else json.dumps(part)
+
+
+def _keys(key: Sequence[Any]) -> list[str]:
+    """The cell's group keys after the owner's, as k0 and k1."""
+    return [*(_json(part) for part in key[1:]), NO_KEY, NO_KEY][:2]
+
+
+def _cells(using: str, batch: Batch) -> Iterable[Cell]:
     which = _owned("pk", batch)
     activities = Activity.objects.using(using).filter(**which)
     public = set(universe.public().using(using).filter(**which).values_list("pk", flat=True))
@@ -298,7 +336,8 @@ def _cells(using: str, batch: Batch) -> Iterable[RollupCell]:
         yield from _shape_cells(matched, shape, public)
 
 
-def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> Iterable[RollupCell]:
+def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> Iterable[Cell]:
+    """(CELL_COLUMNS) of each activity's cells of one grouping."""
     dimensions = [ACTIVITY, *(DIMENSIONS[name] for name in shape)]
     measures = measures_of(shape)
     cells: dict[tuple[Any, ...], dict[str, Any]] = {}
@@ -314,33 +353,29 @@ def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> It
                 cells.setdefault(key, {}).update(values)
     name = shape_name(shape)
     for key, values in cells.items():
-        keys = [json.dumps(part) for part in key[1:]]
-        keys += [NO_KEY] * (2 - len(keys))
-        people = values.get("participants")
+        people = values.get("participants") or results.no_people()
         countries = values.get("countries")
-        yield RollupCell(
-            shape=name,
-            activity_id=key[0],
-            k0=keys[0],
-            k1=keys[1],
-            public=key[0] in public,
-            activities=min(int(values.get("activities", 0)), 1),
-            total=people["total"] if people else 0,
-            female=people["female"] if people else 0,
-            male=people["male"] if people else 0,
-            not_recorded=people["not_recorded"] if people else 0,
-            has_people=people is not None,
-            rank=_RANK[people["qualifier"]] if people else 0,
-            named=bool(values.get(results.NAMED, False)),
-            reported=countries["reported_max"] if countries and not shape else None,
-            countries_exact=(
-                countries["qualifier"] == counting.QUALIFIER_EXACT if countries else True
-            ),
+        yield (
+            name,
+            key[0],
+            *_keys(key),
+            key[0] in public,
+            min(int(values.get("activities", 0)), 1),
+            people["total"],
+            people["female"],
+            people["male"],
+            people["not_recorded"],
+            "participants" in values,
+            _RANK[people["qualifier"]],
+            bool(values.get(results.NAMED, False)),
+            countries["reported_max"] if countries and not shape else None,
+            countries["qualifier"] == counting.QUALIFIER_EXACT if countries else True,
         )
 
 
-def _person_cells(using: str, batch: Batch) -> Iterable[PersonCell]:
-    """The persons' cells over the public activities, one per person and cell."""
+def _person_cells(using: str, batch: Batch) -> Iterable[Cell]:
+    """(PERSON_COLUMNS) of the persons' cells over the public activities, one per person
+    and cell."""
     which = _owned("participant_id", batch)
     matched = Matched.of(universe.public().using(using), Restriction())
     matched = replace(matched, attendance_in=matched.attendance_in.filter(**which))
@@ -351,51 +386,50 @@ def _person_cells(using: str, batch: Batch) -> Iterable[PersonCell]:
             sql, params, keys = person_statement(matched, prepared, PERSON_SUMS)
             records = fetch(sql, params)
         name = shape_name(shape)
+        width = len(keys)
         for record in records:
-            key = [group_key(part) for part in record[: len(keys)]]
-            sex, participations, assessed, sum_pre, sum_post = record[len(keys) :]
-            parts = [json.dumps(part) for part in key[1:]] + [NO_KEY] * (3 - len(key))
-            yield PersonCell(
-                shape=name,
-                participant_id=key[0],
-                k0=parts[0],
-                k1=parts[1],
-                female=int(sex == "female"),
-                male=int(sex == "male"),
-                not_recorded=int(sex not in ("female", "male")),
-                participations=participations,
-                assessed=assessed or 0,
-                sum_pre=sum_pre or 0,
-                sum_post=sum_post or 0,
+            key = [group_key(part) for part in record[:width]]
+            sex, participations, assessed, sum_pre, sum_post = record[width:]
+            yield (
+                name,
+                key[0],
+                *_keys(key),
+                int(sex == "female"),
+                int(sex == "male"),
+                int(sex not in ("female", "male")),
+                participations,
+                assessed or 0,
+                sum_pre or 0,
+                sum_post or 0,
             )
 
 
-def _write(cells: Iterable[Any]) -> None:
+def _write(model: type[models.Model], columns: Sequence[str], cells: Iterable[Cell]) -> None:
     """Insert the cells: with COPY on PostgreSQL (a million rows of a rebuild in
     seconds, not minutes of INSERT statements), in batches of INSERTs on SQLite."""
     connection = connections[DEFAULT_DB_ALIAS]
-    batch: list[Any] = []
+    batch: list[Cell] = []
     for cell in cells:
         batch.append(cell)
         if len(batch) >= 20_000:
-            _insert(connection, batch)
+            _insert(connection, model, columns, batch)
             batch = []
     if batch:
-        _insert(connection, batch)
+        _insert(connection, model, columns, batch)
 
 
-def _insert(connection: Any, batch: list[Any]) -> None:
-    model = type(batch[0])
+def _insert(
+    connection: Any, model: type[models.Model], columns: Sequence[str], batch: list[Cell]
+) -> None:
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(batch, batch_size=2_000)
+        model._default_manager.bulk_create(
+            [model(**dict(zip(columns, cell, strict=True))) for cell in batch], batch_size=2_000
+        )
         return
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    names = [f.attname for f in fields]
     connection.ensure_connection()
     with (
         connection.connection.cursor() as cursor,
-        cursor.copy(f"COPY {model._meta.db_table} ({columns}) FROM STDIN") as copy,
+        cursor.copy(f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN") as copy,
     ):
         for cell in batch:
-            copy.write_row([getattr(cell, name) for name in names])
+            copy.write_row(cell)

@@ -137,9 +137,7 @@ class ThemeDimension(Dimension):
         through = tops()
         if restriction.theme is not None:
             top = restriction.theme.parent_id or restriction.theme.pk
-            # django-stubs drops .annotate() fields on an auto-created through model, so
-            # it does not know `top` (annotated just above).
-            through = through.filter(top=top)  # type: ignore[misc]
+            through = through.filter(top=top)
         # A topic and its theme on one activity are one key: the first link of each
         # (activity, theme) only. Not DISTINCT: a statement that joins these keys to a
         # few activities then reads just their links (by index), where DISTINCT would

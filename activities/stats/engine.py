@@ -95,7 +95,7 @@ def _catch_up(
     """Before an answer is computed (its snapshot opened): the writes not yet rolled up,
     when the rollups hold the question and this request reads from the primary."""
     if rollups.answerable(dimensions, measures, restriction) and read_alias() == "default":
-        rollups.catch_up()
+        rollups.catch_up(wait=False)
 
 
 def _compute(
