@@ -1373,8 +1373,9 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         iati_target(results),
         report_target(results),
         "",
-        "Not targets, but what the first request after a write costs (the answer computed"
-        " from the base tables): stats "
+        "Not targets, but what the first request after a write costs (the write went"
+        " straight into PostgreSQL, so this request first rolls it up, then computes the"
+        " answer from the rollups or the base tables, as the stats table says): stats "
         + ", ".join(f"{e['name']} {e.get('api_ms_cold_median')} ms" for e in results["stats"])
         + "; lists "
         + ", ".join(
