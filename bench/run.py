@@ -1256,8 +1256,10 @@ def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
         f"{size.get('participants', 0):,} synthetic persons, "
         f"{size.get('attendance_rows', 0):,} attendance rows at "
         f"{size.get('activities_with_attendance', 0):,} activities. *Computed* is the first"
-        " request after the data version moved (the answer computed from the base tables);"
-        " the SQL counts the same persons straight from the tables.",
+        " request after a real write (one beneficiary row saved straight into PostgreSQL):"
+        " it rolls the write up, then answers from the persons' rollups (the public"
+        " questions) or from the base tables (those restricted to a place); the SQL counts"
+        " the same persons straight from the tables.",
         "",
         "| query | API median ms (cached) | computed ms (median of 5) | computed max ms "
         "| SQL median ms | DuckDB median ms | computed / SQL | after a write / DuckDB "
