@@ -407,6 +407,10 @@ CACHES = {
 # Computed answers sum each activity's counts kept cell by cell (activities/rollups/)
 # where they hold the question; ROLLUPS=0 counts from the base tables always.
 ROLLUPS = env_bool("ROLLUPS", True)
+# A reader that finds writes not yet rolled up rolls them up first (else it counts from
+# the base tables). The test suite turns it off so that a page's statements do not
+# depend on whether an earlier write was rolled up (tests/conftest.py).
+ROLLUPS_READERS_CATCH_UP = env_bool("ROLLUPS_READERS_CATCH_UP", True)
 ANSWER_CACHE_SHARED_URL = os.environ.get("ANSWER_CACHE_SHARED_URL", "")
 if ANSWER_CACHE_SHARED_URL:
     CACHES["answers_shared"] = {

@@ -52,6 +52,15 @@ def _english_between_tests():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _readers_leave_the_rollups_alone(settings):
+    """Writes made straight through the ORM in a test are not rolled up by a reader:
+    its statements would then depend on what an earlier write left. The rollups' own
+    tests (tests/test_rollups*.py) turn it back on; writes through the client are
+    rolled up by RollupMiddleware as in production."""
+    settings.ROLLUPS_READERS_CATCH_UP = False
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():

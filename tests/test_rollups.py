@@ -54,6 +54,13 @@ from tests.test_stats_properties import (
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _readers_catch_up(settings):
+    """As in production: a reader rolls up what writes left (tests/conftest.py)."""
+    settings.ROLLUPS_READERS_CATCH_UP = True
+
+
 # Filters of activities only: none restricts whose people count, so the rollups hold them.
 unrestricted_filters = st.fixed_dictionaries(
     {},

@@ -34,6 +34,14 @@ from tests.test_people_properties import (
 from tests.test_stats_properties import PREFIX, key_of
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _readers_catch_up(settings):
+    """As in production: a reader rolls up what writes left (tests/conftest.py)."""
+    settings.ROLLUPS_READERS_CATCH_UP = True
+
+
 MEASURES = ["people", "learning"]
 
 

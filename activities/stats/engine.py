@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from typing import Any
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from tacbapp.replicas import read_alias
@@ -94,7 +95,9 @@ def _catch_up(
 ) -> None:
     """Before an answer is computed (its snapshot opened): the writes not yet rolled up,
     when the rollups hold the question and this request reads from the primary."""
-    if rollups.answerable(dimensions, measures, restriction) and read_alias() == "default":
+    if not settings.ROLLUPS_READERS_CATCH_UP or read_alias() != "default":
+        return
+    if rollups.answerable(dimensions, measures, restriction):
         rollups.catch_up(wait=False)
 
 
