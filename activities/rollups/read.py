@@ -94,16 +94,18 @@ def public_answer(
     totals: dict[str, Any] = {}
     if activity:
         rows = _public_sums(using, shape, width)
-        totals = _totals(_public_sums(using, "", 0), activity, with_totals)
+        overall = rows if not width else _public_sums(using, "", 0)  # ungrouped: one read
+        totals = _totals(overall, activity, with_totals)
         if with_totals and "countries" in measures:
             totals["countries"] = _countries(using, ("c.public", []), public=True)
     if person:
-        for key, cell in _person_sums(using, shape, width).items():
+        people = _person_sums(using, shape, width)
+        for key, cell in people.items():
             rows.setdefault(key, {}).update(cell)
         if with_totals:
-            overall = _person_sums(using, "", 0).get((), {})
+            everyone = (people if not width else _person_sums(using, "", 0)).get((), {})
             for measure in person:
-                totals[measure] = overall.get(measure, _NONE[measure]())
+                totals[measure] = everyone.get(measure, _NONE[measure]())
     return rows, totals
 
 
@@ -126,7 +128,8 @@ def answer(
     if not _current(activities):
         return None
     rows = _sums(activities, shape_name([d.name for d in dimensions]), len(dimensions))
-    totals = _totals(_sums(activities, "", 0), measures, with_totals)
+    overall = rows if not dimensions else _sums(activities, "", 0)  # ungrouped: one read
+    totals = _totals(overall, measures, with_totals)
     if with_totals and "countries" in measures:
         totals["countries"] = _countries(activities.db, _among(activities))
     return rows, totals

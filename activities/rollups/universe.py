@@ -32,4 +32,5 @@ def _sql(activities: QuerySet[Activity]) -> tuple[str, tuple[Any, ...]]:
 
 def is_public(activities: QuerySet[Activity]) -> bool:
     """Whether `activities` is exactly the public set (the same SQL, the same database)."""
-    return activities.db == public().db and _sql(activities) == _sql(public())
+    everyone = public()
+    return activities.db == everyone.db and _sql(activities) == _sql(everyone)
