@@ -96,6 +96,13 @@ def live_server(request):
     server.stop()
 
 
+def relaunched(browser):
+    """A new Chromium like the one given, for a test that lost its browser mid-module."""
+    return browser.browser_type.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+
+
 @pytest.fixture(scope="module")
 def chromium():
     """One headless Chromium per test module."""

@@ -31,7 +31,9 @@ from django.conf import settings
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from tests.fixtures_browser import DESKTOP, PHONE
+from playwright.sync_api import Error as PlaywrightError
+
+from tests.fixtures_browser import DESKTOP, PHONE, relaunched
 
 # One worker runs them all under `pytest -n` (the Makefile's --dist loadgroup): each
 # worker would otherwise visit every page again.
@@ -379,6 +381,32 @@ class Findings:
     vnu_missing: str = ""  # why vnu did not run
 
 
+@dataclass
+class _Visit:
+    status: int
+    violations: list[dict]
+    html: str
+
+
+def _visit(browser, url: str, viewport: dict, cookie: dict | None, ready: str | None) -> _Visit:
+    """One page at one width in a fresh context: its status, axe's findings, its HTML."""
+    context = browser.new_context(viewport=viewport)
+    try:
+        context.add_init_script(path=str(AXE))
+        if cookie is not None:
+            context.add_cookies([cookie])
+        page = context.new_page()
+        response = page.goto(url)
+        assert response is not None
+        page.wait_for_load_state("load")
+        if ready:
+            page.wait_for_selector(ready)
+        return _Visit(response.status, _axe(page), response.text())
+    finally:
+        if browser.is_connected():
+            context.close()
+
+
 @pytest.fixture(scope="module")
 def findings(
     chromium, live_server, django_db_setup, django_db_blocker, tmp_path_factory
@@ -396,34 +424,34 @@ def findings(
         sessions = _sessions(data["users"])
         found = Findings(axe={}, vnu={}, statuses={}, vnu_missing=vnu_missing)
         saved: dict[str, str] = {}
+        browser = chromium
         for index, page_spec in enumerate(PAGES):
+            url = live_server.url + page_spec.path(data)
+            cookie = None
+            if page_spec.role in sessions:
+                cookie = {
+                    "name": settings.SESSION_COOKIE_NAME,
+                    "value": sessions[page_spec.role],
+                    "url": live_server.url,
+                }
             for width, viewport in WIDTHS.items():
-                context = chromium.new_context(viewport=viewport)
-                context.add_init_script(path=str(AXE))
-                if page_spec.role in sessions:
-                    context.add_cookies(
-                        [
-                            {
-                                "name": settings.SESSION_COOKIE_NAME,
-                                "value": sessions[page_spec.role],
-                                "url": live_server.url,
-                            }
-                        ]
-                    )
-                page = context.new_page()
-                response = page.goto(live_server.url + page_spec.path(data))
-                assert response is not None
-                page.wait_for_load_state("load")
-                if page_spec.ready:
-                    page.wait_for_selector(page_spec.ready)
-                found.statuses[page_spec.name] = response.status
-                found.axe[(page_spec.name, width)] = _axe(page)
+                try:
+                    visit = _visit(browser, url, viewport, cookie, page_spec.ready)
+                except PlaywrightError:
+                    # A browser that dies under load (CI once lost it halfway, and every
+                    # page after it failed) is launched again and the page visited once
+                    # more; a page that fails twice is a real failure.
+                    if not browser.is_connected():
+                        browser = relaunched(browser)
+                    visit = _visit(browser, url, viewport, cookie, page_spec.ready)
+                found.statuses[page_spec.name] = visit.status
+                found.axe[(page_spec.name, width)] = visit.violations
                 if width == "1280":
-                    html = response.text()
                     file = html_dir / f"page-{index:02}.html"
-                    file.write_text(html, encoding="utf-8")
+                    file.write_text(visit.html, encoding="utf-8")
                     saved[file.name] = page_spec.name
-                context.close()
+        if browser is not chromium:
+            browser.close()
     if vnu_missing:
         return found
     result = subprocess.run(
