@@ -30,7 +30,6 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
-
 from playwright.sync_api import Error as PlaywrightError
 
 from tests.fixtures_browser import DESKTOP, PHONE, relaunched
