@@ -327,3 +327,32 @@ def test_a_big_write_is_rolled_up_as_its_response_closes(db, client, monkeypatch
     monkeypatch.setattr(middleware, "INLINE_NOTES", 0)
     _post_a_training(client)  # the test client closes the response, as WSGI does
     assert not RollupChange.objects.exists()
+
+
+def test_the_api_list_counts_the_public_activities_from_the_rollups(db, client):
+    """An anonymous list without filters is the public set: its count is the kept sum,
+    with no COUNT(*); a filtered list, or one with a write not rolled up, counts."""
+    for _ in range(3):
+        _one_activity()
+    draft = _one_activity()
+    Activity.objects.filter(pk=draft.pk).update(status="draft")
+    rollups.catch_up()
+    public = universe.public().count()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/activities/?page_size=2")
+    assert response.status_code == 200
+    assert response.json()["count"] == public
+    assert not [q for q in queries if "COUNT(*)" in q["sql"].upper()]
+    assert rollups.path() == rollups.PUBLIC_TOTALS
+    # A filter: not the public set, counted.
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/activities/?page_size=2&year=2020")
+    assert response.json()["count"] == universe.public().filter(start_date__year=2020).count()
+    assert [q for q in queries if "COUNT(*)" in q["sql"].upper()]
+    # A write not rolled up yet (a reader would roll it up; here none does): counted,
+    # and the new activity is in the count.
+    _one_activity()
+    assert rollups.pending()
+    assert rollups.public_count(universe.public()) is None
+    response = client.get("/api/v1/activities/?page_size=2")
+    assert response.json()["count"] == public + 1

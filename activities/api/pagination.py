@@ -8,11 +8,31 @@ that a download is usually the whole list.
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from .. import rollups
+
+
+class CountedPaginator(Paginator):
+    """Django's paginator; the public activities are counted from the rollups' kept sum
+    (one row) instead of a COUNT(*) over every activity (30 ms at 100,000)."""
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            kept = rollups.public_count(self.object_list)
+            if kept is not None:
+                return kept
+        return super().count
+
 
 class Pagination(PageNumberPagination):
+    django_paginator_class = CountedPaginator
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 1000

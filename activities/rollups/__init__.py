@@ -38,6 +38,7 @@ from .read import (
     note_path,
     path,
     public_answer,
+    public_count,
 )
 from .refresh import catch_up, pending, rebuild
 
@@ -52,5 +53,6 @@ __all__ = [
     "path",
     "pending",
     "public_answer",
+    "public_count",
     "rebuild",
 ]

@@ -109,6 +109,18 @@ def public_answer(
     return rows, totals
 
 
+def public_count(activities: QuerySet[Activity]) -> int | None:
+    """How many activities `activities` holds, from the kept sums, when it is exactly the
+    public set and no write waits to be rolled up (a list's page count, without a
+    COUNT(*) over every activity); None otherwise: count them."""
+    if not getattr(settings, "ROLLUPS", True) or activities.model is not Activity:
+        return None
+    if not universe.is_public(activities) or not _current(activities):
+        return None
+    note_path(PUBLIC_TOTALS)
+    cell = _public_sums(activities.db, "", 0).get((), {})
+    return int(cell.get("activities", 0))
+
 _NONE = {"people": results.no_persons, "learning": results.no_learning}
 
 
