@@ -106,8 +106,9 @@ def with_participants(activities: QuerySet[Activity]) -> QuerySet[ActivityWithPa
         # probe per listed activity.
         participants_named=Coalesce(
             Subquery(
-                BeneficiaryGroup.objects.filter(activity_id=OuterRef("pk"), from_attendance=True)
-                .values(named=Value(True))[:1],
+                BeneficiaryGroup.objects.filter(
+                    activity_id=OuterRef("pk"), from_attendance=True
+                ).values(named=Value(True))[:1],
                 output_field=BooleanField(),
             ),
             Value(False),

@@ -121,6 +121,7 @@ def public_count(activities: QuerySet[Activity]) -> int | None:
     cell = _public_sums(activities.db, "", 0).get((), {})
     return int(cell.get("activities", 0))
 
+
 _NONE = {"people": results.no_persons, "learning": results.no_learning}
 
 
