@@ -46,6 +46,13 @@ class RollupCell(models.Model):
         indexes = [
             models.Index(fields=["shape", "activity_id"], name="rollup_cell_shape_activity"),
             models.Index(fields=["activity_id"], name="rollup_cell_activity"),
+            # The largest "from N countries" of the public activities, read from the
+            # index's end instead of every activity's cell (20 ms at 100,000).
+            models.Index(
+                fields=["reported"],
+                name="rollup_cell_public_reported",
+                condition=models.Q(shape="", public=True),
+            ),
         ]
 
     def __str__(self) -> str:

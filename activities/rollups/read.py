@@ -206,10 +206,14 @@ def _countries(using: str, among: tuple[str, list[Any]], *, public: bool = False
             f"WHERE c.shape = 'country' AND c.activities > 0 AND c.k0 <> %s AND {condition}",
             [NO_KEY, *params],
         )[0][0]
+    # Two subqueries, so that each may stop early: the largest count from the end of an
+    # index (for the public activities), and the first activity whose are not exact.
+    cells = RollupCell._meta.db_table
     reported, inexact = fetch(
-        "SELECT MAX(c.reported), MAX(CASE WHEN c.countries_exact THEN 0 ELSE 1 END) "
-        f"FROM {RollupCell._meta.db_table} c WHERE c.shape = '' AND {condition}",
-        params,
+        f"SELECT (SELECT MAX(c.reported) FROM {cells} c WHERE c.shape = '' AND {condition}), "
+        f"EXISTS (SELECT 1 FROM {cells} c "
+        f"WHERE c.shape = '' AND NOT c.countries_exact AND {condition})",
+        params + params,
     )[0]
     return results.countries(named, reported, bool(inexact))
 
