@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTHON ?= python3
 
-.PHONY: install setup run test lint format countries bench bench-smoke bench-import bench-iati bench-report contract clean
+.PHONY: install setup run test lint format countries bench bench-large bench-smoke bench-import bench-iati bench-report contract clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ test: setup
 # tacbapp_bench (rebuilt), served by gunicorn on 127.0.0.1; writes bench/results.json, .md.
 bench: install
 	$(PY) bench/run.py --activities 100000 --database tacbapp_bench
+
+# A million activities in tacbapp_bench_large (issue 18): built, then the stats, people
+# and list queries and the writes; bench/large/results.md. About an hour on 2 cores.
+bench-large: install
+	$(PY) bench/large.py
 
 # The same at 3,000 activities in tacbapp_bench_ci, in under two minutes; fails unless
 # the API, the hand-written SQL and the same SQL in DuckDB give identical numbers and no
