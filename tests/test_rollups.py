@@ -219,6 +219,11 @@ def test_every_kind_of_write_is_noted(db):
     # A bulk update of the rows, no model method called.
     BeneficiaryGroup.objects.filter(activity=activity).update(total=12, not_recorded=12)
     assert RollupChange.objects.filter(activity_id=activity.pk).exists()
+    # Only its rows: no person's cells to roll up again.
+    assert not RollupChange.objects.filter(people=True).exists()
+    rollups.catch_up()
+    Activity.objects.filter(pk=activity.pk).update(title="Renamed")
+    assert RollupChange.objects.filter(activity_id=activity.pk, people=True).exists()
     rollups.catch_up()
     # Raw SQL.
     with connection.cursor() as cursor:

@@ -16,12 +16,19 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from django.db.models import F
 from django.test.utils import override_settings
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from activities import rollups, stats
-from activities.models import Activity, Attendance, Participant, RollupChange
+from activities.models import (
+    Activity,
+    Attendance,
+    BeneficiaryGroup,
+    Participant,
+    RollupChange,
+)
 from activities.rollups import universe
 from activities.rollups.shapes import PERSON_SHAPES
 from tests.test_people_properties import (
@@ -74,6 +81,13 @@ def change_a_few_things(data: st.DataObject) -> None:
     activities = list(Activity.objects.filter(reference__startswith=PREFIX))
     if activities and data.draw(st.booleans(), label="make a draft"):
         Activity.objects.filter(pk=data.draw(st.sampled_from(activities)).pk).update(status="draft")
+    if activities and data.draw(st.booleans(), label="rewrite an activity's rows"):
+        # Noted for its rows only: its people are not rolled up again, and must not
+        # need to be.
+        chosen = data.draw(st.sampled_from(activities))
+        BeneficiaryGroup.objects.filter(activity=chosen).update(
+            total=F("total") + 1, not_recorded=F("not_recorded") + 1
+        )
     attendance = list(Attendance.objects.filter(activity__reference__startswith=PREFIX))
     if attendance and data.draw(st.booleans(), label="enter scores"):
         Attendance.objects.filter(pk=data.draw(st.sampled_from(attendance)).pk).update(
@@ -119,6 +133,35 @@ def test_a_persons_write_is_noted_for_them(db):
     rollups.catch_up()
     Participant.objects.filter(pk=person.pk).update(sex="male")
     assert RollupChange.objects.filter(participant_id=person.pk).exists()
+
+
+def test_a_write_of_rows_only_does_not_roll_up_the_people_again(db, monkeypatch):
+    activity = Activity.objects.create(
+        reference=f"{PREFIX}rows-only",
+        title="Rows only",
+        kind="training",
+        start_date="2020-03-01",
+        end_date="2020-03-02",
+        status="published",
+        delivery="delivered",
+    )
+    person = Participant.objects.create(given_name="Attending", family_name="Person")
+    Attendance.objects.create(activity=activity, participant=person)
+    BeneficiaryGroup.objects.create(activity=activity, total=4, not_recorded=4)
+    rollups.catch_up()
+    refreshed: list[object] = []
+    original = rollups.refresh._person_cells
+    monkeypatch.setattr(
+        rollups.refresh,
+        "_person_cells",
+        lambda using, batch: refreshed.append(batch) or original(using, batch),
+    )
+    BeneficiaryGroup.objects.filter(activity=activity).update(total=5, not_recorded=5)
+    rollups.catch_up()
+    assert refreshed == []
+    Activity.objects.filter(pk=activity.pk).update(kind="workshop")
+    rollups.catch_up()
+    assert refreshed == [[person.pk]]
 
 
 def test_people_of_other_activities_or_with_filters_go_to_the_base_tables(db):

@@ -151,6 +151,9 @@ class RollupChange(models.Model):
     id = models.BigAutoField(primary_key=True)
     activity_id = models.BigIntegerField(null=True)
     participant_id = models.BigIntegerField(null=True)
+    # False: only the activity's beneficiary rows changed, which no person's cells read,
+    # so the refresh need not roll up the people who attend it again.
+    people = models.BooleanField(default=True, db_default=True)
 
     def __str__(self) -> str:
         return f"change of activity {self.activity_id}, person {self.participant_id}"

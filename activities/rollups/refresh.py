@@ -140,13 +140,18 @@ def _everything_noted(using: str) -> bool:
 
 
 def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
-    notes = list(
-        RollupChange.objects.using(using).values_list("id", "activity_id", "participant_id")
+    rows = list(
+        RollupChange.objects.using(using).values_list(
+            "id", "activity_id", "participant_id", "people"
+        )
     )
-    if not notes:
+    if not rows:
         return ""
+    notes = [(note, a, p) for note, a, p, _ in rows]
     everything = any(a is None and p is None for _, a, p in notes)
     activities = sorted({a for _, a, _ in notes if a is not None})
+    # The activities whose people's cells may have moved (not only their rows).
+    of_people = {a for _, a, _, people in rows if a is not None and people}
     persons = {p for _, _, p in notes if p is not None}
     cursor = connections[using].cursor()
     if everything:
@@ -156,10 +161,12 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
     else:
         for batch in _batches(activities):
             _refresh(cursor, _ACTIVITY_TABLES, batch, lambda f: _cells(using, f))
-        # The people of the noted activities, as they attend now (those who no longer
-        # do were noted themselves, by the attendance written).
-        attending = Attendance.objects.using(using).filter(activity_id__in=activities)
-        persons.update(attending.values_list("participant_id", flat=True).distinct())
+        # The people of the activities noted for more than their beneficiary rows, as
+        # they attend now (those who no longer do were noted themselves, by the
+        # attendance written).
+        if of_people:
+            attending = Attendance.objects.using(using).filter(activity_id__in=of_people)
+            persons.update(attending.values_list("participant_id", flat=True).distinct())
         for batch in _batches(sorted(persons)):
             _refresh(cursor, _PERSON_TABLES, batch, lambda f: _person_cells(using, f))
         described = f"{len(activities)} activities, {len(persons)} people"
@@ -344,9 +351,12 @@ def _shape_cells(matched: Matched, shape: Sequence[str], public: set[int]) -> It
     with ExitStack() as stack:
         prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
         if "activities" in measures:
-            for key, values in activity_measures(matched, prepared).items():
+            # Only the ungrouped cell's countries are read ("from N countries", and
+            # whether they are exact: read._countries); the groupings' are not kept.
+            counted = activity_measures(matched, prepared, countries=not shape)
+            for key, values in counted.items():
                 cells.setdefault(key, {}).update(
-                    activities=values["activities"], countries=values["countries"]
+                    activities=values["activities"], countries=values.get("countries")
                 )
         if "participants" in measures:
             for key, values in participant_measures(matched, prepared).items():

@@ -27,22 +27,26 @@ TRIGGER = "activities_rollup_change"
 FUNCTION = "activities_note_rollup_change"
 CHANGES = "activities_rollupchange"
 
-# TG_ARGV: the column of the written table, the column of the note it fills.
+# TG_ARGV: the column of the written table, the column of the note it fills, and
+# whether the note concerns the activity's people ('true' or 'false').
 _PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         INSERT INTO {CHANGES} (activity_id, participant_id) VALUES (NULL, NULL);
     ELSIF TG_OP = 'INSERT' THEN
-        EXECUTE format('INSERT INTO {CHANGES} (%I) '
-                       'SELECT DISTINCT %I FROM new_rows', TG_ARGV[1], TG_ARGV[0]);
+        EXECUTE format('INSERT INTO {CHANGES} (%I, people) '
+                       'SELECT DISTINCT %I, %L::boolean FROM new_rows',
+                       TG_ARGV[1], TG_ARGV[0], COALESCE(TG_ARGV[2], 'true'));
     ELSIF TG_OP = 'DELETE' THEN
-        EXECUTE format('INSERT INTO {CHANGES} (%I) '
-                       'SELECT DISTINCT %I FROM old_rows', TG_ARGV[1], TG_ARGV[0]);
+        EXECUTE format('INSERT INTO {CHANGES} (%I, people) '
+                       'SELECT DISTINCT %I, %L::boolean FROM old_rows',
+                       TG_ARGV[1], TG_ARGV[0], COALESCE(TG_ARGV[2], 'true'));
     ELSE
-        EXECUTE format('INSERT INTO {CHANGES} (%1$I) '
-                       'SELECT %2$I FROM new_rows UNION SELECT %2$I FROM old_rows',
-                       TG_ARGV[1], TG_ARGV[0]);
+        EXECUTE format('INSERT INTO {CHANGES} (%1$I, people) '
+                       'SELECT %2$I, %3$L::boolean FROM new_rows '
+                       'UNION SELECT %2$I, %3$L::boolean FROM old_rows',
+                       TG_ARGV[1], TG_ARGV[0], COALESCE(TG_ARGV[2], 'true'));
     END IF;
     RETURN NULL;
 END
@@ -73,6 +77,14 @@ def _column(model: type[models.Model], name: str) -> str:
     field = model._meta.get_field(name)
     assert isinstance(field, models.Field) and field.column
     return field.column
+
+
+def rows_only_tables() -> set[str]:
+    """The tables whose writes change no person's cells: their notes say so (`people`
+    false), and the refresh does not roll up the people of their activities again."""
+    from ..models import BeneficiaryGroup
+
+    return {BeneficiaryGroup._meta.db_table}
 
 
 def watched_tables() -> dict[str, list[Watch]]:
@@ -107,11 +119,13 @@ def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     if CHANGES not in existing:
         return []
     tables = {t: w for t, w in watched_tables().items() if t in existing}
+    rows_only = rows_only_tables()
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
             for table, watches in sorted(tables.items()):
                 quoted = connection.ops.quote_name(table)
+                people = "false" if table in rows_only else "true"
                 for column, target in watches:
                     for event in _EVENTS:
                         transitions = {
@@ -124,23 +138,26 @@ def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
                         cursor.execute(
                             f"CREATE TRIGGER {name} AFTER {event.upper()} ON {quoted} "
                             f"{transitions} FOR EACH STATEMENT "
-                            f"EXECUTE FUNCTION {FUNCTION}('{column}', '{target}')"
+                            f"EXECUTE FUNCTION {FUNCTION}('{column}', '{target}', '{people}')"
                         )
                     name = _name("truncate", target)
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
                     cursor.execute(
                         f"CREATE TRIGGER {name} AFTER TRUNCATE ON {quoted} "
-                        f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}('{column}', '{target}')"
+                        f"FOR EACH STATEMENT "
+                        f"EXECUTE FUNCTION {FUNCTION}('{column}', '{target}', '{people}')"
                     )
         else:
             for table, watches in sorted(tables.items()):
                 quoted = connection.ops.quote_name(table)
+                people = "0" if table in rows_only else "1"
                 for column, target in watches:
                     for event in _EVENTS:
                         name = f"{_name(event, target)}_{table}"
                         rows = {"insert": ["NEW"], "delete": ["OLD"]}.get(event, ["OLD", "NEW"])
                         body = "".join(
-                            f"INSERT INTO {CHANGES} ({target}) VALUES ({row}.{column});"
+                            f"INSERT INTO {CHANGES} ({target}, people) "
+                            f"VALUES ({row}.{column}, {people});"
                             for row in rows
                         )
                         cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
