@@ -49,8 +49,14 @@ def answerable(
     dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
 ) -> bool:
     """Whether the rollups may hold this question (not whether they are current): the
-    activities' rollups for any matched set, the persons' for the public one only."""
-    if not getattr(settings, "ROLLUPS", True) or restriction != Restriction():
+    activities' rollups for any matched set, the persons' for the public one only. The
+    cells are computed without a restriction: they hold a question whose restriction
+    moves no row (a year, a theme, a partner, a language) and no key of its groupings
+    (a theme filter grouped by year, not by theme)."""
+    if not getattr(settings, "ROLLUPS", True) or restriction.restricts_rows():
+        return False
+    given = restriction.given()
+    if any(name in given for dimension in dimensions for name in dimension.reads):
         return False
     activity, person = _split(measures)
     if len(activity) + len(person) < len(measures):

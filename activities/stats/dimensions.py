@@ -53,6 +53,9 @@ class Dimension:
     param: str = ""  # the filter a row drills down with
     geographic = False
     splits_measures: tuple[str, ...] = MEASURES
+    # The fields of a Restriction that change this dimension's keys (a theme filter keeps
+    # one theme's key): cells computed without them (the rollups) cannot answer then.
+    reads: tuple[str, ...] = ()
 
     def activity_key_expression(self) -> Combinable | None:
         return None
@@ -127,6 +130,7 @@ class ThemeDimension(Dimension):
     """Top-level themes; a training topic counts under the theme it belongs to."""
 
     name = param = "theme"
+    reads = ("theme",)
 
     def activity_keys(self, restriction: Restriction) -> Relation:
         def tops() -> QuerySet[Any]:
@@ -169,6 +173,7 @@ class _ManyToManyTagDimension(Dimension):
 
 class PartnerDimension(_ManyToManyTagDimension):
     name = param = "partner"
+    reads = ("partner",)
     m2m = "partners"
 
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
@@ -178,6 +183,7 @@ class PartnerDimension(_ManyToManyTagDimension):
 
 class LanguageDimension(_ManyToManyTagDimension):
     name = param = "language"
+    reads = ("language",)
     m2m = "languages"
 
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
@@ -195,6 +201,7 @@ class YearDimension(Dimension):
     """
 
     name = param = "year"
+    reads = ("year_from", "year_to")
 
     def _years(self, restriction: Restriction) -> list[int]:
         bounds = Activity.objects.aggregate(
@@ -272,6 +279,7 @@ class AudienceDimension(Dimension):
     several audiences without a split is in the None row ("not split by audience")."""
 
     name = param = "audience"
+    reads = ("audience",)
 
     def activity_keys(self, restriction: Restriction) -> Relation:
         declared = Activity.audiences.through.objects.values(
@@ -298,6 +306,7 @@ class AudienceDimension(Dimension):
 
 class _GeographicDimension(Dimension):
     geographic = True
+    reads = ("place",)
 
     def labels(self, keys: set[Any]) -> dict[Any, dict[str, Any]]:
         regions = Region.objects.filter(pk__in=keys).values("pk", "code", "name")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 
@@ -48,6 +48,18 @@ class Restriction:
     language: Language | None = None
     year_from: int | None = None
     year_to: int | None = None
+
+    # The fields that decide which beneficiary rows and which persons count (matched.py:
+    # `belongs_q`, `persons_belong_q`); the others narrow only the keys of the dimension
+    # that reads them (`Dimension.reads`: a theme filter keeps one theme).
+    OF_ROWS: ClassVar[tuple[str, ...]] = ("place", "audience")
+
+    def given(self) -> frozenset[str]:
+        """The names of the fields set."""
+        return frozenset(f.name for f in fields(self) if getattr(self, f.name) is not None)
+
+    def restricts_rows(self) -> bool:
+        return bool(self.given() & set(self.OF_ROWS))
 
     def cache_key(self) -> tuple[Any, ...]:
         """The fields the engine reads from these records, not only their keys: a
