@@ -23,12 +23,14 @@ behind, it counts from the base tables. Either way the numbers are the same.
 
 What they answer (read.py): the measures `activities` and `participants`, for any set
 of matched activities (any filter of activities, any visibility), grouped by one of the
-shapes, when the question restricts no one's place or audience (that changes which
-rows count, row by row) and no grouping reads its restriction (a theme filter grouped by
-theme keeps one theme's key; grouped by year, it only narrows the activities). The
-rest goes to the base tables: those restrictions, `countries` grouped (distinct across
-activities), the people measures of any other set, hours and sessions. `path()` says
-which way the last answer of this thread went.
+shapes, when no grouping reads the question's restriction (a theme filter grouped by
+theme keeps one theme's key; grouped by year, it only narrows the activities). A place
+changes which rows count, row by row: the participations are also kept by the place
+each row is attributed to (places.py), which answers a place ungrouped, by kind,
+modality or theme. The rest goes to the base tables: an audience, a place grouped
+otherwise, `countries` grouped (distinct across activities) or within a place, the
+people measures of any other set, hours and sessions. `path()` says which way the last
+answer of this thread went.
 """
 
 from .read import (

@@ -22,9 +22,9 @@ from ..stats import results
 from ..stats.dimensions import Dimension
 from ..stats.request import Restriction
 from ..stats.sql import fetch, relation
-from . import universe
+from . import places, universe
 from .shapes import MEASURES as ACTIVITY_MEASURES
-from .shapes import PERSON_MEASURES, kept, persons_kept, shape_name
+from .shapes import PERSON_MEASURES, kept, persons_kept, places_kept, shape_name
 
 Cells = dict[tuple[Any, ...], dict[str, Any]]
 Answer = tuple[Cells, dict[str, Any]]
@@ -53,11 +53,13 @@ def answerable(
     cells are computed without a restriction: they hold a question whose restriction
     moves no row (a year, a theme, a partner, a language) and no key of its groupings
     (a theme filter grouped by year, not by theme)."""
-    if not getattr(settings, "ROLLUPS", True) or restriction.restricts_rows():
+    if not getattr(settings, "ROLLUPS", True):
         return False
     given = restriction.given()
     if any(name in given for dimension in dimensions for name in dimension.reads):
         return False
+    if restriction.restricts_rows():  # a place: the cells by place, for some groupings
+        return places_kept(dimensions, measures, restriction)
     activity, person = _split(measures)
     if len(activity) + len(person) < len(measures):
         return False
@@ -148,10 +150,33 @@ def answer(
         return None
     rows = _sums(activities, shape_name([d.name for d in dimensions]), len(dimensions))
     overall = rows if not dimensions else _sums(activities, "", 0)  # ungrouped: one read
+    among, place = _among(activities), restriction.place
+    if place is not None:
+        # The activities of each cell are the grouping's own (PLACE_SHAPES); the people,
+        # those of the cells by place under it.
+        names = [d.name for d in dimensions]
+        rows = _people_under(rows, places.participants(among, place, names))
+        if not dimensions:
+            overall = rows
+        elif with_totals:
+            overall = _people_under(overall, places.participants(among, place, []))
     totals = _totals(overall, measures, with_totals)
     if with_totals and "countries" in measures:
-        totals["countries"] = _countries(activities.db, _among(activities))
+        totals["countries"] = _countries(activities.db, among)
+    if with_totals and place is not None and "participants" in measures:
+        totals["unattributed"] = places.unattributed(among, place)
     return rows, totals
+
+
+def _people_under(cells: Cells, people: Cells) -> Cells:
+    """The cells' activities with the participations of `people` (none where it has no
+    cell): each cell as the base tables give it under a restriction."""
+    under: Cells = {}
+    for key, cell in cells.items():
+        under[key] = {"activities": cell.get("activities", 0), **people.get(key, {})}
+    for key, cell in people.items():
+        under.setdefault(key, {"activities": 0, **cell})
+    return under
 
 
 def _totals(overall: Cells, measures: Sequence[str], with_totals: bool) -> dict[str, Any]:
@@ -164,7 +189,7 @@ def _totals(overall: Cells, measures: Sequence[str], with_totals: bool) -> dict[
     if "participants" in measures:
         totals["participants"] = cell.get("participants", results.no_people())
         totals[results.NAMED] = cell.get(results.NAMED, False)
-        totals["unattributed"] = None  # a restriction is never answered here
+        totals["unattributed"] = None  # without a place (answer() adds it with one)
     return totals
 
 

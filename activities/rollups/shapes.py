@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.db.models import F
 from django.db.models.expressions import Combinable
+from django.db.models.functions import Coalesce
 
 from ..stats.dimensions import DIMENSIONS, Dimension
 from ..stats.request import Restriction
@@ -27,6 +28,12 @@ SHAPES: tuple[tuple[str, ...], ...] = (
     ("sex",),
 )
 
+
+# The groupings kept by the place each beneficiary row's people are attributed to (the
+# first key, `PLACE`): a question restricted to a place sums the cells under it. Only
+# groupings in which an activity's keys do not depend on the place (its kind, its
+# themes): the activities of each cell are then those of the grouping's own cells.
+PLACE_SHAPES: tuple[tuple[str, ...], ...] = ((), ("kind",), ("modality",), ("theme",))
 
 # The groupings of the people measures kept, over the public activities only.
 PERSON_MEASURES = ("people", "learning")
@@ -69,6 +76,26 @@ class PersonDimension(Dimension):
 PERSON = PersonDimension()
 
 
+class RowPlaceDimension(Dimension):
+    """The place a beneficiary row's people are attributed to (counting rule 4): its
+    country's M49 path, or its region's when no one country holds them all; None when
+    the row is unplaced. Never asked for by a client (not in DIMENSIONS): the rollups'
+    first key of `PLACE_SHAPES`."""
+
+    name = "place"
+    splits_measures = ("participants",)
+
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return Coalesce(F("place_country__path"), F("place_region__path"))
+
+
+PLACE = RowPlaceDimension()
+
+
+def place_shape_name(group_by: Sequence[str]) -> str:
+    return shape_name((PLACE.name, *group_by))
+
+
 def shape_name(group_by: Sequence[str]) -> str:
     return ",".join(group_by)
 
@@ -96,6 +123,19 @@ def kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:
         return False
     held = (*measures_of(names), *(("countries",) if not names else ()))
     return bool(measures) and all(measure in held for measure in measures)
+
+
+def places_kept(
+    dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
+) -> bool:
+    """Whether the cells by place hold a question restricted to a place (and nothing else
+    that moves rows): the activities and participants, grouped as one of PLACE_SHAPES."""
+    names = _names(dimensions)
+    if names is None or names not in PLACE_SHAPES or restriction.place is None:
+        return False
+    if restriction.given() & set(restriction.OF_ROWS) != {"place"}:
+        return False
+    return bool(measures) and all(measure in measures_of(names) for measure in measures)
 
 
 def persons_kept(dimensions: Sequence[Dimension], measures: Sequence[str]) -> bool:

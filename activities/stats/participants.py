@@ -163,6 +163,12 @@ def unattributed(matched: Matched, people: dict[str, Any]) -> dict[str, Any]:
             .order_by("activity_id", "-total")
         )
         labels = _place_labels(parts)
+        parts.sort(
+            key=lambda part: (
+                part["activity_id"],
+                part_order(part["total"], (part["place_country_id"], part["place_region_id"])),
+            )
+        )
         for part in parts:
             where = labels.get((part["place_country_id"], part["place_region_id"]))
             by_place[part["activity_id"]].append(
@@ -184,6 +190,18 @@ def unattributed(matched: Matched, people: dict[str, Any]) -> dict[str, Any]:
             for item in listed
         ],
     }
+
+
+def part_order(total: int, place: tuple[int | None, int | None]) -> tuple[Any, ...]:
+    """The order of one activity's unattributed parts: the largest first; among equal
+    ones, countries by id, then regions by id, then no place (the same on every
+    database, whichever way it sorts NULL)."""
+    country, region = place
+    if country is not None:
+        return (-total, 0, country)
+    if region is not None:
+        return (-total, 1, region)
+    return (-total, 2, 0)
 
 
 def _place_labels(parts: Sequence[Mapping[str, Any]]) -> dict[tuple[Any, Any], dict[str, str]]:
