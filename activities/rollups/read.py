@@ -20,8 +20,9 @@ from ..models import Activity, PersonTotal, RollupCell, RollupChange, RollupTota
 from ..models.rollups import NO_KEY
 from ..stats import results
 from ..stats.dimensions import Dimension
+from ..stats.matched import ids_of
 from ..stats.request import Restriction
-from ..stats.sql import fetch, relation
+from ..stats.sql import fetch
 from . import places, universe
 from .shapes import MEASURES as ACTIVITY_MEASURES
 from .shapes import PERSON_MEASURES, kept, persons_kept, places_kept, shape_name
@@ -216,7 +217,7 @@ def _key(parts: Sequence[Any]) -> tuple[Any, ...]:
 
 def _among(activities: QuerySet[Activity]) -> tuple[str, list[Any]]:
     """The condition on cells `c` of being the activities', and its parameters."""
-    matched = relation(activities.values("pk"))
+    matched = ids_of(activities)
     return f"c.activity_id IN ({matched.sql})", matched.params
 
 
@@ -250,7 +251,7 @@ def _countries(using: str, among: tuple[str, list[Any]], *, public: bool = False
 
 
 def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
-    matched = relation(activities.values("pk"))
+    matched = ids_of(activities)
     keys = ["c.k0", "c.k1"][:width]
     sql = (
         f"SELECT {''.join(key + ', ' for key in keys)}SUM(c.activities), SUM(c.total), "

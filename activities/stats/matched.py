@@ -14,7 +14,7 @@ from django.db.models.expressions import RawSQL
 from .. import counting
 from ..models import Activity, Attendance, BeneficiaryGroup
 from .request import Restriction
-from .sql import relation, stored, temporary_tables_allowed
+from .sql import Relation, relation, stored, temporary_tables_allowed
 
 
 @dataclass
@@ -81,4 +81,19 @@ def matched_once(activities: QuerySet[Activity]) -> Iterator[QuerySet[Activity]]
         yield Activity.objects.filter(pk__in=activities.values("pk"))
         return
     with stored(relation(activities.values("pk")), "stats_matched") as name:
-        yield Activity.objects.filter(pk__in=RawSQL(f"SELECT pk FROM {name}", []))
+        matched = Activity.objects.filter(pk__in=RawSQL(f"SELECT pk FROM {name}", []))
+        setattr(matched, _STORED, name)  # for ids_of(); a clone (a further filter) drops it
+        yield matched
+
+
+_STORED = "_stored_ids_table"
+
+
+def ids_of(activities: QuerySet[Activity]) -> Relation:
+    """SELECT of the activities' ids: for the set matched_once() yielded, its temporary
+    table itself. Through the queryset, the database semi-joins every activity's id to
+    the table in each statement (6 ms at 100,000 activities, 60 at a million)."""
+    name = getattr(activities, _STORED, None)
+    if name is not None:
+        return Relation(f"SELECT pk FROM {name}", [])
+    return relation(activities.values("pk"))
