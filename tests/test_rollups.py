@@ -32,6 +32,7 @@ from activities.models import (
     Region,
     RollupCell,
     RollupChange,
+    RollupTotal,
     Theme,
 )
 from activities.rollups import universe
@@ -140,7 +141,13 @@ def held_by_rollups(query: dict[str, Any], group_by: list[str]) -> bool:
     return not placed or group_by in ([], ["kind"], ["theme"])
 
 
-def ask(query: dict[str, Any], group_by: list[str], *, use_rollups: bool = True):
+def ask(
+    query: dict[str, Any],
+    group_by: list[str],
+    *,
+    use_rollups: bool = True,
+    measures: list[str] | None = None,
+):
     filterset = ActivityFilterSet(
         {k: str(v) for k, v in query.items()},
         queryset=Activity.objects.filter(reference__startswith=PREFIX),
@@ -150,7 +157,7 @@ def ask(query: dict[str, Any], group_by: list[str], *, use_rollups: bool = True)
         answer = stats.compute(
             filterset.qs,
             group_by=group_by,
-            measures=measures_for(group_by, query),
+            measures=measures or measures_for(group_by, query),
             restriction=stats.restriction_from_filters(filterset.form.cleaned_data),
         )
     return filterset, answer
@@ -183,6 +190,10 @@ def check(geography: Geography, programme: list[Act], ids: list[int], query, gro
     _, base = ask(query, group_by, use_rollups=False)
     assert rollups.path() == rollups.BASE_TABLES
     assert answer == base
+    # Participations alone: only the cells where someone is counted, as from the rows.
+    _, alone = ask(query, group_by, measures=["participants"])
+    _, alone_base = ask(query, group_by, use_rollups=False, measures=["participants"])
+    assert alone == alone_base
     expected = brute_force(geography, programme, query, group_by)
     if "sex" not in group_by:
         assert answer["totals"]["activities"] == len(expected["matched"])
@@ -411,3 +422,54 @@ def test_the_api_list_counts_the_public_activities_from_the_rollups(db, client):
     assert rollups.public_count(universe.public()) is None
     response = client.get("/api/v1/activities/?page_size=2")
     assert response.json()["count"] == public + 1
+
+
+def test_participations_alone_have_only_the_cells_where_someone_is_counted(db):
+    """An activity without beneficiary rows (or whose people all belong elsewhere) is in
+    its kind's cell for the activities measure only: asked for participations alone,
+    the rollups give no row for it, as the base tables do."""
+    webinar = Activity.objects.create(
+        reference=f"{PREFIX}alone-1",
+        title="Webinar nobody was counted at",
+        kind="webinar",
+        start_date=datetime.date(2020, 3, 1),
+        end_date=datetime.date(2020, 3, 1),
+        status="published",
+        delivery="delivered",
+    )
+    webinar.countries.add(Country.objects.get(iso2="SV"))
+    training = _one_activity()  # ten people, attributed to no place
+    training.countries.add(Country.objects.get(iso2="SV"))
+    rollups.catch_up()
+    programme = Activity.objects.filter(pk__in=[webinar.pk, training.pk])
+    salvador = Country.objects.get(iso2="SV")
+    for place in (None, salvador):
+        for group_by in (["kind"], ["theme"], []):
+            answer = stats.compute(
+                programme, group_by=group_by, place=place, measures=["participants"]
+            )
+            assert rollups.path() == rollups.ROLLUPS
+            with override_settings(ROLLUPS=False):
+                base = stats.compute(
+                    programme, group_by=group_by, place=place, measures=["participants"]
+                )
+            assert answer == base, (place, group_by)
+    kinds = stats.compute(programme, group_by=["kind"], measures=["participants"])["rows"]
+    assert [row["kind"]["code"] for row in kinds] == ["training"]
+
+
+def test_rollups_built_with_other_groupings_are_not_read(db):
+    """Code served before the `migrate` that rebuilds its groupings (the database holds
+    those of the code before) counts from the base tables until the rebuild."""
+    activity = _one_activity()
+    rollups.catch_up()
+    programme = Activity.objects.filter(pk=activity.pk)
+    stats.compute(programme, measures=["participants"])
+    assert rollups.path() == rollups.ROLLUPS
+    RollupTotal.objects.filter(shape="layout").update(k0="built-by-older-code")
+    answer = stats.compute(programme, measures=["participants"])
+    assert rollups.path() == rollups.BASE_TABLES
+    assert answer["totals"]["participants"]["total"] == 10
+    rollups.rebuild()
+    stats.compute(programme, measures=["participants"])
+    assert rollups.path() == rollups.ROLLUPS

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import QuerySet
 
 from ..models import Activity, PersonTotal, RollupCell, RollupChange, RollupTotal
@@ -24,8 +25,16 @@ from ..stats.matched import ids_of
 from ..stats.request import Restriction
 from ..stats.sql import fetch
 from . import places, universe
+from .shapes import (
+    LAYOUT_SHAPE,
+    PERSON_MEASURES,
+    kept,
+    layout,
+    persons_kept,
+    places_kept,
+    shape_name,
+)
 from .shapes import MEASURES as ACTIVITY_MEASURES
-from .shapes import PERSON_MEASURES, kept, persons_kept, places_kept, shape_name
 
 Cells = dict[tuple[Any, ...], dict[str, Any]]
 Answer = tuple[Cells, dict[str, Any]]
@@ -77,8 +86,16 @@ def _split(measures: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 def _current(activities: QuerySet[Activity]) -> bool:
-    """No write left to roll up, in this snapshot."""
-    return not RollupChange.objects.using(activities.db).exists()
+    """No write left to roll up, in this snapshot, and the rollups built with the
+    groupings this code reads (not yet, when it is served before its `migrate`)."""
+    with connections[activities.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {RollupChange._meta.db_table}), "
+            f"EXISTS (SELECT 1 FROM {RollupTotal._meta.db_table} WHERE shape = %s AND k0 = %s)",
+            [LAYOUT_SHAPE, layout()],
+        )
+        pending, built = cursor.fetchone()
+    return not pending and bool(built)
 
 
 def public_answer(
@@ -91,8 +108,11 @@ def public_answer(
 ) -> Answer | None:
     """The answer over the public activities from their kept sums, or None when the
     question is not theirs (other activities, a restriction, a grouping not kept) or a
-    write is not rolled up yet."""
-    if not answerable(dimensions, measures, restriction) or not universe.is_public(activities):
+    write is not rolled up yet. Their sums count every row's people: a place (which
+    rows count) is answered from the activities' cells by place (`answer`)."""
+    if not answerable(dimensions, measures, restriction) or restriction.restricts_rows():
+        return None
+    if not universe.is_public(activities):
         return None
     if not _current(activities):
         return None
@@ -115,7 +135,7 @@ def public_answer(
             everyone = (people if not width else _person_sums(using, "", 0)).get((), {})
             for measure in person:
                 totals[measure] = everyone.get(measure, _NONE[measure]())
-    return rows, totals
+    return _measured(rows, measures), totals
 
 
 def public_count(activities: QuerySet[Activity]) -> int | None:
@@ -166,7 +186,17 @@ def answer(
         totals["countries"] = _countries(activities.db, among)
     if with_totals and place is not None and "participants" in measures:
         totals["unattributed"] = places.unattributed(among, place)
-    return rows, totals
+    return _measured(rows, measures), totals
+
+
+def _measured(cells: Cells, measures: Sequence[str]) -> Cells:
+    """The cells the base tables answer: without `activities`, only those where a
+    measure asked for counts someone (the cells of activities without anyone counted
+    come from `activity_measures` alone)."""
+    if "activities" in measures or "countries" in measures:
+        return cells
+    counted = {"participants", "people", "learning"}.intersection(measures)
+    return {key: cell for key, cell in cells.items() if counted.intersection(cell)}
 
 
 def _people_under(cells: Cells, people: Cells) -> Cells:

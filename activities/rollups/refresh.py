@@ -44,11 +44,13 @@ from ..stats.sql import fetch, group_key
 from . import universe
 from .shapes import (
     ACTIVITY,
+    LAYOUT_SHAPE,
     PERSON,
     PERSON_SHAPES,
     PLACE,
     PLACE_SHAPES,
     SHAPES,
+    layout,
     measures_of,
     place_shape_name,
     shape_name,
@@ -161,6 +163,7 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
         cursor = connections[using].cursor()
         _rebuild_activities(using, cursor)
         _rebuild_persons(using, cursor)
+        _mark_layout(using)
         _analyze(using, cursor)
         cursor.execute(f"DELETE FROM {RollupChange._meta.db_table}")
         cursor.close()
@@ -182,6 +185,7 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
     if everything:
         _rebuild_activities(using, cursor)
         _rebuild_persons(using, cursor)
+        _mark_layout(using)
         _analyze(using, cursor)
         described = "every activity and person"
     else:
@@ -205,6 +209,13 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
         cursor.execute(f"DELETE FROM {RollupChange._meta.db_table}")
     cursor.close()
     return described
+
+
+def _mark_layout(using: str) -> None:
+    """Say which groupings the rollups now hold (read._current checks it)."""
+    totals = RollupTotal.objects.using(using)
+    totals.filter(shape=LAYOUT_SHAPE).delete()
+    totals.create(shape=LAYOUT_SHAPE, k0=layout(), activities=1)
 
 
 def _analyze(using: str, cursor: Any) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 
 from django.db.models import F
@@ -94,6 +96,18 @@ PLACE = RowPlaceDimension()
 
 def place_shape_name(group_by: Sequence[str]) -> str:
     return shape_name((PLACE.name, *group_by))
+
+
+# The row of the totals that says which groupings the rollups were last built with
+# (refresh.rebuild writes it): code that keeps other groupings than the database holds
+# (served before the `migrate` that rebuilds them) counts from the base tables.
+LAYOUT_SHAPE = "layout"
+
+
+def layout() -> str:
+    """A fingerprint of the groupings this code keeps."""
+    kept = json.dumps([SHAPES, PLACE_SHAPES, PERSON_SHAPES])
+    return hashlib.sha256(kept.encode()).hexdigest()[:16]
 
 
 def shape_name(group_by: Sequence[str]) -> str:
