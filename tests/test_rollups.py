@@ -238,17 +238,19 @@ def test_rollups_equal_a_brute_force_count_after_random_writes(
         transaction.set_rollback(True)
 
 
-def _one_activity() -> Activity:
+def _one_activity(kind: str = "training", people: int | None = 10) -> Activity:
+    """A published activity of `kind` with one row of `people` (None: no row)."""
     activity = Activity.objects.create(
         reference=f"{PREFIX}one-{Activity.objects.count()}",
         title="One",
-        kind="training",
+        kind=kind,
         start_date=datetime.date(2020, 3, 1),
         end_date=datetime.date(2020, 3, 2),
         status="published",
         delivery="delivered",
     )
-    BeneficiaryGroup.objects.create(activity=activity, total=10, not_recorded=10)
+    if people is not None:
+        BeneficiaryGroup.objects.create(activity=activity, total=people, not_recorded=people)
     return activity
 
 
@@ -428,15 +430,7 @@ def test_participations_alone_have_only_the_cells_where_someone_is_counted(db):
     """An activity without beneficiary rows (or whose people all belong elsewhere) is in
     its kind's cell for the activities measure only: asked for participations alone,
     the rollups give no row for it, as the base tables do."""
-    webinar = Activity.objects.create(
-        reference=f"{PREFIX}alone-1",
-        title="Webinar nobody was counted at",
-        kind="webinar",
-        start_date=datetime.date(2020, 3, 1),
-        end_date=datetime.date(2020, 3, 1),
-        status="published",
-        delivery="delivered",
-    )
+    webinar = _one_activity(kind="webinar", people=None)
     webinar.countries.add(Country.objects.get(iso2="SV"))
     training = _one_activity()  # ten people, attributed to no place
     training.countries.add(Country.objects.get(iso2="SV"))
