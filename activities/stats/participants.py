@@ -160,7 +160,7 @@ def unattributed(matched: Matched, people: dict[str, Any]) -> dict[str, Any]:
             rows_out.filter(activity_id__in=ids)
             .values("activity_id", "place_country_id", "place_region_id")
             .annotate(**sums)
-            .order_by("activity_id", "-total")
+            .order_by()  # grouped by these three only; ordered below, the same everywhere
         )
         labels = _place_labels(parts)
         parts.sort(
