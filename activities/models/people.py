@@ -162,6 +162,13 @@ class Attendance(models.Model):
                 include=["participant", "attended", "pre_score", "post_score"],
                 name="attendance_activity_cover",
             ),
+            # A place's people start from the persons of its countries: their attendance
+            # read from the index alone (PostgreSQL; elsewhere a plain index).
+            models.Index(
+                fields=["participant"],
+                include=["activity", "attended", "pre_score", "post_score"],
+                name="attendance_participant_cover",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
