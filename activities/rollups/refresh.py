@@ -34,27 +34,20 @@ from ..models import (
 )
 from ..models.rollups import NO_KEY
 from ..stats import results
-from ..stats.cells import activity_measures
 from ..stats.dimensions import DIMENSIONS
 from ..stats.matched import Matched
-from ..stats.participants import participant_measures
 from ..stats.people import PERSON_SUMS, person_statement
 from ..stats.request import Restriction
 from ..stats.sql import fetch, group_key
-from . import universe
+from . import statements, universe
 from .shapes import (
-    ACTIVITY,
     LAYOUT_SHAPE,
     PERSON,
     PERSON_SHAPES,
-    PLACE,
-    PLACE_SHAPES,
-    SHAPES,
     layout,
-    measures_of,
-    place_shape_name,
     shape_name,
 )
+from .statements import Batch
 
 logger = logging.getLogger(__name__)
 
@@ -239,9 +232,6 @@ class _Tables:
     public_only: str  # the condition on cells that count in the totals
 
 
-Batch = list[int] | tuple[int, int]  # some ids, or every id from one to the other
-
-
 def _batches(ids: list[int]) -> list[Batch]:
     """Sorted ids as ranges where they run dense (a sheet's new people, a bulk load: a
     few statements per range, whatever its size), the scattered rest as lists."""
@@ -383,38 +373,18 @@ def _keys(key: Sequence[Any]) -> list[str]:
 
 def _cells(using: str, batch: Batch) -> Iterable[Cell]:
     which = _owned("pk", batch)
-    activities = Activity.objects.using(using).filter(**which)
     public = set(universe.public().using(using).filter(**which).values_list("pk", flat=True))
-    matched = Matched.of(activities, Restriction())
-    for shape in SHAPES:
-        yield from _shape_cells(matched, shape, public)
-    for shape in PLACE_SHAPES:
-        yield from _shape_cells(matched, shape, public, by_place=True)
+    for grouping in statements.groupings(using, batch):
+        yield from _grouping_cells(grouping, public)
 
 
-def _shape_cells(
-    matched: Matched, shape: Sequence[str], public: set[int], *, by_place: bool = False
-) -> Iterable[Cell]:
-    """(CELL_COLUMNS) of each activity's cells of one grouping; `by_place`: of its
-    participations by the place they are attributed to first (PLACE_SHAPES)."""
-    grouping = [DIMENSIONS[name] for name in shape]
-    dimensions = [ACTIVITY, PLACE, *grouping] if by_place else [ACTIVITY, *grouping]
-    measures = ("participants",) if by_place else measures_of(shape)
+def _grouping_cells(grouping: statements.Grouping, public: set[int]) -> Iterable[Cell]:
+    """(CELL_COLUMNS) of each activity's cells of one grouping (statements.py)."""
     cells: dict[tuple[Any, ...], dict[str, Any]] = {}
-    with ExitStack() as stack:
-        prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
-        if "activities" in measures:
-            # Only the ungrouped cell's countries are read ("from N countries", and
-            # whether they are exact: read._countries); the groupings' are not kept.
-            counted = activity_measures(matched, prepared, countries=not shape)
-            for key, values in counted.items():
-                cells.setdefault(key, {}).update(
-                    activities=values["activities"], countries=values.get("countries")
-                )
-        if "participants" in measures:
-            for key, values in participant_measures(matched, prepared).items():
-                cells.setdefault(key, {}).update(values)
-    name = place_shape_name(shape) if by_place else shape_name(shape)
+    for statement in grouping.statements:
+        for key, values in statement.run().items():
+            cells.setdefault(key, {}).update(values)
+    shape, name = grouping.shape, grouping.name
     for key, values in cells.items():
         people = values.get("participants") or results.no_people()
         countries = values.get("countries")

@@ -22,7 +22,7 @@ from ..models import Activity, Country
 from . import results
 from .dimensions import Dimension, country_links
 from .matched import Matched
-from .sql import Relation, fetch, group_key, relation, union_all
+from .sql import Relation, Rows, Statement, group_key, relation, union_all
 
 Cells = dict[tuple[Any, ...], dict[str, Any]]
 
@@ -33,6 +33,13 @@ def activity_measures(
     """{cell: {"activities": n, "countries": {...}}}; the cell () without dimensions.
     `countries=False`: the activities alone (a rollup of a grouping whose countries no
     answer reads), without the statement's costliest part."""
+    return activity_statement(matched, dimensions, countries=countries).run()
+
+
+def activity_statement(
+    matched: Matched, dimensions: Sequence[Dimension], *, countries: bool = True
+) -> Statement:
+    """The statement of activity_measures, and how to read its rows."""
     if countries:
         activity = relation(
             matched.activities.annotate(
@@ -57,10 +64,15 @@ def activity_measures(
         sql = f"SELECT {''.join(key + ', ' for key in keys)}COUNT(DISTINCT a.id) FROM {source}" + (
             f" GROUP BY {', '.join(keys)}" if keys else ""
         )
-        return {
-            tuple(group_key(v) for v in record[: len(keys)]): {"activities": record[len(keys)]}
-            for record in fetch(sql, from_params)
-        }
+        width = len(keys)
+
+        def read_activities(records: Rows) -> Cells:
+            return {
+                tuple(group_key(v) for v in record[:width]): {"activities": record[width]}
+                for record in records
+            }
+
+        return Statement(sql, from_params, read_activities)
     # The countries each matched activity is in (counting rule 3), under the restriction's
     # place, computed once (MATERIALIZED): as a subquery, PostgreSQL may run it again for
     # every cell (10 s for Central America in 2020 at 100,000 activities, against 25 ms).
@@ -89,15 +101,20 @@ def activity_measures(
         f"MAX(CASE WHEN a.region_scoped THEN 1 ELSE 0 END) "
         f"FROM {source} {country_join}" + (f" GROUP BY {', '.join(keys)}" if keys else "")
     )
-    result: Cells = {}
-    for record in fetch(sql, placed.params + select_params + from_params):
-        key = tuple(group_key(v) for v in record[: len(keys)])
-        n_activities, named, reported_max_value, region_scoped = record[len(keys) :]
-        result[key] = {
-            "activities": n_activities,
-            "countries": results.countries(named, reported_max_value, bool(region_scoped)),
-        }
-    return result
+    width = len(keys)
+
+    def read_countries(records: Rows) -> Cells:
+        result: Cells = {}
+        for record in records:
+            key = tuple(group_key(v) for v in record[:width])
+            n_activities, named, reported_max_value, region_scoped = record[width:]
+            result[key] = {
+                "activities": n_activities,
+                "countries": results.countries(named, reported_max_value, bool(region_scoped)),
+            }
+        return result
+
+    return Statement(sql, placed.params + select_params + from_params, read_countries)
 
 
 def reported_scope_condition(matched: Matched) -> tuple[list[str], list[Any]]:

@@ -203,7 +203,8 @@ class YearDimension(Dimension):
     name = param = "year"
     reads = ("year_from", "year_to")
 
-    def _years(self, restriction: Restriction) -> list[int]:
+    def calendar(self, restriction: Restriction) -> list[int]:
+        """The years a question by year has keys for (see the class)."""
         bounds = Activity.objects.aggregate(
             first=ExtractYear(Min("start_date")), last=ExtractYear(Max("end_date"))
         )
@@ -216,7 +217,7 @@ class YearDimension(Dimension):
         return list(range(first, last + 1))
 
     def activity_keys(self, restriction: Restriction) -> Relation:
-        years = self._years(restriction) or [0]  # no activity is dated in year 0
+        years = self.calendar(restriction) or [0]  # no activity is dated in year 0
         periods = relation(
             Activity.objects.values(
                 "id", start_year=ExtractYear("start_date"), end_year=ExtractYear("end_date")

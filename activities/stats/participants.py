@@ -8,6 +8,7 @@ Also the totals inside and outside a restriction, and the unattributed activitie
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from django.db.models import Count, F, Max, Q, Sum
@@ -18,7 +19,7 @@ from ..models import Activity, Country, Region
 from . import results
 from .dimensions import SEXES, Dimension, SexDimension
 from .matched import Matched
-from .sql import fetch, group_key, relation
+from .sql import Rows, Statement, group_key, relation
 
 Cells = dict[tuple[Any, ...], dict[str, Any]]
 
@@ -29,6 +30,13 @@ def participant_measures(
     """{cell: {"participants": {...}}}, split by sex when a dimension is `sex`; with
     `person_hours` too when `with_hours` (participations x the activity's hours, counting
     rule 12; never split by sex: the sex dimension does not split it)."""
+    return participant_statement(matched, dimensions, with_hours=with_hours).run()
+
+
+def participant_statement(
+    matched: Matched, dimensions: Sequence[Dimension], *, with_hours: bool = False
+) -> Statement:
+    """The statement of participant_measures, and how to read its rows."""
     placed: dict[str, Any] = {}
     if with_hours:
         placed["hours"] = F("activity__hours")
@@ -83,17 +91,22 @@ def participant_measures(
         + f" FROM ({rows.sql}) r {' '.join(joins)}"
         + (f" GROUP BY {', '.join(keys)}" if keys else "")
     )
+    return Statement(sql, params, partial(_participant_cells, len(keys), sex_at, with_hours))
+
+
+def _participant_cells(width: int, sex_at: int | None, with_hours: bool, records: Rows) -> Cells:
+    """The cells of participant_statement's rows (`width` group keys each)."""
     result: Cells = {}
-    for record in fetch(sql, params):
-        key = tuple(group_key(v) for v in record[: len(keys)])
+    for record in records:
+        key = tuple(group_key(v) for v in record[:width])
         total, female, male, not_recorded, rank, female_rank, male_rank, named = record[
-            len(keys) : len(keys) + 8
+            width : width + 8
         ]
         if total is None:
             continue  # no row at all: an aggregate without GROUP BY still answers
         flag: dict[str, Any] = {results.NAMED: bool(named)}
         if with_hours:
-            flag["person_hours"] = results.person_hours(*record[len(keys) + 8 :])
+            flag["person_hours"] = results.person_hours(*record[width + 8 :])
         if sex_at is None:
             result[key] = {
                 "participants": results.people(total, female, male, not_recorded, rank),

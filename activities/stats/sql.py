@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +20,23 @@ class Relation:
 
     sql: str
     params: list[Any] = field(default_factory=list)
+
+
+Rows = list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of the engine, and how its rows become cells: built and read apart,
+    so that a caller running the same statement again and again (the rollups, for each
+    activity written) can keep it built (rollups/refresh.py)."""
+
+    sql: str
+    params: list[Any]
+    read: Callable[[Rows], dict[tuple[Any, ...], dict[str, Any]]]
+
+    def run(self) -> dict[tuple[Any, ...], dict[str, Any]]:
+        return self.read(fetch(self.sql, self.params))
 
 
 def relation(queryset: QuerySet[Any]) -> Relation:

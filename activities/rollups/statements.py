@@ -1,0 +1,156 @@
+"""The statements that compute activities' cells, built once per process.
+
+Rolling up one written activity runs one statement per grouping and measure (about
+thirty). Building them with Django's ORM cost more than running them: at 100,000
+activities, 36 of the 60 ms of a catch-up. Their text does not depend on which
+activities are rolled up, only on how many (their ids are parameters) and on the years a
+grouping by year has keys for (inlined). So they are built once for stand-in ids, kept,
+and run again with the real ids in their places.
+
+What they compute is the engine's (stats/cells.py, stats/participants.py): the same
+statements, read the same way; only their building is saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db import connections
+
+from ..models import Activity
+from ..stats.cells import activity_statement
+from ..stats.dimensions import DIMENSIONS, YearDimension
+from ..stats.matched import Matched
+from ..stats.participants import participant_statement
+from ..stats.request import Restriction
+from ..stats.sql import Statement
+from .shapes import (
+    ACTIVITY,
+    PLACE,
+    PLACE_SHAPES,
+    SHAPES,
+    layout,
+    measures_of,
+    place_shape_name,
+    shape_name,
+)
+
+Batch = list[int] | tuple[int, int]  # some ids, or every id from one to the other
+
+# Batches of up to this many scattered ids keep their statements (a write names a few
+# activities); bigger ones, rare and costly anyway, build them each time.
+KEPT_SIZES = 16
+KEPT_AT_MOST = 64  # sets of statements kept per process (sizes x calendars x databases)
+_STAND_IN = -7_000_000_001  # the first stand-in id; no activity's id is negative
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where the n-th id of the batch goes in a statement's parameters."""
+
+    index: int
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """The statements of one grouping's cells, and the name its cells are kept under."""
+
+    name: str
+    shape: tuple[str, ...]
+    statements: tuple[Statement, ...]
+
+
+_kept: dict[tuple[Any, ...], tuple[Grouping, ...]] = {}
+
+
+def groupings(using: str, batch: Batch) -> Iterator[Grouping]:
+    """Each grouping's statements for the activities of `batch`, ready to run."""
+    ids = list(batch)
+    if isinstance(batch, list) and len(batch) > KEPT_SIZES:
+        yield from _build(using, batch)
+        return
+    form = "range" if isinstance(batch, tuple) else len(batch)
+    year = DIMENSIONS["year"]
+    assert isinstance(year, YearDimension)
+    calendar = tuple(year.calendar(Restriction()))
+    key = (using, connections[using].vendor, form, calendar, layout())
+    kept = _kept.get(key)
+    if kept is None:
+        kept = _templates(using, batch)
+        if kept is None:  # an id in a statement's text: nothing to keep
+            yield from _build(using, batch)
+            return
+        if len(_kept) >= KEPT_AT_MOST:
+            _kept.clear()
+        _kept[key] = kept
+    for grouping in kept:
+        yield replace(
+            grouping,
+            statements=tuple(
+                replace(statement, params=_filled(statement.params, ids))
+                for statement in grouping.statements
+            ),
+        )
+
+
+def _templates(using: str, batch: Batch) -> tuple[Grouping, ...] | None:
+    """The groupings' statements built for stand-in ids, each stand-in replaced by the
+    slot of the id it stands for; None if a stand-in was written into a statement's text
+    (no statement does: the ORM passes values as parameters)."""
+    stand_ins = [_STAND_IN - index for index in range(len(batch) if isinstance(batch, list) else 2)]
+    stand_in_batch: Batch = stand_ins if isinstance(batch, list) else (stand_ins[0], stand_ins[1])
+    slots = {stand_in: _Slot(index) for index, stand_in in enumerate(stand_ins)}
+    templates = []
+    for grouping in _build(using, stand_in_batch):
+        statements = []
+        for statement in grouping.statements:
+            if any(str(stand_in) in statement.sql for stand_in in stand_ins):
+                return None
+            params = [
+                slots.get(param, param) if _is_id(param) else param for param in statement.params
+            ]
+            statements.append(replace(statement, params=params))
+        templates.append(replace(grouping, statements=tuple(statements)))
+    return tuple(templates)
+
+
+def _is_id(param: Any) -> bool:
+    return isinstance(param, int) and not isinstance(param, bool)
+
+
+def _filled(params: Sequence[Any], ids: list[int]) -> list[Any]:
+    return [ids[param.index] if isinstance(param, _Slot) else param for param in params]
+
+
+def _build(using: str, batch: Batch) -> Iterator[Grouping]:
+    """Each grouping's statements for the activities of `batch`, built now."""
+    if isinstance(batch, tuple):
+        activities = Activity.objects.using(using).filter(pk__gte=batch[0], pk__lte=batch[1])
+    else:
+        activities = Activity.objects.using(using).filter(pk__in=batch)
+    matched = Matched.of(activities, Restriction())
+    for shape in SHAPES:
+        yield Grouping(shape_name(shape), shape, _statements(matched, shape, by_place=False))
+    for shape in PLACE_SHAPES:
+        yield Grouping(place_shape_name(shape), shape, _statements(matched, shape, by_place=True))
+
+
+def _statements(matched: Matched, shape: Sequence[str], *, by_place: bool) -> tuple[Statement, ...]:
+    """One grouping's statements: by activity (and, `by_place`, by the place each row is
+    attributed to), then the grouping's own dimensions."""
+    grouping = [DIMENSIONS[name] for name in shape]
+    dimensions = [ACTIVITY, PLACE, *grouping] if by_place else [ACTIVITY, *grouping]
+    measures = ("participants",) if by_place else measures_of(shape)
+    statements = []
+    with ExitStack() as stack:
+        prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
+        if "activities" in measures:
+            # Only the ungrouped cell's countries are read ("from N countries", and
+            # whether they are exact: read._countries); the groupings' are not kept.
+            statements.append(activity_statement(matched, prepared, countries=not shape))
+        if "participants" in measures:
+            statements.append(participant_statement(matched, prepared))
+    return tuple(statements)

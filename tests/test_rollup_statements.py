@@ -1,0 +1,99 @@
+"""The statements that roll activities up are built once per process and run again with
+other ids (activities/rollups/statements.py): the cells they give equal those of
+statements built afresh for the same activities, whatever those activities hold, and a
+new year in the data (inlined in the statements by year) builds them again."""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+
+import pytest
+
+from activities import services
+from activities.models import Activity, BeneficiaryGroup, Country, Theme
+from activities.rollups import refresh, statements
+
+pytestmark = pytest.mark.django_db
+
+
+def _activity(kind: str, year: int, rows: list[tuple[str | None, int]]) -> Activity:
+    activity = Activity.objects.create(
+        reference=f"statements-{Activity.objects.count()}",
+        title="Rolled up",
+        kind=kind,
+        start_date=datetime.date(year, 3, 1),
+        end_date=datetime.date(year, 3, 2),
+        status="published",
+        delivery="delivered",
+    )
+    for iso2, people in rows:
+        country = Country.objects.get(iso2=iso2) if iso2 else None
+        BeneficiaryGroup.objects.create(
+            activity=activity, country=country, total=people, female=people, male=0
+        )
+    return activity
+
+
+def _cells(batch: list[int]) -> Counter:
+    return Counter(refresh._cells("default", batch))
+
+
+def _fresh(batch: list[int], monkeypatch) -> Counter:
+    """The cells of statements built now, none kept."""
+    with monkeypatch.context() as patched:
+        patched.setattr(statements, "groupings", statements._build)
+        return _cells(batch)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    statements._kept.clear()
+    yield
+    statements._kept.clear()
+
+
+def test_kept_statements_give_the_cells_of_fresh_ones_for_other_activities(monkeypatch):
+    first = _activity("training", 2020, [(None, 10)])
+    assert _cells([first.pk]) == _fresh([first.pk], monkeypatch)
+    assert len(statements._kept) == 1
+    kept = dict(statements._kept)
+
+    # Another kind, two countries, a theme, a row without a country: the same statements.
+    second = _activity("webinar", 2020, [("SV", 5), ("GT", 7), (None, 3)])
+    second.countries.set(Country.objects.filter(iso2__in=["SV", "GT"]))
+    second.themes.add(Theme.objects.create(name="Statements theme", slug="statements-theme"))
+    services.refresh_attribution(activity=second)
+    cells = _cells([second.pk])
+    assert statements._kept.keys() == kept.keys()  # reused, not built again
+    assert cells == _fresh([second.pk], monkeypatch)
+    assert {cell[0] for cell in cells} >= {"", "country", "theme", "place"}
+    salvador = str(Country.objects.get(iso2="SV").pk)
+    assert ("country", second.pk, salvador, "null") in {cell[:4] for cell in cells}
+
+    # Two activities at once: statements of two ids, kept beside those of one.
+    both = [first.pk, second.pk]
+    assert _cells(both) == _fresh(both, monkeypatch)
+    assert len(statements._kept) == 2
+    assert _cells(both) == _fresh(both, monkeypatch)  # and run again with them
+    # A range of ids (a rebuild's chunks) is one more form.
+    ranged = Counter(refresh._cells("default", (first.pk, second.pk)))
+    assert ranged == _fresh(both, monkeypatch)
+
+
+def test_a_new_year_builds_the_statements_again(monkeypatch):
+    first = _activity("training", 2020, [(None, 10)])
+    _cells([first.pk])
+    later = _activity("training", 2024, [("SV", 4)])
+    cells = _cells([later.pk])
+    assert len(statements._kept) == 2  # the calendar 2020-2024 is another key
+    assert cells == _fresh([later.pk], monkeypatch)
+    assert ("year", later.pk, "2024", "null") in {cell[:4] for cell in cells}
+
+
+def test_a_big_batch_is_built_each_time(monkeypatch):
+    monkeypatch.setattr(statements, "KEPT_SIZES", 1)
+    activities = [_activity("training", 2020, [(None, n)]) for n in (1, 2)]
+    batch = [activity.pk for activity in activities]
+    assert _cells(batch) == _fresh(batch, monkeypatch)
+    assert not statements._kept
