@@ -97,3 +97,39 @@ def test_a_big_batch_is_built_each_time(monkeypatch):
     batch = [activity.pk for activity in activities]
     assert _cells(batch) == _fresh(batch, monkeypatch)
     assert not statements._kept
+
+
+def test_kept_statements_are_those_built_afresh_with_the_ids_in_place():
+    first = _activity("training", 2020, [(None, 10)])
+    second = _activity("webinar", 2020, [("SV", 5)])
+    list(statements.groupings("default", [first.pk]))  # kept for one id
+
+    def built(groupings) -> list[tuple[str, list]]:
+        return [(s.sql, list(s.params)) for g in groupings for s in g.statements]
+
+    assert statements._kept
+    assert built(statements.groupings("default", [second.pk])) == built(
+        statements._build("default", [second.pk])
+    )
+
+
+def test_the_years_are_read_once_and_the_statements_built_with_them(monkeypatch):
+    """A write committed while the statements are built (a caller's transaction at READ
+    COMMITTED) must not have them kept under years they were not built with."""
+    from activities.stats.dimensions import YearDimension
+
+    activity = _activity("training", 2020, [(None, 10)])
+    reads = iter([(2020, 2024)])
+
+    def dates(self):
+        # The first read sees 2020-2024; any later one, a write since: 2011-2021.
+        return self._dates if self._fixed else next(reads, (2011, 2021))
+
+    monkeypatch.setattr(YearDimension, "dates", dates)
+    groupings = list(statements.groupings("default", [activity.pk]))
+    by_year = next(g for g in groupings if g.shape == ("year",))
+    activities = by_year.statements[0].sql  # the activities by year: the calendar inlined
+    assert "SELECT 2024 AS y" in activities
+    assert "SELECT 2021 AS y" in activities and "SELECT 2011 AS y" not in activities
+    ((key, _kept),) = statements._kept.items()
+    assert (2020, 2024) in key

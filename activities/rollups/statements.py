@@ -4,8 +4,9 @@ Rolling up one written activity runs one statement per grouping and measure (abo
 thirty). Building them with Django's ORM cost more than running them: at 100,000
 activities, 36 of the 60 ms of a catch-up. Their text does not depend on which
 activities are rolled up, only on how many (their ids are parameters) and on the years a
-grouping by year has keys for (inlined). So they are built once for stand-in ids, kept,
-and run again with the real ids in their places.
+grouping by year has keys for (inlined; read once per catch-up, and the statements
+built with what was read). So they are built once for stand-in ids, kept, and run again
+with the real ids in their places.
 
 What they compute is the engine's (stats/cells.py, stats/participants.py): the same
 statements, read the same way; only their building is saved.
@@ -22,7 +23,7 @@ from django.db import connections
 
 from ..models import Activity
 from ..stats.cells import activity_statement
-from ..stats.dimensions import DIMENSIONS, YearDimension
+from ..stats.dimensions import DIMENSIONS, Dimension, YearDimension
 from ..stats.matched import Matched
 from ..stats.participants import participant_statement
 from ..stats.request import Restriction
@@ -75,13 +76,16 @@ def groupings(using: str, batch: Batch) -> Iterator[Grouping]:
     form = "range" if isinstance(batch, tuple) else len(batch)
     year = DIMENSIONS["year"]
     assert isinstance(year, YearDimension)
-    calendar = tuple(year.calendar(Restriction()))
-    key = (using, connections[using].vendor, form, calendar, layout())
+    # Read once, and the statements built with these very dates: read again while they
+    # are built, a write committed meanwhile (READ COMMITTED, inside a caller's
+    # transaction) would have them kept under dates they were not built with.
+    year = year.at(year.dates())
+    key = (using, connections[using].vendor, form, year.dates(), layout())
     kept = _kept.get(key)
     if kept is None:
-        kept = _templates(using, batch)
-        if kept is None:  # an id in a statement's text: nothing to keep
-            yield from _build(using, batch)
+        kept = _templates(using, batch, year)
+        if kept is None:  # not every id a parameter of every statement: nothing kept
+            yield from _build(using, batch, year)
             return
         if len(_kept) >= KEPT_AT_MOST:
             _kept.clear()
@@ -96,18 +100,21 @@ def groupings(using: str, batch: Batch) -> Iterator[Grouping]:
         )
 
 
-def _templates(using: str, batch: Batch) -> tuple[Grouping, ...] | None:
+def _templates(using: str, batch: Batch, year: YearDimension) -> tuple[Grouping, ...] | None:
     """The groupings' statements built for stand-in ids, each stand-in replaced by the
-    slot of the id it stands for; None if a stand-in was written into a statement's text
-    (no statement does: the ORM passes values as parameters)."""
+    slot of the id it stands for. None unless every stand-in is a parameter of every
+    statement, and none is in a statement's text (the ORM passes values as parameters,
+    but drops a bound it finds out of its column's range)."""
     stand_ins = [_STAND_IN - index for index in range(len(batch) if isinstance(batch, list) else 2)]
     stand_in_batch: Batch = stand_ins if isinstance(batch, list) else (stand_ins[0], stand_ins[1])
     slots = {stand_in: _Slot(index) for index, stand_in in enumerate(stand_ins)}
     templates = []
-    for grouping in _build(using, stand_in_batch):
+    for grouping in _build(using, stand_in_batch, year):
         statements = []
         for statement in grouping.statements:
             if any(str(stand_in) in statement.sql for stand_in in stand_ins):
+                return None
+            if not set(stand_ins) <= {p for p in statement.params if _is_id(p)}:
                 return None
             params = [
                 slots.get(param, param) if _is_id(param) else param for param in statement.params
@@ -125,23 +132,29 @@ def _filled(params: Sequence[Any], ids: list[int]) -> list[Any]:
     return [ids[param.index] if isinstance(param, _Slot) else param for param in params]
 
 
-def _build(using: str, batch: Batch) -> Iterator[Grouping]:
-    """Each grouping's statements for the activities of `batch`, built now."""
+def _build(using: str, batch: Batch, year: YearDimension | None = None) -> Iterator[Grouping]:
+    """Each grouping's statements for the activities of `batch`, built now (by year:
+    `year`, the dimension with the activities' dates read already, if given)."""
     if isinstance(batch, tuple):
         activities = Activity.objects.using(using).filter(pk__gte=batch[0], pk__lte=batch[1])
     else:
         activities = Activity.objects.using(using).filter(pk__in=batch)
     matched = Matched.of(activities, Restriction())
+    dimensions = {**DIMENSIONS, **({"year": year} if year is not None else {})}
     for shape in SHAPES:
-        yield Grouping(shape_name(shape), shape, _statements(matched, shape, by_place=False))
+        statements = _statements(matched, [dimensions[name] for name in shape], by_place=False)
+        yield Grouping(shape_name(shape), shape, statements)
     for shape in PLACE_SHAPES:
-        yield Grouping(place_shape_name(shape), shape, _statements(matched, shape, by_place=True))
+        statements = _statements(matched, [dimensions[name] for name in shape], by_place=True)
+        yield Grouping(place_shape_name(shape), shape, statements)
 
 
-def _statements(matched: Matched, shape: Sequence[str], *, by_place: bool) -> tuple[Statement, ...]:
+def _statements(
+    matched: Matched, grouping: Sequence[Dimension], *, by_place: bool
+) -> tuple[Statement, ...]:
     """One grouping's statements: by activity (and, `by_place`, by the place each row is
     attributed to), then the grouping's own dimensions."""
-    grouping = [DIMENSIONS[name] for name in shape]
+    shape = [dimension.name for dimension in grouping]
     dimensions = [ACTIVITY, PLACE, *grouping] if by_place else [ACTIVITY, *grouping]
     measures = ("participants",) if by_place else measures_of(shape)
     statements = []

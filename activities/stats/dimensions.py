@@ -7,6 +7,7 @@ a beneficiary row's people certainly belong to follows the attribution of counti
 
 from __future__ import annotations
 
+import copy
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -202,16 +203,35 @@ class YearDimension(Dimension):
 
     name = param = "year"
     reads = ("year_from", "year_to")
+    # The first and last year of the activities' dates, when fixed by `at()`.
+    _dates: tuple[int, int] | None = None
+    _fixed = False
 
-    def calendar(self, restriction: Restriction) -> list[int]:
-        """The years a question by year has keys for (see the class)."""
+    def dates(self) -> tuple[int, int] | None:
+        """The first and last year of all activities' dates (None: no activity)."""
+        if self._fixed:
+            return self._dates
         bounds = Activity.objects.aggregate(
             first=ExtractYear(Min("start_date")), last=ExtractYear(Max("end_date"))
         )
         if bounds["first"] is None:
+            return None
+        return int(bounds["first"]), int(bounds["last"])
+
+    def at(self, dates: tuple[int, int] | None) -> YearDimension:
+        """This dimension with the activities' dates read already: statements built
+        from it inline the calendar of those dates (rollups/statements.py keeps them)."""
+        fixed = copy.copy(self)
+        fixed._dates, fixed._fixed = dates, True
+        return fixed
+
+    def calendar(self, restriction: Restriction) -> list[int]:
+        """The years a question by year has keys for (see the class)."""
+        dates = self.dates()
+        if dates is None:
             return []
-        lower = [int(bounds["first"]), settings.PLAUSIBLE_YEARS[0], restriction.year_from]
-        upper = [int(bounds["last"]), settings.PLAUSIBLE_YEARS[1], restriction.year_to]
+        lower = [dates[0], settings.PLAUSIBLE_YEARS[0], restriction.year_from]
+        upper = [dates[1], settings.PLAUSIBLE_YEARS[1], restriction.year_to]
         first = max(year for year in lower if year is not None)
         last = min(year for year in upper if year is not None)
         return list(range(first, last + 1))
