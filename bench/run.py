@@ -99,11 +99,19 @@ def build(name: str, activities: int, seed: int, env: dict[str, str]) -> None:
     started = time.monotonic()
     subprocess.run([*manage, "refresh_rollups"], env=env, check=True)
     log(f"rolled up {activities} activities in {time.monotonic() - started:.0f} s")
-    # A bulk load leaves the visibility map empty: VACUUM sets it, so that index-only
-    # scans can work, as they would on a database that lived for a while.
+    vacuum(name)
+
+
+def vacuum(name: str) -> None:
+    """VACUUM (ANALYZE) the whole database, as autovacuum would on a database that lived
+    for a while. A bulk load leaves the visibility map empty (no index-only scans); a
+    migrate's rebuild of the rollups, or an earlier run's imports, leave dead rows: with
+    autovacuum off (as on the bench machine), 2.7 million dead cells beside 2.7 million
+    live ones, and a catch-up's SQL twice as slow (bench/README.md section 10)."""
+    started = time.monotonic()
     with psycopg.connect(database_url(name), autocommit=True) as connection:
         connection.execute("VACUUM (ANALYZE)")
-    log("vacuumed and analysed")
+    log(f"vacuumed and analysed in {time.monotonic() - started:.0f} s")
 
 
 def bench_env(name: str) -> dict[str, str]:
@@ -1468,6 +1476,8 @@ def main() -> int:
         env["ANSWER_CACHE_SHARED_URL"] = args.shared_cache
     if not (args.reuse and synthetic_count(args.database) == args.activities):
         build(args.database, args.activities, args.seed, env)
+    else:
+        vacuum(args.database)  # what a migrate or the last run left (vacuum's docstring)
     subprocess.run(
         [PYTHON, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"], env=env, check=True
     )
