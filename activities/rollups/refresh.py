@@ -47,7 +47,7 @@ from .shapes import (
     layout,
     shape_name,
 )
-from .statements import Batch
+from .statements import Batch, owned
 
 logger = logging.getLogger(__name__)
 
@@ -355,12 +355,6 @@ def _add_to_totals(
     )
 
 
-def _owned(field: str, batch: Batch) -> dict[str, Any]:
-    if isinstance(batch, tuple):
-        return {f"{field}__gte": batch[0], f"{field}__lte": batch[1]}
-    return {f"{field}__in": batch}
-
-
 def _json(part: Any) -> str:
     """A group key as JSON ("null", 12, "kind"), the way the readers parse it back."""
     return str(part) if isinstance(part, int) else json.dumps(part)
@@ -372,7 +366,7 @@ def _keys(key: Sequence[Any]) -> list[str]:
 
 
 def _cells(using: str, batch: Batch) -> Iterable[Cell]:
-    which = _owned("pk", batch)
+    which = owned("pk", batch)
     public = set(universe.public().using(using).filter(**which).values_list("pk", flat=True))
     for grouping in statements.groupings(using, batch):
         yield from _grouping_cells(grouping, public)
@@ -409,7 +403,7 @@ def _grouping_cells(grouping: statements.Grouping, public: set[int]) -> Iterable
 def _person_cells(using: str, batch: Batch) -> Iterable[Cell]:
     """(PERSON_COLUMNS) of the persons' cells over the public activities, one per person
     and cell."""
-    which = _owned("participant_id", batch)
+    which = owned("participant_id", batch)
     matched = Matched.of(universe.public().using(using), Restriction())
     matched = replace(matched, attendance_in=matched.attendance_in.filter(**which))
     for shape in PERSON_SHAPES:

@@ -132,13 +132,17 @@ def _filled(params: Sequence[Any], ids: list[int]) -> list[Any]:
     return [ids[param.index] if isinstance(param, _Slot) else param for param in params]
 
 
+def owned(field: str, batch: Batch) -> dict[str, Any]:
+    """The filter of the records whose `field` is among the batch's ids."""
+    if isinstance(batch, tuple):
+        return {f"{field}__gte": batch[0], f"{field}__lte": batch[1]}
+    return {f"{field}__in": batch}
+
+
 def _build(using: str, batch: Batch, year: YearDimension | None = None) -> Iterator[Grouping]:
     """Each grouping's statements for the activities of `batch`, built now (by year:
     `year`, the dimension with the activities' dates read already, if given)."""
-    if isinstance(batch, tuple):
-        activities = Activity.objects.using(using).filter(pk__gte=batch[0], pk__lte=batch[1])
-    else:
-        activities = Activity.objects.using(using).filter(pk__in=batch)
+    activities = Activity.objects.using(using).filter(**owned("pk", batch))
     matched = Matched.of(activities, Restriction())
     dimensions = {**DIMENSIONS, **({"year": year} if year is not None else {})}
     for shape in SHAPES:
