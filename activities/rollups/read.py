@@ -17,7 +17,16 @@ from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 
-from ..models import Activity, PersonTotal, RollupCell, RollupChange, RollupTotal
+from tacbapp.replicas import read_alias
+
+from ..models import (
+    Activity,
+    Country,
+    PersonTotal,
+    RollupCell,
+    RollupChange,
+    RollupTotal,
+)
 from ..models.rollups import NO_KEY
 from ..stats import results
 from ..stats.dimensions import Dimension
@@ -26,8 +35,10 @@ from ..stats.request import Restriction
 from ..stats.sql import fetch
 from . import places, universe
 from .shapes import (
+    HOME_SHAPES,
     LAYOUT_SHAPE,
     PERSON_MEASURES,
+    home_shape_name,
     kept,
     layout,
     persons_kept,
@@ -68,6 +79,8 @@ def answerable(
     given = restriction.given()
     if any(name in given for dimension in dimensions for name in dimension.reads):
         return False
+    if home_question(dimensions, measures, restriction) is not None:
+        return True  # a country's people: the persons' cells by home country
     if restriction.restricts_rows():  # a place: the cells by place, for some groupings
         return places_kept(dimensions, measures, restriction)
     activity, person = _split(measures)
@@ -83,6 +96,82 @@ def _split(measures: Sequence[str]) -> tuple[list[str], list[str]]:
         [m for m in measures if m in (*ACTIVITY_MEASURES, "countries")],
         [m for m in measures if m in PERSON_MEASURES],
     )
+
+
+def needs_catch_up(
+    dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
+) -> bool:
+    """Whether a reader about to compute this answer should first roll up the writes
+    noted: when the rollups may hold the question and a note waits that moves its cells
+    (a question of people only: not a note of beneficiary rows alone)."""
+    if not answerable(dimensions, measures, restriction):
+        return False
+    if _split(measures)[0]:
+        return True  # catch_up() itself returns at once when nothing is noted
+    return not _persons_current(read_alias())
+
+
+def _persons_current(using: str) -> bool:
+    """The persons' rollups hold every write of this snapshot that moves their cells,
+    and were built with the groupings this code reads. A note of beneficiary rows alone
+    (`people` false: no row's country came or went, rollups/triggers.py) moves none."""
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {RollupChange._meta.db_table} "
+            "WHERE people OR activity_id IS NULL), "
+            f"EXISTS (SELECT 1 FROM {RollupTotal._meta.db_table} WHERE shape = %s AND k0 = %s)",
+            [LAYOUT_SHAPE, layout()],
+        )
+        pending, built = cursor.fetchone()
+    return not pending and bool(built)
+
+
+def home_question(
+    dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
+) -> tuple[Country, int | None] | None:
+    """(the country, the year or None) of a question the home cells may hold: people or
+    learning, ungrouped, in one country, in at most one year. None for any other."""
+    if not getattr(settings, "ROLLUPS", True) or dimensions or not measures:
+        return None
+    if any(measure not in PERSON_MEASURES for measure in measures):
+        return None
+    country = restriction.place
+    if not isinstance(country, Country) or restriction.given() - _HOME_GIVEN:
+        return None
+    year_from, year_to = restriction.year_from, restriction.year_to
+    if year_from is None and year_to is None:
+        return country, None
+    first, last = settings.PLAUSIBLE_YEARS
+    if year_from != year_to or year_from is None or not first <= year_from <= last:
+        return None  # the home cells' years are those of the activities' calendar
+    return country, year_from
+
+
+_HOME_GIVEN = frozenset({"place", "year_from", "year_to"})
+
+
+def home_answer(
+    activities: QuerySet[Activity],
+    dimensions: Sequence[Dimension],
+    measures: Sequence[str],
+    restriction: Restriction,
+) -> Answer | None:
+    """A country's people (and a year's) over the public activities in it, from the
+    persons' kept sums by home country: one row read. None when the question is not
+    exactly that one (`universe.is_public_in`), or a write that moves it waits."""
+    question = home_question(dimensions, measures, restriction)
+    if question is None:
+        return None
+    country, year = question
+    if not universe.is_public_in(activities, country, year):
+        return None
+    if not _persons_current(activities.db):
+        return None
+    shape = home_shape_name(HOME_SHAPES[1] if year is not None else HOME_SHAPES[0])
+    keys = [str(country.pk), NO_KEY if year is None else str(year)]
+    cell = _person_sums(activities.db, shape, 0, keys).get((), {})
+    totals = {measure: cell.get(measure, _NONE[measure]()) for measure in measures}
+    return {}, totals
 
 
 def _current(activities: QuerySet[Activity]) -> bool:
@@ -114,11 +203,11 @@ def public_answer(
         return None
     if not universe.is_public(activities):
         return None
-    if not _current(activities):
+    activity, person = _split(measures)
+    if not (_current(activities) if activity else _persons_current(activities.db)):
         return None
     using, width = activities.db, len(dimensions)
     shape = shape_name([d.name for d in dimensions])
-    activity, person = _split(measures)
     rows: Cells = {}
     totals: dict[str, Any] = {}
     if activity:
@@ -300,10 +389,14 @@ def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
     return cells
 
 
-def _kept(table: str, columns: str, shape: str, width: int) -> list[tuple[Any, ...]]:
-    """The rows of a totals table for one grouping: the keys, then `columns`."""
+def _kept(
+    table: str, columns: str, shape: str, width: int, at: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
+    """The rows of a totals table for one grouping (`at`: its one cell of these keys):
+    the keys, then `columns`."""
     keys = "".join(f"t.k{index}, " for index in range(width))
-    return fetch(f"SELECT {keys}{columns} FROM {table} t WHERE t.shape = %s", [shape])
+    where = "".join(f" AND t.k{index} = %s" for index in range(len(at)))
+    return fetch(f"SELECT {keys}{columns} FROM {table} t WHERE t.shape = %s{where}", [shape, *at])
 
 
 def _public_sums(using: str, shape: str, width: int) -> Cells:
@@ -317,13 +410,14 @@ def _public_sums(using: str, shape: str, width: int) -> Cells:
     return {_key(record[:width]): _cell(*record[width:]) for record in records}
 
 
-def _person_sums(using: str, shape: str, width: int) -> Cells:
+def _person_sums(using: str, shape: str, width: int, at: Sequence[str] = ()) -> Cells:
     records = _kept(
         PersonTotal._meta.db_table,
         "t.people, t.female, t.male, t.not_recorded, t.participations, t.assessed, "
         "t.assessed_people, t.sum_pre, t.sum_post",
         shape,
         width,
+        at,
     )
     cells: Cells = {}
     for record in records:

@@ -25,6 +25,7 @@ from .. import counting
 from ..models import (
     Activity,
     Attendance,
+    Country,
     Participant,
     PersonCell,
     PersonTotal,
@@ -41,9 +42,12 @@ from ..stats.request import Restriction
 from ..stats.sql import fetch, group_key
 from . import statements, universe
 from .shapes import (
+    HOME_SHAPES,
     LAYOUT_SHAPE,
     PERSON,
     PERSON_SHAPES,
+    YEARS,
+    home_shape_name,
     layout,
     shape_name,
 )
@@ -412,23 +416,53 @@ def _person_cells(using: str, batch: Batch) -> Iterable[Cell]:
             prepared = [stack.enter_context(dimension.prepared()) for dimension in dimensions]
             sql, params, keys = person_statement(matched, prepared, PERSON_SUMS)
             records = fetch(sql, params)
-        name = shape_name(shape)
-        width = len(keys)
-        for record in records:
-            key = [group_key(part) for part in record[:width]]
-            sex, participations, assessed, sum_pre, sum_post = record[width:]
-            yield (
-                name,
-                key[0],
-                *_keys(key),
-                int(sex == "female"),
-                int(sex == "male"),
-                int(sex not in ("female", "male")),
-                participations,
-                assessed or 0,
-                sum_pre or 0,
-                sum_post or 0,
-            )
+        yield from _person_rows(shape_name(shape), records, len(keys))
+    yield from _home_cells(using, batch)
+
+
+def _home_cells(using: str, batch: Batch) -> Iterable[Cell]:
+    """The persons' cells by home country (shapes.HOME_SHAPES): for each country the
+    batch's persons come from, the engine's own statement over the public activities in
+    it (counting rule 3), restricted to it (rule 9), so no rule is written again here.
+    The country is the cells' first key."""
+    homes = (
+        Participant.objects.using(using)
+        .filter(**owned("pk", batch), country__isnull=False)
+        .values_list("country_id", flat=True)
+        .distinct()
+    )
+    for country in Country.objects.using(using).filter(pk__in=homes).order_by("pk"):
+        restriction = Restriction(place=country)
+        activities = universe.public(country=country.iso2 or country.iso3).using(using)
+        matched = Matched.of(activities, restriction)
+        matched = replace(
+            matched, attendance_in=matched.attendance_in.filter(**owned("participant_id", batch))
+        )
+        for shape in HOME_SHAPES:
+            dimensions = [PERSON, *(YEARS for _ in shape)]
+            sql, params, keys = person_statement(matched, dimensions, PERSON_SUMS)
+            records = [(r[0], country.pk, *r[1:]) for r in fetch(sql, params)]
+            yield from _person_rows(home_shape_name(shape), records, len(keys) + 1)
+
+
+def _person_rows(name: str, records: Iterable[Sequence[Any]], width: int) -> Iterable[Cell]:
+    """(PERSON_COLUMNS) of a statement's records: the person, the cell's keys, then
+    PERSON_SUMS."""
+    for record in records:
+        key = [group_key(part) for part in record[:width]]
+        sex, participations, assessed, sum_pre, sum_post = record[width:]
+        yield (
+            name,
+            key[0],
+            *_keys(key),
+            int(sex == "female"),
+            int(sex == "male"),
+            int(sex not in ("female", "male")),
+            participations,
+            assessed or 0,
+            sum_pre or 0,
+            sum_post or 0,
+        )
 
 
 def _write(model: type[models.Model], columns: Sequence[str], cells: Iterable[Cell]) -> None:

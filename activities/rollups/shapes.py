@@ -10,7 +10,7 @@ from django.db.models import F
 from django.db.models.expressions import Combinable
 from django.db.models.functions import Coalesce
 
-from ..stats.dimensions import DIMENSIONS, Dimension
+from ..stats.dimensions import DIMENSIONS, Dimension, YearDimension
 from ..stats.request import Restriction
 
 # The measures the rollups hold: sums over activities of what each activity counts.
@@ -48,6 +48,35 @@ PERSON_SHAPES: tuple[tuple[str, ...], ...] = (
     ("kind",),
     ("sex",),
 )
+
+
+# The persons' cells by home country (counting rule 9 under a country): a person counts
+# for their own country at the public activities in it (rule 3), ungrouped and by each
+# year the activity overlaps (as the `year` filter). "country=SV" or "country=SV&year=
+# 2020" over the public activities then reads one kept sum. A person is in one country,
+# so that is one cell per person and year, not one per place above it: a region's
+# people still count from the base tables.
+HOME = "home"
+HOME_SHAPES: tuple[tuple[str, ...], ...] = ((), ("years",))
+
+
+class OverlapYearDimension(YearDimension):
+    """Each calendar year an activity's period overlaps, for its people too: the years
+    the `year` filter finds it in (not the `year` grouping's, which places people only
+    when their activity lies within one year). Never asked for by a client."""
+
+    name = "years"
+    param = ""
+
+    def row_key_expression(self, restriction: Restriction) -> Combinable | None:
+        return None  # tags the whole activity: its people count in each of its years
+
+
+YEARS = OverlapYearDimension()
+
+
+def home_shape_name(group_by: Sequence[str]) -> str:
+    return shape_name((HOME, *group_by))
 
 
 class ActivityDimension(Dimension):
@@ -106,7 +135,7 @@ LAYOUT_SHAPE = "layout"
 
 def layout() -> str:
     """A fingerprint of the groupings this code keeps."""
-    kept = json.dumps([SHAPES, PLACE_SHAPES, PERSON_SHAPES])
+    kept = json.dumps([SHAPES, PLACE_SHAPES, PERSON_SHAPES, HOME_SHAPES])
     return hashlib.sha256(kept.encode()).hexdigest()[:16]
 
 

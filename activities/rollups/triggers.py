@@ -54,6 +54,45 @@ $$
 """
 _EVENTS = ("insert", "update", "delete")
 
+# The beneficiary rows' own: each activity of the rows written, its note's `people` true
+# only when a (activity, country) pair of the written rows appears or goes (a row naming
+# a country puts its activity in that country, counting rule 3, which moves the home
+# cells of its people: rollups/shapes.py HOME_SHAPES). Saved again unchanged, or with
+# other counts, no pair moves. TG_ARGV: the activity column, the country column.
+ROWS_FUNCTION = f"{FUNCTION}_rows"
+_PG_ROWS_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {ROWS_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        INSERT INTO {CHANGES} (activity_id, participant_id) VALUES (NULL, NULL);
+    ELSIF TG_OP = 'INSERT' THEN
+        EXECUTE format('INSERT INTO {CHANGES} (activity_id, people) '
+                       'SELECT %1$I, bool_or(%2$I IS NOT NULL) FROM new_rows GROUP BY %1$I',
+                       TG_ARGV[0], TG_ARGV[1]);
+    ELSIF TG_OP = 'DELETE' THEN
+        EXECUTE format('INSERT INTO {CHANGES} (activity_id, people) '
+                       'SELECT %1$I, bool_or(%2$I IS NOT NULL) FROM old_rows GROUP BY %1$I',
+                       TG_ARGV[0], TG_ARGV[1]);
+    ELSE
+        EXECUTE format('INSERT INTO {CHANGES} (activity_id, people) '
+                       'SELECT a, bool_or(moved) FROM ('
+                       '  SELECT %1$I AS a, false AS moved FROM new_rows'
+                       '  UNION ALL SELECT %1$I, false FROM old_rows'
+                       '  UNION ALL SELECT a, true FROM ('
+                       '    (SELECT %1$I AS a, %2$I FROM new_rows WHERE %2$I IS NOT NULL'
+                       '     EXCEPT SELECT %1$I, %2$I FROM old_rows WHERE %2$I IS NOT NULL)'
+                       '    UNION ALL'
+                       '    (SELECT %1$I, %2$I FROM old_rows WHERE %2$I IS NOT NULL'
+                       '     EXCEPT SELECT %1$I, %2$I FROM new_rows WHERE %2$I IS NOT NULL)'
+                       '  ) pairs'
+                       ') written GROUP BY a',
+                       TG_ARGV[0], TG_ARGV[1]);
+    END IF;
+    RETURN NULL;
+END
+$$
+"""
+
 
 Watch = tuple[str, str]  # (the written table's column, the note's column)
 
@@ -79,12 +118,14 @@ def _column(model: type[models.Model], name: str) -> str:
     return field.column
 
 
-def rows_only_tables() -> set[str]:
-    """The tables whose writes change no person's cells: their notes say so (`people`
-    false), and the refresh does not roll up the people of their activities again."""
+def rows_only_tables() -> dict[str, str]:
+    """{table: its country column} of the tables whose writes change no person's cells
+    unless a row's country comes or goes (`ROWS_FUNCTION`): their other notes say so
+    (`people` false), and the refresh does not roll up the people of their activities
+    again."""
     from ..models import BeneficiaryGroup
 
-    return {BeneficiaryGroup._meta.db_table}
+    return {BeneficiaryGroup._meta.db_table: _column(BeneficiaryGroup, "country")}
 
 
 def watched_tables() -> dict[str, list[Watch]]:
@@ -123,10 +164,15 @@ def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(_PG_FUNCTION)
+            cursor.execute(_PG_ROWS_FUNCTION)
             for table, watches in sorted(tables.items()):
                 quoted = connection.ops.quote_name(table)
-                people = "false" if table in rows_only else "true"
                 for column, target in watches:
+                    call = (
+                        f"{ROWS_FUNCTION}('{column}', '{rows_only[table]}')"
+                        if table in rows_only
+                        else f"{FUNCTION}('{column}', '{target}', 'true')"
+                    )
                     for event in _EVENTS:
                         transitions = {
                             "insert": "REFERENCING NEW TABLE AS new_rows",
@@ -137,27 +183,25 @@ def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
                         cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
                         cursor.execute(
                             f"CREATE TRIGGER {name} AFTER {event.upper()} ON {quoted} "
-                            f"{transitions} FOR EACH STATEMENT "
-                            f"EXECUTE FUNCTION {FUNCTION}('{column}', '{target}', '{people}')"
+                            f"{transitions} FOR EACH STATEMENT EXECUTE FUNCTION {call}"
                         )
                     name = _name("truncate", target)
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {quoted}")
                     cursor.execute(
                         f"CREATE TRIGGER {name} AFTER TRUNCATE ON {quoted} "
-                        f"FOR EACH STATEMENT "
-                        f"EXECUTE FUNCTION {FUNCTION}('{column}', '{target}', '{people}')"
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION {call}"
                     )
         else:
             for table, watches in sorted(tables.items()):
                 quoted = connection.ops.quote_name(table)
-                people = "0" if table in rows_only else "1"
                 for column, target in watches:
                     for event in _EVENTS:
                         name = f"{_name(event, target)}_{table}"
                         rows = {"insert": ["NEW"], "delete": ["OLD"]}.get(event, ["OLD", "NEW"])
                         body = "".join(
                             f"INSERT INTO {CHANGES} ({target}, people) "
-                            f"VALUES ({row}.{column}, {people});"
+                            f"VALUES ({row}.{column}, "
+                            f"{_sqlite_people(event, row, column, rows_only.get(table))});"
                             for row in rows
                         )
                         cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
@@ -169,6 +213,19 @@ def install(using: str = DEFAULT_DB_ALIAS) -> list[str]:
             if table in existing:
                 _install_structural(connection, cursor, table, columns)
     return sorted(tables)
+
+
+def _sqlite_people(event: str, row: str, activity: str, country: str | None) -> str:
+    """A row trigger's `people` (ROWS_FUNCTION's rule, row by row): 1 for the tables
+    not of rows alone; for those, whether this row's (activity, country) pair, with a
+    country, comes or goes."""
+    if country is None:
+        return "1"
+    named = f"{row}.{country} IS NOT NULL"
+    if event != "update":
+        return f"({named})"
+    moved = f"OLD.{activity} IS NOT NEW.{activity} OR OLD.{country} IS NOT NEW.{country}"
+    return f"({named} AND ({moved}))"
 
 
 _PG_EVERYTHING = f"""

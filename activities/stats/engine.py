@@ -97,7 +97,7 @@ def _catch_up(
     when the rollups hold the question and this request reads from the primary."""
     if not settings.ROLLUPS_READERS_CATCH_UP or read_alias() != "default":
         return
-    if rollups.answerable(dimensions, measures, restriction):
+    if rollups.needs_catch_up(dimensions, measures, restriction):
         rollups.catch_up(wait=False)
 
 
@@ -116,9 +116,10 @@ def _compute(
         # the matched activities' cells; the base tables when neither holds the question.
         rolled = rollups.public_answer(
             activities, prepared, measures, restriction, with_totals=with_totals
-        )
+        ) or rollups.home_answer(activities, prepared, measures, restriction)
         counted = activities
-        if rolled is not None:
+        kept_sums = rolled is not None
+        if kept_sums:
             rollups.note_path(rollups.PUBLIC_TOTALS)
         else:
             counted = stack.enter_context(matched_once(activities))
@@ -133,7 +134,8 @@ def _compute(
         else:
             groups, totals = rolled
         rows = _rows(groups, prepared, measures) if group_by else []
-        drafts = counting.includes_drafts(counted)
+        # The kept sums are of public activities, which hold no draft (counting rule 8).
+        drafts = False if kept_sums else counting.includes_drafts(counted)
     additive = {
         measure: results.adds_up(measure, rows, totals[measure])
         for measure in measures
