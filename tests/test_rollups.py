@@ -17,6 +17,7 @@ import datetime
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext, override_settings
 from hypothesis import given, note
@@ -171,13 +172,39 @@ def measures_for(group_by: list[str], query: dict[str, Any] | None = None) -> li
 
 
 def check_public(group_by: list[str]) -> None:
-    """The public activities (seed and programme): their kept sums, as the base tables."""
+    """The public activities (seed and programme): their kept sums, as the base tables;
+    and so are those of each theme, as an anonymous "theme=" question finds them."""
     measures = measures_for(group_by)
     answer = stats.compute(universe.public(), group_by=group_by, measures=measures)
     assert rollups.path() == rollups.PUBLIC_TOTALS
     with override_settings(ROLLUPS=False):
         base = stats.compute(universe.public(), group_by=group_by, measures=measures)
     assert answer == base
+    if group_by in ([], ["year"], ["theme"]):
+        for theme in Theme.objects.filter(slug__in=THEMES):
+            check_public_theme(theme, group_by)
+
+
+def check_public_theme(theme: Theme, group_by: list[str]) -> None:
+    """A theme's public activities: a thematic area's from the kept sums by theme (a
+    topic's from the activities' cells), and as the base tables count them."""
+    filterset = ActivityFilterSet(
+        {"theme": theme.slug}, queryset=Activity.objects.aggregated_for(AnonymousUser())
+    )
+    assert filterset.is_valid(), filterset.errors
+    restriction = stats.restriction_from_filters(filterset.form.cleaned_data)
+    for measures in (["activities", "participants"], ["participants"]):
+        answers = []
+        for use_rollups in (True, False):
+            with override_settings(ROLLUPS=use_rollups):
+                answers.append(
+                    stats.compute(
+                        filterset.qs, group_by=group_by, measures=measures, restriction=restriction
+                    )
+                )
+            if use_rollups and theme.parent_id is None:
+                assert rollups.path() == rollups.PUBLIC_TOTALS, (theme.slug, group_by)
+        assert answers[0] == answers[1], (theme.slug, group_by, measures)
 
 
 def check(geography: Geography, programme: list[Act], ids: list[int], query, group_by) -> None:

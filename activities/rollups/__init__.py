@@ -45,6 +45,7 @@ from .read import (
     path,
     public_answer,
     public_count,
+    theme_answer,
 )
 from .refresh import catch_up, pending, rebuild
 
@@ -63,4 +64,5 @@ __all__ = [
     "public_answer",
     "public_count",
     "rebuild",
+    "theme_answer",
 ]

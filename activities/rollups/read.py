@@ -26,10 +26,11 @@ from ..models import (
     RollupCell,
     RollupChange,
     RollupTotal,
+    Theme,
 )
 from ..models.rollups import NO_KEY
 from ..stats import results
-from ..stats.dimensions import Dimension
+from ..stats.dimensions import DIMENSIONS, Dimension
 from ..stats.matched import ids_of
 from ..stats.request import Restriction
 from ..stats.sql import fetch
@@ -81,6 +82,8 @@ def answerable(
         return False
     if home_question(dimensions, measures, restriction) is not None:
         return True  # a country's people: the persons' cells by home country
+    if theme_question(dimensions, measures, restriction) is not None:
+        return True  # a theme's activities: the public sums by theme
     if restriction.restricts_rows():  # a place: the cells by place, for some groupings
         return places_kept(dimensions, measures, restriction)
     activity, person = _split(measures)
@@ -168,10 +171,64 @@ def home_answer(
     if not _persons_current(activities.db):
         return None
     shape = home_shape_name(HOME_SHAPES[1] if year is not None else HOME_SHAPES[0])
-    keys = [str(country.pk), NO_KEY if year is None else str(year)]
+    keys = {0: str(country.pk), 1: NO_KEY if year is None else str(year)}
     cell = _person_sums(activities.db, shape, 0, keys).get((), {})
     totals = {measure: cell.get(measure, _NONE[measure]()) for measure in measures}
     return {}, totals
+
+
+# The groupings a question of one theme (the `theme` filter) may have, and the kept
+# grouping with theme that holds each: its cells of that theme are the answer's rows.
+_BY_THEME = {(): "theme", ("year",): "year,theme", ("theme",): "theme"}
+
+
+def theme_question(
+    dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
+) -> Theme | None:
+    """The theme of a question the public sums by theme may hold: activities and
+    participants of one thematic area (not a topic: the cells' key is the area),
+    ungrouped, by year or by theme, and no other restriction. None for any other."""
+    theme = restriction.theme
+    if not getattr(settings, "ROLLUPS", True) or theme is None or theme.parent_id is not None:
+        return None
+    if restriction.given() != {"theme"} or not measures:
+        return None
+    if any(measure not in ACTIVITY_MEASURES for measure in measures):
+        return None
+    names = tuple(d.name for d in dimensions)
+    if names not in _BY_THEME or any(DIMENSIONS.get(d.name) is not d for d in dimensions):
+        return None
+    return theme
+
+
+def theme_answer(
+    activities: QuerySet[Activity],
+    dimensions: Sequence[Dimension],
+    measures: Sequence[str],
+    restriction: Restriction,
+    *,
+    with_totals: bool,
+) -> Answer | None:
+    """The public activities of one theme (what an anonymous "theme=<area>" matches)
+    from the kept sums of the groupings by theme: an activity is in a theme's cell when
+    it is tagged with the area or one of its topics, as the filter finds it, and its
+    people count there. A few rows read, where the activities' cells are thousands."""
+    theme = theme_question(dimensions, measures, restriction)
+    if theme is None:
+        return None
+    if not universe.is_public_with(activities, {"theme": theme.slug}, theme.pk):
+        return None
+    if not _current(activities):
+        return None
+    names = tuple(d.name for d in dimensions)
+    key = str(theme.pk)
+    shape = _BY_THEME[names]
+    if names == ("year",):  # (year, theme) cells of the theme, keyed by their year
+        rows = _public_sums(activities.db, shape, 1, {1: key})
+    else:
+        rows = _public_sums(activities.db, shape, len(names), {0: key})
+    overall = rows if not names else _public_sums(activities.db, "theme", 0, {0: key})
+    return _measured(rows, measures), _totals(overall, measures, with_totals)
 
 
 def _current(activities: QuerySet[Activity]) -> bool:
@@ -390,27 +447,31 @@ def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
 
 
 def _kept(
-    table: str, columns: str, shape: str, width: int, at: Sequence[str] = ()
+    table: str, columns: str, shape: str, width: int, at: dict[int, str] | None = None
 ) -> list[tuple[Any, ...]]:
-    """The rows of a totals table for one grouping (`at`: its one cell of these keys):
-    the keys, then `columns`."""
+    """The rows of a totals table for one grouping (`at`: those with these keys, by
+    position): the first `width` keys, then `columns`."""
     keys = "".join(f"t.k{index}, " for index in range(width))
-    where = "".join(f" AND t.k{index} = %s" for index in range(len(at)))
-    return fetch(f"SELECT {keys}{columns} FROM {table} t WHERE t.shape = %s{where}", [shape, *at])
+    at = at or {}
+    where = "".join(f" AND t.k{index} = %s" for index in at)
+    return fetch(
+        f"SELECT {keys}{columns} FROM {table} t WHERE t.shape = %s{where}", [shape, *at.values()]
+    )
 
 
-def _public_sums(using: str, shape: str, width: int) -> Cells:
+def _public_sums(using: str, shape: str, width: int, at: dict[int, str] | None = None) -> Cells:
     records = _kept(
         RollupTotal._meta.db_table,
         "t.activities, t.total, t.female, t.male, t.not_recorded, t.with_people, "
         "CASE WHEN t.rank2 > 0 THEN 2 WHEN t.rank1 > 0 THEN 1 ELSE 0 END, t.named",
         shape,
         width,
+        at,
     )
     return {_key(record[:width]): _cell(*record[width:]) for record in records}
 
 
-def _person_sums(using: str, shape: str, width: int, at: Sequence[str] = ()) -> Cells:
+def _person_sums(using: str, shape: str, width: int, at: dict[int, str] | None = None) -> Cells:
     records = _kept(
         PersonTotal._meta.db_table,
         "t.people, t.female, t.male, t.not_recorded, t.participations, t.assessed, "

@@ -431,10 +431,12 @@ def _home_cells(using: str, batch: Batch) -> Iterable[Cell]:
         .values_list("country_id", flat=True)
         .distinct()
     )
+    public = universe.public().using(using)
     for country in Country.objects.using(using).filter(pk__in=homes).order_by("pk"):
         restriction = Restriction(place=country)
-        activities = universe.public(country=country.iso2 or country.iso3).using(using)
-        matched = Matched.of(activities, restriction)
+        # What the `country` filter matches (ActivityFilterSet.filter_country), without a
+        # FilterSet for each country (milliseconds each).
+        matched = Matched.of(public.filter(counting.activity_in(country)), restriction)
         matched = replace(
             matched, attendance_in=matched.attendance_in.filter(**owned("participant_id", batch))
         )

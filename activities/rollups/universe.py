@@ -46,7 +46,10 @@ def _public_sql(vendor: str, filters: tuple[tuple[str, Any], ...], *_: Any) -> t
     return _sql(public(**dict(filters)))
 
 
-def _same(activities: QuerySet[Activity], filters: dict[str, Any], *embedded: Any) -> bool:
+def is_public_with(activities: QuerySet[Activity], filters: dict[str, Any], *embedded: Any) -> bool:
+    """Whether `activities` is exactly what an anonymous question with these filters
+    matches (the same SQL, the same database); `embedded`: what that SQL holds of the
+    database (a record's id), so that the comparison is made again when it changes."""
     everyone = Activity.objects.all()
     if activities.db != everyone.db:
         return False
@@ -56,7 +59,7 @@ def _same(activities: QuerySet[Activity], filters: dict[str, Any], *embedded: An
 
 def is_public(activities: QuerySet[Activity]) -> bool:
     """Whether `activities` is exactly the public set (the same SQL, the same database)."""
-    return _same(activities, {})
+    return is_public_with(activities, {})
 
 
 def is_public_in(activities: QuerySet[Activity], country: Country, year: int | None) -> bool:
@@ -65,4 +68,4 @@ def is_public_in(activities: QuerySet[Activity], country: Country, year: int | N
     filters: dict[str, Any] = {"country": country.iso2 or country.iso3}
     if year is not None:
         filters["year"] = year
-    return _same(activities, filters, country.pk, country.path)
+    return is_public_with(activities, filters, country.pk, country.path)

@@ -116,7 +116,11 @@ def _compute(
         # the matched activities' cells; the base tables when neither holds the question.
         rolled = rollups.public_answer(
             activities, prepared, measures, restriction, with_totals=with_totals
-        ) or rollups.home_answer(activities, prepared, measures, restriction)
+        )
+        rolled = rolled or rollups.home_answer(activities, prepared, measures, restriction)
+        rolled = rolled or rollups.theme_answer(
+            activities, prepared, measures, restriction, with_totals=with_totals
+        )
         counted = activities
         kept_sums = rolled is not None
         if kept_sums:
