@@ -494,3 +494,46 @@ def test_rollups_built_with_other_groupings_are_not_read(db):
     rollups.rebuild()
     stats.compute(programme, measures=["participants"])
     assert rollups.path() == rollups.ROLLUPS
+
+
+def test_a_themes_public_question_waits_for_the_roll_up_and_reads_the_kept_sums(db):
+    """An anonymous "theme=<area>" question after a write no request rolled up, grouped
+    by theme too (where the activities' cells could not answer): the reader rolls the
+    write up, then reads the theme's kept sums, as the base tables count."""
+    rollups.catch_up()
+    area = Theme.objects.filter(parent=None).first()
+    activity = _one_activity(people=7)
+    activity.themes.add(area)
+    assert RollupChange.objects.exists()
+    filterset = ActivityFilterSet(
+        {"theme": area.slug}, queryset=Activity.objects.aggregated_for(AnonymousUser())
+    )
+    assert filterset.is_valid()
+    restriction = stats.restriction_from_filters(filterset.form.cleaned_data)
+    for group_by in ([], ["year"], ["theme"]):
+        answers = []
+        for use_rollups in (True, False):
+            with override_settings(ROLLUPS=use_rollups):
+                answers.append(
+                    stats.compute(
+                        filterset.qs,
+                        group_by=group_by,
+                        measures=["activities", "participants"],
+                        restriction=restriction,
+                    )
+                )
+            if use_rollups:
+                assert rollups.path() == rollups.PUBLIC_TOTALS, group_by
+        assert answers[0] == answers[1], group_by
+        assert answers[0]["totals"]["participants"]["total"] >= 7
+    assert not RollupChange.objects.exists()
+    # The same question over what a manager counts (drafts too): not the public set,
+    # and grouped by theme, not the activities' cells either.
+    with override_settings(ROLLUPS=True):
+        stats.compute(
+            Activity.objects.all(),
+            group_by=["theme"],
+            measures=["activities"],
+            restriction=restriction,
+        )
+    assert rollups.path() == rollups.BASE_TABLES

@@ -6,10 +6,14 @@ activities/counting.py); themes, audiences and the directories by EXISTS on thei
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import django_filters
+from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
+from django.utils import translation
 from django.utils.translation import gettext
 
 from .. import counting
@@ -235,6 +239,20 @@ class ActivityFilterSet(django_filters.FilterSet):
             "status",
             "q",
         ]
+
+    # The form class, built once per process and language: django-filter builds one
+    # for every request (a class and thirty fields, a millisecond of each computed
+    # answer) from filters that never change. Each form still copies its fields, so a
+    # page that adapts them (views/filter_forms.py) changes only its own; the labels are
+    # made in the request's language, hence the key.
+    _form_classes: ClassVar[dict[tuple[type, str | None], type[forms.Form]]] = {}
+
+    def get_form_class(self) -> type[forms.Form]:
+        key = (type(self), translation.get_language())
+        form_class = self._form_classes.get(key)
+        if form_class is None:
+            form_class = self._form_classes[key] = super().get_form_class()
+        return form_class
 
     def filter_year(self, queryset, name, value):
         return queryset.in_year(int(value))

@@ -27,10 +27,17 @@ shapes, when no grouping reads the question's restriction (a theme filter groupe
 theme keeps one theme's key; grouped by year, it only narrows the activities). A place
 changes which rows count, row by row: the participations are also kept by the place
 each row is attributed to (places.py), which answers a place ungrouped, by kind,
-modality or theme. The rest goes to the base tables: an audience, a place grouped
-otherwise, `countries` grouped (distinct across activities) or within a place, the
-people measures of any other set, hours and sessions. `path()` says which way the last
-answer of this thread went.
+modality or theme. From the kept sums alone, two anonymous questions more: one
+thematic area's activities and participations, ungrouped, by year or by theme (its
+cells of the groupings by theme), and one country's people and learning, in a year or
+in all (the persons' cells by home country, `shapes.HOME_SHAPES`). The rest goes to the
+base tables: an audience, a place grouped otherwise, `countries` grouped (distinct
+across activities) or within a place, the people measures of any other set, hours and
+sessions. `path()` says which way the last answer of this thread went.
+
+A question of people only waits for the notes that move a person's cells: a write of
+beneficiary rows alone moves none, unless a row's country came or went (rule 3 then
+moves the activity's home cells), which its trigger says (`RollupChange.people`).
 """
 
 from .read import (

@@ -3,6 +3,9 @@
 - The public activities (universe.py), unfiltered: the kept sums (`RollupTotal`), one
   row per cell, a few hundred rows whatever the number of activities.
 - Any other set of matched activities: the sums of their cells (`RollupCell`).
+- A thematic area's public activities (`theme_answer`) and a country's public people
+  (`home_answer`): a few rows of the kept sums, the question recognised by the SQL of
+  the same FilterSet (universe.is_public_with).
 """
 
 from __future__ import annotations
@@ -80,10 +83,6 @@ def answerable(
     given = restriction.given()
     if any(name in given for dimension in dimensions for name in dimension.reads):
         return False
-    if home_question(dimensions, measures, restriction) is not None:
-        return True  # a country's people: the persons' cells by home country
-    if theme_question(dimensions, measures, restriction) is not None:
-        return True  # a theme's activities: the public sums by theme
     if restriction.restricts_rows():  # a place: the cells by place, for some groupings
         return places_kept(dimensions, measures, restriction)
     activity, person = _split(measures)
@@ -106,11 +105,16 @@ def needs_catch_up(
 ) -> bool:
     """Whether a reader about to compute this answer should first roll up the writes
     noted: when the rollups may hold the question and a note waits that moves its cells
-    (a question of people only: not a note of beneficiary rows alone)."""
-    if not answerable(dimensions, measures, restriction):
+    (a question of people only: not a note of beneficiary rows alone). Besides the
+    questions `answerable` says, those of one country's people (`home_answer`) and of
+    one thematic area's activities (`theme_answer`)."""
+    if theme_question(dimensions, measures, restriction) is not None:
+        return True  # catch_up() itself returns at once when nothing is noted
+    home = home_question(dimensions, measures, restriction) is not None
+    if not home and not answerable(dimensions, measures, restriction):
         return False
     if _split(measures)[0]:
-        return True  # catch_up() itself returns at once when nothing is noted
+        return True
     return not _persons_current(read_alias())
 
 
@@ -158,6 +162,8 @@ def home_answer(
     dimensions: Sequence[Dimension],
     measures: Sequence[str],
     restriction: Restriction,
+    *,
+    with_totals: bool,
 ) -> Answer | None:
     """A country's people (and a year's) over the public activities in it, from the
     persons' kept sums by home country: one row read. None when the question is not
@@ -174,7 +180,7 @@ def home_answer(
     keys = {0: str(country.pk), 1: NO_KEY if year is None else str(year)}
     cell = _person_sums(activities.db, shape, 0, keys).get((), {})
     totals = {measure: cell.get(measure, _NONE[measure]()) for measure in measures}
-    return {}, totals
+    return {}, totals if with_totals else {}
 
 
 # The groupings a question of one theme (the `theme` filter) may have, and the kept

@@ -15,6 +15,7 @@ from django.db import connections
 from django.db.models import QuerySet
 
 from ..models import Activity, Country
+from ..stats.sql import ids_sql
 
 
 def public(**filters: Any) -> QuerySet[Activity]:
@@ -32,18 +33,23 @@ def public(**filters: Any) -> QuerySet[Activity]:
 
 
 def _sql(activities: QuerySet[Activity]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = activities.order_by().values("pk").query.sql_with_params()
-    return sql, tuple(params)
+    return ids_sql(activities)
 
 
 @functools.lru_cache(maxsize=1024)
-def _public_sql(vendor: str, filters: tuple[tuple[str, Any], ...], *_: Any) -> tuple[str, Any]:
+def _public_sql(
+    vendor: str, filters: tuple[tuple[str, Any], ...], *_: Any
+) -> tuple[str, Any] | None:
     """The SQL of `public(**filters)`, built once per process: a FilterSet costs
     milliseconds, more than the answer read from the kept sums. The extra arguments
     are what the SQL embeds from the database (a country's path): when they change, the
     SQL is built again. A stale entry could only fail to match (the question then
-    counts from the base tables), never match another set."""
-    return _sql(public(**dict(filters)))
+    counts from the base tables), never match another set. None: filters the FilterSet
+    refuses, which no question matches."""
+    try:
+        return _sql(public(**dict(filters)))
+    except RuntimeError:
+        return None
 
 
 def is_public_with(activities: QuerySet[Activity], filters: dict[str, Any], *embedded: Any) -> bool:

@@ -23,6 +23,7 @@ from .participants import inside_and_outside, participant_measures, unattributed
 from .people import person_measures
 from .request import MEASURES, Restriction, StatsError, parse_group_by, parse_measures
 from .sessions import session_measures, sessions_total
+from .sql import ids_sql
 
 
 def compute(
@@ -45,8 +46,8 @@ def compute(
         restriction = Restriction(place=place)
     # The same matched set (its SQL holds the filters and who may count what), grouping,
     # measures and restriction at the same data version give the same answer.
-    sql, params = activities.order_by().values("pk").query.sql_with_params()
-    parts = (sql, tuple(params), tuple(group_by), tuple(measures), restriction.cache_key())
+    sql, params = ids_sql(activities)
+    parts = (sql, params, tuple(group_by), tuple(measures), restriction.cache_key())
     dimensions = [DIMENSIONS[name] for name in group_by]
     answer: dict[str, Any] = answer_cache.cached(
         "stats",
@@ -76,9 +77,9 @@ def compute_by(
         refused = [m for m in measures if m not in dimension.splits_measures]
         if refused or any(m not in MEASURES for m in measures):
             raise StatsError(f"{dimension.name} cannot split {', '.join(refused or measures)}")
-    sql, params = activities.order_by().values("pk").query.sql_with_params()
+    sql, params = ids_sql(activities)
     keys = tuple(dimension.cache_key() for dimension in dimensions)
-    parts = (sql, tuple(params), keys, tuple(measures), restriction.cache_key(), totals)
+    parts = (sql, params, keys, tuple(measures), restriction.cache_key(), totals)
     answer: dict[str, Any] = answer_cache.cached(
         "stats",
         parts,
@@ -117,7 +118,9 @@ def _compute(
         rolled = rollups.public_answer(
             activities, prepared, measures, restriction, with_totals=with_totals
         )
-        rolled = rolled or rollups.home_answer(activities, prepared, measures, restriction)
+        rolled = rolled or rollups.home_answer(
+            activities, prepared, measures, restriction, with_totals=with_totals
+        )
         rolled = rolled or rollups.theme_answer(
             activities, prepared, measures, restriction, with_totals=with_totals
         )

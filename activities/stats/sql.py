@@ -25,6 +25,18 @@ class Relation:
 Rows = list[tuple[Any, ...]]
 
 
+def ids_sql(activities: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
+    """The SELECT of the records' ids, (sql, params), compiled once for the queryset:
+    the answer cache's key and the rollups' recognition of a public set both read it
+    (a clone, which may filter further, compiles its own)."""
+    kept: tuple[str, tuple[Any, ...]] | None = getattr(activities, "_ids_sql", None)
+    if kept is None:
+        sql, params = activities.order_by().values("pk").query.sql_with_params()
+        kept = (sql, tuple(params))
+        activities._ids_sql = kept  # type: ignore[attr-defined]
+    return kept
+
+
 @dataclass(frozen=True)
 class Statement:
     """One statement of the engine, and how its rows become cells: built and read apart,
