@@ -99,6 +99,8 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -271,15 +273,30 @@ def activity_in(place: Place, activity: str = "pk") -> Q:
     an OR of three EXISTS, which it reads as a filter on every activity the other
     conditions leave: Africa's activities at 100,000, 3.4 s against 0.2 s."""
     countries = countries_under(place).values("pk")
-    links = [
-        Activity.countries.through.objects.filter(country_id__in=countries),
-        BeneficiaryGroup.objects.filter(country_id__in=countries),
-    ]
+    links = [link.filter(country_id__in=countries) for link in _country_links()]
     if isinstance(place, Region):
         regions = regions_under(place).values("pk")
         links.append(Activity.regions.through.objects.filter(region_id__in=regions))
     ids = [link.order_by().values("activity_id") for link in links]
     return Q(**{f"{activity}__in": ids[0].union(*ids[1:], all=True)})
+
+
+def _country_links() -> list[QuerySet[Any]]:
+    """Where rule 3 reads an activity's countries: its own list, and the countries its
+    beneficiary rows name (records with `activity_id` and `country_id`)."""
+    return [Activity.countries.through.objects.all(), BeneficiaryGroup.objects.all()]
+
+
+def in_own_country(activity: str = "activity_id", country: str = "participant__country_id") -> Q:
+    """Records (attendance, by default) whose activity is in the country `country`
+    leads to (rule 3 for that one country): a person at an activity in their own
+    country, as `activity_in(<their country>)` finds it. A person without a country is
+    in none."""
+    links = [
+        Q(Exists(link.filter(activity_id=OuterRef(activity), country_id=OuterRef(country))))
+        for link in _country_links()
+    ]
+    return functools.reduce(operator.or_, links)
 
 
 def activity_in_any(places: Iterable[Place], activity: str = "pk") -> Q:

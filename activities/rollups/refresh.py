@@ -25,7 +25,6 @@ from .. import counting
 from ..models import (
     Activity,
     Attendance,
-    Country,
     Participant,
     PersonCell,
     PersonTotal,
@@ -421,30 +420,17 @@ def _person_cells(using: str, batch: Batch) -> Iterable[Cell]:
 
 
 def _home_cells(using: str, batch: Batch) -> Iterable[Cell]:
-    """The persons' cells by home country (shapes.HOME_SHAPES): for each country the
-    batch's persons come from, the engine's own statement over the public activities in
-    it (counting rule 3), restricted to it (rule 9), so no rule is written again here.
-    The country is the cells' first key."""
-    homes = (
-        Participant.objects.using(using)
-        .filter(**owned("pk", batch), country__isnull=False)
-        .values_list("country_id", flat=True)
-        .distinct()
-    )
-    public = universe.public().using(using)
-    for country in Country.objects.using(using).filter(pk__in=homes).order_by("pk"):
-        restriction = Restriction(place=country)
-        # What the `country` filter matches (ActivityFilterSet.filter_country), without a
-        # FilterSet for each country (milliseconds each).
-        matched = Matched.of(public.filter(counting.activity_in(country)), restriction)
-        matched = replace(
-            matched, attendance_in=matched.attendance_in.filter(**owned("participant_id", batch))
-        )
-        for shape in HOME_SHAPES:
-            dimensions = [PERSON, *(YEARS for _ in shape)]
-            sql, params, keys = person_statement(matched, dimensions, PERSON_SUMS)
-            records = [(r[0], country.pk, *r[1:]) for r in fetch(sql, params)]
-            yield from _person_rows(home_shape_name(shape), records, len(keys) + 1)
+    """The persons' cells by home country (shapes.HOME_SHAPES): the batch's persons at
+    the public activities in their own country (counting rule 3 for that country,
+    `counting.in_own_country`), by person and country (rule 9: a country's people are
+    those from it), one statement per grouping for every country at once."""
+    matched = Matched.of(universe.public().using(using), Restriction())
+    attending = matched.attendance_in.filter(**owned("participant_id", batch))
+    matched = replace(matched, attendance_in=attending.filter(counting.in_own_country()))
+    for shape in HOME_SHAPES:
+        dimensions = [PERSON, DIMENSIONS["country"], *(YEARS for _ in shape)]
+        sql, params, keys = person_statement(matched, dimensions, PERSON_SUMS)
+        yield from _person_rows(home_shape_name(shape), fetch(sql, params), len(keys))
 
 
 def _person_rows(name: str, records: Iterable[Sequence[Any]], width: int) -> Iterable[Cell]:
