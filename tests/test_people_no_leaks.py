@@ -261,12 +261,16 @@ def body_text(response) -> str:
     return headers + "\n" + text
 
 
-def leaks(text: str, asked: str = "") -> list[str]:
+def leaks(text: str, asked: str = "", ids: tuple[int, ...] = ()) -> list[str]:
     """The canaries in `text`, but those the request itself carries (a search box shows
-    the words searched for: the asker's own words, not a participant's data)."""
+    the words searched for: the asker's own words, not a participant's data).
+
+    A birth year is a number: on a database whose sequences run on, an activity's or a
+    person's id can be that number, and a 404 page that echoes its path then shows it.
+    Such a year is the id, not the person's data, so `ids` are not counted as years."""
     text = text.lower()
     found = [c for c in CANARIES if c.lower() in text and c.lower() not in asked.lower()]
-    found += BIRTH_YEARS.findall(text)
+    found += [year for year in BIRTH_YEARS.findall(text) if int(year) not in ids]
     return found
 
 
@@ -323,13 +327,13 @@ def test_no_response_to_an_outsider_names_a_participant(people_world, role, capl
     failures = []
     for where, response in asked:
         assert response.status_code < 500, (where, response.status_code)
-        found = leaks(body_text(response), asked=where)
+        found = leaks(body_text(response), asked=where, ids=tuple(ids))
         if found:
             failures.append((where, response.status_code, found))
     assert failures == []
     # The refused stats questions were logged ("Bad Request"): the log was listened to.
     assert any("Bad Request" in record.getMessage() for record in caplog.records)
-    assert leaks(log_text(caplog.records)) == []
+    assert leaks(log_text(caplog.records), ids=tuple(ids)) == []
 
 
 @pytest.mark.parametrize("role", OUTSIDERS)
