@@ -69,3 +69,31 @@ def test_an_unknown_value_is_an_error_naming_the_parameter(params, field):
     filterset = ActivityFilterSet(params, queryset=Activity.objects.all())
     assert not filterset.is_valid()
     assert field in filterset.errors
+
+
+def test_each_filterset_has_its_own_filters_bound_to_it():
+    """The filters are copied cheaply (filters/fields.py, bound_filters), not deep-copied:
+    each FilterSet's method filters call that FilterSet, two never share a filter or its
+    `extra`, and the class's own filters stay unbound."""
+    first = ActivityFilterSet({"country": "SV"}, queryset=Activity.objects.all())
+    second = ActivityFilterSet({"country": "GT"}, queryset=Activity.objects.all())
+    assert list(first.filters) == list(ActivityFilterSet.base_filters)
+    for name, filter_ in first.filters.items():
+        other = second.filters[name]
+        assert filter_ is not other and filter_ is not ActivityFilterSet.base_filters[name]
+        assert filter_.parent is first and other.parent is second
+        assert filter_.model is Activity
+        assert filter_.extra is not other.extra
+        if filter_.method is not None:
+            assert filter_.filter.f is filter_  # a FilterMethod of this very copy
+    assert not hasattr(ActivityFilterSet.base_filters["country"], "parent")
+    # Each answers its own question, whichever was asked first.
+    assert second.is_valid() and first.is_valid()
+    assert set(second.qs) != set(first.qs)
+    assert refs(country="SV") == {"F16", "F18", "F19", "F26-SLV", "F28"}
+
+
+def test_an_unknown_country_code_is_a_form_error_naming_it():
+    filterset = ActivityFilterSet({"country": "QQ"}, queryset=Activity.objects.all())
+    assert not filterset.is_valid()
+    assert "QQ" in str(filterset.errors["country"])

@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -43,6 +44,7 @@ from .fields import (
     QuarterFilter,
     StrictFilterForm,
     behind_figure,
+    bound_filters,
     choice_of,
     code_of,
     linked_to,
@@ -253,6 +255,20 @@ class ActivityFilterSet(django_filters.FilterSet):
         if form_class is None:
             form_class = self._form_classes[key] = super().get_form_class()
         return form_class
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter deep-copies every filter for each FilterSet (their querysets,
+        # widgets and choices: over a millisecond of each computed answer) only to give
+        # each its own `model` and `parent`. `bound_filters` copies what a request
+        # changes and shares the rest, which no request writes.
+        if queryset is None:
+            queryset = Activity.objects.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = bound_filters(self.base_filters, self, queryset.model)
 
     def filter_year(self, queryset, name, value):
         return queryset.in_year(int(value))

@@ -8,7 +8,10 @@ link through EXISTS, so that a match never duplicates rows.
 
 from __future__ import annotations
 
+import copy
 import datetime
+from collections import OrderedDict
+from typing import Any
 
 import django_filters
 from django import forms
@@ -33,13 +36,43 @@ class CountryCodeField(forms.CharField):
         code = (super().clean(value) or "").strip().upper()
         if not code:
             return None
-        lookup = {"iso2": code} if len(code) == 2 else {"iso3": code}
-        country = Country.objects.filter(**lookup).first()
+        country = country_by_code(code)
         if country is None:
             raise forms.ValidationError(
                 self.error_messages["unknown"], code="unknown", params={"code": code}
             )
         return country
+
+
+def country_by_code(code: str) -> Country | None:
+    """The country of an upper-case ISO alpha-2 or alpha-3 code, or None. Raw SQL: the
+    country filter runs on every question of a country, and the ORM would compile the
+    same one-row lookup each time (a third of a millisecond of a computed answer)."""
+    column = "iso2" if len(code) == 2 else "iso3"
+    table = Country._meta.db_table
+    found = list(Country.objects.raw(f"SELECT * FROM {table} WHERE {column} = %s", [code]))
+    return found[0] if found else None
+
+
+def bound_filters(
+    base_filters: dict[str, django_filters.Filter], parent: django_filters.FilterSet, model
+) -> OrderedDict[str, django_filters.Filter]:
+    """A FilterSet's own copies of its class's filters, as django-filter's deep copies
+    would give them, made cheaply: each filter copied with its `extra` (a model choice
+    filter writes its queryset there), bound to `parent` and `model`, and its `method`
+    set again, so that it calls the parent's method, not the class filter's. A built
+    form field (`_field`) is shared, as the cached form class shares it: no request
+    writes it, and every form copies its fields."""
+    bound: OrderedDict[str, django_filters.Filter] = OrderedDict()
+    for name, base in base_filters.items():
+        filter_: Any = copy.copy(base)
+        filter_.extra = dict(base.extra)
+        filter_.model = model
+        filter_.parent = parent
+        if base.method is not None:
+            filter_.method = base.method  # a FilterMethod of the copy, not of `base`
+        bound[name] = filter_
+    return bound
 
 
 def with_schema(filter_, schema: dict):

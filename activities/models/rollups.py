@@ -9,6 +9,7 @@ answer), never audited, rebuilt whole by `manage.py refresh_rollups`.
 from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
 
 NO_KEY = "null"  # a cell's key in a dimension it does not have (JSON for None)
 
@@ -154,6 +155,19 @@ class RollupChange(models.Model):
     # False: only the activity's beneficiary rows changed, which no person's cells read,
     # so the refresh need not roll up the people who attend it again.
     people = models.BooleanField(default=True, db_default=True)
+
+    class Meta:
+        indexes = [
+            # A people question asks whether a note that moves a person waits
+            # (rollups/read.py, _persons_current). Notes of rows alone pile up between
+            # roll-ups (no people question rolls them up): without this index the
+            # question scans them all, and it costs more with every write of rows.
+            models.Index(
+                fields=["id"],
+                condition=Q(people=True) | Q(activity_id__isnull=True),
+                name="rollupchange_moves_people",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"change of activity {self.activity_id}, person {self.participant_id}"
