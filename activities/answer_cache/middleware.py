@@ -18,8 +18,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 from rest_framework.throttling import AnonRateThrottle
 
+from tacbapp.replicas import read_alias
+
 from .store import CACHE_ALIAS, make_key
-from .version import current
+from .version import current, just_read
 
 
 def front_door_throttles(throttles) -> tuple[type, ...] | None:
@@ -73,10 +75,14 @@ class AnswerCacheMiddleware:
             get_language(),
         )
         front_key = make_key("front", "", parts)
-        response = self._kept(request, front_key)
+        response, version = self._kept(request, front_key)
         if response is not None:
             return response
-        response = self.get_response(request)
+        if version is not None:  # read, and found to be newer than the kept answer's
+            with just_read(read_alias(), version):
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
         # Only the response object that cached_response() returned, as it returned it.
         kept_as = getattr(response, "answer_kept_as", None)
         throttles = kept_as[2] if kept_as is not None else None  # None: not at the door
@@ -90,29 +96,31 @@ class AnswerCacheMiddleware:
         return response
 
     @staticmethod
-    def _kept(request, front_key: str) -> HttpResponse | None:
+    def _kept(request, front_key: str) -> tuple[HttpResponse | None, str | None]:
+        """The kept response, if any; else None and the version read (None: not read),
+        which the view's own lookup then takes instead of reading it again."""
         # A request that no view ever answered from the cache (/healthz, a form) costs
         # one lookup here, not a read of the version.
         cache = caches[CACHE_ALIAS]
         entry = cache.get(front_key)
         if entry is None:
-            return None
+            return None, None
         kept_version, kept_key, throttles = entry
         try:
             version = current()
         except (OperationalError, InterfaceError):
             # The database is out of reach: the view meets it too, and answers 503
             # (activities/outage.py), retrying a read whose connection was lost.
-            return None
+            return None, None
         if version != kept_version:
-            return None  # the data moved on: the view computes the answer again
+            return None, version  # the data moved on: the view computes the answer again
         kept = cache.get(kept_key)
         if kept is None:
-            return None  # evicted
+            return None, version  # evicted
         # A refusal sends the request down the whole way, where the view answers 429 as
         # usual (a refused request is not counted, so it is not counted twice).
         if not all(throttle().allow_request(request, None) for throttle in throttles):
-            return None
+            return None, version
         content, headers = kept
         response = HttpResponse(content, headers=headers)
         # What a miss gets on its way out, in the same order: LocaleMiddleware's
@@ -120,4 +128,4 @@ class AnswerCacheMiddleware:
         # the view's reading of request.user makes SessionMiddleware add (the answer is for
         # visitors without a session).
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
-        return response
+        return response, version

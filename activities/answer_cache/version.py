@@ -11,6 +11,8 @@ one round trip.
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
@@ -23,6 +25,26 @@ logger = logging.getLogger(__name__)
 
 _READ_VERSION = "SELECT epoch, version FROM activities_dataversion WHERE id = 1"
 
+# A version this request has just read (AnswerCacheMiddleware, at the front door), and
+# on which database: the next `current()` of the request takes it instead of reading it
+# again, once. Without it, a request that missed at the door read the version twice,
+# and cost one statement more than one that never had a kept answer.
+_just_read: ContextVar[tuple[str, str] | None] = ContextVar(
+    "answer_version_just_read", default=None
+)
+
+
+@contextmanager
+def just_read(alias: str, version: str):
+    """For the request below: `version`, read on `alias` a moment ago, is the version
+    its next `current()` on that database returns (an answer found under it is one it
+    could have been served a moment earlier). Later calls read the version afresh."""
+    token = _just_read.set((alias, version))
+    try:
+        yield
+    finally:
+        _just_read.reset(token)
+
 
 def current(using: str | None = None) -> str | None:
     """The committed data version, or None when the cache must not be used.
@@ -32,9 +54,15 @@ def current(using: str | None = None) -> str | None:
     under the version of the data it was computed from."""
     if not settings.ANSWER_CACHE_ENABLED:
         return None
-    connection = connections[using or read_alias()]
+    alias = using or read_alias()
+    connection = connections[alias]
     if connection.in_atomic_block:
         return None  # this transaction may see writes that are not committed
+    seen = _just_read.get()
+    if seen is not None:
+        _just_read.set(None)  # once: a later call may follow a write of this request
+        if seen[0] == alias:
+            return seen[1]
     # A database whose triggers are missing or disabled (restored with
     # --disable-triggers, say) would never move the version: no cache then.
     if not triggers_in_place(connection):
