@@ -138,3 +138,26 @@ def test_a_month_holds_only_activities_known_to_lie_within_it():
         datetime.date(2020, 12, 31),
     )
     assert counting.month_bounds(2020, 2) == (datetime.date(2020, 2, 1), datetime.date(2020, 2, 29))
+
+
+@pytest.mark.django_db
+def test_the_public_activities_index_holds_exactly_what_an_anonymous_list_counts():
+    """The partial index the lists count from (activity_public_ids) is defined on the
+    public activities as counting rules 8 and 10 give them: if the rules change, the
+    index must change with them, or the database would read every row again."""
+    from django.contrib.auth.models import AnonymousUser
+
+    index = next(i for i in Activity._meta.indexes if i.name == "activity_public_ids")
+    condition = dict(index.condition.children)
+    assert condition == {
+        "status": "published",
+        "delivery__in": list(counting.COUNTED_BY_DEFAULT),
+    }
+    from activities.filters import ActivityFilterSet
+
+    visible = counting.countable(Activity.objects.all(), AnonymousUser())
+    public = ActivityFilterSet({}, queryset=visible).qs  # the delivery filter's default
+    assert public.exists()
+    assert set(public.values_list("pk", flat=True)) == set(
+        Activity.objects.filter(index.condition).values_list("pk", flat=True)
+    )

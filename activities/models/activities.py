@@ -305,6 +305,18 @@ class Activity(models.Model):
                 "id",
                 name="activity_list_newest_first",
             ),
+            # The public activities (published, delivered or ongoing: counting rules 8
+            # and 10, counting.COUNTED_BY_DEFAULT), whose number every anonymous list
+            # page shows: counted from this index alone, not from every activity's row
+            # (at 100,000 activities, 35 ms -> 6 ms of each list computed after a write).
+            models.Index(
+                fields=["id"],
+                condition=Q(
+                    status=PublicationStatus.PUBLISHED,
+                    delivery__in=[DeliveryStatus.DELIVERED, DeliveryStatus.ONGOING],
+                ),
+                name="activity_public_ids",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
