@@ -37,9 +37,13 @@ def _under(place: Country | Region) -> tuple[str, list[Any]]:
     return counting.under_sql("SUBSTR(c.k0, 2)", place.path)
 
 
-def participants(among: Among, place: Country | Region, group_by: Sequence[str]) -> Cells:
-    """{cell: {"participants", NAMED}} of the people under `place`, grouped as
-    `group_by` (one of PLACE_SHAPES; () for the totals)."""
+def participants(
+    among: Among, place: Country | Region, group_by: Sequence[str], *, with_overall: bool = False
+) -> tuple[Cells, Cells]:
+    """({cell: {"participants", NAMED}} of the people under `place`, grouped as
+    `group_by` (one of PLACE_SHAPES; () for the totals); and, `with_overall`, their
+    totals as the cells' sums, for a grouping whose groups split the activities (by
+    kind), else {})."""
     condition, params = among
     under, under_params = _under(place)
     keys = ["c.k1"][: len(group_by)]
@@ -49,18 +53,38 @@ def participants(among: Among, place: Country | Region, group_by: Sequence[str])
         f"WHERE c.shape = %s AND {under} AND {condition}"
         + (f" GROUP BY {', '.join(keys)}" if keys else "")
     )
+    records = fetch(sql, [place_shape_name(group_by), *under_params, *params])
+    width = len(keys)
+    cells = _people_cells(
+        [(tuple(json.loads(part) for part in r[:width]), r[width:]) for r in records]
+    )
+    overall: Cells = {}
+    if with_overall and records:
+        overall = _people_cells([((), added([r[width:] for r in records], counts=4))])
+    return cells, overall
+
+
+def _people_cells(records: Sequence[tuple[tuple[Any, ...], Sequence[Any]]]) -> Cells:
     cells: Cells = {}
-    for record in fetch(sql, [place_shape_name(group_by), *under_params, *params]):
-        width = len(keys)
-        total, female, male, not_recorded, rank, has_people, named = record[width:]
+    for key, (total, female, male, not_recorded, rank, has_people, named) in records:
         if not has_people:
             continue  # no row under the place (an aggregate without GROUP BY still answers)
-        key = tuple(json.loads(part) for part in record[:width])
         cells[key] = {
             "participants": results.people(total, female, male, not_recorded, rank),
             results.NAMED: bool(named),
         }
     return cells
+
+
+def added(records: Sequence[Sequence[Any]], counts: int) -> tuple[Any, ...]:
+    """Records of sums over groups that split the activities (by kind), as the one
+    ungrouped record would give them: the first `counts` columns added (totals by sex),
+    the others at their most (ranks and flags). At least one record."""
+    columns = list(zip(*records, strict=True)) if records else []
+    return tuple(
+        sum(value or 0 for value in column) if index < counts else max(column)
+        for index, column in enumerate(columns)
+    )
 
 
 def unattributed(among: Among, place: Country | Region) -> dict[str, Any]:

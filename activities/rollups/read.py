@@ -321,18 +321,31 @@ def answer(
         return None  # people are kept for the public activities only
     if not _current(activities):
         return None
-    rows = _sums(activities, shape_name([d.name for d in dimensions]), len(dimensions))
-    overall = rows if not dimensions else _sums(activities, "", 0)  # ungrouped: one read
+    width = len(dimensions)
+    # Groups that split the activities (by kind): their sums are the totals.
+    adding = bool(dimensions) and all(d.one_group_per_activity for d in dimensions)
+    records = _sum_records(activities, shape_name([d.name for d in dimensions]), width)
+    rows = _cells(records, width)
+    if not dimensions:
+        overall = rows  # ungrouped: one read
+    elif adding:  # no record: no cell, as the ungrouped read gives none
+        sums = [record[width:] for record in records]
+        overall = {(): _cell(*places.added(sums, counts=5))} if sums else {}
+    else:
+        overall = _sums(activities, "", 0)
     among, place = _among(activities), restriction.place
     if place is not None:
         # The activities of each cell are the grouping's own (PLACE_SHAPES); the people,
         # those of the cells by place under it.
         names = [d.name for d in dimensions]
-        rows = _people_under(rows, places.participants(among, place, names))
+        people, everyone = places.participants(among, place, names, with_overall=adding)
+        rows = _people_under(rows, people)
         if not dimensions:
             overall = rows
         elif with_totals:
-            overall = _people_under(overall, places.participants(among, place, []))
+            if not adding:
+                everyone = places.participants(among, place, [])[0]
+            overall = _people_under(overall, everyone)
     totals = _totals(overall, measures, with_totals)
     if with_totals and "countries" in measures:
         totals["countries"] = _countries(activities.db, among)
@@ -433,6 +446,16 @@ def _countries(using: str, among: tuple[str, list[Any]], *, public: bool = False
 
 
 def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
+    return _cells(_sum_records(activities, shape, width), width)
+
+
+def _cells(records: list[tuple[Any, ...]], width: int) -> Cells:
+    return {_key(record[:width]): _cell(*record[width:]) for record in records}
+
+
+def _sum_records(activities: QuerySet[Activity], shape: str, width: int) -> list[tuple[Any, ...]]:
+    """(keys..., activities, total, female, male, not recorded, has people, rank,
+    named) of the matched activities' cells of `shape`, by their first `width` keys."""
     matched = ids_of(activities)
     keys = ["c.k0", "c.k1"][:width]
     sql = (
@@ -444,12 +467,8 @@ def _sums(activities: QuerySet[Activity], shape: str, width: int) -> Cells:
         f"WHERE c.shape = %s AND c.activity_id IN ({matched.sql})"
         + (f" GROUP BY {', '.join(keys)}" if keys else "")
     )
-    cells: Cells = {}
-    for record in fetch(sql, [shape, *matched.params]):
-        if record[width] is None:
-            continue  # no cell at all: an aggregate without GROUP BY still answers
-        cells[_key(record[:width])] = _cell(*record[width:])
-    return cells
+    # No cell at all: an aggregate without GROUP BY still answers, with NULLs.
+    return [record for record in fetch(sql, [shape, *matched.params]) if record[width] is not None]
 
 
 def _kept(

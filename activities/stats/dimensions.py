@@ -57,6 +57,9 @@ class Dimension:
     # The fields of a Restriction that change this dimension's keys (a theme filter keeps
     # one theme's key): cells computed without them (the rollups) cannot answer then.
     reads: tuple[str, ...] = ()
+    # Every activity, and every one of its rows, is in exactly one group (its kind): the
+    # groups' sums add up to the totals, which need not be counted again.
+    one_group_per_activity = False
 
     def activity_key_expression(self) -> Combinable | None:
         return None
@@ -106,6 +109,7 @@ class KindDimension(Dimension):
     name = param = "kind"
     field = "kind"
     model: type[Kind] | type[ModalityOption] = Kind
+    one_group_per_activity = True  # the activity's column: one value (a NULL is a group)
 
     def activity_key_expression(self) -> Combinable | None:
         return F(self.field)
