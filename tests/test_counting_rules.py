@@ -161,3 +161,23 @@ def test_the_public_activities_index_holds_exactly_what_an_anonymous_list_counts
     assert set(public.values_list("pk", flat=True)) == set(
         Activity.objects.filter(index.condition).values_list("pk", flat=True)
     )
+
+
+@pytest.mark.django_db
+def test_the_matched_ids_know_their_drafts_as_the_count_does():
+    """The engine keeps each matched id with whether it is a draft (stats/matched.py):
+    its answer says a draft is counted exactly when counting.includes_drafts would."""
+    from activities.stats.matched import includes_drafts, matched_once
+
+    published = Activity.objects.filter(status=Activity.Status.PUBLISHED)
+    some = list(published.order_by("pk")[:3].values_list("pk", flat=True))
+    Activity.objects.filter(pk=some[0]).update(status=Activity.Status.DRAFT)
+    for activities in (
+        Activity.objects.all(),
+        Activity.objects.filter(pk__in=some),
+        Activity.objects.filter(pk__in=some[1:]),
+    ):
+        expected = counting.includes_drafts(activities)
+        with matched_once(activities) as matched:
+            assert includes_drafts(matched) is expected
+    assert counting.includes_drafts(Activity.objects.all())

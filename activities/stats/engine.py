@@ -12,13 +12,13 @@ from django.db.models import QuerySet
 
 from tacbapp.replicas import read_alias
 
-from .. import answer_cache, counting, rollups
+from .. import answer_cache, rollups
 from ..models import Activity, Country, Region
 from . import results
 from .cells import activity_measures
 from .dimensions import DIMENSIONS, SEXES, Dimension, MonthDimension, SexDimension, YearDimension
 from .hours import hour_measures, hours_total, person_hours_total
-from .matched import Matched, matched_once
+from .matched import Matched, includes_drafts, matched_once
 from .participants import inside_and_outside, participant_measures, unattributed
 from .people import person_measures
 from .request import MEASURES, Restriction, StatsError, parse_group_by, parse_measures
@@ -142,7 +142,7 @@ def _compute(
             groups, totals = rolled
         rows = _rows(groups, prepared, measures) if group_by else []
         # The kept sums are of public activities, which hold no draft (counting rule 8).
-        drafts = False if kept_sums else counting.includes_drafts(counted)
+        drafts = False if kept_sums else includes_drafts(counted)
     additive = {
         measure: results.adds_up(measure, rows, totals[measure])
         for measure in measures
