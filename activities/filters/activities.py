@@ -6,14 +6,14 @@ activities/counting.py); themes, audiences and the directories by EXISTS on thei
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Q
-from django.http import QueryDict
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest, QueryDict
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -256,7 +256,14 @@ class ActivityFilterSet(django_filters.FilterSet):
             form_class = self._form_classes[key] = super().get_form_class()
         return form_class
 
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+    def __init__(
+        self,
+        data: QueryDict | dict[str, Any] | None = None,
+        queryset: QuerySet[Any] | None = None,
+        *,
+        request: HttpRequest | None = None,
+        prefix: str | None = None,
+    ) -> None:
         # django-filter deep-copies every filter for each FilterSet (their querysets,
         # widgets and choices: over a millisecond of each computed answer) only to give
         # each its own `model` and `parent`. `bound_filters` copies what a request
