@@ -32,9 +32,12 @@ restart the workers then.
 The modules, in the order a request meets them:
 
 - triggers.py: the triggers on SQLite and PostgreSQL, installed after every migrate,
-  and the per-process check that they are all in place (else no caching at all).
+  and the per-process check that they are all in place (else no caching at all). A
+  write to a table that is not a delivery record (FACT_MODELS) also moves the reference
+  version, under which validated filters are kept (activities/filters/plans.py).
 - version.py: `current()`, the committed version (one query, which doubles as Django's
-  connection health check), or None when the cache must not be used.
+  connection health check), or None when the cache must not be used; and the reference
+  version of the snapshot an answer is being computed in (`snapshot_reference()`).
 - store.py: `cached()`, the value kept under the version, in this worker's memory and
   then in the shared tier; computed in one snapshot on a miss.
 - http.py: `cached_page`, `cached_response`, `cached_api_response`: rendered responses

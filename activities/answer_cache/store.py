@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 
 from tacbapp.replicas import read_alias
 
-from .version import current, read_version
+from .version import computing_in, current, read_versions
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -82,8 +82,10 @@ def cached_under_key(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        snapshot_version = read_version(connection)
-        value = produce()
+        versions = read_versions(connection)
+        snapshot_version = versions[0] if versions is not None else None
+        with computing_in(versions[1] if versions is not None else None):
+            value = produce()
     if snapshot_version is None:
         return value, None
     key = make_key(namespace, snapshot_version, parts)

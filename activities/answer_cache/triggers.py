@@ -26,22 +26,38 @@ logger = logging.getLogger(__name__)
 
 TRIGGER = "activities_data_version"
 FUNCTION = "activities_bump_data_version"
+REFERENCE_FUNCTION = "activities_bump_reference_version"
 
-_PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    -- Once per transaction: the first event bumps and notes this transaction's id; the
-    -- others see it. (The id, not a plain flag, so no setting left at any other level
-    -- can ever silence the bump.)
-    IF current_setting('tacbapp.data_version_bumped_in', true)
-            IS DISTINCT FROM txid_current()::text THEN
-        UPDATE activities_dataversion SET version = version + 1 WHERE id = 1;
-        PERFORM set_config('tacbapp.data_version_bumped_in', txid_current()::text, true);
-    END IF;
-    RETURN NULL;
-END
-$$
-"""
+
+def _bump_once(column: str, setting: str) -> str:
+    """PL/pgSQL: `column` of the version row moves on, once per transaction: the first
+    event bumps it and notes this transaction's id in `setting`; the others see it.
+    (The id, not a plain flag, so no setting left at any other level can ever silence
+    the bump.)"""
+    return f"""
+    IF current_setting('{setting}', true) IS DISTINCT FROM txid_current()::text THEN
+        UPDATE activities_dataversion SET {column} = {column} + 1 WHERE id = 1;
+        PERFORM set_config('{setting}', txid_current()::text, true);
+    END IF;"""
+
+
+def _pg_function(name: str, columns: tuple[str, ...]) -> str:
+    bumps = "".join(_bump_once(column, _BUMPED_IN[column]) for column in columns)
+    return (
+        f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        f"BEGIN{bumps}\n    RETURN NULL;\nEND\n$$"
+    )
+
+
+_BUMPED_IN = {
+    "version": "tacbapp.data_version_bumped_in",
+    "reference": "tacbapp.reference_version_bumped_in",
+}
+_PG_FUNCTIONS = {
+    FUNCTION: _pg_function(FUNCTION, ("version",)),
+    # A reference table's writes move both versions.
+    REFERENCE_FUNCTION: _pg_function(REFERENCE_FUNCTION, ("version", "reference")),
+}
 _SQLITE_EVENTS = ("insert", "update", "delete")
 # The version row itself, and the rollups: derived data that a refresh rewrites without
 # changing any answer (activities/rollups/), so it must not throw the answers away.
@@ -71,6 +87,45 @@ def versioned_tables() -> list[str]:
     return sorted(tables)
 
 
+# The delivery records: what officers write all day (activities, their links and rows,
+# people, attendance, sessions, evidence) and what follows from it. No filter looks any
+# of them up by a code: they enter a filter's SQL as subqueries, read when it runs. A
+# write to any other versioned table (a place, a theme, a project, a donor, a hub's
+# coverage...) also moves the reference version, under which validated filters are
+# kept (filters/plans.py): a table left out of this list only costs those a new check.
+FACT_MODELS = (
+    "activity",
+    "activitypostponement",
+    "activitysession",
+    "sessionattendance",
+    "beneficiarygroup",
+    "participant",
+    "attendance",
+    "attendanceimport",
+    "participantmerge",
+    "personerasure",
+    "evidencefile",
+    "indicatorvalue",
+    "notification",
+    "notificationpreference",
+)
+
+
+def fact_tables() -> set[str]:
+    """The delivery records' tables, and the many-to-many tables that link an activity."""
+    config = apps.get_app_config("activities")
+    activity = config.get_model("activity")
+    tables = set()
+    for model in config.get_models(include_auto_created=True):
+        meta = model._meta
+        linked = meta.auto_created and any(
+            getattr(field, "related_model", None) is activity for field in meta.fields
+        )
+        if meta.model_name in FACT_MODELS or linked:
+            tables.add(meta.db_table)
+    return tables
+
+
 def _sqlite_trigger(event: str, table: str) -> str:
     return f"{TRIGGER}_{event}_{table}"
 
@@ -80,7 +135,9 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
 
     In one transaction, so that no write can slip between dropping and re-creating a
     trigger; the final bump covers writes made while a table had none (SQLite loses a
-    table's triggers when a migration rebuilds it). Idempotent.
+    table's triggers when a migration rebuilds it). Idempotent. The reference tables
+    move the reference version too, if the version row has that column (a database
+    migrated back before 0024 has not).
     """
     connection = connections[using]
     existing = set(connection.introspection.table_names())
@@ -88,36 +145,69 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
         return []
     tables = [table for table in versioned_tables() if table in existing]
     with transaction.atomic(using=using), connection.cursor() as cursor:
+        columns = connection.introspection.get_table_description(cursor, "activities_dataversion")
+        reference = any(column.name == "reference" for column in columns)
+        # Without the column, every table is as a delivery record's: the version only.
+        facts = fact_tables() if reference else set(tables)
         if connection.vendor == "postgresql":
-            cursor.execute(_PG_FUNCTION)
+            for sql in _PG_FUNCTIONS.values():
+                cursor.execute(sql)
             for table in tables:
                 quoted = connection.ops.quote_name(table)
+                function = FUNCTION if table in facts else REFERENCE_FUNCTION
                 cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
                 cursor.execute(
                     f"CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
                     f"ON {quoted} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
-                    f"EXECUTE FUNCTION {FUNCTION}()"
+                    f"EXECUTE FUNCTION {function}()"
                 )
                 cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
                 cursor.execute(
                     f"CREATE TRIGGER {TRIGGER}_truncate AFTER TRUNCATE ON {quoted} "
-                    f"FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}()"
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
                 )
         elif connection.vendor == "sqlite":
             for table in tables:
                 quoted = connection.ops.quote_name(table)
+                bump = "version = version + 1"
+                if table not in facts:
+                    bump += ", reference = reference + 1"
                 for event in _SQLITE_EVENTS:
+                    # Dropped first: a trigger of an earlier release may bump less.
+                    name = _sqlite_trigger(event, table)
+                    cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
                     cursor.execute(
-                        f'CREATE TRIGGER IF NOT EXISTS "{_sqlite_trigger(event, table)}" '
-                        f"AFTER {event.upper()} ON {quoted} BEGIN "
-                        "UPDATE activities_dataversion SET version = version + 1 WHERE id = 1; "
-                        "END"
+                        f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON {quoted} BEGIN '
+                        f"UPDATE activities_dataversion SET {bump} WHERE id = 1; END"
                     )
         else:  # pragma: no cover - no other database is supported
             raise NotImplementedError(connection.vendor)
-        cursor.execute("UPDATE activities_dataversion SET version = version + 1 WHERE id = 1")
+        cursor.execute(
+            "UPDATE activities_dataversion SET version = version + 1"
+            + (", reference = reference + 1" if reference else "")
+            + " WHERE id = 1"
+        )
     _verified.pop(_database_key(connection), None)
     return tables
+
+
+def drop_triggers(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Drop every trigger: for a migration that rebuilds or alters the version row's
+    table, which they write. The next `install` (after every migrate) puts them back."""
+    connection = connections[using]
+    existing = set(connection.introspection.table_names())
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for table in versioned_tables():
+            if table not in existing:
+                continue
+            quoted = connection.ops.quote_name(table)
+            if connection.vendor == "postgresql":
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
+                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
+            else:
+                for event in _SQLITE_EVENTS:
+                    cursor.execute(f'DROP TRIGGER IF EXISTS "{_sqlite_trigger(event, table)}"')
+    _verified.pop(_database_key(connection), None)
 
 
 def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
@@ -145,10 +235,31 @@ def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
 
 
 def ensure_row(using: str = DEFAULT_DB_ALIAS) -> None:
-    """The single version row, made with a new epoch if the database has none."""
+    """The single version row, made with a new epoch if the database has none.
+
+    In SQL over the columns the table has: after every migrate, also one that went back
+    to a state of the table older than the model's."""
     from ..models import DataVersion
 
-    DataVersion.objects.using(using).get_or_create(pk=1, defaults={"epoch": uuid.uuid4()})
+    connection = connections[using]
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM activities_dataversion WHERE id = 1")
+        if cursor.fetchone() is not None:
+            return
+        epoch = DataVersion._meta.get_field("epoch").get_db_prep_value(uuid.uuid4(), connection)
+        values = {"id": 1, "epoch": epoch, "version": 0, "reference": 0}
+        present = {
+            column.name
+            for column in connection.introspection.get_table_description(
+                cursor, "activities_dataversion"
+            )
+        }
+        columns = [name for name in values if name in present]
+        cursor.execute(
+            f"INSERT INTO activities_dataversion ({', '.join(columns)})"
+            f" VALUES ({', '.join(['%s'] * len(columns))})",
+            [values[name] for name in columns],
+        )
 
 
 def install(sender=None, using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:

@@ -23,7 +23,7 @@ from .triggers import triggers_in_place
 
 logger = logging.getLogger(__name__)
 
-_READ_VERSION = "SELECT epoch, version FROM activities_dataversion WHERE id = 1"
+_READ_VERSION = "SELECT epoch, version, reference FROM activities_dataversion WHERE id = 1"
 
 # A version this request has just read (AnswerCacheMiddleware, at the front door), and
 # on which database: the next `current()` of the request takes it instead of reading it
@@ -72,6 +72,14 @@ def current(using: str | None = None) -> str | None:
 
 def read_version(connection) -> str | None:
     """The version as this connection sees it now (in a transaction: its snapshot's)."""
+    versions = read_versions(connection)
+    return versions[0] if versions is not None else None
+
+
+def read_versions(connection) -> tuple[str, str] | None:
+    """The data version and the reference version, as `read_version` reads the first:
+    "database:epoch:reference" moves only with a write to a reference table
+    (triggers.py, FACT_MODELS), and with every one of them."""
     # On a kept connection, Django's health check (CONN_HEALTH_CHECKS) would send a
     # "SELECT 1" before the request's first query. On a cached answer this read is the
     # only query: let it be the check, so that a hit costs one round trip, not two. A
@@ -93,12 +101,34 @@ def read_version(connection) -> str | None:
     return _query_version(connection)
 
 
-def _query_version(connection) -> str | None:
+def _query_version(connection) -> tuple[str, str] | None:
     # Raw SQL: this runs on every cached request, and the ORM would compile it each time.
     with connection.cursor() as cursor:
         cursor.execute(_READ_VERSION)
         row = cursor.fetchone()
     if row is None:
         return None  # a flushed database: caching stays off until the row is back
-    epoch, version = row
-    return f"{connection.settings_dict['NAME']}:{epoch}:{version}"
+    epoch, version, reference = row
+    name = connection.settings_dict["NAME"]
+    return f"{name}:{epoch}:{version}", f"{name}:{epoch}:r{reference}"
+
+
+# The reference version of the snapshot an answer is being computed in (store.py), for
+# what is kept under it while the answer is computed (filters/plans.py).
+_snapshot_reference: ContextVar[str | None] = ContextVar("answer_snapshot_reference", default=None)
+
+
+@contextmanager
+def computing_in(reference: str | None):
+    """For the code below: it runs in a snapshot at this reference version."""
+    token = _snapshot_reference.set(reference)
+    try:
+        yield
+    finally:
+        _snapshot_reference.reset(token)
+
+
+def snapshot_reference() -> str | None:
+    """The reference version of the snapshot the current answer is computed in; None
+    outside one (the answer cache off, or not asked)."""
+    return _snapshot_reference.get()

@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from .. import counting, stats
 from ..answer_cache import cached_api_response
-from ..filters import ActivityFilterSet
+from ..filters import ActivityFilterSet, plans
 from ..models import Activity, Region
 from ..people import suppression
 from .base import HXL_PARAMETER, format_parameter
@@ -131,17 +131,19 @@ class StatsView(StrictQueryParamsMixin, APIView):
     def answer(self, request) -> dict[str, Any]:
         params = request.query_params
         filter_names = set(ActivityFilterSet.base_filters)
-        filterset = ActivityFilterSet(params, queryset=self.get_queryset(), request=request)
-        if not filterset.is_valid():
-            raise ValidationError(filterset.errors)
+        try:
+            # Kept for anonymous visitors while no place, theme or project changes.
+            plan = plans.validated(ActivityFilterSet, "stats", params, self.get_queryset(), request)
+        except plans.InvalidFilters as invalid:
+            raise ValidationError(invalid.errors) from invalid
         try:
             group_by = stats.parse_group_by(params.get("group_by"))
             measures = stats.parse_measures(params.get("measures"), group_by)
         except stats.StatsError as error:
             raise ValidationError({error.param: [str(error)]}) from error
-        cleaned = filterset.form.cleaned_data
+        cleaned = plan.cleaned
         result = stats.compute(
-            filterset.qs,
+            plan.records(),
             group_by=group_by,
             measures=measures,
             restriction=stats.restriction_from_filters(cleaned),

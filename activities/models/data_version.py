@@ -23,6 +23,10 @@ class DataVersion(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     epoch = models.UUIDField()
     version = models.BigIntegerField(default=0)
+    # Moves (with `version`) on a write to a table that is not a delivery record
+    # (answer_cache/triggers.py, FACT_MODELS): places, themes, projects, donors... what a
+    # filter looks up by its code. A validated filter is kept under it (filters/plans.py).
+    reference = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(id=1), name="data_version_single_row")]
