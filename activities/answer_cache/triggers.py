@@ -211,27 +211,42 @@ def drop_triggers(using: str = DEFAULT_DB_ALIAS) -> None:
 
 
 def missing_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
-    """Versioned tables lacking one of their triggers, or with one disabled (catalogue)."""
+    """Versioned tables lacking one of their triggers, with one disabled, or with one
+    that does not move the versions this release moves (an earlier release's `migrate`
+    re-installed its own): from the catalogue."""
     connection = connections[using]
+    facts = fact_tables()
+    tables = versioned_tables()
+    # (table, trigger, what it moves: its function, or whether it bumps the reference)
+    present: set[tuple[str, str, str | bool]]
+    wanted: set[tuple[str, str, str | bool]]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger"
+                "SELECT tgrelid::regclass::text, tgname, tgfoid::regproc::text FROM pg_trigger"
                 " WHERE tgname IN (%s, %s) AND tgenabled <> 'D'",
                 [TRIGGER, f"{TRIGGER}_truncate"],
             )
-            present = {(table.strip('"'), name) for table, name in cursor.fetchall()}
-            wanted = {(t, n) for t in versioned_tables() for n in (TRIGGER, f"{TRIGGER}_truncate")}
+            present = {(table.strip('"'), name, f) for table, name, f in cursor.fetchall()}
+            wanted = {
+                (t, n, FUNCTION if t in facts else REFERENCE_FUNCTION)
+                for t in tables
+                for n in (TRIGGER, f"{TRIGGER}_truncate")
+            }
         else:
             cursor.execute(
-                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND name LIKE %s",
+                "SELECT tbl_name, name, sql FROM sqlite_master"
+                " WHERE type = 'trigger' AND name LIKE %s",
                 [f"{TRIGGER}_%"],
             )
-            present = set(cursor.fetchall())
-            wanted = {
-                (t, _sqlite_trigger(e, t)) for t in versioned_tables() for e in _SQLITE_EVENTS
+            present = {
+                (table, name, "reference = reference + 1" in sql)
+                for table, name, sql in cursor.fetchall()
             }
-    return sorted({table for table, _ in wanted - present})
+            wanted = {
+                (t, _sqlite_trigger(e, t), t not in facts) for t in tables for e in _SQLITE_EVENTS
+            }
+    return sorted({table for table, _, _ in wanted - present})
 
 
 def ensure_row(using: str = DEFAULT_DB_ALIAS) -> None:

@@ -31,10 +31,18 @@ from django.utils.translation import get_language
 from ..answer_cache.version import snapshot_reference
 from ..stats.sql import ids_sql
 
-# Per process: the stats questions of a busy portal are a few hundred.
+# Per thread (a sync worker has one): compiling a clone of a kept queryset touches the
+# subqueries it shares with the kept one, which two threads must not do at once. The
+# stats questions of a busy portal are a few hundred.
 MAX_PLANS = 512
-_plans: OrderedDict[tuple[Any, ...], Plan] = OrderedDict()
-_lock = threading.Lock()
+_local = threading.local()
+
+
+def _kept() -> OrderedDict[tuple[Any, ...], Plan]:
+    plans = getattr(_local, "plans", None)
+    if plans is None:
+        plans = _local.plans = OrderedDict()
+    return plans
 
 
 class InvalidFilters(Exception):
@@ -70,22 +78,19 @@ def validated(
     plan kept for the same `purpose` (whose `queryset` it names), filters and language
     at the same reference version. Raises InvalidFilters."""
     key = _key(filterset_class, purpose, params, request)
-    if key is not None:
-        with _lock:  # threaded workers share the plans
-            plan = _plans.get(key)
-            if plan is not None:
-                _plans.move_to_end(key)
-                return plan
+    kept = _kept()
+    if key is not None and (plan := kept.get(key)) is not None:
+        kept.move_to_end(key)
+        return plan
     filterset = filterset_class(params, queryset=queryset, request=request)
     if not filterset.is_valid():
         raise InvalidFilters(filterset.errors)
     plan = Plan(filterset.qs, dict(filterset.form.cleaned_data))
     if key is not None:
         ids_sql(plan.queryset)  # compiled once, kept with it
-        with _lock:
-            _plans[key] = plan
-            while len(_plans) > MAX_PLANS:
-                _plans.popitem(last=False)
+        kept[key] = plan
+        while len(kept) > MAX_PLANS:
+            kept.popitem(last=False)
     return plan
 
 
@@ -108,7 +113,11 @@ def _key(
     return (filterset_class, purpose, reference, get_language(), filters)
 
 
+def kept_count() -> int:
+    """How many plans this thread keeps (tests)."""
+    return len(_kept())
+
+
 def forget() -> None:
-    """Drop every kept plan (tests)."""
-    with _lock:
-        _plans.clear()
+    """Drop this thread's kept plans (tests)."""
+    _kept().clear()

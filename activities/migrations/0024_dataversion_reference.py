@@ -1,9 +1,9 @@
 """The reference version (answer_cache/triggers.py, filters/plans.py).
 
-The triggers write the version row: they are dropped before its table is altered (SQLite
-rebuilds it; a trigger bumping a column migrated away would fail every later write),
-and installed again after every migrate (answer_cache.install), bumping the column
-only where the table has it.
+The triggers write the version row: on SQLite they are dropped before its table is
+rebuilt to add the column, and on both databases before the column is dropped again (a
+trigger bumping it would fail every later write). They are installed again after every
+migrate (answer_cache.install), bumping the column only where the table has it.
 """
 
 from django.db import migrations, models
@@ -15,13 +15,19 @@ def without_triggers(apps, schema_editor):
     drop_triggers(schema_editor.connection.alias)
 
 
+def without_sqlite_triggers(apps, schema_editor):
+    # PostgreSQL adds a column in place: its triggers stay, and keep counting writes.
+    if schema_editor.connection.vendor == "sqlite":
+        without_triggers(apps, schema_editor)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("activities", "0023_activity_public_ids_index"),
     ]
 
     operations = [
-        migrations.RunPython(without_triggers, migrations.RunPython.noop),
+        migrations.RunPython(without_sqlite_triggers, migrations.RunPython.noop),
         migrations.AddField(
             model_name="dataversion",
             name="reference",
