@@ -405,20 +405,32 @@ def _insert(
     quote = connection.ops.quote_name
     fields = [model._meta.get_field(name) for name in names]
     columns = ", ".join(quote(field.column) for field in fields)
-    per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    limit = connection.features.max_query_params or 30000
-    batch = max(1, min(1000, limit // len(fields)))
     returning = f" RETURNING {quote(model._meta.pk.column)}" if ids else ""
+    table = quote(model._meta.db_table)
+    if connection.vendor == "postgresql":
+        # One array a column (as Django's own bulk_create on PostgreSQL): a statement of
+        # a few parameters, however many rows. A VALUES list of 16,000 placeholders cost
+        # psycopg more to parse than PostgreSQL to insert (12 of a 30 s import).
+        arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){returning}"
+        batch = 5000
+    else:
+        per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        limit = connection.features.max_query_params or 30000
+        batch = max(1, min(1000, limit // len(fields)))
     new_ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
             chunk = rows[start : start + batch]
-            sql = (
-                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "
-                + ", ".join([per_row] * len(chunk))
-                + returning
-            )
-            cursor.execute(sql, [value for row in chunk for value in row])
+            if connection.vendor == "postgresql":
+                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
+            else:
+                statement = (
+                    f"INSERT INTO {table} ({columns}) VALUES "
+                    + ", ".join([per_row] * len(chunk))
+                    + returning
+                )
+                cursor.execute(statement, [value for row in chunk for value in row])
             if ids:
                 new_ids.extend(int(found[0]) for found in cursor.fetchall())
     return new_ids
