@@ -29,6 +29,12 @@ FUNCTION = "activities_bump_data_version"
 REFERENCE_FUNCTION = "activities_bump_reference_version"
 
 
+_BUMPED_IN = {
+    "version": "tacbapp.data_version_bumped_in",
+    "reference": "tacbapp.reference_version_bumped_in",
+}
+
+
 def _bump_once(column: str, setting: str) -> str:
     """PL/pgSQL: `column` of the version row moves on, once per transaction: the first
     event bumps it and notes this transaction's id in `setting`; the others see it.
@@ -49,10 +55,6 @@ def _pg_function(name: str, columns: tuple[str, ...]) -> str:
     )
 
 
-_BUMPED_IN = {
-    "version": "tacbapp.data_version_bumped_in",
-    "reference": "tacbapp.reference_version_bumped_in",
-}
 _PG_FUNCTIONS = {
     FUNCTION: _pg_function(FUNCTION, ("version",)),
     # A reference table's writes move both versions.
@@ -130,6 +132,16 @@ def _sqlite_trigger(event: str, table: str) -> str:
     return f"{TRIGGER}_{event}_{table}"
 
 
+def _drop_table_triggers(connection, cursor, table: str) -> None:
+    if connection.vendor == "postgresql":
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
+        cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
+    else:
+        for event in _SQLITE_EVENTS:
+            cursor.execute(f'DROP TRIGGER IF EXISTS "{_sqlite_trigger(event, table)}"')
+
+
 def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
     """Create (or re-create) the triggers on every versioned table, then move the version.
 
@@ -155,13 +167,12 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
             for table in tables:
                 quoted = connection.ops.quote_name(table)
                 function = FUNCTION if table in facts else REFERENCE_FUNCTION
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
+                _drop_table_triggers(connection, cursor, table)
                 cursor.execute(
                     f"CREATE CONSTRAINT TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE "
                     f"ON {quoted} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
                     f"EXECUTE FUNCTION {function}()"
                 )
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
                 cursor.execute(
                     f"CREATE TRIGGER {TRIGGER}_truncate AFTER TRUNCATE ON {quoted} "
                     f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
@@ -172,10 +183,10 @@ def install_triggers(using: str = DEFAULT_DB_ALIAS) -> list[str]:
                 bump = "version = version + 1"
                 if table not in facts:
                     bump += ", reference = reference + 1"
+                # Dropped first: a trigger of an earlier release may bump less.
+                _drop_table_triggers(connection, cursor, table)
                 for event in _SQLITE_EVENTS:
-                    # Dropped first: a trigger of an earlier release may bump less.
                     name = _sqlite_trigger(event, table)
-                    cursor.execute(f'DROP TRIGGER IF EXISTS "{name}"')
                     cursor.execute(
                         f'CREATE TRIGGER "{name}" AFTER {event.upper()} ON {quoted} BEGIN '
                         f"UPDATE activities_dataversion SET {bump} WHERE id = 1; END"
@@ -198,15 +209,8 @@ def drop_triggers(using: str = DEFAULT_DB_ALIAS) -> None:
     existing = set(connection.introspection.table_names())
     with transaction.atomic(using=using), connection.cursor() as cursor:
         for table in versioned_tables():
-            if table not in existing:
-                continue
-            quoted = connection.ops.quote_name(table)
-            if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER} ON {quoted}")
-                cursor.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}_truncate ON {quoted}")
-            else:
-                for event in _SQLITE_EVENTS:
-                    cursor.execute(f'DROP TRIGGER IF EXISTS "{_sqlite_trigger(event, table)}"')
+            if table in existing:
+                _drop_table_triggers(connection, cursor, table)
     _verified.pop(_database_key(connection), None)
 
 

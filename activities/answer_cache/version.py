@@ -77,8 +77,8 @@ def read_version(connection) -> str | None:
 
 
 def read_versions(connection) -> tuple[str, str] | None:
-    """The data version and the reference version, as `read_version` reads the first:
-    "database:epoch:reference" moves only with a write to a reference table
+    """The data version and the reference version, as `read_version` reads the first.
+    The second, "database:epoch:r<n>", moves only with a write to a reference table
     (triggers.py, FACT_MODELS), and with every one of them."""
     # On a kept connection, Django's health check (CONN_HEALTH_CHECKS) would send a
     # "SELECT 1" before the request's first query. On a cached answer this read is the

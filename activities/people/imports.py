@@ -412,25 +412,26 @@ def _insert(
         # a few parameters, however many rows. A VALUES list of 16,000 placeholders cost
         # psycopg more to parse than PostgreSQL to insert (12 of a 30 s import).
         arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){returning}"
+        by_column = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){returning}"
         batch = 5000
+
+        def statement(chunk: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+            return by_column, [list(column) for column in zip(*chunk, strict=True)]
+
     else:
         per_row = "(" + ", ".join(["%s"] * len(fields)) + ")"
         limit = connection.features.max_query_params or 30000
         batch = max(1, min(1000, limit // len(fields)))
+
+        def statement(chunk: list[tuple[Any, ...]]) -> tuple[str, list[Any]]:
+            values = ", ".join([per_row] * len(chunk))
+            sql = f"INSERT INTO {table} ({columns}) VALUES {values}{returning}"
+            return sql, [value for row in chunk for value in row]
+
     new_ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), batch):
-            chunk = rows[start : start + batch]
-            if connection.vendor == "postgresql":
-                cursor.execute(sql, [list(column) for column in zip(*chunk, strict=True)])
-            else:
-                statement = (
-                    f"INSERT INTO {table} ({columns}) VALUES "
-                    + ", ".join([per_row] * len(chunk))
-                    + returning
-                )
-                cursor.execute(statement, [value for row in chunk for value in row])
+            cursor.execute(*statement(rows[start : start + batch]))
             if ids:
                 new_ids.extend(int(found[0]) for found in cursor.fetchall())
     return new_ids
