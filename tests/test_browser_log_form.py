@@ -188,7 +188,11 @@ def test_an_officers_first_save_of_a_training_with_two_rows_takes_at_most_40_int
     page.set_viewport_size(viewport)
     sign_in(page, "/log/")
     hands = Interactions(page)
-    hands.type("Cyber law")  # the title has the focus when the page opens
+    # The title has the focus when the page opens. Chromium gives an autofocus field the
+    # focus at its first rendering update, which may come after "load": wait for it, as
+    # an officer's eyes do, or the first key lands nowhere.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'id_title'")
+    hands.type("Cyber law")
     hands.date("#id_start_date", "03", "08", "2026")
     # No country ticked: the rows name them, and they become the activity's.
     hands.field("#id_rows-0-audience", "j")  # Judges
