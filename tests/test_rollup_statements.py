@@ -133,3 +133,47 @@ def test_the_years_are_read_once_and_the_statements_built_with_them(monkeypatch)
     assert "SELECT 2021 AS y" in activities and "SELECT 2011 AS y" not in activities
     ((key, _kept),) = statements._kept.items()
     assert (2020, 2024) in key
+
+
+def _prepared_count() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return int(cursor.fetchone()[0])
+
+
+def test_on_postgresql_a_writes_statements_are_prepared_and_still_counted(settings):
+    """A few ids (a write's): each statement prepared once per connection, run again with
+    other ids as it is, still seen by Django's query log and counts; a range is planned
+    for its own ids; PREPARED_STATEMENTS=0 prepares none."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no prepared statements to keep")
+    first = _activity("training", 2020, [("SV", 10)])
+    second = _activity("webinar", 2020, [("GT", 5), (None, 2)])
+    before = _prepared_count()
+    with CaptureQueriesContext(connection) as queries:
+        cells = _cells([first.pk])
+    # One prepared statement for each text (two groupings may run the same statement).
+    statements_run = len(
+        {s.sql for g in statements.groupings("default", [first.pk]) for s in g.statements}
+    )
+    assert statements_run > 20
+    assert _prepared_count() - before == statements_run
+    assert len(queries) >= statements_run  # counted as any statement is
+    assert cells and all(cell[1] == first.pk for cell in cells)
+
+    again = _cells([second.pk])  # the same statements, another id: none prepared anew
+    assert _prepared_count() - before == statements_run
+    assert {cell[1] for cell in again} == {second.pk}
+
+    _cells((first.pk, second.pk))  # a range: not prepared
+    assert _prepared_count() - before == statements_run
+
+    settings.PREPARED_STATEMENTS = False
+    statements._kept.clear()
+    _cells([first.pk, second.pk])  # two ids: another set of statements, not prepared
+    assert _prepared_count() - before == statements_run

@@ -6,7 +6,9 @@ activities, 36 of the 60 ms of a catch-up. Their text does not depend on which
 activities are rolled up, only on how many (their ids are parameters) and on the years a
 grouping by year has keys for (inlined; read once per catch-up, and the statements
 built with what was read). So they are built once for stand-in ids, kept, and run again
-with the real ids in their places.
+with the real ids in their places. On PostgreSQL those of a few ids are also prepared,
+planned once per connection (stats.sql.fetch_prepared): planning them took three times
+as long as running them.
 
 What they compute is the engine's (stats/cells.py, stats/participants.py): the same
 statements, read the same way; only their building is saved.
@@ -90,11 +92,15 @@ def groupings(using: str, batch: Batch) -> Iterator[Grouping]:
         if len(_kept) >= KEPT_AT_MOST:
             _kept.clear()
         _kept[key] = kept
+    # A few ids (a write's): prepared, planned once per connection (stats.sql.
+    # fetch_prepared), the plan fits any few. A range (a sheet's new people, a bulk
+    # load) may hold one id or a million: planned for its own.
+    prepared = isinstance(batch, list)
     for grouping in kept:
         yield replace(
             grouping,
             statements=tuple(
-                replace(statement, params=_filled(statement.params, ids))
+                replace(statement, params=_filled(statement.params, ids), prepared=prepared)
                 for statement in grouping.statements
             ),
         )
