@@ -13,6 +13,7 @@ import pytest
 from activities import services
 from activities.models import Activity, BeneficiaryGroup, Country, Theme
 from activities.rollups import refresh, statements
+from activities.stats.sql import Relation, stored
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +144,14 @@ def _prepared_count() -> int:
         return int(cursor.fetchone()[0])
 
 
+def _prepared_at() -> list:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, prepare_time FROM pg_prepared_statements ORDER BY 1")
+        return cursor.fetchall()
+
+
 def test_on_postgresql_a_writes_statements_are_prepared_and_still_counted(settings):
     """A few ids (a write's): each statement prepared once per connection, run again with
     other ids as it is, still seen by Django's query log and counts; a range is planned
@@ -172,6 +181,15 @@ def test_on_postgresql_a_writes_statements_are_prepared_and_still_counted(settin
 
     _cells((first.pk, second.pk))  # a range: not prepared
     assert _prepared_count() - before == statements_run
+
+    # An answer that keeps its matched activities in a temporary table does not make
+    # psycopg forget them (it does at any DROP: the table goes at the commit instead).
+    prepared_at = _prepared_at()
+    with stored(Relation("SELECT 1 AS pk"), "kept") as table, connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        assert cursor.fetchone()[0] == 1
+    _cells([second.pk])
+    assert _prepared_at() == prepared_at  # run as they were, not prepared again
 
     settings.PREPARED_STATEMENTS = False
     statements._kept.clear()

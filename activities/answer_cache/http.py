@@ -79,7 +79,9 @@ def cached_response(
         return response.content, {k: response[k] for k in KEPT_HEADERS if response.has_header(k)}
 
     try:
-        (content, headers), kept_as = cached_under_key(namespace, parts, render)
+        (content, headers), kept_as = cached_under_key(
+            namespace, parts, render, before=_roll_up_first
+        )
     except _NotCacheable as refused:
         return refused.response
     response = HttpResponse(content, headers=headers)
@@ -87,6 +89,14 @@ def cached_response(
         # For AnswerCacheMiddleware: this very response object is the kept one.
         setattr(response, KEPT_AS_ATTRIBUTE, (*kept_as, throttles))
     return response
+
+
+def _roll_up_first() -> None:
+    """A page or response that counts reads the rollups: the writes noted and not yet
+    rolled up go first, before its snapshot opens (rollups.before_reading)."""
+    from ..rollups import before_reading
+
+    before_reading()
 
 
 def cached_page(view):

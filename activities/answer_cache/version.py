@@ -118,14 +118,24 @@ def _query_version(connection) -> tuple[str, str] | None:
 _snapshot_reference: ContextVar[str | None] = ContextVar("answer_snapshot_reference", default=None)
 
 
+_in_snapshot: ContextVar[bool] = ContextVar("answer_in_snapshot", default=False)
+
+
 @contextmanager
 def computing_in(reference: str | None):
-    """For the code below: it runs in a snapshot at this reference version."""
+    """For the code below: it runs in an answer's snapshot, at this reference version."""
     token = _snapshot_reference.set(reference)
+    inside = _in_snapshot.set(True)
     try:
         yield
     finally:
+        _in_snapshot.reset(inside)
         _snapshot_reference.reset(token)
+
+
+def in_snapshot() -> bool:
+    """Whether the code runs while an answer is computed in its snapshot (store.py)."""
+    return _in_snapshot.get()
 
 
 def snapshot_reference() -> str | None:

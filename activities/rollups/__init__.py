@@ -54,7 +54,7 @@ from .read import (
     public_count,
     theme_answer,
 )
-from .refresh import catch_up, pending, rebuild
+from .refresh import before_reading, catch_up, pending, rebuild
 
 __all__ = [
     "BASE_TABLES",
@@ -62,6 +62,7 @@ __all__ = [
     "ROLLUPS",
     "answer",
     "answerable",
+    "before_reading",
     "catch_up",
     "home_answer",
     "needs_catch_up",

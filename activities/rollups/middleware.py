@@ -6,14 +6,15 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .refresh import catch_up, noted_at_most
+from .refresh import READER_WAITS_FOR_AT_MOST, catch_up, noted_at_most
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 # Up to this many notes (activities and persons written) are rolled up before the
 # response leaves; more (an imported sheet of 50,000 people) right after it is sent.
-INLINE_NOTES = 2_000
+# Readers wait for a refresh of as many (refresh.before_reading), not for a bigger one.
+INLINE_NOTES = READER_WAITS_FOR_AT_MOST
 
 
 class RollupMiddleware:

@@ -19,7 +19,10 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+
+from tacbapp.replicas import read_alias
 
 from .. import counting
 from ..models import (
@@ -87,7 +90,13 @@ def noted_at_most(limit: int, using: str = DEFAULT_DB_ALIAS) -> bool:
     return RollupChange.objects.using(using)[: limit + 1].count() <= limit
 
 
-def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False, wait: bool = True) -> bool:
+def catch_up(
+    using: str = DEFAULT_DB_ALIAS,
+    *,
+    everything: bool = False,
+    wait: bool = True,
+    patience: float = 0.0,
+) -> bool:
     """Roll up every noted activity and person. True when nothing is left to roll up
     (as this connection now sees it); False when the refresh could not run (it is
     logged, and the answers count from the base tables meanwhile).
@@ -96,7 +105,8 @@ def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False, wait: b
     with `everything` (`manage.py refresh_rollups`, a migrate): at a million rows it
     takes minutes, more than a web request may. Until then answers count from the base
     tables, as exactly and more slowly. `wait=False` (a reader): if another refresh is
-    under way, do not queue behind it; answer from the base tables meanwhile."""
+    under way, do not queue behind it for longer than `patience` seconds; answer from
+    the base tables meanwhile."""
     try:
         if not pending(using):
             return True
@@ -115,15 +125,17 @@ def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False, wait: b
             with connection.cursor() as cursor:
                 if wait:
                     cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK])
-                else:
-                    cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK])
-                    if not cursor.fetchone()[0]:
-                        return False
+                elif not _try_lock(cursor, patience):
+                    return False
         try:
             with transaction.atomic(using=using):
-                if locked:
-                    with connection.cursor() as cursor:
+                with connection.cursor() as cursor:
+                    if locked:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                    if connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS:
+                        # The prepared statements of a write's few ids (statements.py)
+                        # planned once, not at each of their first five runs as well.
+                        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
                 noted = _roll_up_noted(using, exact_delete=not outside)
         finally:
             if locked:
@@ -135,6 +147,48 @@ def catch_up(using: str = DEFAULT_DB_ALIAS, *, everything: bool = False, wait: b
     if noted:
         logger.info("Rolled up %s in %.0f ms", noted, (time.monotonic() - started) * 1000)
     return True
+
+
+# A reader waits this long for a refresh under way (a write's takes tens of
+# milliseconds) rather than count from the base tables (seconds at 100,000 activities),
+# unless more notes wait than a writing request rolls up before it answers (an imported
+# sheet's, rolled up after its response: longer than the base tables take).
+READER_PATIENCE_SECONDS = 1.0
+READER_WAITS_FOR_AT_MOST = 2_000
+
+
+def before_reading(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Before a reader's answer opens its snapshot (answer_cache: a page, an API
+    response, an engine's answer): the writes noted and not yet rolled up are rolled up
+    first, on the primary, outside that snapshot. Rolled up inside it, a refresh that a
+    writer committed meanwhile made this one fail (REPEATABLE READ: "could not serialize
+    access"), and the answer counted from the base tables. One query when nothing waits."""
+    if not (settings.ROLLUPS and settings.ROLLUPS_READERS_CATCH_UP) or read_alias() != using:
+        return  # a replica cannot roll up: it counts from the base tables until it replays
+    try:
+        if not pending(using):
+            return
+        few = noted_at_most(READER_WAITS_FOR_AT_MOST, using)
+    except DatabaseError:
+        logger.warning("Rollups not checked: counting from the base tables", exc_info=True)
+        return
+    catch_up(using, wait=False, patience=READER_PATIENCE_SECONDS if few else 0.0)
+
+
+# How often a reader that waits for a refresh under way tries the lock again.
+_LOCK_POLL_SECONDS = 0.005
+
+
+def _try_lock(cursor: Any, patience: float) -> bool:
+    """The refreshes' lock, if it is free now or within `patience` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK])
+        if cursor.fetchone()[0]:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(_LOCK_POLL_SECONDS)
 
 
 def rebuild(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

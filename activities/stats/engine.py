@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from tacbapp.replicas import read_alias
 
 from .. import answer_cache, rollups
+from ..answer_cache.version import in_snapshot
 from ..models import Activity, Country, Region
 from . import results
 from .cells import activity_measures
@@ -95,8 +96,11 @@ def _catch_up(
     dimensions: Sequence[Dimension], measures: Sequence[str], restriction: Restriction
 ) -> None:
     """Before an answer is computed (its snapshot opened): the writes not yet rolled up,
-    when the rollups hold the question and this request reads from the primary."""
-    if not settings.ROLLUPS_READERS_CATCH_UP or read_alias() != "default":
+    when the rollups hold the question and this request reads from the primary. Not
+    inside the snapshot of a page or response that holds this answer: that one rolled
+    up before it opened (rollups.before_reading), and in it a refresh conflicts with a
+    writer's committed meanwhile."""
+    if not settings.ROLLUPS_READERS_CATCH_UP or read_alias() != "default" or in_snapshot():
         return
     if rollups.needs_catch_up(dimensions, measures, restriction):
         rollups.catch_up(wait=False)

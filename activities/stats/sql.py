@@ -146,14 +146,20 @@ def stored(rows: Relation, prefix: str, *, savepoint: bool = True) -> Iterator[s
     gives. The table lives in this connection and this transaction only, so concurrent
     requests never see it; on an error the transaction's rollback drops it. Inside an
     answer's transaction already, `savepoint=False` saves two statements: an error
-    aborts the whole answer anyway."""
+    aborts the whole answer anyway.
+
+    On PostgreSQL the table is emptied when done and dropped at the commit (ON COMMIT
+    DROP), not by a DROP: psycopg forgets every statement the connection has prepared
+    (fetch_prepared) when it sees one."""
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     alias = read_alias()
+    postgresql = connections[alias].vendor == "postgresql"
     with (
         transaction.atomic(using=alias, savepoint=savepoint),
         connections[alias].cursor() as cursor,
     ):
-        cursor.execute(f"CREATE TEMPORARY TABLE {name} AS {rows.sql}", rows.params)
+        dropped = " ON COMMIT DROP" if postgresql else ""
+        cursor.execute(f"CREATE TEMPORARY TABLE {name}{dropped} AS {rows.sql}", rows.params)
         cursor.execute(f"ANALYZE {name}")
         yield name
-        cursor.execute(f"DROP TABLE {name}")
+        cursor.execute(f"TRUNCATE {name}" if postgresql else f"DROP TABLE {name}")
