@@ -417,7 +417,7 @@ ROLLUPS = env_bool("ROLLUPS", True)
 ROLLUPS_READERS_CATCH_UP = env_bool("ROLLUPS_READERS_CATCH_UP", True)
 # On PostgreSQL the rollups' statements, the same for every write but for its ids, are
 # prepared once per connection (stats/sql.py fetch_prepared). 0 for a connection pooler
-# that does not keep prepared statements (PgBouncer before 1.21 in transaction mode).
+# that does not keep prepared statements (PgBouncer before 1.22 in transaction mode).
 PREPARED_STATEMENTS = env_bool("PREPARED_STATEMENTS", True)
 ANSWER_CACHE_SHARED_URL = os.environ.get("ANSWER_CACHE_SHARED_URL", "")
 if ANSWER_CACHE_SHARED_URL:

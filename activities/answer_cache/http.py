@@ -57,13 +57,17 @@ def cached_response(
     parts: Hashable,
     produce: Callable[[], HttpResponseBase],
     throttles: tuple[type, ...] | None = (),
+    before: Callable[[], None] | None = None,
 ) -> HttpResponseBase:
     """The rendered response of `produce()` (a 200), cached as bytes like `cached()`.
 
     Rendering a page or a long JSON list costs more than unpickling its bytes; anything
     but a 200, and a response that sets a cookie, is returned as it is and not kept.
     `throttles`: those AnswerCacheMiddleware applies when it serves the answer without the
-    view (front_door_throttles()); None keeps it from doing so.
+    view (front_door_throttles()); None keeps it from doing so. `before()` runs when the
+    response must be produced, before its snapshot opens: by default the writes not yet
+    rolled up are (rollups.before_reading); a view that knows its question passes its
+    own, which rolls up only what that question reads.
     """
 
     def render() -> tuple[bytes, dict[str, str]]:
@@ -80,7 +84,7 @@ def cached_response(
 
     try:
         (content, headers), kept_as = cached_under_key(
-            namespace, parts, render, before=_roll_up_first
+            namespace, parts, render, before=before or _roll_up_first
         )
     except _NotCacheable as refused:
         return refused.response
@@ -135,9 +139,16 @@ def cached_page(view):
     return wrapper
 
 
-def cached_api_response(view: APIView, request, name: str, produce: Callable[[], Response]):
-    """`produce()` rendered, or its bytes from the cache at the same data version.
-    The browsable API (forms, CSRF tokens) is not kept."""
+def cached_api_response(
+    view: APIView,
+    request,
+    name: str,
+    produce: Callable[[], Response],
+    before: Callable[[], None] | None = None,
+):
+    """`produce()` rendered, or its bytes from the cache at the same data version
+    (`before` as `cached_response` says). The browsable API (forms, CSRF tokens) is not
+    kept."""
     if request.accepted_renderer.format == "api":
         return produce()
     parts = (
@@ -154,6 +165,7 @@ def cached_api_response(view: APIView, request, name: str, produce: Callable[[],
         parts,
         lambda: view.finalize_response(request, produce()),
         throttles=front_door_throttles(view.get_throttles()),
+        before=before,
     )
 
 

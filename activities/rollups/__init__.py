@@ -50,14 +50,17 @@ from .read import (
     needs_catch_up,
     note_path,
     path,
+    persons_current,
     public_answer,
     public_count,
     theme_answer,
 )
 from .refresh import before_reading, catch_up, pending, rebuild
+from .shapes import PERSON_MEASURES
 
 __all__ = [
     "BASE_TABLES",
+    "PERSON_MEASURES",
     "PUBLIC_TOTALS",
     "ROLLUPS",
     "answer",
@@ -69,6 +72,7 @@ __all__ = [
     "note_path",
     "path",
     "pending",
+    "persons_current",
     "public_answer",
     "public_count",
     "rebuild",

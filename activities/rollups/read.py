@@ -118,6 +118,11 @@ def needs_catch_up(
     return not _persons_current(read_alias())
 
 
+def persons_current() -> bool:
+    """Whether the persons' rollups hold every write this reader's database shows."""
+    return _persons_current(read_alias())
+
+
 def _persons_current(using: str) -> bool:
     """The persons' rollups hold every write of this snapshot that moves their cells,
     and were built with the groupings this code reads. A note of beneficiary rows alone

@@ -11,6 +11,7 @@ test, a service), it joins it and removes exactly the notes it read.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import time
@@ -129,13 +130,13 @@ def catch_up(
                     return False
         try:
             with transaction.atomic(using=using):
-                with connection.cursor() as cursor:
-                    if locked:
+                if locked:  # its own transaction (a caller's keeps its settings)
+                    with connection.cursor() as cursor:
                         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-                    if connection.vendor == "postgresql" and settings.PREPARED_STATEMENTS:
-                        # The prepared statements of a write's few ids (statements.py)
-                        # planned once, not at each of their first five runs as well.
-                        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+                        if settings.PREPARED_STATEMENTS:
+                            # The prepared statements of a write's few ids (statements.py)
+                            # planned once, not at each of their first five runs as well.
+                            cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
                 noted = _roll_up_noted(using, exact_delete=not outside)
         finally:
             if locked:
@@ -158,16 +159,18 @@ READER_WAITS_FOR_AT_MOST = 2_000
 
 
 def before_reading(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Before a reader's answer opens its snapshot (answer_cache: a page, an API
-    response, an engine's answer): the writes noted and not yet rolled up are rolled up
-    first, on the primary, outside that snapshot. Rolled up inside it, a refresh that a
-    writer committed meanwhile made this one fail (REPEATABLE READ: "could not serialize
-    access"), and the answer counted from the base tables. One query when nothing waits."""
+    """Before a reader's answer opens its snapshot (a page's, an API response's: answer_
+    cache; the engine's own, outside those): the writes noted and not yet rolled up are
+    rolled up first, on the primary, outside that snapshot. Rolled up inside it, a
+    refresh that a writer committed meanwhile made this one fail (REPEATABLE READ: "could
+    not serialize access"), and the answer counted from the base tables. One query when
+    nothing waits; none on a replica, which cannot roll up (it counts from the base
+    tables until it has replayed the primary's refresh)."""
     if not (settings.ROLLUPS and settings.ROLLUPS_READERS_CATCH_UP) or read_alias() != using:
-        return  # a replica cannot roll up: it counts from the base tables until it replays
+        return
     try:
-        if not pending(using):
-            return
+        if not pending(using) or _everything_noted(using):
+            return  # a grouping changed: refresh_rollups rolls that up (catch_up warns)
         few = noted_at_most(READER_WAITS_FOR_AT_MOST, using)
     except DatabaseError:
         logger.warning("Rollups not checked: counting from the base tables", exc_info=True)
@@ -175,20 +178,25 @@ def before_reading(using: str = DEFAULT_DB_ALIAS) -> None:
     catch_up(using, wait=False, patience=READER_PATIENCE_SECONDS if few else 0.0)
 
 
-# How often a reader that waits for a refresh under way tries the lock again.
-_LOCK_POLL_SECONDS = 0.005
+# A reader that waits for a refresh under way tries the lock again after 5 ms, then
+# less and less often (a write's refresh takes tens of milliseconds; many readers
+# polling fast would load the database that runs it).
+_LOCK_POLL_SECONDS = (0.005, 0.01, 0.02, 0.05)
 
 
 def _try_lock(cursor: Any, patience: float) -> bool:
     """The refreshes' lock, if it is free now or within `patience` seconds."""
     deadline = time.monotonic() + patience
-    while True:
+    for attempt in itertools.count():
         cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK])
         if cursor.fetchone()[0]:
             return True
-        if time.monotonic() >= deadline:
+        left = deadline - time.monotonic()
+        if left <= 0:
             return False
-        time.sleep(_LOCK_POLL_SECONDS)
+        pause = _LOCK_POLL_SECONDS[min(attempt, len(_LOCK_POLL_SECONDS) - 1)]
+        time.sleep(min(pause, left))
+    return False  # pragma: no cover - the loop returns
 
 
 def rebuild(using: str = DEFAULT_DB_ALIAS, **kwargs: Any) -> None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connections
+from psycopg.types.numeric import Int8
 
 from ..models import Activity
 from ..stats.cells import activity_statement
@@ -100,7 +101,9 @@ def groupings(using: str, batch: Batch) -> Iterator[Grouping]:
         yield replace(
             grouping,
             statements=tuple(
-                replace(statement, params=_filled(statement.params, ids), prepared=prepared)
+                replace(
+                    statement, params=_filled(statement.params, ids, prepared), prepared=prepared
+                )
                 for statement in grouping.statements
             ),
         )
@@ -134,7 +137,13 @@ def _is_id(param: Any) -> bool:
     return isinstance(param, int) and not isinstance(param, bool)
 
 
-def _filled(params: Sequence[Any], ids: list[int]) -> list[Any]:
+def _filled(params: Sequence[Any], ids: list[int], prepared: bool = False) -> list[Any]:
+    """The params with the ids in their slots. Prepared, each id is sent as a bigint:
+    psycopg keys a prepared statement by its text and its parameters' types, and sends
+    a plain int as the smallest type that holds it, so ids either side of 32,767 would
+    prepare the same statement twice."""
+    if prepared:
+        ids = [Int8(id_) for id_ in ids]
     return [ids[param.index] if isinstance(param, _Slot) else param for param in params]
 
 

@@ -3,7 +3,7 @@ by the answer cache under the data version."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import Any
 
@@ -100,10 +100,41 @@ def _catch_up(
     inside the snapshot of a page or response that holds this answer: that one rolled
     up before it opened (rollups.before_reading), and in it a refresh conflicts with a
     writer's committed meanwhile."""
-    if not settings.ROLLUPS_READERS_CATCH_UP or read_alias() != "default" or in_snapshot():
+    if writes_to_roll_up() and rollups.needs_catch_up(dimensions, measures, restriction):
+        rollups.before_reading()
+
+
+def writes_to_roll_up() -> bool:
+    """Whether this reader should roll up before it computes: it may, and writes wait."""
+    return _readers_roll_up() and rollups.pending()
+
+
+def _readers_roll_up() -> bool:
+    """Readers roll up (the setting), on the primary, outside an answer's snapshot."""
+    return bool(
+        settings.ROLLUPS_READERS_CATCH_UP and read_alias() == "default" and not in_snapshot()
+    )
+
+
+def roll_up_first(
+    group_by: str | None, measures: str | None, restriction: Callable[[], Restriction]
+) -> None:
+    """For a response about to compute `compute()`'s answer to this question (its
+    parameters; `restriction()` validates the filters, only if needed): what the answer
+    reads of the rollups, rolled up before the response's snapshot opens. A question of
+    people only does not wait for a write of beneficiary rows alone: one query then."""
+    if not _readers_roll_up():
         return
-    if rollups.needs_catch_up(dimensions, measures, restriction):
-        rollups.catch_up(wait=False)
+    names = parse_group_by(group_by)
+    measured = parse_measures(measures, names)
+    if all(measure in rollups.PERSON_MEASURES for measure in measured):
+        if rollups.persons_current():
+            return
+    elif not rollups.pending():
+        return
+    dimensions = [DIMENSIONS[name] for name in names]
+    if rollups.needs_catch_up(dimensions, measured, restriction()):
+        rollups.before_reading()
 
 
 def _compute(

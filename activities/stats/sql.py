@@ -90,7 +90,7 @@ def fetch_prepared(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     cannot be prepared: this statement is bound on the server instead, through Django's
     own cursor wrapper (its errors, its query log and counts). PREPARED_STATEMENTS=0
     turns it off, for a pooler that does not keep a connection's prepared statements
-    (PgBouncer before 1.21 in transaction mode)."""
+    (PgBouncer before 1.22 in transaction mode)."""
     connection = connections[read_alias()]
     if connection.vendor != "postgresql" or not settings.PREPARED_STATEMENTS:
         return fetch(sql, params)
@@ -101,6 +101,8 @@ def fetch_prepared(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         # Django turns psycopg's preparing off (None), which `prepare=True` obeys too.
         # Its own cursors bind on the client and never prepare, whatever this says.
         raw.prepare_threshold = _NOT_BY_COUNT
+        # A write's statements are about 23 per number of ids written (up to 16).
+        raw.prepared_max = max(raw.prepared_max, _PREPARED_AT_MOST)
     cursor: Any = _PreparingCursor(raw)  # the stubs expect Django's wrapper of one
     wrapped = (
         connection.make_debug_cursor(cursor)
@@ -115,6 +117,7 @@ def fetch_prepared(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 
 # No statement is prepared for being run often, only those run with prepare=True.
 _NOT_BY_COUNT = 2**31
+_PREPARED_AT_MOST = 400
 
 
 class _PreparingCursor(psycopg.Cursor[Any]):
