@@ -30,7 +30,7 @@ The modules, in the order a question flows through them:
 """
 
 from .dimensions import ATTRIBUTED_REGION, DIMENSIONS, SEXES, Dimension
-from .engine import compute, compute_by, roll_up_first, writes_to_roll_up
+from .engine import compute, compute_by, roll_up_first
 from .request import (
     MAX_GROUP_BY,
     MEASURES,
@@ -63,5 +63,4 @@ __all__ = [
     "roll_up_first",
     "stored",
     "union_all",
-    "writes_to_roll_up",
 ]

@@ -100,13 +100,9 @@ def _catch_up(
     inside the snapshot of a page or response that holds this answer: that one rolled
     up before it opened (rollups.before_reading), and in it a refresh conflicts with a
     writer's committed meanwhile."""
-    if writes_to_roll_up() and rollups.needs_catch_up(dimensions, measures, restriction):
+    # before_reading asks whether any write waits (one query), so it is not asked here.
+    if _readers_roll_up() and rollups.needs_catch_up(dimensions, measures, restriction):
         rollups.before_reading()
-
-
-def writes_to_roll_up() -> bool:
-    """Whether this reader should roll up before it computes: it may, and writes wait."""
-    return _readers_roll_up() and rollups.pending()
 
 
 def _readers_roll_up() -> bool:
