@@ -79,3 +79,44 @@ def test_a_shared_tier_that_is_down_only_makes_answers_computed(client, settings
     assert queries == 1  # this worker's own copy still serves
     another_worker()
     assert people(client.get(EL_SALVADOR_2020)) == 650  # computed again, no error
+
+
+def test_a_worker_waits_for_the_answer_another_is_computing(client, shared_tier, monkeypatch):
+    """Right after a write every worker misses the same answers: the first claims each
+    in the shared tier, the others wait for it instead of computing it too."""
+    import threading
+
+    from activities.answer_cache import store
+
+    assert people(client.get(EL_SALVADOR_2020)) == 650
+    it_staff_rows().update(not_recorded=700, total=700)  # every worker misses it now
+    theirs = (b'{"computed": "by another worker"}', {"Content-Type": "application/json"})
+    claimed: list[str] = []
+    real_claim = store._claim
+
+    def claimed_by_another(key: str) -> bool:
+        # Another worker claims it first, and puts its answer in the tier 50 ms later.
+        assert real_claim(key)
+        assert not real_claim(key)  # a second claim of the same answer fails
+        claimed.append(key)
+        threading.Timer(0.05, lambda: shared_tier.set(key, theirs)).start()
+        return False
+
+    monkeypatch.setattr(store, "_claim", claimed_by_another)
+    another_worker()
+    response, queries = queries_of(client, EL_SALVADOR_2020)
+    assert claimed and queries == 1  # the version read; nothing computed here
+    assert response.content == theirs[0]
+
+
+def test_a_worker_computes_an_answer_whose_claim_was_given_up(client, shared_tier, monkeypatch):
+    """A claim released without an answer (kept under a newer version, or failed): the
+    waiting worker computes the answer itself, at once."""
+    from activities.answer_cache import store
+
+    def released_at_once(key: str) -> bool:
+        return False  # claimed by no one: nothing to wait for
+
+    monkeypatch.setattr(store, "_claim", released_at_once)
+    response, queries = queries_of(client, EL_SALVADOR_2020)
+    assert queries > 1 and people(response) == 650

@@ -38,6 +38,9 @@ The modules, in the order a request meets them:
 - version.py: `current()`, the committed version (one query, which doubles as Django's
   connection health check), or None when the cache must not be used; and the reference
   version of the snapshot an answer is being computed in (`snapshot_reference()`).
+- places.py: which answers depend on one place only, and are kept under that place's
+  version (moved by the refresh of a write there, rollups/footprints.py) rather than the
+  data version, so that a write elsewhere leaves them kept.
 - store.py: `cached()`, the value kept under the version, in this worker's memory and
   then in the shared tier; computed in one snapshot on a miss.
 - http.py: `cached_page`, `cached_response`, `cached_api_response`: rendered responses

@@ -24,6 +24,7 @@ from django.utils.cache import set_response_etag
 from django.utils.translation import get_language
 
 from .middleware import front_door_throttles
+from .places import Place
 from .store import cached_under_key
 
 if TYPE_CHECKING:
@@ -58,6 +59,7 @@ def cached_response(
     produce: Callable[[], HttpResponseBase],
     throttles: tuple[type, ...] | None = (),
     before: Callable[[], None] | None = None,
+    place: Place | None = None,
 ) -> HttpResponseBase:
     """The rendered response of `produce()` (a 200), cached as bytes like `cached()`.
 
@@ -67,7 +69,8 @@ def cached_response(
     view (front_door_throttles()); None keeps it from doing so. `before()` runs when the
     response must be produced, before its snapshot opens: by default the writes not yet
     rolled up are (rollups.before_reading); a view that knows its question passes its
-    own, which rolls up only what that question reads.
+    own, which rolls up only what that question reads. `place`: the one place the answer
+    depends on, if it depends on one (store.cached_under_key, places.py).
     """
 
     def render() -> tuple[bytes, dict[str, str]]:
@@ -84,14 +87,16 @@ def cached_response(
 
     try:
         (content, headers), kept_as = cached_under_key(
-            namespace, parts, render, before=before or _roll_up_first
+            namespace, parts, render, before=before or _roll_up_first, place=place
         )
     except _NotCacheable as refused:
         return refused.response
     response = HttpResponse(content, headers=headers)
     if kept_as is not None:
-        # For AnswerCacheMiddleware: this very response object is the kept one.
-        setattr(response, KEPT_AS_ATTRIBUTE, (*kept_as, throttles))
+        # For AnswerCacheMiddleware: this very response object is the kept one, its
+        # version, key, throttles and place.
+        version, key, kept_place = kept_as
+        setattr(response, KEPT_AS_ATTRIBUTE, (version, key, throttles, kept_place))
     return response
 
 
@@ -145,10 +150,11 @@ def cached_api_response(
     name: str,
     produce: Callable[[], Response],
     before: Callable[[], None] | None = None,
+    place: Place | None = None,
 ):
     """`produce()` rendered, or its bytes from the cache at the same data version
-    (`before` as `cached_response` says). The browsable API (forms, CSRF tokens) is not
-    kept."""
+    (`before` and `place` as `cached_response` says). The browsable API (forms, CSRF
+    tokens) is not kept."""
     if request.accepted_renderer.format == "api":
         return produce()
     parts = (
@@ -166,6 +172,7 @@ def cached_api_response(
         lambda: view.finalize_response(request, produce()),
         throttles=front_door_throttles(view.get_throttles()),
         before=before,
+        place=place,
     )
 
 

@@ -20,8 +20,9 @@ from rest_framework.throttling import AnonRateThrottle
 
 from tacbapp.replicas import read_alias
 
+from .places import Place
 from .store import CACHE_ALIAS, make_key
-from .version import current, just_read
+from .version import current, current_in_place, just_read
 
 
 def front_door_throttles(throttles) -> tuple[type, ...] | None:
@@ -75,11 +76,11 @@ class AnswerCacheMiddleware:
             get_language(),
         )
         front_key = make_key("front", "", parts)
-        response, version = self._kept(request, front_key)
+        response, read = self._kept(request, front_key)
         if response is not None:
             return response
-        if version is not None:  # read, and found to be newer than the kept answer's
-            with just_read(read_alias(), version):
+        if read is not None:  # read, and found to be newer than the kept answer's
+            with just_read(read_alias(), *read):
                 response = self.get_response(request)
         else:
             response = self.get_response(request)
@@ -96,31 +97,42 @@ class AnswerCacheMiddleware:
         return response
 
     @staticmethod
-    def _kept(request, front_key: str) -> tuple[HttpResponse | None, str | None]:
-        """The kept response, if any; else None and the version read (None: not read),
-        which the view's own lookup then takes instead of reading it again."""
+    def _kept(
+        request, front_key: str
+    ) -> tuple[HttpResponse | None, tuple[str, Place | None, str | None] | None]:
+        """The kept response, if any; else None and what was read (None: nothing): the
+        data version, and the place and its version for an answer kept by place, which
+        the view's own lookup then takes instead of reading them again."""
         # A request that no view ever answered from the cache (/healthz, a form) costs
         # one lookup here, not a read of the version.
         cache = caches[CACHE_ALIAS]
         entry = cache.get(front_key)
         if entry is None:
             return None, None
-        kept_version, kept_key, throttles = entry
+        kept_version, kept_key, throttles, place = entry
+        read: tuple[str, Place | None, str | None] | None
         try:
-            version = current()
+            # A question restricted to a place reads that place's version too: its
+            # answer was kept under one or the other (store.cached_under_key).
+            if place is None:
+                version = current()
+                read = (version, None, None) if version is not None else None
+            else:
+                versions = current_in_place(place)
+                read = (versions[0], place, versions[1]) if versions is not None else None
         except (OperationalError, InterfaceError):
             # The database is out of reach: the view meets it too, and answers 503
             # (activities/outage.py), retrying a read whose connection was lost.
             return None, None
-        if version != kept_version:
-            return None, version  # the data moved on: the view computes the answer again
+        if read is None or kept_version not in (read[0], read[2]):
+            return None, read  # the data moved on: the view computes the answer again
         kept = cache.get(kept_key)
         if kept is None:
-            return None, version  # evicted
+            return None, read  # evicted
         # A refusal sends the request down the whole way, where the view answers 429 as
         # usual (a refused request is not counted, so it is not counted twice).
         if not all(throttle().allow_request(request, None) for throttle in throttles):
-            return None, version
+            return None, read
         content, headers = kept
         response = HttpResponse(content, headers=headers)
         # What a miss gets on its way out, in the same order: LocaleMiddleware's
@@ -128,4 +140,4 @@ class AnswerCacheMiddleware:
         # the view's reading of request.user makes SessionMiddleware add (the answer is for
         # visitors without a session).
         patch_vary_headers(response, ("Accept-Language", "Cookie"))
-        return response, version
+        return response, read

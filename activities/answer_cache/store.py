@@ -4,13 +4,17 @@ An answer is kept under a key made of a namespace and a hash of (data version, p
 `parts` holds everything else the answer depends on. Each worker keeps answers in its
 own memory (the "answers" LocMemCache), in front of an optional tier that all workers
 share (the "answers_shared" cache, Redis, when ANSWER_CACHE_SHARED_URL names one). A
-Redis that is down or slow is a miss: the answer is computed, never an error.
+Redis that is down or slow is a miss: the answer is computed, never an error. With a
+shared tier, an answer is computed by one worker at a time: the first to miss it claims
+it there, and the others wait for its answer rather than compute it too.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
+import time
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -21,7 +25,8 @@ from redis.exceptions import RedisError
 
 from tacbapp.replicas import read_alias
 
-from .version import computing_in, current, read_versions
+from .places import Place
+from .version import computing_in, current, current_in_place, read_versions
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -59,10 +64,18 @@ def cached_under_key(
     produce: Callable[[], T],
     *,
     before: Callable[[], None] | None = None,
-) -> tuple[T, tuple[str, str] | None]:
-    """`cached()`, and the (version, key) the value is kept under (None: not kept)."""
+    place: Place | None = None,
+) -> tuple[T, tuple[str, str, Place | None] | None]:
+    """`cached()`, and the (version, key, place) the value is kept under (None: not
+    kept). With `place`, the answer depends only on the activities in
+    that place: it is kept under the place's version, not the data's, whenever no write
+    waits to be rolled up (places.py); else under the data version."""
     alias = read_alias()  # the primary, or the replica this request reads from
-    version = current(alias)
+    if place is None:
+        version = current(alias)
+    else:
+        in_place = current_in_place(place, alias)
+        version = in_place and (in_place[1] or in_place[0])
     if version is None:
         if before is not None:
             before()
@@ -70,7 +83,27 @@ def cached_under_key(
     key = make_key(namespace, version, parts)
     value = _get(key)
     if value is not _MISSING:
-        return value, (version, key)
+        return value, (version, key, place)
+    claimed = _claim(key)
+    if not claimed:  # another worker is computing it: wait for its answer
+        value = _wait_for(key)
+        if value is not _MISSING:
+            return value, (version, key, place)
+    try:
+        return _compute(namespace, parts, produce, alias, before, place)
+    finally:
+        if claimed:
+            _release(key)
+
+
+def _compute(
+    namespace: str,
+    parts: Hashable,
+    produce: Callable[[], T],
+    alias: str,
+    before: Callable[[], None] | None,
+    place: Place | None,
+) -> tuple[T, tuple[str, str, Place | None] | None]:
     if before is not None:
         before()
     # Computed in one snapshot and kept under the version of that very snapshot, so an
@@ -82,15 +115,17 @@ def cached_under_key(
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        versions = read_versions(connection)
-        snapshot_version = versions[0] if versions is not None else None
+        # With a place: kept under the place's version if, in this snapshot, no write
+        # waits to be rolled up (the refresh `before` ran may have rolled it up).
+        versions = read_versions(connection, place)
+        snapshot_version = versions and (versions[2] or versions[0])
         with computing_in(versions[1] if versions is not None else None):
             value = produce()
     if snapshot_version is None:
         return value, None
     key = make_key(namespace, snapshot_version, parts)
     _set(key, value)
-    return value, (snapshot_version, key)
+    return value, (snapshot_version, key, place)
 
 
 def _get(key: str):
@@ -114,3 +149,55 @@ def _set(key: str, value) -> None:
             caches[SHARED_CACHE_ALIAS].set(key, value)
         except RedisError:  # kept here all the same; the other workers compute it
             logger.warning("Shared answer cache unavailable: not shared", exc_info=True)
+
+
+# Workers that share a tier compute each answer once: the first to miss it claims it
+# there, the others wait for it (polling with back-off) rather than compute it too, for
+# at most WAIT_SECONDS. A claim left by a worker that died expires after CLAIM_SECONDS.
+# Right after a write, every worker misses the same answers at once: without this, each
+# computed all of them.
+WAIT_SECONDS = 2.0
+CLAIM_SECONDS = 30
+_POLL_SECONDS = (0.005, 0.01, 0.02, 0.05)
+
+
+def _claim_key(key: str) -> str:
+    return f"computing:{key}"
+
+
+def _claim(key: str) -> bool:
+    """Whether this worker computes the answer: yes, unless another worker sharing the
+    tier claimed it first (or the tier is down)."""
+    if SHARED_CACHE_ALIAS not in settings.CACHES:
+        return True
+    try:
+        return bool(caches[SHARED_CACHE_ALIAS].add(_claim_key(key), 1, timeout=CLAIM_SECONDS))
+    except RedisError:
+        return True
+
+
+def _release(key: str) -> None:
+    try:
+        caches[SHARED_CACHE_ALIAS].delete(_claim_key(key))
+    except RedisError:  # it expires
+        logger.warning("Shared answer cache unavailable: claim left to expire", exc_info=True)
+
+
+def _wait_for(key: str):
+    """The answer another worker is computing, once it is in the shared tier; _MISSING
+    if it gave up its claim without one (it was kept under a newer version) or after
+    WAIT_SECONDS."""
+    shared = caches[SHARED_CACHE_ALIAS]
+    deadline = time.monotonic() + WAIT_SECONDS
+    for attempt in itertools.count():
+        time.sleep(_POLL_SECONDS[min(attempt, len(_POLL_SECONDS) - 1)])
+        try:
+            found = shared.get_many([key, _claim_key(key)])
+        except RedisError:
+            return _MISSING
+        if key in found:
+            caches[CACHE_ALIAS].set(key, found[key])
+            return found[key]
+        if _claim_key(key) not in found or time.monotonic() > deadline:
+            return _MISSING
+    return _MISSING  # pragma: no cover - the loop returns

@@ -65,6 +65,8 @@ _SQLITE_EVENTS = ("insert", "update", "delete")
 # changing any answer (activities/rollups/), so it must not throw the answers away.
 UNVERSIONED = (
     "dataversion",
+    "activityplace",
+    "placeversion",
     "rollupcell",
     "rollupchange",
     "rolluptotal",

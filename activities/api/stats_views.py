@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import counting, stats
-from ..answer_cache import cached_api_response
+from ..answer_cache import cached_api_response, places
 from ..filters import ActivityFilterSet, plans
 from ..models import Activity, Region
 from ..people import suppression
@@ -132,6 +132,8 @@ class StatsView(StrictQueryParamsMixin, APIView):
             "stats",
             lambda: Response(self.answer(request)),
             before=lambda: self.roll_up_first(request),
+            # A question of one place is kept until a write there (answer_cache/places.py).
+            place=places.place_of(request.query_params, request.user.is_authenticated),
         )
 
     def roll_up_first(self, request) -> None:

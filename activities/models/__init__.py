@@ -25,7 +25,8 @@ Reading guide
 - notifications.py: Notification and NotificationPreference, what the review tells whom.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - rollups.py: RollupCell and RollupChange, each activity's counts kept cell by cell
-  (activities/rollups/).
+  (activities/rollups/); ActivityPlace and PlaceVersion, the versions of answers kept
+  by place (answer_cache/places.py).
 - The counting rules themselves live in activities/counting.py.
 
 Everything is re-exported here, so `from activities.models import X` works for every
@@ -105,7 +106,15 @@ from .results import (
     SnapshotFigure,
     Target,
 )
-from .rollups import PersonCell, PersonTotal, RollupCell, RollupChange, RollupTotal
+from .rollups import (
+    ActivityPlace,
+    PersonCell,
+    PersonTotal,
+    PlaceVersion,
+    RollupCell,
+    RollupChange,
+    RollupTotal,
+)
 from .scopes import OfficerScope
 from .sessions import ActivitySession, SessionAttendance
 
@@ -114,6 +123,7 @@ from .sessions import HistoricalActivitySession  # type: ignore[attr-defined]  #
 __all__ = [
     "Activity",
     "ActivityKind",
+    "ActivityPlace",
     "ActivityPostponement",
     "ActivitySession",
     "AgeBand",
@@ -170,6 +180,7 @@ __all__ = [
     "PersonCell",
     "PersonErasure",
     "PersonTotal",
+    "PlaceVersion",
     "Project",
     "PublicationStatus",
     "Qualifier",

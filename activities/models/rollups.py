@@ -171,3 +171,33 @@ class RollupChange(models.Model):
 
     def __str__(self) -> str:
         return f"change of activity {self.activity_id}, person {self.participant_id}"
+
+
+class ActivityPlace(models.Model):
+    """A place an activity touches, by its M49 path: a country or region it serves, one
+    its beneficiary rows name or are attributed to, where it was held, its scope. Kept
+    by the refresh that rolls the activity up, so that the next refresh knows where the
+    activity was before a write moved it (answer_cache/places.py)."""
+
+    activity_id = models.BigIntegerField()
+    path = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["activity_id", "path"], name="activity_place_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"activity {self.activity_id}: {self.path}"
+
+
+class PlaceVersion(models.Model):
+    """How many roll-ups have touched an activity in or under a place (by its M49 path):
+    the version an answer restricted to that place is kept under (answer_cache/
+    places.py). A place with no row has version 0."""
+
+    path = models.CharField(max_length=200, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.version}"

@@ -6,7 +6,9 @@ notes holds rollups equal to the base tables. On PostgreSQL that transaction is
 REPEATABLE READ (everything it computes, and the notes it removes, are of one snapshot;
 a note committed meanwhile stays for the next catch-up), and refreshes queue on an
 advisory lock, taken before the snapshot. Inside a transaction someone else opened (a
-test, a service), it joins it and removes exactly the notes it read.
+test, a service), it joins it and removes exactly the notes it read. The same
+transaction keeps where each refreshed activity is and moves on the versions of its
+places (footprints.py), under which answers restricted to a place are kept.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tacbapp.replicas import read_alias
 from .. import counting
 from ..models import (
     Activity,
+    ActivityPlace,
     Attendance,
     Participant,
     PersonCell,
@@ -43,7 +46,7 @@ from ..stats.matched import Matched
 from ..stats.people import PERSON_SUMS, person_statement
 from ..stats.request import Restriction
 from ..stats.sql import fetch, group_key
-from . import statements, universe
+from . import footprints, statements, universe
 from .shapes import (
     HOME_SHAPES,
     LAYOUT_SHAPE,
@@ -249,6 +252,7 @@ def _roll_up_noted(using: str, *, exact_delete: bool) -> str:
     else:
         for batch in _batches(activities):
             _refresh(cursor, _ACTIVITY_TABLES, batch, lambda f: _cells(using, f))
+            footprints.refresh(cursor, batch)
         # The people of the activities noted for more than their beneficiary rows, as
         # they attend now (those who no longer do were noted themselves, by the
         # attendance written).
@@ -282,7 +286,7 @@ def _analyze(using: str, cursor: Any) -> None:
     nested loop over every matched activity (minutes, against 0.1 s)."""
     if connections[using].vendor != "postgresql":
         return
-    for model in (RollupCell, RollupTotal, PersonCell, PersonTotal):
+    for model in (RollupCell, RollupTotal, PersonCell, PersonTotal, ActivityPlace):
         cursor.execute(f"ANALYZE {model._meta.db_table}")
 
 
@@ -332,6 +336,7 @@ def _refresh(
 def _rebuild_activities(using: str, cursor: Any) -> None:
     ids = list(Activity.objects.using(using).order_by("pk").values_list("pk", flat=True))
     _rebuild(cursor, _ACTIVITY_TABLES, ids, REBUILD_CHUNK, lambda lo, hi: _cells(using, (lo, hi)))
+    footprints.rebuild(cursor)
 
 
 def _rebuild_persons(using: str, cursor: Any) -> None:
