@@ -177,6 +177,8 @@ def _claim(key: str) -> bool:
 
 
 def _release(key: str) -> None:
+    if SHARED_CACHE_ALIAS not in settings.CACHES:
+        return
     try:
         caches[SHARED_CACHE_ALIAS].delete(_claim_key(key))
     except RedisError:  # it expires
