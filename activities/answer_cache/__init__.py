@@ -41,6 +41,8 @@ The modules, in the order a request meets them:
 - places.py: which answers depend on one place only, and are kept under that place's
   version (moved by the refresh of a write there, rollups/footprints.py) rather than the
   data version, so that a write elsewhere leaves them kept.
+- records.py: an API list page assembled from each activity's representation, kept
+  under the activity's stamp (moved by every refresh of it) and the reference version.
 - store.py: `cached()`, the value kept under the version, in this worker's memory and
   then in the shared tier; computed in one snapshot on a miss.
 - http.py: `cached_page`, `cached_response`, `cached_api_response`: rendered responses

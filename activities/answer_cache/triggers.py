@@ -66,6 +66,7 @@ _SQLITE_EVENTS = ("insert", "update", "delete")
 UNVERSIONED = (
     "dataversion",
     "activityplace",
+    "activitystamp",
     "placeversion",
     "rollupcell",
     "rollupchange",

@@ -104,14 +104,17 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     def list(self, request, *args, **kwargs):
         # A page of a list, rendered, with its paging headers, until the data changes.
-        produce_list = super().list
         return cached_api_response(
             self,
             request,
             type(self).__name__,
-            lambda: produce_list(request, *args, **kwargs),
+            lambda: self.list_page(request, *args, **kwargs),
             before=_rolls_up_nothing,
         )
+
+    def list_page(self, request, *args, **kwargs):
+        """One page of the list, computed (ListModelMixin.list)."""
+        return super().list(request, *args, **kwargs)
 
     def perform_destroy(self, instance):
         # Deleting a partner, theme, mandate... would silently strip it from every

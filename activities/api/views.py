@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext_lazy
+from django.utils.translation import get_language, gettext_lazy
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.views import APIView
 
 from activities import access, selectors
+from activities.answer_cache import records
 from activities.filters import (
     ActivityFilterSet,
     CountryFilterSet,
@@ -91,6 +92,26 @@ class ActivityViewSet(
 
     def get_queryset(self):
         return selectors.api_activities(user=self.request.user)
+
+    def list_page(self, request, *args, **kwargs):
+        # An anonymous reader's page: the ids of the page, then each activity's kept
+        # representation; only those that changed are read whole and serialised
+        # (answer_cache/records.py).
+        if not records.kept(request.user.is_authenticated):
+            return super().list_page(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        lean = queryset.select_related(None).prefetch_related(None)
+        page = self.paginate_queryset(lean.values_list("pk", flat=True))
+        assert page is not None  # every list is paged (pagination.Pagination)
+
+        def serialize(ids: list[int]):
+            read = {activity.pk: activity for activity in queryset.filter(pk__in=ids)}
+            return self.get_serializer([read[pk] for pk in ids], many=True).data
+
+        # What else a representation shows: the host of its links, the language of its
+        # labels, and ?format=, which DRF keeps in the links (rest_framework.reverse).
+        parts = (request.build_absolute_uri("/"), get_language(), request.GET.get("format"))
+        return self.get_paginated_response(records.representations(page, serialize, parts))
 
     def filter_queryset(self, queryset):
         # A record is found by its id whatever its delivery status: the filters, and the

@@ -7,28 +7,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('activities', '0024_dataversion_reference'),
+        ("activities", "0024_dataversion_reference"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PlaceVersion',
+            name="PlaceVersion",
             fields=[
-                ('path', models.CharField(max_length=200, primary_key=True, serialize=False)),
-                ('version', models.BigIntegerField(default=0)),
+                ("path", models.CharField(max_length=200, primary_key=True, serialize=False)),
+                ("version", models.BigIntegerField(default=0)),
             ],
         ),
         migrations.CreateModel(
-            name='ActivityPlace',
+            name="ActivityPlace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('activity_id', models.BigIntegerField()),
-                ('path', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("activity_id", models.BigIntegerField()),
+                ("path", models.CharField(max_length=200)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('activity_id', 'path'), name='activity_place_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("activity_id", "path"), name="activity_place_unique"
+                    )
+                ],
             },
         ),
     ]

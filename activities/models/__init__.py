@@ -25,8 +25,8 @@ Reading guide
 - notifications.py: Notification and NotificationPreference, what the review tells whom.
 - data_version.py: DataVersion, the row that makes cached answers safe.
 - rollups.py: RollupCell and RollupChange, each activity's counts kept cell by cell
-  (activities/rollups/); ActivityPlace and PlaceVersion, the versions of answers kept
-  by place (answer_cache/places.py).
+  (activities/rollups/); ActivityPlace, PlaceVersion and ActivityStamp, the versions of
+  answers kept by place and of records kept one by one (answer_cache/).
 - The counting rules themselves live in activities/counting.py.
 
 Everything is re-exported here, so `from activities.models import X` works for every
@@ -108,6 +108,7 @@ from .results import (
 )
 from .rollups import (
     ActivityPlace,
+    ActivityStamp,
     PersonCell,
     PersonTotal,
     PlaceVersion,
@@ -126,6 +127,7 @@ __all__ = [
     "ActivityPlace",
     "ActivityPostponement",
     "ActivitySession",
+    "ActivityStamp",
     "AgeBand",
     "Attendance",
     "AttendanceImport",

@@ -201,3 +201,15 @@ class PlaceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}: {self.version}"
+
+
+class ActivityStamp(models.Model):
+    """How many times an activity has been rolled up: moved on by every refresh of it
+    (each write to it, its links, rows, sessions), so that what is kept of one activity
+    alone (its API representation, answer_cache/records.py) is kept under it."""
+
+    activity_id = models.BigIntegerField(primary_key=True)
+    stamp = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"activity {self.activity_id}: {self.stamp}"

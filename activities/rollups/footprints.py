@@ -13,7 +13,9 @@ that rolls the noted activities up (refresh.py), in the same transaction as thei
   in after it, and for every region above them, by their M49 paths.
 
 An answer restricted to a place is then kept under that place's version, as long as no
-note waits to be rolled up (answer_cache/places.py says which answers).
+note waits to be rolled up (answer_cache/places.py says which answers). In the same way,
+each refreshed activity's `ActivityStamp` moves on: what is kept of one activity alone
+(its API representation, answer_cache/records.py) is kept under it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 from ..models import (
     Activity,
     ActivityPlace,
+    ActivityStamp,
     BeneficiaryGroup,
     Country,
     PlaceVersion,
@@ -32,22 +35,32 @@ from .statements import Batch
 
 PLACES = ActivityPlace._meta.db_table
 VERSIONS = PlaceVersion._meta.db_table
+STAMPS = ActivityStamp._meta.db_table
 
 
 def refresh(cursor: Any, batch: Batch) -> None:
-    """The places of a batch of activities made again from the base tables, and the
-    versions of the places they were in before and are in now moved on."""
+    """The places of a batch of activities made again from the base tables, the
+    versions of the places they were in before and are in now moved on, and their
+    stamps."""
     among, params = _among("activity_id", batch)
     before = _paths(cursor, among, params)
     cursor.execute(f"DELETE FROM {PLACES} WHERE {among}", params)
     sources, source_params = _sources(batch)
     cursor.execute(f"INSERT INTO {PLACES} (activity_id, path) {sources}", source_params)
     _bump(cursor, before | _paths(cursor, among, params))
+    # Never deleted: an id used again (SQLite may) goes on from its predecessor's stamp.
+    ids, id_params = _among("id", batch)
+    cursor.execute(
+        f"INSERT INTO {STAMPS} (activity_id, stamp) "
+        f"SELECT id, 1 FROM {Activity._meta.db_table} WHERE {ids} "
+        f"ON CONFLICT (activity_id) DO UPDATE SET stamp = {STAMPS}.stamp + 1",
+        id_params,
+    )
 
 
 def rebuild(cursor: Any) -> None:
-    """Every activity's places made again, and every place's version moved on (a
-    rebuild may change any answer)."""
+    """Every activity's places made again, and every place's version and activity's
+    stamp moved on (a rebuild may change any answer)."""
     cursor.execute(f"DELETE FROM {PLACES}")
     sources, params = _sources(None)
     cursor.execute(f"INSERT INTO {PLACES} (activity_id, path) {sources}", params)
@@ -58,6 +71,11 @@ def rebuild(cursor: Any) -> None:
             f"INSERT INTO {VERSIONS} (path, version) SELECT path, 1 FROM {table} "
             f"WHERE path NOT IN (SELECT path FROM {VERSIONS})"
         )
+    cursor.execute(f"UPDATE {STAMPS} SET stamp = stamp + 1")
+    cursor.execute(
+        f"INSERT INTO {STAMPS} (activity_id, stamp) SELECT id, 1 FROM "
+        f"{Activity._meta.db_table} WHERE id NOT IN (SELECT activity_id FROM {STAMPS})"
+    )
 
 
 def above(path: str) -> list[str]:
