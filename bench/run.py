@@ -1291,14 +1291,33 @@ def duckdb_targets(results: dict) -> list[str]:
     return lines
 
 
+def shared_cache(asked: str) -> str:
+    """The Redis URL of the answers' shared tier to serve with, or "" for none."""
+    if asked == "none":
+        return ""
+    if asked != "auto":
+        return asked
+    import redis
+
+    url = "redis://127.0.0.1:6379/2"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        log("no Redis at 127.0.0.1:6379: served without the shared tier")
+        return ""
+    return url
+
+
 def markdown(results: dict, checks: list[dict], notes: list[str]) -> str:
     size = results["size"]
+    shared = results.get("shared_cache")
+    tier = f"the answers' shared tier in Redis ({shared})" if shared else "no shared tier"
     lines = [
         "# Benchmark results",
         "",
         f"{size['activities']:,} activities, {size['beneficiary_rows']:,} beneficiary rows; "
-        "gunicorn (2 sync workers) on 127.0.0.1, PostgreSQL on the same 2-core machine. "
-        "Written by `bench/run.py`; see bench/README.md for what each figure means.",
+        f"gunicorn (2 sync workers, {tier}) on 127.0.0.1, PostgreSQL on the same 2-core "
+        "machine. Written by `bench/run.py`; see bench/README.md for what each figure means.",
         "",
         "## /api/v1/stats/ against hand-written SQL",
         "",
@@ -1498,8 +1517,9 @@ def main() -> int:
     parser.add_argument(
         "--shared-cache",
         metavar="REDIS_URL",
-        default="",
-        help="Serve with ANSWER_CACHE_SHARED_URL set to this (flushed first).",
+        default="auto",
+        help="Serve with ANSWER_CACHE_SHARED_URL set to this (flushed first): 'auto' (the "
+        "default) takes redis://127.0.0.1:6379/2 when it answers, 'none' serves without.",
     )
     parser.add_argument(
         "--smoke",
@@ -1520,11 +1540,16 @@ def main() -> int:
     (ROOT / "bench" / "data").mkdir(exist_ok=True)
 
     env = bench_env(args.database)
-    if args.shared_cache:
+    shared = shared_cache(args.shared_cache)
+    if shared:
         import redis
 
-        redis.Redis.from_url(args.shared_cache).flushdb()  # no answers of an earlier run
-        env["ANSWER_CACHE_SHARED_URL"] = args.shared_cache
+        redis.Redis.from_url(shared).flushdb()  # no answers of an earlier run
+        env["ANSWER_CACHE_SHARED_URL"] = shared
+        # The API throttles stay in each worker's memory: the bench measures answers, and
+        # its rate limit is out of reach anyway (bench_env); a deployment on several
+        # machines counts them in Redis too (README, "Scale").
+        env["THROTTLE_CACHE_URL"] = ""
     if not (args.reuse and synthetic_count(args.database) == args.activities):
         build(args.database, args.activities, args.seed, env)
     else:
@@ -1532,7 +1557,7 @@ def main() -> int:
     subprocess.run(
         [PYTHON, str(ROOT / "manage.py"), "collectstatic", "--noinput", "-v0"], env=env, check=True
     )
-    results: dict = {"size": size(args.database)}
+    results: dict = {"size": size(args.database), "shared_cache": shared}
     log(f"size: {results['size']}")
     # An analyst's baseline: the tables the hand-written SQL reads, exported once into an
     # in-memory DuckDB, before the server starts (nothing else reads the database then).

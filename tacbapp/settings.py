@@ -404,6 +404,14 @@ CACHES = {
         "TIMEOUT": env_int("ANSWER_CACHE_SECONDS", 3600),
         "OPTIONS": {"MAX_ENTRIES": env_int("ANSWER_CACHE_ENTRIES", 1000)},
     },
+    # Each activity's API representation, kept under its stamp (answer_cache/records.py):
+    # apart from the answers, so that paging through the list does not push them out.
+    "answer_records": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "tacbapp-answer-records",
+        "TIMEOUT": env_int("ANSWER_CACHE_SECONDS", 3600),
+        "OPTIONS": {"MAX_ENTRIES": env_int("ANSWER_CACHE_RECORDS", 20000)},
+    },
 }
 # With several workers (or machines), one shared tier behind each worker's own: after a
 # write, an answer is computed once, not once per worker. Short timeouts: a Redis that is

@@ -139,6 +139,11 @@ def test_other_questions_stay_under_the_data_version(client, django_user_model):
         {"region": "002", "project": "X"},  # a project is not the activity's own record
         {"region": "002", "country": "NG"},  # two places
         {"region": "002", "group_by": "partner"},
+        {"region": "002", "hub": "SN"},  # a hub's coverage is not the activity's record
+        {"region": "002", "donor": "1"},
+        {"region": "002", "figure": "F1"},
+        {"region": "002", "mentor": "1"},
+        {"region": "002", "measures": "activities,hours"},
         {"year": "2021"},  # no place
     ):
         assert places.place_of(params, authenticated=False) is None, params

@@ -122,3 +122,14 @@ def test_a_signed_in_reader_gets_the_page_serialised_whole(client, settings, dja
     client.force_login(user)
     served, whole = page(client)
     assert whole and served == fresh(client, settings)
+
+
+def test_a_representation_is_kept_per_language_and_host(client, settings):
+    factories.ActivityFactory.create_batch(2)
+    rollups.catch_up()
+    settings.ALLOWED_HOSTS = ["testserver", "other.example"]
+    for headers in ({"HTTP_ACCEPT_LANGUAGE": "fr"}, {"HTTP_HOST": "other.example"}, {}):
+        served = client.get(PAGE, **headers).content
+        settings.ANSWER_CACHE_ENABLED = False
+        assert served == client.get(PAGE, **headers).content, headers
+        settings.ANSWER_CACHE_ENABLED = True

@@ -94,13 +94,13 @@ def test_a_worker_waits_for_the_answer_another_is_computing(client, shared_tier,
     claimed: list[str] = []
     real_claim = store._claim
 
-    def claimed_by_another(key: str) -> bool:
+    def claimed_by_another(key: str) -> str | None:
         # Another worker claims it first, and puts its answer in the tier 50 ms later.
         assert real_claim(key)
-        assert not real_claim(key)  # a second claim of the same answer fails
+        assert real_claim(key) is None  # a second claim of the same answer fails
         claimed.append(key)
         threading.Timer(0.05, lambda: shared_tier.set(key, theirs)).start()
-        return False
+        return None
 
     monkeypatch.setattr(store, "_claim", claimed_by_another)
     another_worker()
@@ -114,9 +114,23 @@ def test_a_worker_computes_an_answer_whose_claim_was_given_up(client, shared_tie
     waiting worker computes the answer itself, at once."""
     from activities.answer_cache import store
 
-    def released_at_once(key: str) -> bool:
-        return False  # claimed by no one: nothing to wait for
+    def released_at_once(key: str) -> str | None:
+        return None  # claimed by no one: nothing to wait for
 
     monkeypatch.setattr(store, "_claim", released_at_once)
     response, queries = queries_of(client, EL_SALVADOR_2020)
     assert queries > 1 and people(response) == 650
+
+
+def test_a_claim_is_released_by_its_worker_only(shared_tier):
+    """A claim that expired and was made again by another worker is not given up by the
+    first one finishing late; its own is."""
+    from activities.answer_cache import store
+
+    mine = store._claim("an-answer")
+    assert mine and store._claim("an-answer") is None
+    shared_tier.set(store._claim_key("an-answer"), "another worker's", 10)  # mine expired
+    store._release("an-answer", mine)
+    assert shared_tier.get(store._claim_key("an-answer")) == "another worker's"
+    store._release("an-answer", "another worker's")
+    assert store._claim("an-answer")  # free again

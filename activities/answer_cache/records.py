@@ -30,10 +30,12 @@ from django.db import connections
 from tacbapp.replicas import read_alias
 
 from ..models import ActivityStamp, RollupChange
-from .store import CACHE_ALIAS, make_key
+from .store import make_key
 from .version import snapshot_reference
 
 Representation = Any  # what the serializer gives for one record
+# Kept apart from the answers (settings.CACHES), so that a long page does not push them out.
+RECORDS_ALIAS = "answer_records"
 
 
 def kept(authenticated: bool) -> bool:
@@ -60,7 +62,7 @@ def representations(
         for pk in ids
         if pk in stamps
     }
-    cache = caches[CACHE_ALIAS]
+    cache = caches[RECORDS_ALIAS]
     found = cache.get_many(list(keys.values()))
     missing = [pk for pk in ids if keys.get(pk) not in found]
     made = dict(zip(missing, map(_plain, serialize(missing)), strict=True)) if missing else {}

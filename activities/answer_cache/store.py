@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import logging
 import time
+import uuid
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
@@ -84,16 +85,16 @@ def cached_under_key(
     value = _get(key)
     if value is not _MISSING:
         return value, (version, key, place)
-    claimed = _claim(key)
-    if not claimed:  # another worker is computing it: wait for its answer
+    claim = _claim(key)
+    if claim is None:  # another worker is computing it: wait for its answer
         value = _wait_for(key)
         if value is not _MISSING:
             return value, (version, key, place)
     try:
         return _compute(namespace, parts, produce, alias, before, place)
     finally:
-        if claimed:
-            _release(key)
+        if claim:
+            _release(key, claim)
 
 
 def _compute(
@@ -156,8 +157,8 @@ def _set(key: str, value) -> None:
 # at most WAIT_SECONDS. A claim left by a worker that died expires after CLAIM_SECONDS.
 # Right after a write, every worker misses the same answers at once: without this, each
 # computed all of them.
-WAIT_SECONDS = 2.0
-CLAIM_SECONDS = 30
+WAIT_SECONDS = 1.0
+CLAIM_SECONDS = 10
 _POLL_SECONDS = (0.005, 0.01, 0.02, 0.05)
 
 
@@ -165,22 +166,25 @@ def _claim_key(key: str) -> str:
     return f"computing:{key}"
 
 
-def _claim(key: str) -> bool:
-    """Whether this worker computes the answer: yes, unless another worker sharing the
-    tier claimed it first (or the tier is down)."""
+def _claim(key: str) -> str | None:
+    """This worker's claim to compute the answer (a token; "" without a shared tier, or
+    when it is down), or None: another worker sharing the tier claimed it first."""
     if SHARED_CACHE_ALIAS not in settings.CACHES:
-        return True
+        return ""
+    token = uuid.uuid4().hex
     try:
-        return bool(caches[SHARED_CACHE_ALIAS].add(_claim_key(key), 1, timeout=CLAIM_SECONDS))
+        added = caches[SHARED_CACHE_ALIAS].add(_claim_key(key), token, timeout=CLAIM_SECONDS)
     except RedisError:
-        return True
+        return ""
+    return token if added else None
 
 
-def _release(key: str) -> None:
-    if SHARED_CACHE_ALIAS not in settings.CACHES:
-        return
+def _release(key: str, token: str) -> None:
+    """Give up this worker's claim, not one another worker made since it expired."""
+    shared = caches[SHARED_CACHE_ALIAS]
     try:
-        caches[SHARED_CACHE_ALIAS].delete(_claim_key(key))
+        if shared.get(_claim_key(key)) == token:
+            shared.delete(_claim_key(key))
     except RedisError:  # it expires
         logger.warning("Shared answer cache unavailable: claim left to expire", exc_info=True)
 

@@ -94,6 +94,9 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     hxl_resource: str | None = None
     #: Whether anonymous users may read (the schema's security lists `{}` for reads).
     anonymous_reads = True
+    #: Whether a list page waits for a noted write to be rolled up before it is computed:
+    #: only a list that reads what the roll-up keeps (the activities' stamps).
+    list_rolls_up_first = False
 
     def get_serializer(self, *args, **kwargs):
         serializer = super().get_serializer(*args, **kwargs)
@@ -109,7 +112,7 @@ class ApiViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             request,
             type(self).__name__,
             lambda: self.list_page(request, *args, **kwargs),
-            before=_rolls_up_nothing,
+            before=None if self.list_rolls_up_first else _rolls_up_nothing,
         )
 
     def list_page(self, request, *args, **kwargs):

@@ -90,6 +90,11 @@ class ActivityViewSet(
     #: Writes take X-Change-Reason (api/reasons.py), documented by schema.AutoSchema.
     takes_change_reason = True
 
+    # A write waiting to be rolled up is rolled up first (tens of milliseconds): then the
+    # page reads the activities' kept representations, instead of serialising all of
+    # them (hundreds of milliseconds at 100 a page).
+    list_rolls_up_first = True
+
     def get_queryset(self):
         return selectors.api_activities(user=self.request.user)
 
