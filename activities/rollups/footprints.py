@@ -31,7 +31,7 @@ from ..models import (
     PlaceVersion,
     Region,
 )
-from .statements import Batch
+from .statements import Batch, owned_sql
 
 PLACES = ActivityPlace._meta.db_table
 VERSIONS = PlaceVersion._meta.db_table
@@ -42,14 +42,14 @@ def refresh(cursor: Any, batch: Batch) -> None:
     """The places of a batch of activities made again from the base tables, the
     versions of the places they were in before and are in now moved on, and their
     stamps."""
-    among, params = _among("activity_id", batch)
+    among, params = owned_sql("activity_id", batch)
     before = _paths(cursor, among, params)
     cursor.execute(f"DELETE FROM {PLACES} WHERE {among}", params)
     sources, source_params = _sources(batch)
     cursor.execute(f"INSERT INTO {PLACES} (activity_id, path) {sources}", source_params)
     _bump(cursor, before | _paths(cursor, among, params))
     # Never deleted: an id used again (SQLite may) goes on from its predecessor's stamp.
-    ids, id_params = _among("id", batch)
+    ids, id_params = owned_sql("id", batch)
     cursor.execute(
         f"INSERT INTO {STAMPS} (activity_id, stamp) "
         f"SELECT id, 1 FROM {Activity._meta.db_table} WHERE {ids} "
@@ -85,12 +85,6 @@ def above(path: str) -> list[str]:
     return ["/" + "/".join(parts[: end + 1]) + "/" for end in range(len(parts))]
 
 
-def _among(column: str, batch: Batch) -> tuple[str, list[Any]]:
-    if isinstance(batch, tuple):
-        return f"{column} BETWEEN %s AND %s", list(batch)
-    return f"{column} IN ({', '.join(['%s'] * len(batch))})", list(batch)
-
-
 def _paths(cursor: Any, among: str, params: list[Any]) -> set[str]:
     cursor.execute(f"SELECT DISTINCT path FROM {PLACES} WHERE {among}", params)
     return {path for (path,) in cursor.fetchall()}
@@ -119,7 +113,7 @@ def _sources(batch: Batch | None) -> tuple[str, list[Any]]:
     for column, joined in parts:
         select = f"SELECT {column}, p.path FROM {joined}"
         if batch is not None:
-            condition, condition_params = _among(column, batch)
+            condition, condition_params = owned_sql(column, batch)
             select += f" WHERE {condition}"
             params += condition_params
         selects.append(select)

@@ -321,10 +321,7 @@ def _refresh(
 ) -> None:
     """Replace the cells of a batch of owners (activities or persons), moving the totals
     by the difference: the old cells subtracted, the new ones added."""
-    if isinstance(batch, tuple):
-        among, params = f"{tables.owner} BETWEEN %s AND %s", list(batch)
-    else:
-        among, params = f"{tables.owner} IN ({', '.join(['%s'] * len(batch))})", list(batch)
+    among, params = statements.owned_sql(tables.owner, batch)
     _add_to_totals(cursor, tables, among, params, sign="-")
     cursor.execute(f"DELETE FROM {tables.cells} WHERE {among}", params)
     _write(tables.model, tables.columns, cells(batch))

@@ -154,6 +154,14 @@ def owned(field: str, batch: Batch) -> dict[str, Any]:
     return {f"{field}__in": batch}
 
 
+def owned_sql(column: str, batch: Batch) -> tuple[str, list[Any]]:
+    """`owned` in SQL: the condition that `column` is among the batch's ids, and its
+    parameters."""
+    if isinstance(batch, tuple):
+        return f"{column} BETWEEN %s AND %s", list(batch)
+    return f"{column} IN ({', '.join(['%s'] * len(batch))})", list(batch)
+
+
 def _build(using: str, batch: Batch, year: YearDimension | None = None) -> Iterator[Grouping]:
     """Each grouping's statements for the activities of `batch`, built now (by year:
     `year`, the dimension with the activities' dates read already, if given)."""
