@@ -273,7 +273,7 @@ def activity_in(place: Place, activity: str = "pk") -> Q:
     an OR of three EXISTS, which it reads as a filter on every activity the other
     conditions leave: Africa's activities at 100,000, 3.4 s against 0.2 s."""
     countries = countries_under(place).values("pk")
-    links = [link.filter(country_id__in=countries) for link in _country_links()]
+    links = [link.filter(country_id__in=countries) for link in country_links()]
     if isinstance(place, Region):
         regions = regions_under(place).values("pk")
         links.append(Activity.regions.through.objects.filter(region_id__in=regions))
@@ -281,7 +281,20 @@ def activity_in(place: Place, activity: str = "pk") -> Q:
     return Q(**{f"{activity}__in": ids[0].union(*ids[1:], all=True)})
 
 
-def _country_links() -> list[QuerySet[Any]]:
+def places_of(country_paths: Iterable[str], region_paths: Iterable[str]) -> set[str]:
+    """The paths of every place an activity is in (rule 3), from the paths of its
+    countries (listed or named by its rows) and of its scope regions: each of them and
+    every region it lies under. A scope region puts the activity in no country."""
+    paths = {*country_paths, *region_paths}
+    return {
+        "/" + "/".join(codes[:depth]) + "/"
+        for path in paths
+        for codes in [[code for code in _checked_path(path).split("/") if code]]
+        for depth in range(1, len(codes) + 1)
+    }
+
+
+def country_links() -> list[QuerySet[Any]]:
     """Where rule 3 reads an activity's countries: its own list, and the countries its
     beneficiary rows name (records with `activity_id` and `country_id`)."""
     return [Activity.countries.through.objects.all(), BeneficiaryGroup.objects.all()]
@@ -294,7 +307,7 @@ def in_own_country(activity: str = "activity_id", country: str = "participant__c
     in none."""
     links = [
         Q(Exists(link.filter(activity_id=OuterRef(activity), country_id=OuterRef(country))))
-        for link in _country_links()
+        for link in country_links()
     ]
     return functools.reduce(operator.or_, links)
 

@@ -183,6 +183,37 @@ def check_public(group_by: list[str]) -> None:
     if group_by in ([], ["year"], ["theme"]):
         for theme in Theme.objects.filter(slug__in=THEMES):
             check_public_theme(theme, group_by)
+    if group_by in ([], ["kind"]):
+        for place in [*({"region": code} for code in FILTER_REGIONS), *PLACES]:
+            check_public_place(place, group_by)
+
+
+# Every country of the programmes, one listed by no activity, and one that only rows
+# name (counting rule 3 puts an activity there all the same).
+PLACES = [{"country": code} for code in [*COUNTRIES, "FR"]]
+
+
+def check_public_place(filters: dict[str, str], group_by: list[str]) -> None:
+    """A place's public activities (an anonymous "region=" or "country="): from the kept
+    sums of their cells in the place, as the base tables count them, the unattributed
+    people included."""
+    filterset = ActivityFilterSet(
+        filters, queryset=Activity.objects.aggregated_for(AnonymousUser())
+    )
+    assert filterset.is_valid(), filterset.errors
+    restriction = stats.restriction_from_filters(filterset.form.cleaned_data)
+    for measures in (["activities", "participants"], ["participants"], ["activities"]):
+        answers = []
+        for use_rollups in (True, False):
+            with override_settings(ROLLUPS=use_rollups):
+                answers.append(
+                    stats.compute(
+                        filterset.qs, group_by=group_by, measures=measures, restriction=restriction
+                    )
+                )
+            if use_rollups:
+                assert rollups.path() == rollups.PUBLIC_TOTALS, (filters, group_by)
+        assert answers[0] == answers[1], (filters, group_by, measures)
 
 
 def check_public_theme(theme: Theme, group_by: list[str]) -> None:

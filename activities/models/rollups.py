@@ -54,6 +54,12 @@ class RollupCell(models.Model):
                 name="rollup_cell_public_reported",
                 condition=models.Q(shape="", public=True),
             ),
+            # A place's unattributed people, the largest first (rollups/within.py).
+            models.Index(
+                fields=["k0", "-total", "activity_id"],
+                name="rollup_cell_out_of_place",
+                condition=models.Q(shape="out", public=True),
+            ),
         ]
 
     def __str__(self) -> str:

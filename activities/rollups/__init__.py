@@ -57,6 +57,7 @@ from .read import (
 )
 from .refresh import before_reading, catch_up, pending, rebuild
 from .shapes import PERSON_MEASURES
+from .within import answer as place_answer
 
 __all__ = [
     "BASE_TABLES",
@@ -73,6 +74,7 @@ __all__ = [
     "path",
     "pending",
     "persons_current",
+    "place_answer",
     "public_answer",
     "public_count",
     "rebuild",

@@ -93,29 +93,40 @@ def unattributed(among: Among, place: Country | Region) -> dict[str, Any]:
     places where they do belong; `stats.participants.unattributed`'s answer."""
     condition, params = among
     under, under_params = _under(place)
-    outside = f"c.shape = %s AND NOT ({under}) AND {condition}"
-    outside_params = [place_shape_name(()), *under_params, *params]
-    table = RollupCell._meta.db_table
     by_activity = fetch(
-        f"SELECT c.activity_id, {_SUMS} FROM {table} c WHERE {outside} "
+        f"SELECT c.activity_id, {_SUMS} FROM {RollupCell._meta.db_table} c "
+        f"WHERE c.shape = %s AND NOT ({under}) AND {condition} "
         "GROUP BY c.activity_id ORDER BY SUM(c.total) DESC, c.activity_id",
-        outside_params,
+        [place_shape_name(()), *under_params, *params],
     )
     total, female, male, not_recorded, rank = 0, 0, 0, 0, 0
     for record in by_activity:
         total, female, male = total + record[1], female + record[2], male + record[3]
         not_recorded, rank = not_recorded + record[4], max(rank, record[5])
+    sums = (total, female, male, not_recorded, rank)
     listed = by_activity[: results.UNATTRIBUTED_LISTED]
+    return described(sums, len(by_activity), listed, place.path)
+
+
+def described(
+    sums: Sequence[Any], count: int, listed: Sequence[Sequence[Any]], path: str
+) -> dict[str, Any]:
+    """The unattributed people of a place (at `path`) as the answer gives them: `sums`
+    (total, female, male, not recorded, rank) over `count` activities, and the `listed`
+    ones ((id, _SUMS...), the largest first) with the places where they do belong."""
+    table = RollupCell._meta.db_table
     ids = [record[0] for record in listed]
     parts: dict[int, list[tuple[Any, ...]]] = {pk: [] for pk in ids}
     titles: dict[int, str] = {}
     if ids:
         titles = dict(Activity.objects.filter(pk__in=ids).values_list("pk", "title"))
+        under, under_params = counting.under_sql("SUBSTR(c.k0, 2)", path)
         marks = ", ".join(["%s"] * len(ids))
         for record in fetch(
             f"SELECT c.activity_id, c.k0, {_SUMS} FROM {table} c "
-            f"WHERE {outside} AND c.activity_id IN ({marks}) GROUP BY c.activity_id, c.k0",
-            [*outside_params, *ids],
+            f"WHERE c.shape = %s AND NOT ({under}) AND c.activity_id IN ({marks}) "
+            "GROUP BY c.activity_id, c.k0",
+            [place_shape_name(()), *under_params, *ids],
         ):
             parts[record[0]].append(record[1:])
     places = _places({part[0] for listed_parts in parts.values() for part in listed_parts})
@@ -126,8 +137,8 @@ def unattributed(among: Among, place: Country | Region) -> dict[str, Any]:
         return [{**places[p[0]][0], "participants": _people(p[1:])} for p in ordered]
 
     return {
-        "participants": results.people(total, female, male, not_recorded, rank),
-        "activities_count": len(by_activity),
+        "participants": results.people(*sums[:5]),
+        "activities_count": count,
         "activities": [
             {
                 "id": record[0],

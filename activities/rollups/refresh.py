@@ -46,7 +46,7 @@ from ..stats.matched import Matched
 from ..stats.people import PERSON_SUMS, person_statement
 from ..stats.request import Restriction
 from ..stats.sql import fetch, group_key
-from . import footprints, statements, universe
+from . import footprints, statements, universe, within
 from .shapes import (
     HOME_SHAPES,
     LAYOUT_SHAPE,
@@ -435,8 +435,12 @@ def _keys(key: Sequence[Any]) -> list[str]:
 def _cells(using: str, batch: Batch) -> Iterable[Cell]:
     which = owned("pk", batch)
     public = set(universe.public().using(using).filter(**which).values_list("pk", flat=True))
+    seen = within.Seen(public)
     for grouping in statements.groupings(using, batch):
-        yield from _grouping_cells(grouping, public)
+        for cell in _grouping_cells(grouping, public):
+            seen.add(cell)
+            yield cell
+    yield from seen.cells(using, batch)
 
 
 def _grouping_cells(grouping: statements.Grouping, public: set[int]) -> Iterable[Cell]:

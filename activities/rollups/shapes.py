@@ -37,6 +37,11 @@ SHAPES: tuple[tuple[str, ...], ...] = (
 # themes): the activities of each cell are then those of the grouping's own cells.
 PLACE_SHAPES: tuple[tuple[str, ...], ...] = ((), ("kind",), ("modality",), ("theme",))
 
+# The public activities' cells in each place they are in, by kind, and out of it
+# (within.py): a public question of one place reads their kept sums.
+IN_PLACE = "in,kind"
+OUT_OF_PLACE = "out"
+
 # The groupings of the people measures kept, over the public activities only.
 PERSON_MEASURES = ("people", "learning")
 PERSON_SHAPES: tuple[tuple[str, ...], ...] = (
@@ -135,7 +140,7 @@ LAYOUT_SHAPE = "layout"
 
 def layout() -> str:
     """A fingerprint of the groupings this code keeps."""
-    kept = json.dumps([SHAPES, PLACE_SHAPES, PERSON_SHAPES, HOME_SHAPES])
+    kept = json.dumps([SHAPES, PLACE_SHAPES, IN_PLACE, OUT_OF_PLACE, PERSON_SHAPES, HOME_SHAPES])
     return hashlib.sha256(kept.encode()).hexdigest()[:16]
 
 

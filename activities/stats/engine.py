@@ -155,6 +155,9 @@ def _compute(
         rolled = rolled or rollups.theme_answer(
             activities, prepared, measures, restriction, with_totals=with_totals
         )
+        rolled = rolled or rollups.place_answer(
+            activities, prepared, measures, restriction, with_totals=with_totals
+        )
         counted = activities
         kept_sums = rolled is not None
         if kept_sums:
