@@ -24,6 +24,7 @@ from activities.answer_cache import places
 from activities.models import (
     Activity,
     ActivityPlace,
+    ActivityStamp,
     BeneficiaryGroup,
     Country,
     PlaceVersion,
@@ -122,6 +123,30 @@ def test_a_write_in_the_place_or_below_it_reaches_the_next_answer(client):
 
 
 @pytest.mark.usefixtures("seeded_transactional_db")
+def test_a_places_answer_of_one_year_is_kept_until_a_write_there_in_that_year(client):
+    in_2021 = f"{NIGERIA}&year=2021"
+    in_2025 = f"{NIGERIA}&year=2025"
+    lagos = training("lagos", "NG")  # 2021
+    rollups.catch_up()
+    first, _ = asked(client, in_2021)
+    assert asked(client, in_2025)[1] > 1
+    training("abuja", "NG")  # Nigeria in 2021: both Nigeria and Nigeria in 2021 move on
+    assert rollups.catch_up()
+    assert activities_in(asked(client, in_2021)[0]) == activities_in(first) + 1
+    assert asked(client, in_2025)[1] == 1  # Nigeria in 2025: kept
+    # Moved from 2021 to 2025: both years' answers are computed again.
+    Activity.objects.filter(pk=lagos.pk).update(
+        start_date=datetime.date(2025, 1, 1), end_date=datetime.date(2025, 1, 2)
+    )
+    again, statements = asked(client, in_2021)
+    assert statements > 1 and activities_in(again) == activities_in(first)
+    assert activities_in(asked(client, in_2025)[0]) == 1
+    # A year the versions do not keep: the place's own version serves.
+    assert places.place_of({"country": "NG", "year": "1066"}, authenticated=False).year == ""
+    assert places.place_of({"country": "NG", "year": "2025"}, authenticated=False).year == "2025"
+
+
+@pytest.mark.usefixtures("seeded_transactional_db")
 def test_a_write_that_waits_to_be_rolled_up_is_never_missed(client, settings):
     training("lagos", "NG")
     rollups.catch_up()
@@ -180,7 +205,11 @@ def test_the_refresh_keeps_where_an_activity_is_and_moves_those_places_on(db):
         for path, version in PlaceVersion.objects.values_list("path", "version")
         if version != versions.get(path, 0)
     }
-    assert moved == set(footprints.above(nigeria))
+    # Nigeria and the regions above it, alone and in 2021, the year of its period.
+    above = footprints.above(nigeria)
+    assert moved == {*above, *(f"{path}2021" for path in above)}
+    stamp = ActivityStamp.objects.get(activity_id=activity.pk)
+    assert (stamp.first_year, stamp.last_year) == (2021, 2021)
     # Deleted: the places it was in move on once more, and it is in none.
     Activity.objects.filter(pk=activity.pk).delete()
     rollups.catch_up()
@@ -191,26 +220,39 @@ def test_the_refresh_keeps_where_an_activity_is_and_moves_those_places_on(db):
 # --- The property ------------------------------------------------------------------------
 
 
-def answers_by_place() -> dict[tuple[str, str], object]:
-    """The public answer of every place the programmes use, ungrouped and by kind, from
-    the base tables."""
+# The years the programmes' periods fall in (tests/test_stats_properties.py), and one
+# before them.
+YEARS = ("", "2018", "2019", "2020", "2021", "2022")
+
+
+def answers_by_place() -> dict[tuple[str, ...], object]:
+    """The public answer of every place the programmes use, ungrouped and by kind, and
+    ungrouped in each year, from the base tables."""
     answers = {}
     for param, codes in (("region", FILTER_REGIONS), ("country", [*COUNTRIES, "FR"])):
         for code in codes:
             for group_by in ([], ["kind"]):
                 _, answer = ask({param: code}, group_by, use_rollups=False)
-                answers[(param, code, *group_by)] = answer
+                answers[(param, code, "", *group_by)] = answer
+            for year in YEARS[1:]:
+                _, answer = ask({param: code, "year": year}, [], use_rollups=False)
+                answers[(param, code, year)] = answer
     return answers
 
 
-def place_versions() -> dict[tuple[str, str], int]:
-    """The version of every place the programmes use, by its filter and code."""
+def place_versions() -> dict[tuple[str, str, str], int]:
+    """The version of every place the programmes use, alone and in each year, by its
+    filter, code and year (as answer_cache/places.py keeps it)."""
     paths = {("region", r.code): r.path for r in Region.objects.filter(code__in=FILTER_REGIONS)}
     paths.update(
         {("country", c.iso2): c.path for c in Country.objects.filter(iso2__in=[*COUNTRIES, "FR"])}
     )
     versions = dict(PlaceVersion.objects.values_list("path", "version"))
-    return {place: versions.get(path, 0) for place, path in paths.items()}
+    return {
+        (*place, year): versions.get(path + year, 0)
+        for place, path in paths.items()
+        for year in YEARS
+    }
 
 
 @settings(PROPERTY_SETTINGS, max_examples=PLACE_EXAMPLES)
@@ -225,7 +267,7 @@ def test_a_places_answer_changes_only_with_its_version(db, first, second):
         assert rollups.catch_up()
         after, moved = answers_by_place(), place_versions()
         for question, answer in after.items():
-            place = question[:2]
+            place = question[:3]
             if moved[place] == versions[place]:
                 assert answer == before[question], question
         transaction.set_rollback(True)

@@ -9,7 +9,11 @@ above them (rollups/footprints.py). Such an answer is kept under
 
     "database:epoch:r<reference version>:<place's M49 path>@<place's version>"
 
-instead of the data version: a write in El Salvador leaves Africa's answers kept.
+instead of the data version: a write in El Salvador leaves Africa's answers kept. A
+question of one year ("year=2020") is kept under the place's version in that year
+("<path>2020@<n>"), which only a write to an activity whose period overlapped or
+overlaps that year moves: this year's trainings logged in El Salvador leave its 2020
+answers kept.
 
 That key holds only:
 - while no write waits to be rolled up: until its refresh, the places of a write have
@@ -82,6 +86,7 @@ class Place:
     table: str
     column: str
     code: str
+    year: str = ""  # the one year asked ("2020"), or "" for the place in every year
 
 
 def place_of(params: Mapping[str, str], authenticated: bool) -> Place | None:
@@ -97,12 +102,23 @@ def place_of(params: Mapping[str, str], authenticated: bool) -> Place | None:
     if not (_listed(params.get("group_by")) <= KEPT_GROUPINGS):
         return None
     named = names & PLACE_FILTERS
+    year = _year(params.get("year"))
     if named == {"region"}:
-        return Place(Region._meta.db_table, "code", params["region"])
+        return Place(Region._meta.db_table, "code", params["region"], year)
     if named == {"country"}:
         code = params["country"].strip().upper()
-        return Place(Country._meta.db_table, "iso2" if len(code) == 2 else "iso3", code)
+        return Place(Country._meta.db_table, "iso2" if len(code) == 2 else "iso3", code, year)
     return None
+
+
+def _year(text: str | None) -> str:
+    """The year a question names, as its place's versions are kept by year (the
+    plausible years: rollups/footprints.py), or "" (none, or one the versions do not
+    keep: the place's own version then serves, which every write there moves)."""
+    first, last = settings.PLAUSIBLE_YEARS
+    if text is None or not text.isdigit() or not first <= int(text) <= last:
+        return ""
+    return str(int(text))
 
 
 def _listed(text: str | None) -> set[str]:

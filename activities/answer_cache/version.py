@@ -25,13 +25,14 @@ from .triggers import triggers_in_place
 logger = logging.getLogger(__name__)
 
 _READ_VERSION = "SELECT epoch, version, reference FROM activities_dataversion WHERE id = 1"
-# The same, the version of one place (rollups/footprints.py: a place with no row is at
-# 0), and whether a write waits to be rolled up.
+# The same, the version of one place, or of the place in one year (its path followed by
+# the year: rollups/footprints.py; a key with no row is at 0), and whether a write waits
+# to be rolled up.
 _READ_PLACE_VERSION = (
     "SELECT d.epoch, d.version, d.reference, p.path, v.version, "
     "EXISTS (SELECT 1 FROM activities_rollupchange) "
     "FROM activities_dataversion d LEFT JOIN {table} p ON p.{column} = %s "
-    "LEFT JOIN activities_placeversion v ON v.path = p.path WHERE d.id = 1"
+    "LEFT JOIN activities_placeversion v ON v.path = p.path || %s WHERE d.id = 1"
 )
 
 # A version this request has just read (AnswerCacheMiddleware, at the front door), on
@@ -118,7 +119,7 @@ def read_versions(connection, place: Place | None = None) -> tuple[str, str, str
     The second, "database:epoch:r<n>", moves only with a write to a reference table
     (triggers.py, FACT_MODELS), and with every one of them. The third, with `place` (an
     question's place), is the version an answer restricted to that place is kept under,
-    "database:epoch:r<n>:<M49 path>@<n>" (places.py), or None while a write waits to be
+    "database:epoch:r<n>:<M49 path>[<year>]@<n>" (places.py), or None while a write waits to be
     rolled up (until its refresh the place's version may not have moved)."""
     # On a kept connection, Django's health check (CONN_HEALTH_CHECKS) would send a
     # "SELECT 1" before the request's first query. On a cached answer this read is the
@@ -148,7 +149,7 @@ def _query_version(connection, place: Place | None) -> tuple[str, str, str | Non
             cursor.execute(_READ_VERSION)
         else:
             sql = _READ_PLACE_VERSION.format(table=place.table, column=place.column)
-            cursor.execute(sql, [place.code])
+            cursor.execute(sql, [place.code, place.year])
         row = cursor.fetchone()
     if row is None:
         return None  # a flushed database: caching stays off until the row is back
@@ -156,7 +157,7 @@ def _query_version(connection, place: Place | None) -> tuple[str, str, str | Non
     name = connection.settings_dict["NAME"]
     in_place = None
     if place is not None and row[3] is not None and not row[5]:  # found, nothing waits
-        in_place = f"{name}:{epoch}:r{reference}:{row[3]}@{row[4] or 0}"
+        in_place = f"{name}:{epoch}:r{reference}:{row[3]}{place.year}@{row[4] or 0}"
     return f"{name}:{epoch}:{version}", f"{name}:{epoch}:r{reference}", in_place
 
 

@@ -200,7 +200,9 @@ class ActivityPlace(models.Model):
 class PlaceVersion(models.Model):
     """How many roll-ups have touched an activity in or under a place (by its M49 path):
     the version an answer restricted to that place is kept under (answer_cache/
-    places.py). A place with no row has version 0."""
+    places.py). Also, under the path followed by a year ("/001/019/419/013/2020"), how
+    many have touched one whose period overlaps that year, was or is: a question of
+    that place in that year is kept under it. A key with no row has version 0."""
 
     path = models.CharField(max_length=200, primary_key=True)
     version = models.BigIntegerField(default=0)
@@ -216,6 +218,10 @@ class ActivityStamp(models.Model):
 
     activity_id = models.BigIntegerField(primary_key=True)
     stamp = models.BigIntegerField(default=0)
+    # The calendar years of its period when it was last rolled up (of the plausible
+    # years): those whose versions its next refresh moves on, besides its new ones.
+    first_year = models.IntegerField(null=True)
+    last_year = models.IntegerField(null=True)
 
     def __str__(self) -> str:
         return f"activity {self.activity_id}: {self.stamp}"
