@@ -885,6 +885,10 @@ def measure_lists(port: int, name: str, repetitions: int) -> tuple[list[dict], l
             else:
                 served = len(set(DETAIL_LINK.findall(body)))
             # The same page further on must cost the same number of queries, computed.
+            # Asked once before the write, as page 1 was: an API page keeps each
+            # activity's representation (answer_cache/records.py), and a page never seen
+            # would serialise all of them, which page 1 after its write did not.
+            get(port, f"{path}&page=3")
             write_one(name)
             _, _, _, later = get(port, f"{path}&page=3")
             # A repeated request is a cache hit, unless it reached the worker that had not

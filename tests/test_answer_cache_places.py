@@ -144,6 +144,9 @@ def test_a_places_answer_of_one_year_is_kept_until_a_write_there_in_that_year(cl
     # A year the versions do not keep: the place's own version serves.
     assert places.place_of({"country": "NG", "year": "1066"}, authenticated=False).year == ""
     assert places.place_of({"country": "NG", "year": "2025"}, authenticated=False).year == "2025"
+    for odd in ("²⁰²⁰", "9" * 5000, " 2025", "-2025"):  # never an error: the filter says
+        assert places.place_of({"country": "NG", "year": odd}, authenticated=False).year == ""
+    assert client.get(f"{NIGERIA}&year=²⁰²⁰").status_code == 400
 
 
 @pytest.mark.usefixtures("seeded_transactional_db")

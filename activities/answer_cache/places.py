@@ -28,6 +28,7 @@ That key holds only:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -116,9 +117,10 @@ def _year(text: str | None) -> str:
     plausible years: rollups/footprints.py), or "" (none, or one the versions do not
     keep: the place's own version then serves, which every write there moves)."""
     first, last = settings.PLAUSIBLE_YEARS
-    if text is None or not text.isdigit() or not first <= int(text) <= last:
+    # Four ASCII digits: str.isdigit() also takes "²", which int() refuses.
+    if text is None or not re.fullmatch(r"[0-9]{4}", text) or not first <= int(text) <= last:
         return ""
-    return str(int(text))
+    return text
 
 
 def _listed(text: str | None) -> set[str]:

@@ -38,6 +38,7 @@ from ..models import (
 )
 from .statements import Batch, owned_sql
 
+YEARS_AHEAD = 2
 PLACES = ActivityPlace._meta.db_table
 VERSIONS = PlaceVersion._meta.db_table
 STAMPS = ActivityStamp._meta.db_table
@@ -69,6 +70,7 @@ def rebuild(cursor: Any) -> None:
     cursor.execute(f"INSERT INTO {PLACES} (activity_id, path) {sources}", params)
     cursor.execute(f"UPDATE {VERSIONS} SET version = version + 1")
     first, last = settings.PLAUSIBLE_YEARS
+    last += YEARS_AHEAD
     years = " UNION ALL ".join(f"SELECT '{year:d}' AS y" for year in range(first, last + 1))
     for model in (Region, Country):
         table = model._meta.db_table
@@ -81,9 +83,13 @@ def rebuild(cursor: Any) -> None:
             f"SELECT p.path || y.y, 1 FROM {table} p CROSS JOIN ({years}) y "
             f"WHERE p.path || y.y NOT IN (SELECT path FROM {VERSIONS})"
         )
-    cursor.execute(f"UPDATE {STAMPS} SET stamp = stamp + 1")
+    # Those of deleted activities too (an id used again goes on from its stamp).
+    cursor.execute(
+        f"UPDATE {STAMPS} SET stamp = stamp + 1 "
+        f"WHERE activity_id NOT IN (SELECT id FROM {Activity._meta.db_table})"
+    )
     # (A WHERE, so that SQLite reads the ON CONFLICT as the upsert's, not a join's.)
-    cursor.execute(*_stamped(cursor, "WHERE 1 = 1", ""))
+    cursor.execute(*_stamped(cursor, "WHERE 1 = 1", f"stamp = {STAMPS}.stamp + 1, "))
 
 
 def _stamped(cursor: Any, where: str, bump: str) -> tuple[str, list[Any]]:
@@ -111,6 +117,9 @@ def _footprint(cursor: Any, among: str, params: list[Any]) -> tuple[set[str], se
         [*params, *params],
     )
     low, high = settings.PLAUSIBLE_YEARS
+    # Two years beyond this process's last plausible one: a worker started before New
+    # Year still moves on the years that a newer one may keep answers under.
+    high += YEARS_AHEAD
     paths: set[str] = set()
     years: set[int] = set()
     for path, first, last in cursor.fetchall():

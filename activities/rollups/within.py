@@ -78,9 +78,8 @@ class Seen:
 
     def cells(self, using: str, batch: Batch) -> Iterable[tuple[Any, ...]]:
         """(refresh.CELL_COLUMNS) of the noted activities' cells in and out of each
-        place they are in."""
-        if not self.public:
-            return
+        place they are in. The links are read even when no activity of the batch is
+        public: a roll-up then runs the same statements whatever the activity."""
         for activity, (countries, scopes) in _links(using, batch, self.public).items():
             kind = self.kinds.get(activity, NO_KEY)
             rows = self.by_place.get(activity, [])
@@ -106,7 +105,8 @@ def _links(using: str, batch: Batch, public: set[int]) -> dict[int, tuple[list[s
     scopes = Activity.regions.through.objects.using(using).filter(**which).order_by()
     regions = scopes.values_list("activity_id", "region__path", Value(1))
     links: dict[int, tuple[list[str], list[str]]] = {}
-    for activity, path, is_region in countries[0].union(*countries[1:], regions, all=True):
+    # UNION, not UNION ALL: a country named by many rows once.
+    for activity, path, is_region in countries[0].union(*countries[1:], regions):
         if activity in public and path is not None:
             links.setdefault(activity, ([], []))[is_region].append(path)
     return links
