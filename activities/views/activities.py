@@ -14,7 +14,7 @@ from ..answer_cache import cached_page
 from ..models import Activity
 from ..people import privacy, suppression
 from .common import filter_query, page_totals, person_answer, stats_for
-from .filter_forms import DEFAULT_SORT, ListOptionsForm, filtered_activities
+from .filter_forms import DEFAULT_SORT, ListOptionsForm, filtered_activities, kept_sidebar_key
 
 
 @cached_page
@@ -51,6 +51,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "place": stats.place_from_filters(cleaned),
             "filter_query": query,
             "is_filtered": bool(query),
+            "sidebar_kept_under": kept_sidebar_key(request),
             "csv_url": f"{reverse('pages:activity_export', args=['csv'])}?{query}",
             "xlsx_url": f"{reverse('pages:activity_export', args=['xlsx'])}?{query}",
         }

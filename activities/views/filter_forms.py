@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django_filters import fields as filter_fields
 
 from .. import project_selectors, selectors
+from ..answer_cache.version import snapshot_reference
 from ..filters import ActivityFilterSet, ProjectFilterSet, ReportedFigureFilterSet
 from ..forms.pickers import shown_name
 from ..models import Activity, FigureRole, Mentor
@@ -202,6 +203,22 @@ def filtered_activities(request: HttpRequest) -> ActivityFilterSet:
     )
     prepare_activity_filters(filterset, request.user)
     return filterset
+
+
+def kept_sidebar_key(request: HttpRequest) -> str | None:
+    """What an anonymous visitor's rendered filter sidebar is kept under, in the answer
+    cache: the reference version of the page's snapshot (every option of its selects is
+    reference data, whose every write moves that version) and the query that binds it,
+    without its page number. None (rendered each time): a signed-in user, whose
+    sidebar depends on what they may see, or a page computed outside an answer's
+    snapshot. A write of activities leaves it kept: after one, the list is computed
+    again, its sidebar is not (ten selects, a third of the page's rendering)."""
+    reference = snapshot_reference()
+    if reference is None or request.user.is_authenticated:
+        return None
+    query = request.GET.copy()
+    query.pop("page", None)
+    return f"{reference}?{query.urlencode()}"
 
 
 def filtered_figures(request: HttpRequest) -> ReportedFigureFilterSet:
