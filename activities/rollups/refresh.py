@@ -322,12 +322,29 @@ def _refresh(
     """Replace the cells of a batch of owners (activities or persons), moving the totals
     by the difference: the old cells subtracted, the new ones added."""
     among, params = statements.owned_sql(tables.owner, batch)
-    _add_to_totals(cursor, tables, among, params, sign="-")
+    emptied = _add_to_totals(cursor, tables, among, params, sign="-")
     cursor.execute(f"DELETE FROM {tables.cells} WHERE {among}", params)
     _write(tables.model, tables.columns, cells(batch))
-    _add_to_totals(cursor, tables, among, params, sign="")
-    zero = " AND ".join(f"{column} = 0" for column in tables.summed if column != "sum_pre")
-    cursor.execute(f"DELETE FROM {tables.totals} WHERE {zero}")
+    emptied |= _add_to_totals(cursor, tables, among, params, sign="")
+    _delete_empty(cursor, tables, sorted(emptied))
+
+
+def _empty(tables: _Tables) -> str:
+    """The condition of a totals row that sums nothing (the score sums follow the counts)."""
+    return " AND ".join(f"{column} = 0" for column in tables.summed if column != "sum_pre")
+
+
+def _delete_empty(cursor: Any, tables: _Tables, keys: Sequence[tuple[str, str, str]]) -> None:
+    """Delete the totals rows of these keys that sum nothing now. Only the rows a refresh
+    moved can have become empty: reading every row for them cost 3 ms a refresh."""
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        rows = ", ".join(["(%s, %s, %s)"] * len(part))
+        cursor.execute(
+            f"DELETE FROM {tables.totals} WHERE {_empty(tables)} "
+            f"AND (shape, k0, k1) IN (VALUES {rows})",
+            [value for key in part for value in key],
+        )
 
 
 def _rebuild_activities(using: str, cursor: Any) -> None:
@@ -361,6 +378,7 @@ def _rebuild(
         part = ids[start : start + chunk]
         _write(tables.model, tables.columns, cells_between(part[0], part[-1]))
     _add_to_totals(cursor, tables, "1 = 1", [], sign="")
+    cursor.execute(f"DELETE FROM {tables.totals} WHERE {_empty(tables)}")
 
 
 _ACTIVITY_TABLES = _Tables(
@@ -405,9 +423,10 @@ _PERSON_TABLES = _Tables(
 
 def _add_to_totals(
     cursor: Any, tables: _Tables, where: str, params: list[Any], *, sign: str
-) -> None:
+) -> set[tuple[str, str, str]]:
     """Add (sign "") or subtract (sign "-") the cells matching `where` to the totals,
-    cell by cell (an upsert on the cell's key)."""
+    cell by cell (an upsert on the cell's key); the keys of the rows it left summing
+    nothing."""
     columns = ", ".join(tables.summed)
     sums = ", ".join(f"{sign}SUM({expression})" for expression in tables.summed.values())
     updates = ", ".join(
@@ -417,9 +436,11 @@ def _add_to_totals(
         f"INSERT INTO {tables.totals} (shape, k0, k1, {columns}) "
         f"SELECT shape, k0, k1, {sums} FROM {tables.cells} "
         f"WHERE {tables.public_only} AND {where} GROUP BY shape, k0, k1 "
-        f"ON CONFLICT (shape, k0, k1) DO UPDATE SET {updates}",
+        f"ON CONFLICT (shape, k0, k1) DO UPDATE SET {updates} "
+        f"RETURNING shape, k0, k1, CASE WHEN {_empty(tables)} THEN 1 ELSE 0 END",
         params,
     )
+    return {(shape, k0, k1) for shape, k0, k1, empty in cursor.fetchall() if empty}
 
 
 def _json(part: Any) -> str:
